@@ -1,0 +1,81 @@
+"""Shared API pieces: permissions, the JSON error format and body parsing."""
+
+import json
+
+import orjson
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from rest_framework import exceptions, permissions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class IsOwnerOrStaffOrReadOnly(permissions.BasePermission):
+    message = "Only the owner or a staff member may change this."
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return obj.can_edit(request.user)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+def _first_message(detail) -> str:
+    if isinstance(detail, list):
+        return _first_message(detail[0]) if detail else ""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            message = _first_message(value)
+            if key in ("detail", "non_field_errors"):
+                return message
+            return f"{key}: {message}"
+        return ""
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    """Every API error is JSON with a human `error` message (plus DRF's detail)."""
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = response.data
+    response.data = {"error": _first_message(detail), "detail": detail}
+    return response
+
+
+def error_response(message: str, http_status: int = 400, field: str = "") -> Response:
+    data = {"error": message}
+    if field:
+        data["field"] = field
+    return Response(data, status=http_status)
+
+
+def read_json_body(request) -> object:
+    """Decode a JSON body fast (orjson), accepting NaN/Infinity tokens too.
+
+    Raises PayloadTooLarge or ParseError with a message naming the problem.
+    """
+    try:
+        body = request.body
+    except RequestDataTooBig as error:
+        raise PayloadTooLarge() from error
+    if not body:
+        raise exceptions.ParseError("The request body is empty; send a JSON object.")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        # The wire format allows the NaN / Infinity tokens Python's json writes.
+        return json.loads(body)
+    except (ValueError, RecursionError) as error:
+        raise exceptions.ParseError(f"Malformed JSON: {error}") from error

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AimsiteConfig(AppConfig):
+    name = "aimsite"
+    verbose_name = "Accounts and API tokens"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from experiments.api import ExperimentViewSet
+from media_tracks.api import RecordFileView, RunObjectsView, SequenceRecordsView
+from runs.api import RunViewSet
+from tags.api import TagViewSet
+
+router = DefaultRouter()
+# The wire format writes `runs/{hash}/track` without a slash; accept both forms.
+router.trailing_slash = "/?"
+router.register("runs", RunViewSet, basename="run")
+router.register("experiments", ExperimentViewSet, basename="experiment")
+router.register("tags", TagViewSet, basename="tag")
+
+api_urlpatterns = [
+    path("runs/<str:hash>/objects", RunObjectsView.as_view(), name="run-objects"),
+    path("objects/sequences/<int:sequence_id>/records", SequenceRecordsView.as_view(), name="sequence-records"),
+    path("objects/<int:record_id>/file", RecordFileView.as_view(), name="record-file"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("", include("runs.urls")),
+    path("accounts/", include("aimsite.account_urls")),
+    path("experiments/", include("experiments.urls")),
+    path("tags/", include("tags.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_urlpatterns, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+DEFAULT_EXPERIMENT_NAME = "default"
+
+
+class ExperimentQuerySet(models.QuerySet):
+    def default(self) -> "Experiment":
+        experiment, _ = self.get_or_create(name=DEFAULT_EXPERIMENT_NAME)
+        return experiment
+
+
+class Experiment(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True, max_length=2000)
+    notes = models.TextField(blank=True, help_text="Markdown, rendered and sanitised")
+    notes_updated_at = models.DateTimeField(null=True, blank=True)
+    notes_updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="experiments",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    is_archived = models.BooleanField(default=False, db_index=True)
+
+    objects = ExperimentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def can_edit(self, user) -> bool:
+        return bool(user.is_staff or (self.owner_id and self.owner_id == user.id))

@@ -1,0 +1,70 @@
+from django.db import models
+
+from runs.models import Run
+
+
+class ObjectSequence(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image"
+        AUDIO = "audio"
+        TEXT = "text"
+        FIGURE = "figure"
+        DISTRIBUTION = "distribution"
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="object_sequences")
+    name = models.CharField(max_length=255)
+    context = models.JSONField(default=dict, blank=True)
+    context_key = models.CharField(max_length=1024, default="{}")
+    kind = models.CharField(max_length=12, choices=Kind.choices, db_index=True)
+    count = models.BigIntegerField(default=0)
+    first_step = models.BigIntegerField(null=True, blank=True)
+    last_step = models.BigIntegerField(null=True, blank=True)
+    max_index = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["kind", "name", "context_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "kind", "name", "context_key"],
+                name="unique_object_sequence",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name} {self.context_key}"
+
+
+def _object_upload_path(record: "ObjectRecord", filename: str) -> str:
+    sequence = record.sequence
+    return f"runs/{sequence.run.hash}/{sequence.kind}/{filename}"
+
+
+class ObjectRecord(models.Model):
+    sequence = models.ForeignKey(
+        ObjectSequence, on_delete=models.CASCADE, related_name="records"
+    )
+    step = models.BigIntegerField()
+    index = models.IntegerField(default=0, help_text="position in the step's batch")
+    epoch = models.BigIntegerField(null=True, blank=True)
+    time = models.FloatField(null=True, blank=True)
+    # Images and audio: a file in storage. Texts: `text`. Figures: Plotly JSON in
+    # `data`. Distributions: {"bins": [...], "range": [low, high]} in `data`.
+    file = models.FileField(upload_to=_object_upload_path, max_length=500, blank=True)
+    format = models.CharField(max_length=20, blank=True)
+    width = models.IntegerField(null=True, blank=True)
+    height = models.IntegerField(null=True, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    caption = models.CharField(max_length=1000, blank=True)
+    text = models.TextField(blank=True)
+    data = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sequence", "step", "index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sequence", "step", "index"], name="unique_object_record"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sequence} step {self.step} #{self.index}"

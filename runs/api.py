@@ -1,0 +1,184 @@
+"""REST API for runs: list/get/patch/delete, ingest (`track`), metrics and logs."""
+
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, pagination, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from aimsite.api import IsOwnerOrStaffOrReadOnly, error_response, read_json_body
+from runs import ingest, services
+from runs.models import LogLine, MetricSeries, Run
+from runs.points import points_json, read_points
+from runs.serializers import (
+    MetricSeriesSerializer,
+    RunCreateSerializer,
+    RunDetailSerializer,
+    RunSerializer,
+    RunUpdateSerializer,
+)
+from tags.models import Tag
+
+
+class RunCursorPagination(pagination.CursorPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    ordering = ("-created_at", "-id")
+
+
+def _int_param(request, name: str, default: int | None, low: int = 0, high: int = 2**62) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise ValidationError({name: f"must be an integer, got {raw!r:.30}"}) from error
+    if not low <= value <= high:
+        raise ValidationError({name: f"must be between {low} and {high}"})
+    return value
+
+
+def runs_queryset():
+    return Run.objects.select_related("experiment", "owner").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+    )
+
+
+class RunViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Runs. `POST /runs/` creates one idempotently by its client-made hash."""
+
+    lookup_field = "hash"
+    lookup_value_regex = "[^/]+"
+    permission_classes = [IsOwnerOrStaffOrReadOnly]
+    pagination_class = RunCursorPagination
+    serializer_class = RunSerializer
+    filterset_fields = {"status": ["exact"], "is_archived": ["exact"], "experiment__name": ["exact"]}
+    ordering_fields = ["created_at", "updated_at", "name", "status"]
+
+    def get_queryset(self):
+        return runs_queryset()
+
+    def get_serializer_class(self):
+        return RunDetailSerializer if self.action == "retrieve" else RunSerializer
+
+    def get_permissions(self):
+        from rest_framework.permissions import IsAuthenticated
+
+        return [IsAuthenticated(), *super().get_permissions()]
+
+    @extend_schema(request=RunCreateSerializer, responses={201: RunDetailSerializer, 200: RunDetailSerializer})
+    def create(self, request):
+        data = read_json_body(request)
+        serializer = RunCreateSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        try:
+            run, created = ingest.get_or_create_run(
+                run_hash=values["hash"],
+                user=request.user,
+                experiment_name=values.get("experiment"),
+                name=values.get("name", ""),
+                description=values.get("description", ""),
+                params=values.get("params"),
+            )
+        except ingest.IngestError as error:
+            return error_response(error.message, error.status, error.field)
+        run = runs_queryset().get(pk=run.pk)
+        return Response(
+            RunDetailSerializer(run).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=RunUpdateSerializer, responses=RunDetailSerializer)
+    def partial_update(self, request, hash=None):
+        run = self.get_object()
+        serializer = RunUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        if "is_archived" in values:
+            services.archive_runs([run], request.user, is_archived=values.pop("is_archived"))
+        if "pinned_metrics" in values:
+            services.set_pinned_metrics(run, request.user, values.pop("pinned_metrics"))
+        if values:
+            services.update_run(run, request.user, **values)
+        return Response(RunDetailSerializer(runs_queryset().get(pk=run.pk)).data)
+
+    def perform_destroy(self, run):
+        services.delete_runs([run], self.request.user)
+
+    def _own_run(self, hash: str) -> Run:
+        run = get_object_or_404(Run.objects.select_related("experiment"), hash=hash)
+        self.check_object_permissions(self.request, run)
+        return run
+
+    @extend_schema(
+        request={"application/json": {"type": "object"}},
+        responses={200: {"type": "object", "properties": {"seq": {"type": "integer"}, "applied": {"type": "boolean"}}}},
+        description="Apply one batch: params patch, metric points, log lines, status. Idempotent by `seq`.",
+    )
+    @action(detail=True, methods=["post"])
+    def track(self, request, hash=None):
+        run = self._own_run(hash)
+        try:
+            batch = ingest.parse_batch(read_json_body(request))
+            result = ingest.apply_batch(run, batch)
+        except ingest.IngestError as error:
+            return error_response(error.message, error.status, error.field)
+        return Response({"seq": result.seq, "applied": result.applied})
+
+    @extend_schema(responses=MetricSeriesSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="metrics")
+    def metrics(self, request, hash=None):
+        run = get_object_or_404(Run, hash=hash)
+        series = MetricSeries.objects.filter(run=run)
+        return Response(MetricSeriesSerializer(series, many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("max_points", int, description="downsample to about this many points, keeping extremes"),
+            OpenApiParameter("after_step", int, description="only points with a greater step (live catch-up)"),
+        ],
+        responses={200: {"type": "object"}},
+    )
+    @action(detail=True, methods=["get"], url_path=r"metrics/(?P<series_id>\d+)/points")
+    def points(self, request, hash=None, series_id=None):
+        series = get_object_or_404(MetricSeries, pk=series_id, run__hash=hash)
+        max_points = _int_param(request, "max_points", 0, 0, 1_000_000)
+        after_step = _int_param(request, "after_step", None)
+        points = read_points(series, after_step=after_step)
+        return HttpResponse(points_json(points, max_points), content_type="application/json")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", int, description="only lines with a greater line number"),
+            OpenApiParameter("before", int, description="only lines with a smaller line number (paging back)"),
+            OpenApiParameter("limit", int),
+        ],
+        responses={200: {"type": "object"}},
+    )
+    @action(detail=True, methods=["get"])
+    def logs(self, request, hash=None):
+        run = get_object_or_404(Run, hash=hash)
+        limit = _int_param(request, "limit", 1000, 1, 10_000)
+        after = _int_param(request, "after", None, -1)
+        before = _int_param(request, "before", None)
+        lines = LogLine.objects.filter(run=run)
+        if after is not None:
+            lines = lines.filter(line__gt=after).order_by("line")[:limit]
+        elif before is not None:
+            lines = reversed(lines.filter(line__lt=before).order_by("-line")[:limit])
+        else:
+            lines = reversed(lines.order_by("-line")[:limit])
+        rows = [{"line": row.line, "text": row.text, "time": row.time} for row in lines]
+        return Response({"lines": rows, "total": LogLine.objects.filter(run=run).count()})
+

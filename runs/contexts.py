@@ -1,0 +1,57 @@
+"""Sequence contexts: validation and the canonical key that makes (run, name, context) unique.
+
+Pure helpers, no Django: the ingest service, media uploads and the query compiler
+all key series the same way.
+"""
+
+import json
+import re
+
+MAX_NAME_LENGTH = 255
+MAX_CONTEXT_BYTES = 1024
+_NAME_RE = re.compile(r"^[^\x00-\x1f\x7f]+$")
+
+
+class ContextError(ValueError):
+    pass
+
+
+def validate_name(name: object, what: str = "name") -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ContextError(f"{what} must be a non-empty string")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ContextError(f"{what} is longer than {MAX_NAME_LENGTH} characters")
+    if not _NAME_RE.match(name):
+        raise ContextError(f"{what} contains control characters")
+    return name
+
+
+def _check_context_value(value: object, path: str) -> None:
+    if value is None or isinstance(value, bool | int | str):
+        return
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ContextError(f"context value at {path} must be finite")
+        return
+    raise ContextError(
+        f"context value at {path} must be a string, number, boolean or null"
+    )
+
+
+def validate_context(context: object) -> dict:
+    """A context is a flat dict of str -> scalar, e.g. {"subset": "train"}."""
+    if context is None:
+        return {}
+    if not isinstance(context, dict):
+        raise ContextError("context must be an object, e.g. {\"subset\": \"train\"}")
+    for key, value in context.items():
+        if not isinstance(key, str) or not key:
+            raise ContextError("context keys must be non-empty strings")
+        _check_context_value(value, key)
+    if len(context_key(context)) > MAX_CONTEXT_BYTES:
+        raise ContextError(f"context is larger than {MAX_CONTEXT_BYTES} bytes")
+    return context
+
+
+def context_key(context: dict) -> str:
+    return json.dumps(context, sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,437 @@
+"""The ingest path: create runs by client-made hash and apply tracked batches.
+
+One batch (DESIGN.md §5) carries a params patch, metric points for many series, log
+lines and a status change. It is validated whole before anything is written, then
+applied in one transaction, and its client sequence number is recorded in the same
+transaction, so a replayed batch changes nothing and a rejected one writes nothing.
+The REST API, the demo data command and the tests all go through these functions.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from experiments.models import DEFAULT_EXPERIMENT_NAME, Experiment
+from runs import live
+from runs.contexts import ContextError, context_key, validate_context, validate_name
+from runs.metrics import CHUNK_SIZE, NULL_EPOCH, Points, decode_chunk, encode_chunk, summarize
+from runs.models import HASH_RE, AppliedBatch, LogLine, MetricChunk, MetricSeries, Run
+
+MAX_PARAMS_DEPTH = 32
+MAX_LOG_LINE_LENGTH = 64 * 1024
+_BATCH_FIELDS = {"seq", "params", "metrics", "logs", "status", "meta"}
+_SERIES_FIELDS = {"name", "context", "steps", "values", "epochs", "times"}
+_LOG_FIELDS = {"line", "text", "time"}
+_INT64_MAX = 2**63 - 1
+
+
+class IngestError(ValueError):
+    """Bad input. `field` names where, `status` is the HTTP status to answer."""
+
+    def __init__(self, message: str, field: str = "", status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+@dataclass
+class SeriesBatch:
+    name: str
+    context: dict
+    context_key: str
+    points: Points
+
+
+@dataclass
+class Batch:
+    seq: int | None = None
+    params: dict | None = None
+    meta: dict | None = None
+    series: list[SeriesBatch] = field(default_factory=list)
+    logs: list[tuple[int, str, float | None]] = field(default_factory=list)
+    status: str | None = None
+
+
+@dataclass
+class BatchResult:
+    seq: int | None
+    applied: bool
+
+
+# -- validation (pure: no database) -------------------------------------------
+
+
+def _check_json_tree(value: object, where: str, depth: int = 0) -> None:
+    if depth > MAX_PARAMS_DEPTH:
+        raise IngestError(f"{where} is nested deeper than {MAX_PARAMS_DEPTH}", where)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise IngestError(f"{where} keys must be strings", where)
+            _check_json_tree(item, f"{where}.{key}", depth + 1)
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            _check_json_tree(item, f"{where}[{position}]", depth + 1)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise IngestError(f"{where} must be finite (params are JSON)", where)
+    elif not (value is None or isinstance(value, bool | int | float | str)):
+        raise IngestError(f"{where} has an unsupported type", where)
+
+
+def validate_params(params: object, where: str = "params") -> dict:
+    if not isinstance(params, dict):
+        raise IngestError(f"{where} must be an object", where)
+    _check_json_tree(params, where)
+    return params
+
+
+def _int_column(raw: object, where: str, count: int | None, nullable: bool) -> np.ndarray:
+    if not isinstance(raw, list):
+        raise IngestError(f"{where} must be a list", where)
+    if count is not None and len(raw) != count:
+        raise IngestError(f"{where} has {len(raw)} items, steps has {count}", where)
+    for item in raw:
+        if type(item) is not int and not (nullable and item is None):
+            kind = "integers or null" if nullable else "integers"
+            raise IngestError(f"{where} must hold {kind}, got {item!r:.40}", where)
+        if item is not None and not (0 <= item <= _INT64_MAX):
+            raise IngestError(f"{where} values must be between 0 and 2**63-1", where)
+    if nullable and None in raw:
+        return np.array([NULL_EPOCH if i is None else i for i in raw], np.int64)
+    return np.array(raw, np.int64)
+
+
+def _float_column(raw: object, where: str, count: int) -> np.ndarray:
+    if not isinstance(raw, list):
+        raise IngestError(f"{where} must be a list", where)
+    if len(raw) != count:
+        raise IngestError(f"{where} has {len(raw)} items, steps has {count}", where)
+    has_null = False
+    for item in raw:
+        kind = type(item)
+        if kind is float or kind is int:
+            continue
+        if item is None:
+            has_null = True
+            continue
+        raise IngestError(f"{where} must hold numbers, got {item!r:.40}", where)
+    if has_null:
+        return np.array([math.nan if i is None else i for i in raw], np.float64)
+    try:
+        return np.array(raw, np.float64)
+    except OverflowError as error:
+        raise IngestError(f"{where} holds a number too large for float64", where) from error
+
+
+def _parse_series(raw: object, where: str) -> SeriesBatch:
+    if not isinstance(raw, dict):
+        raise IngestError(f"{where} must be an object", where)
+    unknown = set(raw) - _SERIES_FIELDS
+    if unknown:
+        raise IngestError(f"{where} has unknown fields: {', '.join(sorted(unknown))}", where)
+    try:
+        name = validate_name(raw.get("name"), f"{where}.name")
+        context = validate_context(raw.get("context"))
+    except ContextError as error:
+        raise IngestError(str(error), where) from error
+    steps = _int_column(raw.get("steps"), f"{where}.steps", None, nullable=False)
+    count = len(steps)
+    if count == 0:
+        raise IngestError(f"{where}.steps is empty", where)
+    values = _float_column(raw.get("values"), f"{where}.values", count)
+    epochs = (
+        _int_column(raw["epochs"], f"{where}.epochs", count, nullable=True)
+        if raw.get("epochs") is not None
+        else np.full(count, NULL_EPOCH, np.int64)
+    )
+    times = (
+        _float_column(raw["times"], f"{where}.times", count)
+        if raw.get("times") is not None
+        else np.full(count, math.nan)
+    )
+    return SeriesBatch(name, context, context_key(context), Points(steps, values, epochs, times))
+
+
+def _parse_logs(raw: object) -> list[tuple[int, str, float | None]]:
+    if not isinstance(raw, list):
+        raise IngestError("logs must be a list", "logs")
+    if len(raw) > settings.AIMSITE_MAX_LOG_LINES_PER_BATCH:
+        raise IngestError(
+            f"logs has {len(raw)} lines, at most "
+            f"{settings.AIMSITE_MAX_LOG_LINES_PER_BATCH} per batch",
+            "logs",
+            status=413,
+        )
+    lines = []
+    for position, item in enumerate(raw):
+        where = f"logs[{position}]"
+        if not isinstance(item, dict) or set(item) - _LOG_FIELDS:
+            raise IngestError(f"{where} must be an object with line, text, time", where)
+        line, text, time = item.get("line"), item.get("text"), item.get("time")
+        if type(line) is not int or not (0 <= line <= _INT64_MAX):
+            raise IngestError(f"{where}.line must be a non-negative integer", where)
+        if not isinstance(text, str):
+            raise IngestError(f"{where}.text must be a string", where)
+        if len(text) > MAX_LOG_LINE_LENGTH:
+            text = text[:MAX_LOG_LINE_LENGTH]
+        if time is not None and (type(time) not in (int, float) or not math.isfinite(time)):
+            raise IngestError(f"{where}.time must be a finite number", where)
+        lines.append((line, text.replace("\x00", ""), time))
+    return lines
+
+
+def parse_batch(raw: object) -> Batch:
+    """Validate a decoded `track` body and return it typed, or raise IngestError."""
+    if not isinstance(raw, dict):
+        raise IngestError("the batch must be a JSON object")
+    unknown = set(raw) - _BATCH_FIELDS
+    if unknown:
+        raise IngestError(f"unknown fields: {', '.join(sorted(unknown))}", "batch")
+    batch = Batch()
+    seq = raw.get("seq")
+    if seq is not None and (type(seq) is not int or not (0 <= seq <= _INT64_MAX)):
+        raise IngestError("seq must be a non-negative integer", "seq")
+    batch.seq = seq
+    if raw.get("params") is not None:
+        batch.params = validate_params(raw["params"])
+    if raw.get("meta") is not None:
+        batch.meta = validate_params(raw["meta"], "meta")
+    metrics = raw.get("metrics") or []
+    if not isinstance(metrics, list):
+        raise IngestError("metrics must be a list", "metrics")
+    batch.series = [_parse_series(item, f"metrics[{i}]") for i, item in enumerate(metrics)]
+    total = sum(len(series.points) for series in batch.series)
+    if total > settings.AIMSITE_MAX_POINTS_PER_BATCH:
+        raise IngestError(
+            f"the batch has {total} points, at most "
+            f"{settings.AIMSITE_MAX_POINTS_PER_BATCH} per batch",
+            "metrics",
+            status=413,
+        )
+    if raw.get("logs") is not None:
+        batch.logs = _parse_logs(raw["logs"])
+    status = raw.get("status")
+    if status is not None and status not in (Run.Status.FINISHED, Run.Status.FAILED, Run.Status.ACTIVE):
+        raise IngestError('status must be "active", "finished" or "failed"', "status")
+    batch.status = status
+    return batch
+
+
+# -- writes ---------------------------------------------------------------------
+
+
+def deep_merge(target: dict, patch: dict) -> dict:
+    """Merge `patch` into `target` recursively (dicts merge, everything else replaces)."""
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            deep_merge(target[key], value)
+        else:
+            target[key] = value
+    return target
+
+
+def get_or_create_run(
+    *,
+    run_hash: str,
+    user,
+    experiment_name: str | None = None,
+    name: str = "",
+    description: str = "",
+    params: dict | None = None,
+) -> tuple[Run, bool]:
+    """Create a run by its client-made hash; an existing run of this user is returned.
+
+    Raises IngestError (403) when the hash belongs to someone else's run.
+    """
+    if not isinstance(run_hash, str) or not HASH_RE.match(run_hash):
+        raise IngestError("hash must be 24 lowercase hex characters", "hash")
+    existing = Run.objects.filter(hash=run_hash).select_related("experiment").first()
+    if existing is not None:
+        if not existing.can_edit(user):
+            raise IngestError("this run belongs to another user", "hash", status=403)
+        return existing, False
+    experiment_name = (experiment_name or DEFAULT_EXPERIMENT_NAME).strip()
+    if not experiment_name or len(experiment_name) > 200:
+        raise IngestError("experiment must be 1 to 200 characters", "experiment")
+    if params is not None:
+        validate_params(params)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            experiment, _ = Experiment.objects.get_or_create(
+                name=experiment_name, defaults={"owner": user}
+            )
+            run = Run.objects.create(
+                hash=run_hash,
+                name=name[:200],
+                description=description,
+                experiment=experiment,
+                owner=user,
+                params=params or {},
+                created_at=now,
+                updated_at=now,
+                last_heartbeat=now,
+            )
+    except IntegrityError:
+        # Two requests with the same new hash raced; the loser returns the winner's.
+        return get_or_create_run(run_hash=run_hash, user=user)
+    live.run_created(run)
+    return run, True
+
+
+def _append_series(run: Run, batches: list[SeriesBatch]) -> list[MetricSeries]:
+    if not batches:
+        return []
+    # One batch may name a series twice: merge them so each series is written once.
+    merged: dict[tuple[str, str], SeriesBatch] = {}
+    for item in batches:
+        key = (item.name, item.context_key)
+        if key in merged:
+            merged[key].points = Points.concat([merged[key].points, item.points])
+        else:
+            merged[key] = item
+    names = {name for name, _ in merged}
+    existing = {
+        (series.name, series.context_key): series
+        for series in MetricSeries.objects.filter(run=run, name__in=names)
+    }
+    new_series = [
+        MetricSeries(run=run, name=item.name, context=item.context, context_key=key[1])
+        for key, item in merged.items()
+        if key not in existing
+    ]
+    if new_series:
+        MetricSeries.objects.bulk_create(new_series)
+        existing.update(
+            {
+                (series.name, series.context_key): series
+                for series in MetricSeries.objects.filter(run=run, name__in=names)
+            }
+        )
+    open_chunks = {
+        chunk.series_id: chunk
+        for chunk in MetricChunk.objects.filter(
+            series__in=[existing[key] for key in merged],
+            count__lt=CHUNK_SIZE,
+        ).order_by("series_id", "index")  # the dict keeps the highest index
+    }
+    chunks_to_create, chunks_to_update, touched = [], [], []
+    for key, item in merged.items():
+        series = existing[key]
+        points = item.points
+        chunk = open_chunks.get(series.id)
+        if chunk is not None and chunk.index == series.chunk_count - 1:
+            room = CHUNK_SIZE - chunk.count
+            head, points = points.slice(0, room), points.slice(room, len(points))
+            combined = Points.concat([decode_chunk(chunk.data), head])
+            chunk.data = encode_chunk(combined)
+            chunk.count = len(combined)
+            chunk.first_step = int(combined.steps.min())
+            chunk.last_step = int(combined.steps.max())
+            chunks_to_update.append(chunk)
+        for start in range(0, len(points), CHUNK_SIZE):
+            part = points.slice(start, start + CHUNK_SIZE)
+            chunks_to_create.append(
+                MetricChunk(
+                    series=series,
+                    index=series.chunk_count,
+                    count=len(part),
+                    first_step=int(part.steps.min()),
+                    last_step=int(part.steps.max()),
+                    data=encode_chunk(part),
+                )
+            )
+            series.chunk_count += 1
+        _merge_summary(series, summarize(item.points))
+        touched.append(series)
+    if chunks_to_update:
+        MetricChunk.objects.bulk_update(
+            chunks_to_update, ["data", "count", "first_step", "last_step"]
+        )
+    MetricChunk.objects.bulk_create(chunks_to_create, batch_size=200)
+    MetricSeries.objects.bulk_update(
+        touched,
+        ["count", "first_step", "last_step", "last", "min", "max", "last_time", "chunk_count"],
+    )
+    return touched
+
+
+def _merge_summary(series: MetricSeries, batch: dict) -> None:
+    def pick(current, new, choose):
+        if current is None or (isinstance(current, float) and math.isnan(current)):
+            return new
+        return current if new is None else choose(current, new)
+
+    series.first_step = pick(series.first_step, batch["first_step"], min)
+    # "last" is the value at the highest step seen so far, as Aim reports it.
+    if series.last_step is None or batch["last_step"] >= series.last_step:
+        series.last = batch["last"]
+        series.last_time = batch["last_time"]
+    series.last_step = pick(series.last_step, batch["last_step"], max)
+    series.min = pick(series.min, batch["min"], min)
+    series.max = pick(series.max, batch["max"], max)
+    series.count += batch["count"]
+
+
+def apply_batch(run: Run, batch: Batch) -> BatchResult:
+    """Apply one validated batch atomically; a seq seen before changes nothing."""
+    try:
+        with transaction.atomic():
+            if batch.seq is not None:
+                if AppliedBatch.objects.filter(run=run, seq=batch.seq).exists():
+                    return BatchResult(batch.seq, False)
+                AppliedBatch.objects.create(run=run, seq=batch.seq)
+            run = (
+                Run.objects.select_for_update(of=("self",))
+                .select_related("experiment")
+                .get(pk=run.pk)
+            )
+            fields = ["last_heartbeat", "updated_at"]
+            if batch.params:
+                run.params = deep_merge(run.params or {}, batch.params)
+                fields.append("params")
+            if batch.meta:
+                run.meta = deep_merge(run.meta or {}, batch.meta)
+                fields.append("meta")
+            touched = _append_series(run, batch.series)
+            if batch.logs:
+                LogLine.objects.bulk_create(
+                    [LogLine(run=run, line=line, text=text, time=time) for line, text, time in batch.logs],
+                    batch_size=2000,
+                )
+            status_changed = _apply_status(run, batch.status, fields)
+            now = timezone.now()
+            run.last_heartbeat = now
+            run.updated_at = now
+            run.save(update_fields=fields)
+            live.run_tracked(run, touched, batch.logs, status_changed)
+    except IntegrityError:
+        # The same seq committed concurrently by a retry that overtook this one.
+        if batch.seq is not None and AppliedBatch.objects.filter(run=run, seq=batch.seq).exists():
+            return BatchResult(batch.seq, False)
+        raise
+    return BatchResult(batch.seq, True)
+
+
+def _apply_status(run: Run, status: str | None, fields: list[str]) -> bool:
+    if status is None:
+        # Any request is a heartbeat; a run that was marked failed for silence revives.
+        if run.status == Run.Status.FAILED and run.finished_at is None:
+            run.status = Run.Status.ACTIVE
+            fields.append("status")
+            return True
+        return False
+    if status == Run.Status.ACTIVE:
+        changed = run.status != status
+        run.status, run.finished_at = status, None
+    else:
+        changed = run.status != status
+        run.status = status
+        run.finished_at = run.finished_at or timezone.now()
+    fields.extend(["status", "finished_at"])
+    return changed

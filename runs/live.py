@@ -1,0 +1,172 @@
+"""The one gateway for live events (DESIGN.md §6).
+
+Sync code (services, ingest) calls these functions; each sends after the current
+transaction commits, through the channel layer, so with Redis an ingest in one
+server process reaches sockets held by any other. Summary updates of one run are
+coalesced: at most one `run.updated` per run every UPDATE_INTERVAL seconds per
+process, except status changes, which always go out. Payload types are shared with
+the consumers.
+"""
+
+import logging
+import threading
+import time
+from typing import Literal, TypedDict
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from runs.metrics import finite_or_none
+
+logger = logging.getLogger(__name__)
+
+RUNS_GROUP = "runs"
+UPDATE_INTERVAL = 0.25
+_last_sent: dict[str, float] = {}
+_lock = threading.Lock()
+
+
+def run_group(run_hash: str) -> str:
+    return f"run.{run_hash}"
+
+
+class MetricSummary(TypedDict):
+    id: int
+    name: str
+    context: dict
+    count: int
+    last_step: int | None
+    last: float | None
+    min: float | None
+    max: float | None
+
+
+class RunRow(TypedDict):
+    hash: str
+    name: str
+    experiment: str
+    status: str
+    is_archived: bool
+    created_at: str
+    finished_at: str | None
+    updated_at: str
+
+
+class RunChangedEvent(TypedDict):
+    type: Literal["run.created", "run.updated"]
+    run: RunRow
+    metrics: list[MetricSummary]
+
+
+class RunsRemovedEvent(TypedDict):
+    type: Literal["runs.deleted", "runs.archived", "runs.unarchived"]
+    hashes: list[str]
+
+
+class RunLogsEvent(TypedDict):
+    type: Literal["run.logs"]
+    hash: str
+    lines: list[dict]
+
+
+class TagsChangedEvent(TypedDict):
+    type: Literal["run.tags"]
+    hash: str
+    tags: list[dict]
+
+
+def metric_summary(series) -> MetricSummary:
+    return {
+        "id": series.id,
+        "name": series.name,
+        "context": series.context,
+        "count": series.count,
+        "last_step": series.last_step,
+        "last": finite_or_none(series.last),
+        "min": finite_or_none(series.min),
+        "max": finite_or_none(series.max),
+    }
+
+
+def run_row(run) -> RunRow:
+    return {
+        "hash": run.hash,
+        "name": run.display_name,
+        "experiment": run.experiment.name,
+        "status": run.status,
+        "is_archived": run.is_archived,
+        "created_at": run.created_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "updated_at": run.updated_at.isoformat(),
+    }
+
+
+def _send(groups: list[str], event: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in groups:
+        try:
+            async_to_sync(layer.group_send)(group, event)
+        except Exception:  # a dead channel layer must never fail an ingest
+            logger.exception("live event %s to %s not sent", event.get("type"), group)
+
+
+def _after_commit(groups: list[str], event: dict) -> None:
+    transaction.on_commit(lambda: _send(groups, event))
+
+
+def _is_due(run_hash: str, force: bool) -> bool:
+    now = time.monotonic()
+    with _lock:
+        if not force and now - _last_sent.get(run_hash, 0.0) < UPDATE_INTERVAL:
+            return False
+        _last_sent[run_hash] = now
+        if len(_last_sent) > 10_000:
+            _last_sent.clear()
+    return True
+
+
+def run_created(run) -> None:
+    event: RunChangedEvent = {"type": "run.created", "run": run_row(run), "metrics": []}
+    _after_commit([RUNS_GROUP, run_group(run.hash)], event)
+
+
+def run_changed(run, series=None, force: bool = True) -> None:
+    if not _is_due(run.hash, force):
+        return
+    metrics = [metric_summary(item) for item in series] if series is not None else []
+    event: RunChangedEvent = {"type": "run.updated", "run": run_row(run), "metrics": metrics}
+    _after_commit([RUNS_GROUP, run_group(run.hash)], event)
+
+
+def run_tracked(run, series, log_lines, status_changed: bool) -> None:
+    """After a batch: new log lines always go out, summaries coalesced."""
+    if log_lines:
+        event: RunLogsEvent = {
+            "type": "run.logs",
+            "hash": run.hash,
+            "lines": [{"line": line, "text": text, "time": t} for line, text, t in log_lines],
+        }
+        _after_commit([run_group(run.hash)], event)
+    run_changed(run, series, force=status_changed)
+
+
+def runs_removed(kind: Literal["deleted", "archived", "unarchived"], hashes: list[str]) -> None:
+    if not hashes:
+        return
+    event: RunsRemovedEvent = {"type": f"runs.{kind}", "hashes": hashes}
+    _after_commit([RUNS_GROUP, *[run_group(h) for h in hashes]], event)
+
+
+def run_tags_changed(run) -> None:
+    event: TagsChangedEvent = {
+        "type": "run.tags",
+        "hash": run.hash,
+        "tags": [
+            {"id": tag.id, "name": tag.name, "color": tag.color}
+            for tag in run.tags.filter(is_archived=False)
+        ],
+    }
+    _after_commit([RUNS_GROUP, run_group(run.hash)], event)

@@ -1,0 +1,193 @@
+"""Chunked storage of metric points: the codec, appends and downsampled read-back.
+
+A chunk row holds up to CHUNK_SIZE points of one series as packed arrays. The codec
+keeps the common cases small: consecutive steps are stored as (start, stride), a
+constant or absent epoch as one number, wall times as float32 offsets from the
+chunk's first time. Values stay float64 so NaN and ±inf survive byte for byte.
+Decoding is `np.frombuffer`, so reading a million points costs milliseconds.
+"""
+
+import math
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+CHUNK_SIZE = 4096
+NULL_EPOCH = np.iinfo(np.int64).min
+
+_VERSION = 1
+_HEADER = struct.Struct("<BBI")  # version, flags, count
+_STEPS_RANGE = 1
+_EPOCHS_NONE = 2
+_EPOCHS_CONST = 4
+_TIMES_NONE = 8
+
+
+@dataclass
+class Points:
+    steps: np.ndarray  # int64
+    values: np.ndarray  # float64
+    epochs: np.ndarray  # int64, NULL_EPOCH where absent
+    times: np.ndarray  # float64, NaN where absent
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    @classmethod
+    def empty(cls) -> "Points":
+        return cls(
+            np.empty(0, np.int64),
+            np.empty(0, np.float64),
+            np.empty(0, np.int64),
+            np.empty(0, np.float64),
+        )
+
+    @classmethod
+    def concat(cls, parts: list["Points"]) -> "Points":
+        if not parts:
+            return cls.empty()
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            np.concatenate([p.steps for p in parts]),
+            np.concatenate([p.values for p in parts]),
+            np.concatenate([p.epochs for p in parts]),
+            np.concatenate([p.times for p in parts]),
+        )
+
+    def slice(self, start: int, stop: int) -> "Points":
+        return Points(
+            self.steps[start:stop],
+            self.values[start:stop],
+            self.epochs[start:stop],
+            self.times[start:stop],
+        )
+
+    def take(self, indices: np.ndarray) -> "Points":
+        return Points(
+            self.steps[indices],
+            self.values[indices],
+            self.epochs[indices],
+            self.times[indices],
+        )
+
+
+def encode_chunk(points: Points) -> bytes:
+    count = len(points)
+    flags = 0
+    body: list[bytes] = []
+    steps = points.steps
+    if count >= 2:
+        stride = int(steps[1] - steps[0])
+        if np.array_equal(steps, steps[0] + stride * np.arange(count, dtype=np.int64)):
+            flags |= _STEPS_RANGE
+            body.append(struct.pack("<qq", int(steps[0]), stride))
+    if not flags & _STEPS_RANGE:
+        body.append(steps.astype("<i8").tobytes())
+    body.append(points.values.astype("<f8").tobytes())
+    epochs = points.epochs
+    if count and np.all(epochs == NULL_EPOCH):
+        flags |= _EPOCHS_NONE
+    elif count and np.all(epochs == epochs[0]):
+        flags |= _EPOCHS_CONST
+        body.append(struct.pack("<q", int(epochs[0])))
+    else:
+        body.append(epochs.astype("<i8").tobytes())
+    times = points.times
+    if count == 0 or np.all(np.isnan(times)):
+        flags |= _TIMES_NONE
+    else:
+        base = float(np.nanmin(times))
+        body.append(struct.pack("<d", base))
+        body.append((times - base).astype("<f4").tobytes())
+    return _HEADER.pack(_VERSION, flags, count) + b"".join(body)
+
+
+def decode_chunk(data: bytes | memoryview) -> Points:
+    buffer = memoryview(data)
+    _version, flags, count = _HEADER.unpack_from(buffer, 0)
+    offset = _HEADER.size
+    if flags & _STEPS_RANGE:
+        start, stride = struct.unpack_from("<qq", buffer, offset)
+        offset += 16
+        steps = start + stride * np.arange(count, dtype=np.int64)
+    else:
+        steps = np.frombuffer(buffer, "<i8", count, offset).astype(np.int64)
+        offset += 8 * count
+    values = np.frombuffer(buffer, "<f8", count, offset).astype(np.float64)
+    offset += 8 * count
+    if flags & _EPOCHS_NONE:
+        epochs = np.full(count, NULL_EPOCH, np.int64)
+    elif flags & _EPOCHS_CONST:
+        (epoch,) = struct.unpack_from("<q", buffer, offset)
+        offset += 8
+        epochs = np.full(count, epoch, np.int64)
+    else:
+        epochs = np.frombuffer(buffer, "<i8", count, offset).astype(np.int64)
+        offset += 8 * count
+    if flags & _TIMES_NONE:
+        times = np.full(count, np.nan)
+    else:
+        (base,) = struct.unpack_from("<d", buffer, offset)
+        offset += 8
+        times = np.frombuffer(buffer, "<f4", count, offset).astype(np.float64) + base
+    return Points(steps, values, epochs, times)
+
+
+def sort_by_step(points: Points) -> Points:
+    """Points arrive in order almost always; a resent batch may land late."""
+    if len(points) < 2 or np.all(np.diff(points.steps) >= 0):
+        return points
+    return points.take(np.argsort(points.steps, kind="stable"))
+
+
+def downsample(points: Points, max_points: int) -> Points:
+    """At most ~max_points points, keeping each bucket's min and max and both ends.
+
+    Buckets are equal runs of consecutive points; within each, the smallest and
+    largest value survive (NaN counts as neither), so spikes never vanish from a chart.
+    """
+    count = len(points)
+    if max_points <= 0 or count <= max_points:
+        return points
+    buckets = max(1, (max_points - 2) // 2)
+    size = -(-count // buckets)
+    padded = np.full(buckets * size, np.nan)
+    padded[:count] = points.values
+    rows = padded.reshape(buckets, size)
+    finite_low = np.where(np.isnan(rows), np.inf, rows)
+    finite_high = np.where(np.isnan(rows), -np.inf, rows)
+    base = np.arange(buckets) * size
+    keep = np.concatenate(
+        [
+            base + finite_low.argmin(axis=1),
+            base + finite_high.argmax(axis=1),
+            [0, count - 1],
+        ]
+    )
+    keep = np.unique(keep[keep < count])
+    return points.take(keep)
+
+
+def summarize(points: Points) -> dict:
+    """Summary columns of a batch of points (to merge into the series row)."""
+    values = points.values
+    finite = values[~np.isnan(values)]
+    times = points.times
+    return {
+        "count": len(points),
+        "first_step": int(points.steps.min()),
+        "last_step": int(points.steps.max()),
+        "last": float(values[-1]),
+        "min": float(finite.min()) if len(finite) else None,
+        "max": float(finite.max()) if len(finite) else None,
+        "last_time": float(times[-1]) if not np.isnan(times[-1]) else None,
+    }
+
+
+def finite_or_none(value: float | None) -> float | None:
+    """JSON has no NaN or infinity: answers carry them as null."""
+    if value is None or not math.isfinite(value):
+        return None
+    return value

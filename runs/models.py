@@ -1,0 +1,192 @@
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from experiments.models import Experiment
+from tags.models import Tag
+
+HASH_RE = re.compile(r"^[0-9a-f]{24}$")
+SYSTEM_METRIC_PREFIX = "__system__"
+
+
+def validate_run_hash(value: str) -> None:
+    if not HASH_RE.match(value or ""):
+        raise ValidationError("run hash must be 24 lowercase hex characters")
+
+
+class RunQuerySet(models.QuerySet):
+    def visible(self) -> "RunQuerySet":
+        return self.filter(is_archived=False)
+
+    def editable_by(self, user) -> "RunQuerySet":
+        return self if user.is_staff else self.filter(owner=user)
+
+    def mark_silent_runs_failed(self) -> int:
+        """Active runs whose heartbeat went silent past the timeout become failed."""
+        cutoff = timezone.now() - timedelta(seconds=settings.AIMSITE_HEARTBEAT_TIMEOUT)
+        return self.filter(status=Run.Status.ACTIVE, last_heartbeat__lt=cutoff).update(
+            status=Run.Status.FAILED, updated_at=timezone.now()
+        )
+
+
+class Run(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        FINISHED = "finished"
+        FAILED = "failed"
+
+    hash = models.CharField(max_length=24, unique=True, validators=[validate_run_hash])
+    name = models.CharField(max_length=200, blank=True, db_index=True)
+    description = models.TextField(blank=True, max_length=5000)
+    experiment = models.ForeignKey(
+        Experiment, on_delete=models.PROTECT, related_name="runs"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="runs",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_heartbeat = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    is_archived = models.BooleanField(default=False, db_index=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="runs")
+    params = models.JSONField(default=dict, blank=True)
+    meta = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="System params: cli args, env vars, packages, git info, hostname…",
+    )
+    pinned_metrics = models.JSONField(default=list, blank=True)
+
+    objects = RunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["experiment", "-created_at"]),
+            models.Index(fields=["is_archived", "-created_at"]),
+            models.Index(fields=["status", "last_heartbeat"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.hash
+
+    @property
+    def display_name(self) -> str:
+        return self.name or f"Run {self.hash[:8]}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def duration(self) -> timedelta:
+        end = self.finished_at or (timezone.now() if self.is_active else self.updated_at)
+        return max(end - self.created_at, timedelta(0))
+
+    def can_edit(self, user) -> bool:
+        return bool(user.is_staff or (self.owner_id and self.owner_id == user.id))
+
+    def archive(self, is_archived: bool = True) -> None:
+        self.is_archived = is_archived
+        self.updated_at = timezone.now()
+        self.save(update_fields=["is_archived", "updated_at"])
+
+
+class AppliedBatch(models.Model):
+    """The client sequence numbers already applied to a run: replays change nothing."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="applied_batches")
+    seq = models.BigIntegerField()
+    applied_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "seq"], name="unique_run_seq")
+        ]
+
+
+class MetricSeriesQuerySet(models.QuerySet):
+    def user_metrics(self) -> "MetricSeriesQuerySet":
+        return self.exclude(name__startswith=SYSTEM_METRIC_PREFIX)
+
+    def system_metrics(self) -> "MetricSeriesQuerySet":
+        return self.filter(name__startswith=SYSTEM_METRIC_PREFIX)
+
+
+class MetricSeries(models.Model):
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="metrics")
+    name = models.CharField(max_length=255)
+    context = models.JSONField(default=dict, blank=True)
+    context_key = models.CharField(max_length=1024, default="{}")
+    count = models.BigIntegerField(default=0)
+    first_step = models.BigIntegerField(null=True, blank=True)
+    last_step = models.BigIntegerField(null=True, blank=True)
+    # Non-finite values are stored where the database can (PostgreSQL keeps NaN and
+    # ±inf, SQLite keeps ±inf and turns NaN into NULL); min/max ignore NaN.
+    last = models.FloatField(null=True, blank=True)
+    min = models.FloatField(null=True, blank=True)
+    max = models.FloatField(null=True, blank=True)
+    last_time = models.FloatField(null=True, blank=True)
+    chunk_count = models.IntegerField(default=0)
+
+    objects = MetricSeriesQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "context_key"]
+        verbose_name_plural = "metric series"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "name", "context_key"], name="unique_series_per_run"
+            )
+        ]
+        indexes = [models.Index(fields=["name", "context_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.context_key}"
+
+    @property
+    def is_system(self) -> bool:
+        return self.name.startswith(SYSTEM_METRIC_PREFIX)
+
+
+class MetricChunk(models.Model):
+    """Up to CHUNK_SIZE points of one series, as packed arrays (see runs.metrics)."""
+
+    series = models.ForeignKey(MetricSeries, on_delete=models.CASCADE, related_name="chunks")
+    index = models.IntegerField()
+    count = models.IntegerField()
+    first_step = models.BigIntegerField()
+    last_step = models.BigIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["series", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "index"], name="unique_chunk_index")
+        ]
+
+
+class LogLine(models.Model):
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="log_lines")
+    line = models.BigIntegerField()
+    text = models.TextField()
+    time = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "line"]
+        indexes = [models.Index(fields=["run", "line"])]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.text[:80]}"

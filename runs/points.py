@@ -1,0 +1,51 @@
+"""Read metric points back from chunks, for the points endpoint and pages."""
+
+import numpy as np
+import orjson
+
+from runs.metrics import NULL_EPOCH, Points, decode_chunk, downsample, sort_by_step
+from runs.models import MetricChunk, MetricSeries
+
+
+def read_points(
+    series: MetricSeries,
+    *,
+    after_step: int | None = None,
+    start_step: int | None = None,
+    end_step: int | None = None,
+) -> Points:
+    chunks = MetricChunk.objects.filter(series=series)
+    low = after_step + 1 if after_step is not None else start_step
+    if low is not None:
+        chunks = chunks.filter(last_step__gte=low)
+    if end_step is not None:
+        chunks = chunks.filter(first_step__lte=end_step)
+    blobs = chunks.order_by("index").values_list("data", flat=True)
+    points = sort_by_step(Points.concat([decode_chunk(blob) for blob in blobs]))
+    if low is not None or end_step is not None:
+        mask = np.ones(len(points), bool)
+        if low is not None:
+            mask &= points.steps >= low
+        if end_step is not None:
+            mask &= points.steps <= end_step
+        points = points.take(np.flatnonzero(mask))
+    return points
+
+
+def points_json(points: Points, max_points: int = 0) -> bytes:
+    """Columns as JSON; non-finite values and absent epochs/times become null."""
+    if max_points:
+        points = downsample(points, max_points)
+    epochs = points.epochs
+    if np.any(epochs == NULL_EPOCH):
+        epochs = np.where(epochs == NULL_EPOCH, np.nan, epochs.astype(np.float64))
+    return orjson.dumps(
+        {
+            "count": len(points),
+            "steps": points.steps,
+            "values": points.values,
+            "epochs": epochs,
+            "times": points.times,
+        },
+        option=orjson.OPT_SERIALIZE_NUMPY,
+    )

@@ -1,0 +1,116 @@
+from rest_framework import serializers
+
+from runs.metrics import finite_or_none
+from runs.models import MetricSeries, Run
+from tags.models import Tag
+
+
+class TagBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name", "color"]
+
+
+class RunSerializer(serializers.ModelSerializer):
+    experiment = serializers.CharField(source="experiment.name", read_only=True)
+    owner = serializers.CharField(source="owner.username", read_only=True, default=None)
+    tags = serializers.SerializerMethodField()
+    duration = serializers.SerializerMethodField()
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Run
+        fields = [
+            "hash",
+            "name",
+            "description",
+            "experiment",
+            "owner",
+            "status",
+            "is_active",
+            "is_archived",
+            "created_at",
+            "updated_at",
+            "finished_at",
+            "last_heartbeat",
+            "duration",
+            "tags",
+            "params",
+            "pinned_metrics",
+        ]
+        read_only_fields = [
+            "hash",
+            "status",
+            "created_at",
+            "updated_at",
+            "finished_at",
+            "last_heartbeat",
+            "params",
+        ]
+
+    def get_duration(self, run: Run) -> float:
+        return run.duration.total_seconds()
+
+    def get_tags(self, run: Run) -> list[dict]:
+        # Uses the prefetched tags when the view prefetched them.
+        return [
+            {"id": tag.id, "name": tag.name, "color": tag.color}
+            for tag in run.tags.all()
+            if not tag.is_archived
+        ]
+
+
+class RunDetailSerializer(RunSerializer):
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "meta"]
+
+
+class RunUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    pinned_metrics = serializers.ListField(
+        child=serializers.CharField(max_length=1300), max_length=200, required=False
+    )
+    is_archived = serializers.BooleanField(required=False)
+
+
+class RunCreateSerializer(serializers.Serializer):
+    hash = serializers.CharField(max_length=24, min_length=24)
+    experiment = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    params = serializers.JSONField(required=False)
+
+    def validate_hash(self, value: str) -> str:
+        from runs.models import HASH_RE
+
+        if not HASH_RE.match(value):
+            raise serializers.ValidationError("must be 24 lowercase hex characters")
+        return value
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {"detail": f"unknown fields: {', '.join(sorted(unknown))}"}
+            )
+        return attrs
+
+
+class MetricSeriesSerializer(serializers.ModelSerializer):
+    last = serializers.SerializerMethodField()
+    min = serializers.SerializerMethodField()
+    max = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MetricSeries
+        fields = ["id", "name", "context", "count", "first_step", "last_step", "last", "min", "max", "last_time"]
+
+    def get_last(self, series) -> float | None:
+        return finite_or_none(series.last)
+
+    def get_min(self, series) -> float | None:
+        return finite_or_none(series.min)
+
+    def get_max(self, series) -> float | None:
+        return finite_or_none(series.max)

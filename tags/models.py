@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+# A fixed palette, as in Aim's tag modal; the first colour is preselected.
+TAG_COLORS = [
+    ("#3E72E7", "Blue"),
+    ("#18AB6D", "Green"),
+    ("#7A4CE0", "Purple"),
+    ("#E64E48", "Red"),
+    ("#FCB500", "Yellow"),
+    ("#1473E6", "Azure"),
+    ("#D7286D", "Pink"),
+    ("#A0522D", "Brown"),
+    ("#5F6B7A", "Grey"),
+    ("#00A3BF", "Teal"),
+]
+DEFAULT_TAG_COLOR = TAG_COLORS[0][0]
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+    comment = models.CharField(max_length=200, blank=True)
+    color = models.CharField(max_length=7, choices=TAG_COLORS, default=DEFAULT_TAG_COLOR)
+    is_archived = models.BooleanField(default=False, db_index=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tags",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def can_edit(self, user) -> bool:
+        return bool(user.is_staff or (self.owner_id and self.owner_id == user.id))
