@@ -15,8 +15,10 @@ from runs.models import LogLine, MetricSeries, Run
 from runs.points import points_json, read_points
 from runs.serializers import (
     MetricSeriesSerializer,
+    TagBriefSerializer,
     RunCreateSerializer,
     RunDetailSerializer,
+    RunTagsSerializer,
     RunSerializer,
     RunUpdateSerializer,
 )
@@ -181,4 +183,31 @@ class RunViewSet(
             lines = reversed(lines.order_by("-line")[:limit])
         rows = [{"line": row.line, "text": row.text, "time": row.time} for row in lines]
         return Response({"lines": rows, "total": LogLine.objects.filter(run=run).count()})
+
+    @extend_schema(request=RunTagsSerializer, responses=TagBriefSerializer(many=True))
+    @action(detail=True, methods=["get", "post", "delete"], url_path="tags")
+    def tags(self, request, hash=None):
+        """GET: the run's tags. POST: attach (by names or ids). DELETE: detach."""
+        run = get_object_or_404(Run, hash=hash)
+        if request.method == "GET":
+            return Response(TagBriefSerializer(run.tags.filter(is_archived=False), many=True).data)
+        self.check_object_permissions(request, run)
+        serializer = RunTagsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        names = serializer.validated_data.get("names") or []
+        ids = serializer.validated_data.get("ids") or []
+        found = list(Tag.objects.filter(name__in=names)) + list(Tag.objects.filter(pk__in=ids))
+        missing = sorted(set(names) - {tag.name for tag in found}) + [
+            str(i) for i in sorted(set(ids) - {tag.id for tag in found})
+        ]
+        if request.method == "POST":
+            if missing and serializer.validated_data["create_missing"] and not ids:
+                found += [services.create_tag_for_attach(name, request.user) for name in missing]
+            elif missing:
+                return error_response(f"unknown tags: {', '.join(missing)}", 400, "names")
+            services.attach_tags(run, request.user, found)
+        else:
+            services.detach_tags(run, request.user, found)
+        return Response(TagBriefSerializer(run.tags.filter(is_archived=False), many=True).data)
+
 

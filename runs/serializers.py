@@ -114,3 +114,16 @@ class MetricSeriesSerializer(serializers.ModelSerializer):
 
     def get_max(self, series) -> float | None:
         return finite_or_none(series.max)
+
+
+class RunTagsSerializer(serializers.Serializer):
+    names = serializers.ListField(
+        child=serializers.CharField(max_length=50, min_length=1), min_length=1, max_length=100, required=False
+    )
+    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=100, required=False)
+    create_missing = serializers.BooleanField(default=False)
+
+    def validate(self, attrs):
+        if not attrs.get("names") and not attrs.get("ids"):
+            raise serializers.ValidationError("give tag names or ids")
+        return attrs

@@ -110,3 +110,11 @@ def detach_tags(run: Run, user, tags) -> Run:
     run.tags.remove(*tags)
     live.run_tags_changed(run)
     return run
+
+
+def create_tag_for_attach(name: str, user):
+    """A tag named from the SDK's `run.add_tag("x")` that does not exist yet."""
+    from tags.models import Tag
+
+    tag, _ = Tag.objects.get_or_create(name=name, defaults={"owner": user})
+    return tag
