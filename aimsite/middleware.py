@@ -1,6 +1,8 @@
 """Every page needs a signed-in user; the API answers 401 itself (DRF)."""
 
-from django.contrib.auth.middleware import LoginRequiredMiddleware as _DjangoLoginRequired
+from django.contrib.auth.middleware import (
+    LoginRequiredMiddleware as _DjangoLoginRequired,
+)
 
 
 class LoginRequiredMiddleware(_DjangoLoginRequired):

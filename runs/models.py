@@ -25,13 +25,6 @@ class RunQuerySet(models.QuerySet):
     def editable_by(self, user) -> "RunQuerySet":
         return self if user.is_staff else self.filter(owner=user)
 
-    def mark_silent_runs_failed(self) -> int:
-        """Active runs whose heartbeat went silent past the timeout become failed."""
-        cutoff = timezone.now() - timedelta(seconds=settings.AIMSITE_HEARTBEAT_TIMEOUT)
-        return self.filter(status=Run.Status.ACTIVE, last_heartbeat__lt=cutoff).update(
-            status=Run.Status.FAILED, updated_at=timezone.now()
-        )
-
 
 class Run(models.Model):
     class Status(models.TextChoices):
@@ -116,6 +109,9 @@ class AppliedBatch(models.Model):
             models.UniqueConstraint(fields=["run", "seq"], name="unique_run_seq")
         ]
 
+    def __str__(self) -> str:
+        return f"batch {self.seq}"
+
 
 class MetricSeriesQuerySet(models.QuerySet):
     def user_metrics(self) -> "MetricSeriesQuerySet":
@@ -176,6 +172,9 @@ class MetricChunk(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["series", "index"], name="unique_chunk_index")
         ]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} ({self.count} points)"
 
 
 class LogLine(models.Model):

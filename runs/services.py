@@ -80,6 +80,26 @@ def delete_runs(runs, user) -> int:
     return len(runs)
 
 
+def expire_silent_runs() -> int:
+    """Mark active runs whose heartbeat went silent as failed, and tell live pages."""
+    from datetime import timedelta
+
+    cutoff = timezone.now() - timedelta(seconds=settings.AIMSITE_HEARTBEAT_TIMEOUT)
+    silent = list(
+        Run.objects.filter(status=Run.Status.ACTIVE, last_heartbeat__lt=cutoff).select_related("experiment")
+    )
+    if not silent:
+        return 0
+    with transaction.atomic():
+        Run.objects.filter(pk__in=[run.pk for run in silent], status=Run.Status.ACTIVE).update(
+            status=Run.Status.FAILED, updated_at=timezone.now()
+        )
+        for run in silent:
+            run.status = Run.Status.FAILED
+            live.run_changed(run)
+    return len(silent)
+
+
 def set_pinned_metrics(run: Run, user, keys: list[str]) -> Run:
     check_editable([run], user)
     run.pinned_metrics = list(dict.fromkeys(keys))

@@ -14,6 +14,26 @@ from runs.models import Run
 logger = logging.getLogger("aimsite")
 
 
+def _start_heartbeat_watch(interval: float = 60.0) -> None:
+    """Runs whose SDK went silent become failed (idempotent, so N servers may all do it)."""
+    import threading
+
+    from django.db import close_old_connections
+
+    from runs.services import expire_silent_runs
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                close_old_connections()
+                expire_silent_runs()
+            except Exception:
+                logger.exception("heartbeat watch failed")
+
+    threading.Thread(target=watch, name="aimsite-heartbeat-watch", daemon=True).start()
+
+
 class Command(BaseCommand):
     help = "Migrate the database and serve aimsite with daphne (HTTP + WebSocket)."
 
@@ -37,6 +57,7 @@ class Command(BaseCommand):
             logger.warning("REDIS_URL is not set: live updates reach this process's sockets only")
         self.stdout.write(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, data dir: {settings.DATA_DIR}")
         self.stdout.write(f"ready checks took {time.monotonic() - started:.2f}s; press Ctrl+C to stop")
+        _start_heartbeat_watch()
         from daphne.cli import CommandLineInterface
 
         CommandLineInterface().run(["-b", host, "-p", str(port), "--proxy-headers", "aimsite.asgi:application"])

@@ -1,0 +1,45 @@
+"""Browser tests: Playwright driving Debian's Chromium against a real daphne."""
+
+import os
+import shutil
+
+import pytest
+
+from tests.factories import make_user
+
+# page.* runs an event loop in this thread; Django's ORM refuses to run beside it otherwise
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+def sign_in(page, server, user) -> None:
+    page.goto(f"{server.url}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", user.raw_password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+@pytest.fixture
+def signed_in_page(page, server, transactional_db):
+    """A page signed in as a fresh user (page.user); base URL at page.base_url."""
+    user = make_user("erin")
+    sign_in(page, server, user)
+    page.user = user
+    page.base_url = server.url
+    return page
