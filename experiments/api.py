@@ -1,18 +1,139 @@
-from rest_framework import viewsets
-from rest_framework.permissions import IsAuthenticated
+"""REST API for experiments: CRUD, stats, activity, calendar and notes."""
 
-from aimsite.api import IsOwnerOrStaffOrReadOnly
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import filters, pagination, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from aimsite.api import IsOwnerOrStaffOrReadOnly, error_response
+from experiments import services, stats
+from experiments.markdown import render_markdown
 from experiments.models import Experiment
-from experiments.serializers import ExperimentSerializer
+from experiments.serializers import (
+    ActivitySerializer,
+    ExperimentSerializer,
+    NotesSerializer,
+)
+
+
+class ExperimentPagination(pagination.PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class ActivityPagination(pagination.PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _notes_payload(experiment: Experiment) -> dict:
+    editor = experiment.notes_updated_by
+    return {
+        "notes": experiment.notes,
+        "html": render_markdown(experiment.notes),
+        "updated_at": experiment.notes_updated_at,
+        "updated_by": editor.get_username() if editor else None,
+    }
+
+
+def _django_error_message(error: DjangoValidationError) -> str:
+    return " ".join(error.messages)
 
 
 class ExperimentViewSet(viewsets.ModelViewSet):
-    queryset = Experiment.objects.select_related("owner")
     serializer_class = ExperimentSerializer
     permission_classes = [IsAuthenticated, IsOwnerOrStaffOrReadOnly]
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
     filterset_fields = ["is_archived"]
-    ordering_fields = ["name", "created_at", "updated_at"]
     search_fields = ["name", "description"]
+    ordering_fields = ["name", "created_at", "updated_at"]
+    ordering = ["name"]
+    pagination_class = ExperimentPagination
+
+    def get_queryset(self):
+        return Experiment.objects.select_related("owner", "notes_updated_by").with_run_counts()
 
     def perform_create(self, serializer):
-        serializer.save(owner=self.request.user)
+        data = serializer.validated_data
+        serializer.instance = services.create_experiment(
+            name=data["name"], description=data.get("description", ""), owner=self.request.user
+        )
+
+    def perform_update(self, serializer):
+        services.update_experiment(serializer.instance, self.request.user, **serializer.validated_data)
+
+    def destroy(self, request, *args, **kwargs):
+        experiment = self.get_object()
+        try:
+            services.delete_experiment(experiment, request.user)
+        except services.ExperimentNotEmpty as error:
+            return error_response(_django_error_message(error), status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["get"])
+    def stats(self, request, pk=None):
+        experiment = self.get_object()
+        counts = stats.status_counts(experiment)
+        return Response(
+            {
+                "counts": counts.as_dict(),
+                "shares": [
+                    {"status": kind, "count": count, "percent": percent}
+                    for kind, count, percent in counts.shares()
+                ],
+                "queries": {kind: stats.explorer_query(experiment.name, kind) for kind in stats.STATUS_KINDS},
+            }
+        )
+
+    @extend_schema(responses=ActivitySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def activity(self, request, pk=None):
+        experiment = self.get_object()
+        paginator = ActivityPagination()
+        page = paginator.paginate_queryset(stats.activity_runs(experiment), request, view=self)
+        return paginator.get_paginated_response(ActivitySerializer(page, many=True).data)
+
+    @action(detail=True, methods=["get"])
+    def calendar(self, request, pk=None):
+        experiment = self.get_object()
+        calendar = stats.build_calendar(experiment)
+        days = [day for week in calendar.weeks for day in week if day and day.count]
+        return Response(
+            {
+                "start": calendar.start,
+                "end": calendar.end,
+                "time_zone": str(stats.calendar_zone()),
+                "total": calendar.total,
+                "max_count": calendar.max_count,
+                "days": [
+                    {"date": day.day, "count": day.count, "level": day.level, "query": day.query}
+                    for day in days
+                ],
+            }
+        )
+
+    @extend_schema(request=NotesSerializer)
+    @action(detail=True, methods=["get", "put"])
+    def notes(self, request, pk=None):
+        experiment = self.get_object()
+        if request.method == "PUT":
+            serializer = NotesSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            try:
+                services.save_notes(experiment, request.user, serializer.validated_data["notes"])
+            except DjangoValidationError as error:
+                return error_response(_django_error_message(error), field="notes")
+        return Response(_notes_payload(experiment))
+
+    @extend_schema(request=NotesSerializer)
+    @action(detail=False, methods=["post"], url_path="markdown-preview")
+    def markdown_preview(self, request):
+        """Render Markdown exactly as saved notes are rendered, without saving."""
+        serializer = NotesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response({"html": render_markdown(serializer.validated_data["notes"])})

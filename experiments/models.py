@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 DEFAULT_EXPERIMENT_NAME = "default"
@@ -9,6 +10,22 @@ class ExperimentQuerySet(models.QuerySet):
     def default(self) -> "Experiment":
         experiment, _ = self.get_or_create(name=DEFAULT_EXPERIMENT_NAME)
         return experiment
+
+    def with_run_counts(self) -> "ExperimentQuerySet":
+        """Annotate run counts by status and the last run activity, in one query.
+
+        Status counts are over non-archived runs (what the explorer shows by
+        default); archived runs are counted apart; `run_total` counts all.
+        """
+        visible = Q(runs__is_archived=False)
+        return self.annotate(
+            run_total=Count("runs"),
+            run_active=Count("runs", filter=visible & Q(runs__status="active")),
+            run_finished=Count("runs", filter=visible & Q(runs__status="finished")),
+            run_failed=Count("runs", filter=visible & Q(runs__status="failed")),
+            run_archived=Count("runs", filter=Q(runs__is_archived=True)),
+            last_run_activity=Max("runs__updated_at"),
+        )
 
 
 class Experiment(models.Model):
@@ -41,6 +58,12 @@ class Experiment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def last_activity(self):
+        """Latest run update if annotated by with_run_counts, else the row's own."""
+        latest = getattr(self, "last_run_activity", None)
+        return max(latest, self.updated_at) if latest else self.updated_at
 
     def can_edit(self, user) -> bool:
         return bool(user.is_staff or (self.owner_id and self.owner_id == user.id))

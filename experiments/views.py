@@ -1,15 +1,176 @@
-from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+"""Experiment pages: the list (search, create) and the experiment page's tabs
+(overview, runs, notes, settings). Writes go through experiments.services."""
 
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from experiments import services, stats
+from experiments.forms import ExperimentForm, NotesForm
+from experiments.markdown import render_markdown
 from experiments.models import Experiment
 
+LIST_PAGE_SIZE = 50
+ACTIVITY_PAGE_SIZE = 15
+STATUS_CARDS = [
+    ("total", "Total runs"),
+    ("active", "Active"),
+    ("finished", "Finished"),
+    ("failed", "Failed"),
+    ("archived", "Archived"),
+]
 
+
+def _list_context(request: HttpRequest, form: ExperimentForm) -> dict:
+    search = request.GET.get("search", "").strip()
+    experiments = Experiment.objects.select_related("owner").with_run_counts().order_by("name")
+    if search:
+        experiments = experiments.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    page = Paginator(experiments, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return {"page": page, "search": search, "form": form, "section": "experiments"}
+
+
+@require_GET
 def experiment_list(request: HttpRequest) -> HttpResponse:
-    experiments = Experiment.objects.annotate(run_count=Count("runs")).order_by("name")
-    return render(request, "experiments/list.html", {"experiments": experiments, "section": "experiments"})
+    return render(request, "experiments/list.html", _list_context(request, ExperimentForm()))
 
 
+@require_POST
+def experiment_create(request: HttpRequest) -> HttpResponse:
+    form = ExperimentForm(request.POST)
+    if not form.is_valid():
+        context = {**_list_context(request, form), "open_create": True}
+        return render(request, "experiments/list.html", context, status=400)
+    experiment = services.create_experiment(
+        name=form.cleaned_data["name"],
+        description=form.cleaned_data["description"],
+        owner=request.user,
+    )
+    messages.success(request, f"Experiment “{experiment.name}” created.")
+    return redirect("experiments:detail", pk=experiment.pk)
+
+
+def _page_context(request: HttpRequest, experiment: Experiment, tab: str) -> dict:
+    return {
+        "experiment": experiment,
+        "tab": tab,
+        "can_edit": experiment.can_edit(request.user),
+        "section": "experiments",
+    }
+
+
+def _get_experiment(pk: int) -> Experiment:
+    return get_object_or_404(Experiment.objects.select_related("owner", "notes_updated_by"), pk=pk)
+
+
+@require_GET
 def experiment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    experiment = get_object_or_404(Experiment, pk=pk)
-    return render(request, "experiments/detail.html", {"experiment": experiment, "section": "experiments"})
+    experiment = _get_experiment(pk)
+    counts = stats.status_counts(experiment)
+    cards = [
+        {
+            "kind": kind,
+            "label": label,
+            "count": getattr(counts, kind),
+            "query": stats.explorer_query(experiment.name, kind),
+        }
+        for kind, label in STATUS_CARDS
+    ]
+    activity = Paginator(stats.activity_runs(experiment), ACTIVITY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        **_page_context(request, experiment, "overview"),
+        "cards": cards,
+        "shares": counts.shares(),
+        "calendar": stats.build_calendar(experiment),
+        "calendar_zone": stats.calendar_zone(),
+        "activity": activity,
+    }
+    return render(request, "experiments/overview.html", context)
+
+
+@require_GET
+def experiment_runs(request: HttpRequest, pk: int) -> HttpResponse:
+    experiment = _get_experiment(pk)
+    context = {
+        **_page_context(request, experiment, "runs"),
+        "query": stats.explorer_query(experiment.name, "total"),
+    }
+    return render(request, "experiments/runs.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def experiment_notes(request: HttpRequest, pk: int) -> HttpResponse:
+    experiment = _get_experiment(pk)
+    form = NotesForm(initial={"notes": experiment.notes})
+    status = 200
+    if request.method == "POST":
+        services.check_editable(experiment, request.user)
+        form = NotesForm(request.POST)
+        if form.is_valid():
+            services.save_notes(experiment, request.user, form.cleaned_data["notes"])
+            messages.success(request, "Notes saved.")
+            return redirect("experiments:notes", pk=experiment.pk)
+        status = 400
+    context = {
+        **_page_context(request, experiment, "notes"),
+        "form": form,
+        "notes_html": render_markdown(experiment.notes),
+    }
+    return render(request, "experiments/notes.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def experiment_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    experiment = _get_experiment(pk)
+    form = ExperimentForm(instance=experiment)
+    status = 200
+    if request.method == "POST":
+        services.check_editable(experiment, request.user)
+        # Bind to a copy so a rejected name never shows in the page header.
+        form = ExperimentForm(request.POST, instance=_get_experiment(pk))
+        if form.is_valid():
+            services.update_experiment(
+                experiment,
+                request.user,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+            )
+            messages.success(request, "Settings saved.")
+            return redirect("experiments:settings", pk=experiment.pk)
+        status = 400
+    context = {
+        **_page_context(request, experiment, "settings"),
+        "form": form,
+        "delete_refusal": services.delete_refusal(experiment),
+    }
+    return render(request, "experiments/settings.html", context, status=status)
+
+
+@require_POST
+def experiment_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    experiment = _get_experiment(pk)
+    is_archived = request.POST.get("is_archived", "true") != "false"
+    services.set_archived(experiment, request.user, is_archived)
+    messages.success(
+        request, f"Experiment “{experiment.name}” {'archived' if is_archived else 'unarchived'}."
+    )
+    return redirect("experiments:settings", pk=experiment.pk)
+
+
+@require_POST
+def experiment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    experiment = _get_experiment(pk)
+    name = experiment.name
+    try:
+        services.delete_experiment(experiment, request.user)
+    except services.ExperimentNotEmpty as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("experiments:settings", pk=pk)
+    messages.success(request, f"Experiment “{name}” deleted.")
+    return redirect("experiments:list")
+
