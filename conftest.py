@@ -1,7 +1,1 @@
-"""Loaded before Django is set up: give the test run its own data directory."""
-
-import os
-import tempfile
-
-os.environ.setdefault("AIMSITE_DATA_DIR", tempfile.mkdtemp(prefix="aimsite-test-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aimsite.settings")
+"""Repository-level pytest configuration (settings pick a per-run data dir themselves)."""

@@ -36,6 +36,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+if "PYTEST_VERSION" in os.environ and not os.environ.get("AIMSITE_DATA_DIR"):
+    # pytest-django imports settings before any conftest runs: give every test run
+    # its own data dir (test database, media, key), and export it so the server
+    # processes the tests start share it.
+    import tempfile
+
+    os.environ["AIMSITE_DATA_DIR"] = tempfile.mkdtemp(prefix="aimsite-test-")
 DATA_DIR = Path(env_str("AIMSITE_DATA_DIR", str(Path.cwd() / ".aimsite"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
