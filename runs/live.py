@@ -170,3 +170,24 @@ def run_tags_changed(run) -> None:
         ],
     }
     _after_commit([RUNS_GROUP, run_group(run.hash)], event)
+
+
+def runs_tags_changed(run_hashes: list[str]) -> None:
+    """`run.tags` for many runs at once (a tag renamed, recoloured, archived or deleted)."""
+    if not run_hashes:
+        return
+    # Imported here: live.py is imported by modules that models.py must not depend on.
+    from django.db.models import Prefetch
+
+    from runs.models import Run
+    from tags.models import Tag
+
+    visible = Prefetch("tags", queryset=Tag.objects.filter(is_archived=False).order_by("name"))
+    runs = Run.objects.filter(hash__in=run_hashes).only("hash").prefetch_related(visible)
+    for run in runs:
+        event: TagsChangedEvent = {
+            "type": "run.tags",
+            "hash": run.hash,
+            "tags": [{"id": tag.id, "name": tag.name, "color": tag.color} for tag in run.tags.all()],
+        }
+        _after_commit([RUNS_GROUP, run_group(run.hash)], event)
