@@ -1,0 +1,22 @@
+"""aimsite's Python SDK: Aim's tracking API, talking HTTP to an aimsite server.
+
+    from aimsite.sdk import Run, Image, Audio, Text, Figure, Distribution
+
+Imports no Django: it is a client library (DESIGN.md §7).
+"""
+
+from aimsite.sdk.objects import Audio, Distribution, Figure, Image, Text
+from aimsite.sdk.run import AimsiteWarning, Run
+from aimsite.sdk.spool import default_spool_dir, send_spool_files
+
+__all__ = [
+    "AimsiteWarning",
+    "Audio",
+    "Distribution",
+    "Figure",
+    "Image",
+    "Run",
+    "Text",
+    "default_spool_dir",
+    "send_spool_files",
+]

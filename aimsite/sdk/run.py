@@ -1,0 +1,778 @@
+"""`Run`: Aim's tracking API over HTTP.
+
+`track()` only validates and appends a tuple to a deque. A background sender thread
+per run drains it every half second (or sooner when much is queued), builds column
+batches and sends them on one keep-alive connection. Every request is idempotent on
+the server (see spool.py), so a failed one can be retried, spooled to disk and resent
+later without anything applied twice. The run itself is created by the sender's first
+request, so opening a run costs no round trip.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import json
+import math
+import os
+import re
+import secrets
+import sys
+import threading
+import time
+import traceback
+import warnings
+from collections import deque
+from pathlib import Path
+
+from aimsite.sdk import terminal
+from aimsite.sdk.objects import TrackedObject
+from aimsite.sdk.spool import Request, SpoolWriter, default_spool_dir, send_spool_files
+from aimsite.sdk.transport import (
+    API_PREFIX,
+    DEFAULT_SERVER,
+    Connection,
+    RejectedError,
+    TransientError,
+    dumps,
+    multipart,
+    normalize_server,
+)
+
+FLUSH_INTERVAL = 0.5  # seconds between batches while tracking
+FLUSH_POINTS = 50_000  # queued points that wake the sender early
+MAX_POINTS_PER_REQUEST = 200_000
+MAX_LOGS_PER_REQUEST = 20_000
+MAX_OBJECTS_PER_REQUEST = 200
+MAX_OBJECT_BYTES_PER_REQUEST = 16 * 2**20
+HEARTBEAT_INTERVAL = 30.0
+RETRY_MIN, RETRY_MAX = 0.25, 8.0
+_SEQ_COUNTER_BITS = 22  # each session numbers its batches base + 0, 1, … < 2**22
+
+_NAME_RE = re.compile(r"^[^\x00-\x1f\x7f]+$")
+_time = time.time
+
+
+class AimsiteWarning(UserWarning):
+    """Data the server refused, or a server that could not be reached."""
+
+
+def _clean_param(value, where: str):
+    """Params are JSON: convert numpy/torch scalars and tuples, refuse the rest now,
+    so a bad value never makes the server reject a whole batch later."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: params must be finite numbers, got {value}")
+        return value
+    if isinstance(value, dict):
+        return {_param_key(key, where): _clean_param(item, f"{where}.{key}") for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_param(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    if hasattr(value, "tolist"):  # numpy scalars and arrays, torch tensors
+        return _clean_param(value.tolist(), where)
+    if hasattr(value, "item"):
+        return _clean_param(value.item(), where)
+    raise TypeError(f"{where}: cannot store a {type(value).__name__} as a param")
+
+
+def _param_key(key, where: str) -> str:
+    if not isinstance(key, str):
+        raise TypeError(f"{where}: param keys must be strings, got {key!r}")
+    return key
+
+
+def _validate_name(name) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"the name must be a non-empty string, got {name!r}")
+    if len(name) > 255 or not _NAME_RE.match(name):
+        raise ValueError(f"the name {name[:40]!r} is too long or holds control characters")
+    return name
+
+
+def _validate_context(context) -> dict:
+    if context is None:
+        return {}
+    if not isinstance(context, dict):
+        raise TypeError(f'context must be a dict such as {{"subset": "train"}}, got {type(context).__name__}')
+    for key, value in context.items():
+        if not isinstance(key, str) or not key:
+            raise TypeError("context keys must be non-empty strings")
+        if not (value is None or isinstance(value, bool | int | str | float)):
+            raise TypeError(f"context value {key!r} must be a string, number, boolean or None")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"context value {key!r} must be finite")
+    if len(_context_key(context)) > 1024:
+        raise ValueError("context is larger than 1024 bytes")
+    return dict(context)
+
+
+def _context_key(context: dict) -> str:
+    return json.dumps(context, sort_keys=True, separators=(",", ":"))
+
+
+def _step(value, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if hasattr(value, "item"):
+            value = value.item()
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{what} must be an integer, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{what} must not be negative, got {value}")
+    return value
+
+
+def _number(value) -> float:
+    if hasattr(value, "item"):  # numpy scalars, 0-d arrays, torch tensors
+        value = value.item()
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        return value
+    raise TypeError(f"track() takes a number, a dict of numbers or tracked objects, not {type(value).__name__}")
+
+
+# -- process-wide lifecycle -------------------------------------------------------
+
+_live_runs: set[Run] = set()
+_live_lock = threading.Lock()
+_hooks_installed = False
+_previous_excepthook = sys.excepthook
+
+
+def _close_all_runs() -> None:
+    with _live_lock:
+        runs = list(_live_runs)
+    for run in runs:
+        try:
+            run.close()
+        except Exception:  # noqa: S110 - interpreter exit: nothing better to do
+            pass
+
+
+def _excepthook(kind, error, trace) -> None:
+    _previous_excepthook(kind, error, trace)  # prints the traceback (captured as logs)
+    if issubclass(kind, KeyboardInterrupt | SystemExit):
+        return
+    text = "".join(traceback.format_exception(kind, error, trace))
+    with _live_lock:
+        runs = list(_live_runs)
+    for run in runs:
+        run._mark_failed(text)
+
+
+def _install_hooks() -> None:
+    global _hooks_installed, _previous_excepthook
+    with _live_lock:
+        if _hooks_installed:
+            return
+        _hooks_installed = True
+    _previous_excepthook = sys.excepthook
+    sys.excepthook = _excepthook
+    atexit.register(_close_all_runs)
+
+
+class Run:
+    """A run on an aimsite server, with Aim's tracking API.
+
+    Extra keyword arguments beyond Aim's: `server`, `token` (default from
+    AIMSITE_SERVER / AIMSITE_TOKEN), `name`, `description`, `spool_dir`
+    (default AIMSITE_SPOOL_DIR or ~/.aimsite/spool).
+    """
+
+    def __init__(
+        self,
+        run_hash: str | None = None,
+        *,
+        repo: str | None = None,
+        experiment: str | None = None,
+        server: str | None = None,
+        token: str | None = None,
+        system_tracking_interval: float | None = 10,
+        log_system_params: bool = True,
+        capture_terminal_logs: bool = True,
+        name: str | None = None,
+        description: str | None = None,
+        spool_dir: str | os.PathLike | None = None,
+        force_resume: bool = False,
+        read_only: bool = False,
+    ):
+        if server is None and repo and str(repo).startswith(("http://", "https://")):
+            server = str(repo)
+        self.server = normalize_server(server or os.environ.get("AIMSITE_SERVER") or DEFAULT_SERVER)
+        self._token = token or os.environ.get("AIMSITE_TOKEN")
+        self._spool_dir = Path(spool_dir) if spool_dir else default_spool_dir()
+        self._start_time = _time()
+
+        self._lock = threading.Lock()
+        self._queue: deque = deque()
+        self._objects: deque = deque()
+        self._logs: deque = deque()
+        self._next_step: dict = {}
+        self._series_info: dict = {}
+        self._resume_steps: dict[tuple[str, str], int] = {}
+        self._params: dict = {}
+        self._params_patch: dict = {}
+        self._meta_patch: dict = {}
+        self._fields_patch: dict = {}
+        self._tag_ops: list[tuple[str, str]] = []
+        self._tags: list[str] = []
+        self._name = name or ""
+        self._description = description or ""
+        self._experiment = experiment or "default"
+        self._archived = False
+        self._created = False
+        self._resumed = False
+        self._closed = False
+        self._final_status: str | None = None
+        self._line_counter = itertools.count(0)
+        self._seq = itertools.count(secrets.randbits(40) << _SEQ_COUNTER_BITS)
+
+        if run_hash is None:
+            self.hash = secrets.token_hex(12)
+        else:
+            if not (isinstance(run_hash, str) and re.fullmatch(r"[0-9a-f]{24}", run_hash)):
+                raise ValueError("run_hash must be 24 lowercase hex characters")
+            self.hash = run_hash
+            self._resume(explicit_experiment=experiment)
+        self._path = f"{API_PREFIX}/runs/{self.hash}"
+
+        if name is not None and self._created:
+            self._fields_patch["name"] = self._name
+        if description is not None and self._created:
+            self._fields_patch["description"] = self._description
+        if log_system_params:
+            from aimsite.sdk.system import system_params
+
+            self._meta_patch["__system_params"] = system_params(self._start_time)
+
+        self._wake = threading.Event()
+        self._stop_system = threading.Event()
+        self._sender = _Sender(self)
+        self._capture_sink = None
+        _install_hooks()
+        with _live_lock:
+            _live_runs.add(self)
+        self._sender.start()
+        if capture_terminal_logs:
+            self._capture_sink = self._add_log_line
+            terminal.capture.add(self._capture_sink)
+        self._system_thread = None
+        if system_tracking_interval:
+            self._system_thread = threading.Thread(
+                target=self._track_system,
+                args=(float(system_tracking_interval),),
+                name=f"aimsite-system-{self.hash[:8]}",
+                daemon=True,
+            )
+            self._system_thread.start()
+
+    # -- resuming --------------------------------------------------------------
+
+    def _resume(self, explicit_experiment: str | None) -> None:
+        connection = Connection(self.server, self._token, timeout=10)
+        path = f"{API_PREFIX}/runs/{self.hash}"
+        try:
+            _status, run = connection.request("GET", f"{path}/")
+            _status, logs = connection.request("GET", f"{path}/logs/?limit=1")
+            _status, series = connection.request("GET", f"{path}/metrics/")
+        except RejectedError as error:
+            if error.status != 404:
+                raise
+            return  # a new run made with this hash
+        except TransientError as error:
+            _warn(f"could not reach {self.server} to resume run {self.hash} ({error}); tracking goes on and is sent later")
+            return
+        finally:
+            connection.close()
+        self._created = self._resumed = True
+        self._params = run.get("params") or {}
+        self._name = run.get("name") or ""
+        self._description = run.get("description") or ""
+        self._archived = bool(run.get("is_archived"))
+        self._tags = [tag["name"] for tag in run.get("tags") or []]
+        if explicit_experiment and explicit_experiment != run.get("experiment"):
+            _warn("a resumed run keeps its experiment; the experiment argument is ignored")
+        self._experiment = run.get("experiment") or self._experiment
+        lines = (logs or {}).get("lines") or []
+        start = lines[-1]["line"] + 1 if lines else (logs or {}).get("total", 0)
+        self._line_counter = itertools.count(start)
+        for item in series or []:
+            if item.get("last_step") is not None:
+                key = (item["name"], _context_key(item.get("context") or {}))
+                self._resume_steps[key] = item["last_step"] + 1
+
+    # -- params ----------------------------------------------------------------
+
+    def __setitem__(self, key, value) -> None:
+        path = key if isinstance(key, tuple) else (key,)
+        if not path or not all(isinstance(part, str) for part in path):
+            raise KeyError("param keys are strings, or tuples of strings for nested keys")
+        value = _clean_param(value, ".".join(path))
+        patch: dict = {}
+        node = patch
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+        with self._lock:
+            _deep_merge(self._params_patch, json.loads(json.dumps(patch)))
+            target = self._params
+            for part in path[:-1]:
+                if not isinstance(target.get(part), dict):
+                    target[part] = {}
+                target = target[part]
+            target[path[-1]] = value
+
+    def __getitem__(self, key):
+        path = key if isinstance(key, tuple) else (key,)
+        node = self._params
+        for part in path:
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(key)
+            node = node[part]
+        return node
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key) -> bool:
+        try:
+            self[key]
+        except KeyError:
+            return False
+        return True
+
+    # -- properties ------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = str(value)
+        with self._lock:
+            self._fields_patch["name"] = self._name
+        self._wake.set()
+
+    @property
+    def description(self) -> str:
+        return self._description
+
+    @description.setter
+    def description(self, value: str) -> None:
+        self._description = str(value)
+        with self._lock:
+            self._fields_patch["description"] = self._description
+        self._wake.set()
+
+    @property
+    def experiment(self) -> str:
+        return self._experiment
+
+    @experiment.setter
+    def experiment(self, value: str) -> None:
+        if self._created:
+            _warn("the experiment of a run that already exists on the server cannot change")
+            return
+        self._experiment = str(value)
+
+    @property
+    def archived(self) -> bool:
+        return self._archived
+
+    @archived.setter
+    def archived(self, value: bool) -> None:
+        self._archived = bool(value)
+        with self._lock:
+            self._fields_patch["is_archived"] = self._archived
+        self._wake.set()
+
+    @property
+    def tags(self) -> list[str]:
+        return list(self._tags)
+
+    @property
+    def creation_time(self) -> float:
+        return self._start_time
+
+    def add_tag(self, value: str) -> None:
+        value = _validate_name(value)
+        if value not in self._tags:
+            self._tags.append(value)
+        with self._lock:
+            self._tag_ops.append(("add", value))
+
+    def remove_tag(self, tag_name: str) -> None:
+        if tag_name in self._tags:
+            self._tags.remove(tag_name)
+        with self._lock:
+            self._tag_ops.append(("remove", tag_name))
+
+    # -- tracking --------------------------------------------------------------
+
+    def track(self, value, name: str | None = None, step: int | None = None, epoch: int | None = None, *, context: dict | None = None) -> None:
+        """Queue a value (number, dict of name → number, object or list of objects)."""
+        cls = type(value)
+        if cls is not float and cls is not int:
+            self._track_other(value, name, step, epoch, context)
+            return
+        if self._closed:
+            raise RuntimeError("this run is closed")
+        try:
+            key = (name, frozenset(context.items()) if context else None)
+            next_step = self._next_step.get(key)
+        except TypeError:
+            raise TypeError("context values must be strings, numbers, booleans or None") from None
+        if next_step is None:
+            next_step = self._new_series(key, name, context)
+        if step is None:
+            step = next_step
+        elif type(step) is not int or step < 0:
+            step = _step(step, "step")
+        if epoch is not None and (type(epoch) is not int or epoch < 0):
+            epoch = _step(epoch, "epoch")
+        self._next_step[key] = step + 1
+        queue = self._queue
+        queue.append((key, step, value, epoch, _time()))
+        if len(queue) >= FLUSH_POINTS:
+            self._wake.set()
+
+    def _new_series(self, key, name, context) -> int:
+        name = _validate_name(name)
+        context = _validate_context(context)
+        self._series_info[key] = (name, context)
+        start = self._resume_steps.get((name, _context_key(context)), 0)
+        self._next_step[key] = start
+        return start
+
+    def _track_other(self, value, name, step, epoch, context) -> None:
+        if isinstance(value, dict):
+            for metric_name, item in value.items():
+                self.track(item, name=metric_name, step=step, epoch=epoch, context=context)
+            return
+        if isinstance(value, TrackedObject) or (
+            isinstance(value, list | tuple) and value and all(isinstance(item, TrackedObject) for item in value)
+        ):
+            self._track_objects(value if isinstance(value, list | tuple) else [value], name, step, epoch, context)
+            return
+        self.track(_number(value), name=name, step=step, epoch=epoch, context=context)
+
+    def _track_objects(self, objects: list, name, step, epoch, context) -> None:
+        if self._closed:
+            raise RuntimeError("this run is closed")
+        key = (name, frozenset(context.items()) if context else None)
+        next_step = self._next_step.get(key)
+        if next_step is None:
+            next_step = self._new_series(key, name, context)
+        step = next_step if step is None else _step(step, "step")
+        epoch = None if epoch is None else _step(epoch, "epoch")
+        self._next_step[key] = step + 1
+        series_name, series_context = self._series_info[key]
+        now = _time()
+        for index, item in enumerate(objects):
+            record = item.record()
+            record.update(name=series_name, context=series_context, step=step, index=index, epoch=epoch, time=now)
+            self._objects.append((record, item.content))
+        self._wake.set()
+
+    def _add_log_line(self, text: str, when: float) -> None:
+        self._logs.append((next(self._line_counter), text, when))
+
+    def log_lines(self, lines: list[str]) -> None:
+        """Add lines to the run's terminal log directly (without terminal capture)."""
+        now = _time()
+        for line in lines:
+            self._add_log_line(line, now)
+
+    def _track_system(self, interval: float) -> None:
+        from aimsite.sdk.system import SystemSampler
+
+        try:
+            sampler = SystemSampler()
+        except Exception as error:  # psutil missing or unusable
+            _warn(f"system metrics are off: {error}")
+            return
+        while not self._stop_system.wait(interval):
+            try:
+                for metric_name, value in sampler.sample().items():
+                    self.track(float(value), name=metric_name)
+            except RuntimeError:
+                return  # closed meanwhile
+            except Exception as error:
+                _warn(f"system metrics stopped: {error}")
+                return
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def _mark_failed(self, text: str) -> None:
+        if self._capture_sink is None:
+            self.log_lines(text.rstrip("\n").split("\n"))
+        self.close(status="failed")
+
+    def close(self, status: str = "finished") -> None:
+        """Send everything left, mark the run finished (or `status`), stop the threads."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._final_status = status
+        self._stop_system.set()
+        if self._capture_sink is not None:
+            terminal.capture.remove(self._capture_sink)
+        self._wake.set()
+        self._sender.join()
+        with _live_lock:
+            _live_runs.discard(self)
+
+    def finalize(self) -> None:
+        """Aim's name for close()."""
+        self.close()
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is None or issubclass(kind, KeyboardInterrupt | SystemExit):
+            self.close()
+            return
+        # Python prints the traceback only after this block, once capture has
+        # stopped, so it is added to the log here.
+        text = "".join(traceback.format_exception(kind, error, trace))
+        self.log_lines(text.rstrip("\n").split("\n"))
+        self.close(status="failed")
+
+    def __repr__(self) -> str:
+        return f"<Run {self.hash} experiment={self._experiment!r} server={self.server}>"
+
+
+def _deep_merge(target: dict, patch: dict) -> dict:
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_merge(target[key], value)
+        else:
+            target[key] = value
+    return target
+
+
+_warned: set[str] = set()
+
+
+def _warn(message: str) -> None:
+    if message in _warned:
+        return
+    _warned.add(message)
+    warnings.warn(message, AimsiteWarning, stacklevel=3)
+
+
+class _Sender(threading.Thread):
+    """Drains one run's queues into requests; retries, spools and resends."""
+
+    def __init__(self, run: Run):
+        super().__init__(name=f"aimsite-sender-{run.hash[:8]}", daemon=True)
+        self.run_ = run
+        self.connection = Connection(run.server, run._token)
+        self.spool = SpoolWriter(run._spool_dir, run.server, run.hash)
+        self.spool_sent = 0
+        self.retry_delay = RETRY_MIN
+        self.next_retry = 0.0
+        self.last_request = time.monotonic()
+        self.first_batch = True
+
+    # -- the loop ----------------------------------------------------------------
+
+    def run(self) -> None:
+        run = self.run_
+        self._send_abandoned_spools()
+        while True:
+            timeout = FLUSH_INTERVAL
+            if self.spool.path is not None:
+                timeout = max(0.0, min(timeout, self.next_retry - time.monotonic()))
+            run._wake.wait(timeout)
+            run._wake.clear()
+            closing = run._closed
+            try:
+                if self.spool.path is not None and (closing or time.monotonic() >= self.next_retry):
+                    self._drain_spool()
+                self._flush(final=closing)
+            except Exception as error:  # never let the sender die silently
+                _warn(f"aimsite sender error: {error!r}")
+            if closing:
+                break
+        self._finish()
+
+    def _finish(self) -> None:
+        if self.spool.path is not None:
+            path = self.spool.path
+            self.spool.release()
+            _warn(
+                f"aimsite: {self.run_.server} is unreachable; unsent data of run "
+                f"{self.run_.hash} is kept in {path} and will be sent by the next Run "
+                "or by `aimsite sync`"
+            )
+        self.connection.close()
+
+    def _send_abandoned_spools(self) -> None:
+        directory = self.run_._spool_dir
+        try:
+            if not directory.is_dir() or not any(directory.glob("*.spool")):
+                return
+        except OSError:
+            return
+        send_spool_files(directory, self.run_.server, self.run_._token, warn=_warn)
+
+    # -- delivery ------------------------------------------------------------------
+
+    def _deliver(self, request: Request) -> None:
+        self.last_request = time.monotonic()
+        if self.spool.path is not None:
+            # Already behind: keep order by queueing after what is spooled.
+            self.spool.append(request)
+            return
+        try:
+            self.connection.request(request.method, request.path, request.body, request.content_type)
+        except TransientError as error:
+            self.spool.append(request)
+            self.spool_sent = 0
+            self.retry_delay = RETRY_MIN
+            self.next_retry = time.monotonic() + self.retry_delay
+            _warn(f"aimsite: cannot reach {self.run_.server} ({error}); retrying in the background")
+        except RejectedError as error:
+            self._rejected(request, error)
+
+    def _rejected(self, request: Request, error: RejectedError) -> None:
+        _warn(f"aimsite: the server refused {request.method} {request.path} ({error.status}): {error.message}")
+
+    def _drain_spool(self) -> None:
+        for position, request in enumerate(self.spool.requests()):
+            if position < self.spool_sent:
+                continue
+            try:
+                self.connection.request(request.method, request.path, request.body, request.content_type)
+            except TransientError:
+                self.retry_delay = min(self.retry_delay * 2, RETRY_MAX)
+                self.next_retry = time.monotonic() + self.retry_delay
+                return
+            except RejectedError as error:
+                self._rejected(request, error)
+            self.spool_sent = position + 1
+        self.spool.discard()
+        self.spool_sent = 0
+        self.retry_delay = RETRY_MIN
+
+    # -- building requests -----------------------------------------------------------
+
+    def _flush(self, final: bool) -> None:
+        run = self.run_
+        if not run._created:
+            body = {"hash": run.hash, "experiment": run._experiment, "name": run._name, "description": run._description}
+            with run._lock:
+                run._fields_patch.pop("name", None)
+                run._fields_patch.pop("description", None)
+            self._deliver(Request("POST", f"{API_PREFIX}/runs/", dumps(body)))
+            run._created = True
+        with run._lock:
+            fields, run._fields_patch = run._fields_patch, {}
+            tag_ops, run._tag_ops = run._tag_ops, []
+            params, run._params_patch = run._params_patch, {}
+            meta, run._meta_patch = run._meta_patch, {}
+        if fields:
+            self._deliver(Request("PATCH", f"{run._path}/", dumps(fields)))
+        for action, names in _group_tag_ops(tag_ops):
+            body = dumps({"names": names, "create_missing": True})
+            self._deliver(Request("POST" if action == "add" else "DELETE", f"{run._path}/tags/", body))
+        self._send_batches(params, meta, final)
+        self._send_objects()
+        if not final and time.monotonic() - self.last_request > HEARTBEAT_INTERVAL:
+            self._deliver(Request("POST", f"{run._path}/track", b"{}"))
+
+    def _send_batches(self, params: dict, meta: dict, final: bool) -> None:
+        run = self.run_
+        queue, logs = run._queue, run._logs
+        status = None
+        if final:
+            status = run._final_status or "finished"
+        elif self.first_batch and run._resumed:
+            status = "active"
+        while True:
+            batch: dict = {}
+            non_finite = False
+            if params:
+                batch["params"], params = params, {}
+            if meta:
+                batch["meta"], meta = meta, {}
+            if queue:
+                batch["metrics"], non_finite = _drain_points(queue, run._series_info)
+            if logs:
+                count = min(len(logs), MAX_LOGS_PER_REQUEST)
+                batch["logs"] = [{"line": line, "text": text, "time": when} for line, text, when in (logs.popleft() for _ in range(count))]
+            more = bool(queue) or bool(logs)
+            if status and not more:
+                batch["status"] = status
+            if not batch:
+                return
+            batch["seq"] = next(run._seq)
+            self.first_batch = False
+            self._deliver(Request("POST", f"{run._path}/track", dumps(batch, non_finite=non_finite)))
+            if not more:
+                return
+
+    def _send_objects(self) -> None:
+        run = self.run_
+        objects = run._objects
+        while objects:
+            records, files, size = [], {}, 0
+            while objects and len(records) < MAX_OBJECTS_PER_REQUEST and size < MAX_OBJECT_BYTES_PER_REQUEST:
+                record, content = objects.popleft()
+                if content is not None:
+                    part = f"file{len(records)}"
+                    record["file"] = part
+                    files[part] = (f"{part}.{record.get('format') or 'bin'}", content)
+                    size += len(content)
+                records.append(record)
+            body, content_type = multipart({"batch": dumps({"objects": records})}, files)
+            self._deliver(Request("POST", f"{run._path}/objects", body, content_type))
+
+
+def _drain_points(queue: deque, series_info: dict) -> tuple[list[dict], bool]:
+    columns: dict = {}
+    popleft = queue.popleft
+    for _ in range(min(len(queue), MAX_POINTS_PER_REQUEST)):
+        key, step, value, epoch, when = popleft()
+        column = columns.get(key)
+        if column is None:
+            column = columns[key] = ([], [], [], [])
+        column[0].append(step)
+        column[1].append(value)
+        column[2].append(epoch)
+        column[3].append(when)
+    metrics, non_finite = [], False
+    for key, (steps, values, epochs, times) in columns.items():
+        name, context = series_info[key]
+        series = {"name": name, "context": context, "steps": steps, "values": values, "times": times}
+        if any(epoch is not None for epoch in epochs):
+            series["epochs"] = epochs
+        try:
+            if not math.isfinite(math.fsum(values)):
+                non_finite = True
+        except OverflowError:
+            non_finite = True
+        metrics.append(series)
+    return metrics, non_finite
+
+
+def _group_tag_ops(operations: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    groups: list[tuple[str, list[str]]] = []
+    for action, name in operations:
+        if groups and groups[-1][0] == action:
+            if name not in groups[-1][1]:
+                groups[-1][1].append(name)
+        else:
+            groups.append((action, [name]))
+    return groups
