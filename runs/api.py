@@ -15,12 +15,12 @@ from runs.models import LogLine, MetricSeries, Run
 from runs.points import points_json, read_points
 from runs.serializers import (
     MetricSeriesSerializer,
-    TagBriefSerializer,
     RunCreateSerializer,
     RunDetailSerializer,
-    RunTagsSerializer,
     RunSerializer,
+    RunTagsSerializer,
     RunUpdateSerializer,
+    TagBriefSerializer,
 )
 from tags.models import Tag
 

@@ -18,7 +18,14 @@ from django.utils import timezone
 from experiments.models import DEFAULT_EXPERIMENT_NAME, Experiment
 from runs import live
 from runs.contexts import ContextError, context_key, validate_context, validate_name
-from runs.metrics import CHUNK_SIZE, NULL_EPOCH, Points, decode_chunk, encode_chunk, summarize
+from runs.metrics import (
+    CHUNK_SIZE,
+    NULL_EPOCH,
+    Points,
+    decode_chunk,
+    encode_chunk,
+    summarize,
+)
 from runs.models import HASH_RE, AppliedBatch, LogLine, MetricChunk, MetricSeries, Run
 
 MAX_PARAMS_DEPTH = 32
