@@ -29,16 +29,22 @@ def signup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
-    new_secret = None
     if request.method == "POST" and form.is_valid():
-        token, new_secret = ApiToken.issue(request.user, form.cleaned_data["name"])
+        token, secret = ApiToken.issue(request.user, form.cleaned_data["name"])
+        # Post/redirect/get: the secret rides in the session for exactly one page view.
+        request.session["new_token_secret"] = secret
         messages.success(request, f"Token “{token.name}” created. Copy it now: it is shown once.")
-        form = TokenForm()
+        return redirect("accounts:tokens")
     user_tokens = ApiToken.objects.filter(user=request.user)
     return render(
         request,
         "accounts/tokens.html",
-        {"form": form, "tokens": user_tokens, "new_secret": new_secret},
+        {
+            "form": form,
+            "tokens": user_tokens,
+            "new_secret": request.session.pop("new_token_secret", None),
+            "section": "tokens",
+        },
     )
 
 

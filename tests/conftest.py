@@ -112,3 +112,14 @@ def server(django_db_setup, django_db_blocker):
         process = ServerProcess().start()
     yield process
     process.stop()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Remove this run's temporary data dir (see aimsite/settings.py)."""
+    import shutil
+
+    from django.conf import settings
+
+    data_dir = Path(settings.DATA_DIR)
+    if data_dir.name.startswith("aimsite-test-") and not os.environ.get("AIMSITE_KEEP_TEST_DATA"):
+        shutil.rmtree(data_dir, ignore_errors=True)

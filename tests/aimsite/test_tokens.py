@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db
 def test_tokens_page_shows_the_secret_once_and_stores_only_its_hash(client, user):
     client.force_login(user)
     answer = client.post("/accounts/tokens/", {"name": "laptop"}, follow=True)
+    assert answer.redirect_chain[-1][0] == "/accounts/tokens/"
     secret = answer.context["new_secret"]
     assert secret.startswith("ams_") and secret.encode() in answer.content
     token = ApiToken.objects.get(user=user)

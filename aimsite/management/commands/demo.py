@@ -140,7 +140,7 @@ class Command(BaseCommand):
             "dataset": {"name": {"cnn": "mnist", "bert": "sst2", "resnet": "cifar10"}[family], "version": "1.0"},
             "seed": index,
         }
-        run_hash = f"{index + 1:04x}" + "".join(rng.choice("0123456789abcdef") for _ in range(20))
+        run_hash = "".join(rng.choice("0123456789abcdef") for _ in range(24))
         run, _ = ingest.get_or_create_run(
             run_hash=run_hash,
             user=owner,
