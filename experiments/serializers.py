@@ -1,3 +1,4 @@
+from django.db import models
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -5,6 +6,15 @@ from experiments.markdown import MAX_NOTES_LENGTH
 from experiments.models import Experiment
 from experiments.stats import run_progress
 from runs.models import Run
+
+
+class StrictCharField(serializers.CharField):
+    """A text field that refuses numbers, lists and booleans instead of coercing them."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class RejectUnknownFieldsMixin:
@@ -22,6 +32,11 @@ class RejectUnknownFieldsMixin:
 
 
 class ExperimentSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
     owner = serializers.CharField(source="owner.username", read_only=True, default=None)
     run_counts = serializers.SerializerMethodField()
     last_activity = serializers.DateTimeField(read_only=True)
@@ -48,7 +63,7 @@ class ExperimentSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer
 
 
 class NotesSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    notes = serializers.CharField(
+    notes = StrictCharField(
         allow_blank=True, trim_whitespace=False, max_length=MAX_NOTES_LENGTH
     )
 
