@@ -6,7 +6,14 @@ from tags.models import Tag
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
-    list_display = ["name", "color", "comment", "run_count", "is_archived", "created_at"]
+    list_display = [
+        "name",
+        "color",
+        "comment",
+        "run_count",
+        "is_archived",
+        "created_at",
+    ]
     list_filter = ["is_archived", "color"]
     search_fields = ["name", "comment"]
     raw_id_fields = ["owner"]
@@ -21,8 +28,12 @@ class TagAdmin(admin.ModelAdmin):
 
     @admin.action(description="Archive selected tags")
     def archive(self, request, queryset) -> None:
-        self.message_user(request, f"Archived {queryset.update(is_archived=True)} tag(s).")
+        self.message_user(
+            request, f"Archived {queryset.update(is_archived=True)} tag(s)."
+        )
 
     @admin.action(description="Unarchive selected tags")
     def unarchive(self, request, queryset) -> None:
-        self.message_user(request, f"Unarchived {queryset.update(is_archived=False)} tag(s).")
+        self.message_user(
+            request, f"Unarchived {queryset.update(is_archived=False)} tag(s)."
+        )

@@ -15,7 +15,9 @@ class TagForm(forms.ModelForm):
         choices=TAG_COLORS,
         initial=DEFAULT_TAG_COLOR,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Pick a colour from the palette (%(value)s is not one)."},
+        error_messages={
+            "invalid_choice": "Pick a colour from the palette (%(value)s is not one)."
+        },
     )
 
     class Meta:
@@ -39,7 +41,9 @@ class TagForm(forms.ModelForm):
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            raise forms.ValidationError(f'A tag named "{name}" already exists; choose another name.')
+            raise forms.ValidationError(
+                f'A tag named "{name}" already exists; choose another name.'
+            )
         return name
 
     def validate_unique(self) -> None:

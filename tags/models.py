@@ -21,7 +21,9 @@ DEFAULT_TAG_COLOR = TAG_COLORS[0][0]
 class Tag(models.Model):
     name = models.CharField(max_length=50, unique=True)
     comment = models.CharField(max_length=200, blank=True)
-    color = models.CharField(max_length=7, choices=TAG_COLORS, default=DEFAULT_TAG_COLOR)
+    color = models.CharField(
+        max_length=7, choices=TAG_COLORS, default=DEFAULT_TAG_COLOR
+    )
     is_archived = models.BooleanField(default=False, db_index=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

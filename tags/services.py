@@ -11,7 +11,7 @@ from django.db import transaction
 
 from runs import live
 from tags.forms import TagForm
-from tags.models import Tag
+from tags.models import DEFAULT_TAG_COLOR, Tag
 
 
 class TagInvalid(Exception):
@@ -36,7 +36,7 @@ def _run_hashes(tag: Tag) -> list[str]:
 
 def create_tag(user, data: dict) -> Tag:
     """Create a tag from name/comment/color; raises TagInvalid with nothing written."""
-    form = TagForm(data)
+    form = TagForm({"color": DEFAULT_TAG_COLOR, **data})
     if not form.is_valid():
         raise TagInvalid(form)
     tag = form.save(commit=False)

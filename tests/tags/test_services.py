@@ -1,0 +1,85 @@
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from runs import live
+from tags import services
+from tests.factories import make_run, make_tag
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    events: list[tuple[list[str], dict]] = []
+    monkeypatch.setattr(
+        live, "_send", lambda groups, event: events.append((groups, event))
+    )
+    return events
+
+
+def test_deleting_a_tag_sends_run_tags_for_every_affected_run(
+    user, sent, django_capture_on_commit_callbacks
+):
+    tag = make_tag("gone", owner=user)
+    kept = make_tag("kept", color="#18AB6D")
+    tagged = [make_run(user), make_run(user)]
+    for run in tagged:
+        run.tags.add(tag, kept)
+    make_run(user)  # untouched
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.delete_tag(tag, user) == 2
+    tag_events = [
+        (groups, event) for groups, event in sent if event["type"] == "run.tags"
+    ]
+    assert {event["hash"] for _, event in tag_events} == {run.hash for run in tagged}
+    for groups, event in tag_events:
+        assert groups == ["runs", f"run.{event['hash']}"]
+        assert event["tags"] == [{"id": kept.id, "name": "kept", "color": "#18AB6D"}]
+
+
+def test_archiving_a_tag_hides_it_from_the_runs_live_tag_lists(
+    user, sent, django_capture_on_commit_callbacks
+):
+    tag = make_tag("old", owner=user)
+    run = make_run(user)
+    run.tags.add(tag)
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_archived(tag, user, True)
+    assert [event for _, event in sent] == [
+        {"type": "run.tags", "hash": run.hash, "tags": []}
+    ]
+
+
+def test_renaming_sends_the_new_name_but_a_comment_change_sends_nothing(
+    user, sent, django_capture_on_commit_callbacks
+):
+    tag = make_tag("old", owner=user)
+    run = make_run(user)
+    run.tags.add(tag)
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_tag(tag, user, {"comment": "just a note"})
+    assert sent == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_tag(tag, user, {"name": "new"})
+    assert [event["tags"][0]["name"] for _, event in sent] == ["new"]
+
+
+def test_services_refuse_someone_elses_tag(user, other_user):
+    tag = make_tag("theirs", owner=other_user)
+    with pytest.raises(PermissionDenied):
+        services.update_tag(tag, user, {"name": "mine"})
+    with pytest.raises(PermissionDenied):
+        services.set_archived(tag, user, True)
+    with pytest.raises(PermissionDenied):
+        services.delete_tag(tag, user)
+    tag.refresh_from_db()
+    assert (tag.name, tag.is_archived) == ("theirs", False)
+
+
+def test_create_reports_every_bad_field(user):
+    with pytest.raises(services.TagInvalid) as caught:
+        services.create_tag(user, {"name": "", "comment": "c" * 201, "color": "blue"})
+    assert set(caught.value.errors) == {"name", "comment", "color"}
