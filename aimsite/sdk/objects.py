@@ -208,10 +208,14 @@ def _is_matplotlib(obj) -> bool:
 
 
 def _matplotlib_to_plotly(figure):
+    import warnings
+
     try:
         from plotly.tools import mpl_to_plotly
 
-        return mpl_to_plotly(figure)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return mpl_to_plotly(figure)
     except Exception:  # mplexporter fails on many modern figures: fall back to an image
         return None
 

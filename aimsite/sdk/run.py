@@ -761,7 +761,7 @@ def _drain_points(queue: deque, series_info: dict) -> tuple[list[dict], bool]:
         try:
             if not math.isfinite(math.fsum(values)):
                 non_finite = True
-        except OverflowError:
+        except (OverflowError, ValueError):  # inf + -inf raises
             non_finite = True
         metrics.append(series)
     return metrics, non_finite

@@ -48,6 +48,8 @@ def _has_non_finite(value: object) -> bool:
                 return not math.isfinite(math.fsum(value))
             except (TypeError, OverflowError):
                 pass
+            except ValueError:  # inf + -inf
+                return True
         return any(_has_non_finite(item) for item in value)
     return False
 

@@ -1,0 +1,49 @@
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.conftest import REPO
+from tests.factories import make_token, make_user
+
+
+@pytest.fixture(autouse=True)
+def spool_dir(tmp_path, monkeypatch):
+    """Every SDK test spools into its own directory, never into ~/.aimsite."""
+    directory = tmp_path / "spool"
+    monkeypatch.setenv("AIMSITE_SPOOL_DIR", str(directory))
+    monkeypatch.delenv("AIMSITE_SERVER", raising=False)
+    monkeypatch.delenv("AIMSITE_TOKEN", raising=False)
+    return directory
+
+
+@pytest.fixture
+def owner(transactional_db):
+    return make_user("sdk-owner")
+
+
+@pytest.fixture
+def token(owner):
+    return make_token(owner)
+
+
+@pytest.fixture
+def quiet():
+    """Run options that leave out the background extras a test does not look at."""
+    return {"system_tracking_interval": None, "log_system_params": False, "capture_terminal_logs": False}
+
+
+def run_child(code: str, env: dict, timeout: float = 60, **popen) -> subprocess.CompletedProcess:
+    """Run a Python snippet in a fresh interpreter with the SDK importable."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=REPO,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        **popen,
+    )
