@@ -1,0 +1,217 @@
+"""Nothing lost, nothing twice: server restarts, killed processes, spools, concurrency."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from django.core.management import call_command
+
+from aimsite.sdk import Run
+from runs.models import LogLine, MetricSeries, Run as RunModel
+from runs.points import read_points
+from tests.conftest import REPO, ServerProcess, free_port
+from tests.sdk.conftest import run_child
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+QUIET = "system_tracking_interval=None, capture_terminal_logs=False, log_system_params=False"
+
+
+def _steps(run_hash: str, name: str = "loss") -> list[int]:
+    return read_points(MetricSeries.objects.get(run__hash=run_hash, name=name)).steps.tolist()
+
+
+def _wait_for(condition, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def own_server(transactional_db):
+    """A daphne this test may stop and restart on the same port."""
+    process = ServerProcess()
+    yield process
+    process.stop()
+
+
+def test_server_stopped_and_restarted_mid_run_loses_nothing_and_repeats_nothing(own_server, token, quiet):
+    own_server.start()
+    run = Run(server=own_server.url, token=token, **quiet)
+    run["phase"] = "before"
+    for step in range(300):
+        run.track(float(step), name="loss")
+    run.log_lines(["before the outage"])
+    _wait_for(lambda: RunModel.objects.filter(hash=run.hash).exists())
+
+    own_server.stop()
+    for step in range(300, 600):
+        run.track(float(step), name="loss")
+    run.log_lines(["during the outage"])
+    run["phase"] = "during"
+    _wait_for(lambda: run._sender.spool.count > 0)  # the sender met the outage
+
+    own_server.start()
+    for step in range(600, 900):
+        run.track(float(step), name="loss")
+    run.log_lines(["after the outage"])
+    run.close()
+
+    assert _steps(run.hash) == list(range(900))
+    series = MetricSeries.objects.get(run__hash=run.hash, name="loss")
+    assert series.count == 900 and series.last == 899.0
+    texts = list(LogLine.objects.filter(run__hash=run.hash).order_by("line").values_list("text", flat=True))
+    assert texts == ["before the outage", "during the outage", "after the outage"]
+    stored = RunModel.objects.get(hash=run.hash)
+    assert stored.params == {"phase": "during"} and stored.status == "finished"
+    assert not list(run._spool_dir.glob("*.spool"))
+
+
+CHILD_KILLED = f"""
+    import time
+    from aimsite.sdk import Run
+    run = Run(experiment="killed", {QUIET})
+    print(run.hash, flush=True)
+    run["hparams"] = {{"lr": 0.5}}
+    for step in range(1000):
+        run.track(float(step), name="loss")
+    run.log_lines(["tracked while the server was down"])
+    while run._sender.spool.count < 2:
+        time.sleep(0.02)
+    print("spooled", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_killed_process_leaves_a_spool_that_the_next_run_sends(own_server, token, quiet, spool_dir):
+    env = {**os.environ, "AIMSITE_SERVER": own_server.url, "AIMSITE_TOKEN": token}
+    child = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(CHILD_KILLED)],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        run_hash = child.stdout.readline().strip()
+        assert child.stdout.readline().strip() == "spooled"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert len(list(spool_dir.glob("*.spool"))) == 1
+
+    own_server.start()
+    with Run(server=own_server.url, token=token, **quiet) as next_run:
+        next_run.track(1.0, name="loss")
+
+    assert _steps(run_hash) == list(range(1000))
+    stored = RunModel.objects.get(hash=run_hash)
+    assert stored.experiment.name == "killed" and stored.params == {"hparams": {"lr": 0.5}}
+    assert LogLine.objects.filter(run=stored).count() == 1
+    assert _steps(next_run.hash) == [0]
+    assert not list(spool_dir.glob("*.spool"))
+
+
+def test_a_process_that_exits_while_the_server_is_down_is_sent_by_aimsite_sync(own_server, token, spool_dir):
+    env = {"AIMSITE_SERVER": own_server.url, "AIMSITE_TOKEN": token}
+    done = run_child(
+        f"""
+        from aimsite.sdk import Run
+        run = Run(experiment="offline", {QUIET})
+        print(run.hash)
+        for step in range(500):
+            run.track(float(step), name="loss", context={{"subset": "train"}})
+        """,
+        env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "aimsite sync" in done.stderr  # it tells where the data is and how to send it
+    run_hash = done.stdout.split()[0]
+
+    own_server.start()
+    call_command("sync", server=own_server.url, token=token, spool_dir=str(spool_dir))
+    stored = RunModel.objects.get(hash=run_hash)
+    assert stored.status == "finished"
+    series = MetricSeries.objects.get(run=stored, name="loss")
+    assert series.count == 500 and series.context == {"subset": "train"}
+    assert not list(spool_dir.glob("*.spool"))
+
+
+def test_sync_refuses_to_run_without_a_token(spool_dir, monkeypatch):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="token"):
+        call_command("sync", server="http://127.0.0.1:9", token=None, spool_dir=str(spool_dir))
+
+
+def test_four_processes_tracking_at_once_lose_nothing(server, token):
+    code = f"""
+        import time
+        from aimsite.sdk import Run
+        run = Run(experiment="parallel", {QUIET})
+        run["hparams"] = {{"worker": 1}}
+        for chunk in range(8):
+            for step in range(chunk * 1000, (chunk + 1) * 1000):
+                run.track(float(step), name="loss", context={{"subset": "train"}})
+                run.track(float(step), name="acc")
+            run.log_lines([f"chunk {{chunk}}"])
+            time.sleep(0.15)
+        run.close()
+        print(run.hash)
+    """
+    env = {**os.environ, "AIMSITE_SERVER": server.url, "AIMSITE_TOKEN": token}
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(code)],
+            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for _ in range(4)
+    ]
+    outputs = [child.communicate(timeout=120) for child in children]
+    for child, (_out, err) in zip(children, outputs, strict=True):
+        assert child.returncode == 0, err
+        assert "Warning" not in err, err
+    for out, _err in outputs:
+        run_hash = out.strip()
+        loss = MetricSeries.objects.get(run__hash=run_hash, name="loss")
+        assert read_points(loss).steps.tolist() == list(range(8000))
+        assert MetricSeries.objects.get(run__hash=run_hash, name="acc").count == 8000
+        assert LogLine.objects.filter(run__hash=run_hash).count() == 8
+    assert "database is locked" not in server.log_path.read_text()
+
+
+def test_an_uncaught_exception_marks_the_run_failed_with_its_traceback(server, token):
+    done = run_child(
+        """
+        from aimsite.sdk import Run
+        run = Run(system_tracking_interval=None, log_system_params=False)
+        print(run.hash, flush=True)
+        run.track(1.0, name="loss")
+        raise RuntimeError("boom in training")
+        """,
+        {"AIMSITE_SERVER": server.url, "AIMSITE_TOKEN": token},
+    )
+    assert done.returncode == 1 and "boom in training" in done.stderr
+    stored = RunModel.objects.get(hash=done.stdout.split()[0])
+    assert stored.status == "failed"
+    log = "\n".join(LogLine.objects.filter(run=stored).order_by("line").values_list("text", flat=True))
+    assert "Traceback (most recent call last)" in log and "RuntimeError: boom in training" in log
+
+
+def test_a_script_that_never_calls_close_is_finished_at_exit(server, token):
+    done = run_child(
+        f"""
+        from aimsite.sdk import Run
+        run = Run({QUIET})
+        print(run.hash)
+        for step in range(10):
+            run.track(float(step), name="loss")
+        """,
+        {"AIMSITE_SERVER": server.url, "AIMSITE_TOKEN": token},
+    )
+    assert done.returncode == 0, done.stderr
+    stored = RunModel.objects.get(hash=done.stdout.split()[0])
+    assert stored.status == "finished" and _steps(stored.hash) == list(range(10))
