@@ -1,0 +1,337 @@
+"""Compile the run-query AST (runs.query.nodes) into one Django `Q`.
+
+Every predicate is two-valued: a comparison with a missing value is False (and
+its `not` is True), as Python would see `None`, so the SQL wraps anything that
+may be NULL in COALESCE(…, false). One function per node type.
+"""
+
+from datetime import datetime
+
+from django.db.models import (
+    BooleanField,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Left, Lower, Right, Upper
+from django.db.models.lookups import (
+    Exact,
+    GreaterThan,
+    GreaterThanOrEqual,
+    IsNull,
+    LessThan,
+    LessThanOrEqual,
+    Regex,
+)
+
+from runs.contexts import context_key
+from runs.query import sql
+from runs.query.nodes import (
+    BoolOp,
+    Compare,
+    Constant,
+    Field,
+    Literal,
+    Metric,
+    Not,
+    Param,
+    QueryError,
+    StringTest,
+    Transform,
+    Truthy,
+)
+from runs.query.parser import to_datetime
+
+_ORDER_LOOKUPS = {
+    "<": LessThan,
+    "<=": LessThanOrEqual,
+    ">": GreaterThan,
+    ">=": GreaterThanOrEqual,
+}
+_ORDER_SUFFIX = {"<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
+_COLUMNS = {"experiment": "experiment__name"}
+_METRIC_COLUMNS = {"first": "first"}
+
+ALWAYS = Q(pk__isnull=False)
+NEVER = Q(pk__in=[])
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _safe(lookup) -> Q:
+    """A lookup that may be NULL, made two-valued."""
+    return Q(Coalesce(lookup, Value(False), output_field=BooleanField()))
+
+
+def _describe(operand: object) -> str:
+    if isinstance(operand, Field):
+        return f"run.{operand.name}"
+    if isinstance(operand, Metric):
+        return f"run.metrics[{operand.name!r}].{operand.attribute}"
+    return "this value"
+
+
+class Compiler:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    # -- predicates ----------------------------------------------------------
+
+    def predicate(self, node: object) -> Q:
+        if isinstance(node, Constant):
+            return ALWAYS if node.value else NEVER
+        if isinstance(node, BoolOp):
+            parts = [self.predicate(item) for item in node.operands]
+            result = parts[0]
+            for part in parts[1:]:
+                result = (result & part) if node.op == "and" else (result | part)
+            return result
+        if isinstance(node, Not):
+            return ~self.predicate(node.operand)
+        if isinstance(node, Truthy):
+            return self.truthy(node.operand)
+        if isinstance(node, StringTest):
+            return self.string_test(node)
+        if isinstance(node, Compare):
+            return self.compare(node)
+        raise QueryError("unsupported expression", getattr(node, "position", 0))
+
+    def truthy(self, operand: object) -> Q:
+        if isinstance(operand, Field):
+            if operand.name == "archived":
+                return Q(is_archived=True)
+            if operand.name == "active":
+                return Q(status="active")
+            if operand.kind == "text":
+                return ~Q(**{_COLUMNS.get(operand.name, operand.name): ""})
+            if operand.kind == "datetime":
+                return Q(**{f"{operand.name}__isnull": False})
+            return _safe(
+                GreaterThan(self.number(operand), 0)
+            )  # duration is never negative
+        if isinstance(operand, Param):
+            return Q(sql.JsonTruthy(F(operand.source), path=operand.path))
+        if isinstance(operand, Metric):
+            value = self.number(operand)
+            return _safe(LessThan(value, 0)) | _safe(GreaterThan(value, 0))
+        if isinstance(operand, Transform):
+            return _safe(GreaterThan(self._length(operand), 0))
+        raise QueryError(
+            "this value cannot be used as a condition", getattr(operand, "position", 0)
+        )
+
+    def _length(self, operand: object):
+        from django.db.models.functions import Length
+
+        return Length(self.text(operand))
+
+    def string_test(self, node: StringTest) -> Q:
+        expression = self.text(node.operand)
+        argument = node.argument
+        if node.function in ("startswith", "endswith"):
+            if not argument:
+                return _safe(IsNull(expression, False))
+            cut = Left if node.function == "startswith" else Right
+            return _safe(Exact(cut(expression, len(argument)), argument))
+        pattern = f"^(?:{argument})" if node.function == "re.match" else argument
+        return _safe(Regex(expression, pattern))
+
+    def compare(self, node: Compare) -> Q:
+        op, left, value = node.op, node.left, node.right
+        if op in ("!=", "isnot"):
+            return ~self.equals(left, value.value, node.position)
+        if op in ("==", "is"):
+            return self.equals(left, value.value, node.position)
+        if op in ("in", "notin"):
+            result = self.membership(node)
+            return ~result if op == "notin" else result
+        return self.order(op, left, value.value, node.position)
+
+    def membership(self, node: Compare) -> Q:
+        if isinstance(node.right, Literal):  # run.x in ["a", "b"]
+            items = node.right.value
+            if not items:
+                return NEVER
+            result = self.equals(node.left, items[0], node.position)
+            for item in items[1:]:
+                result |= self.equals(node.left, item, node.position)
+            return result
+        needle, haystack = node.left.value, node.right
+        if isinstance(haystack, Field) and haystack.kind == "tags":
+            from tags.models import Tag
+
+            through = Tag.runs.through
+            return Q(
+                Exists(
+                    through.objects.filter(
+                        run_id=OuterRef("pk"), tag__name=needle, tag__is_archived=False
+                    )
+                )
+            )
+        expression = self.text(haystack)
+        if not needle:
+            return _safe(IsNull(expression, False))
+        return _safe(sql.Contains(expression, Value(needle)))
+
+    # -- equality and order ------------------------------------------------------
+
+    def equals(self, left: object, value: object, position: int) -> Q:
+        if isinstance(left, Param):
+            return self._param_equals(left, value)
+        if isinstance(left, Field):
+            return self._field_equals(left, value, position)
+        if isinstance(left, Metric):
+            if value is None:
+                return Q(IsNull(self.number(left), True))
+            if not _is_number(value):
+                raise QueryError(
+                    f"{_describe(left)} is a number; compare it with a number or None",
+                    position,
+                )
+            return _safe(Exact(self.number(left), value))
+        if isinstance(left, Transform):
+            if value is None:
+                return Q(IsNull(self.text(left), True))
+            if not isinstance(value, str):
+                raise QueryError(
+                    f".{left.function}() gives text; compare it with a string", position
+                )
+            return _safe(Exact(self.text(left), value))
+        raise QueryError("unsupported comparison", position)
+
+    def _param_equals(self, param: Param, value: object) -> Q:
+        column = F(param.source)
+        if value is None:
+            return Q(sql.JsonIsNone(column, path=param.path))
+        if isinstance(value, bool):
+            return _safe(Exact(sql.JsonBool(column, path=param.path), value))
+        if _is_number(value):
+            return _safe(Exact(sql.JsonNumber(column, path=param.path), value))
+        if isinstance(value, str):
+            return _safe(Exact(sql.JsonText(column, path=param.path), value))
+        raise QueryError(
+            "params compare with numbers, strings, booleans and None", param.position
+        )
+
+    def _field_equals(self, field: Field, value: object, position: int) -> Q:
+        if field.kind == "bool":
+            if value is None:
+                return NEVER
+            if not isinstance(value, bool):
+                raise QueryError(f"run.{field.name} is True or False", position)
+            truth = self.truthy(field)
+            return truth if value else ~truth
+        if value is None:
+            if field.name == "finished_at":
+                return Q(finished_at__isnull=True)
+            return NEVER
+        if field.kind == "text":
+            if not isinstance(value, str):
+                raise QueryError(
+                    f"run.{_field_name(field)} is text; compare it with a string",
+                    position,
+                )
+            return Q(**{_COLUMNS.get(field.name, field.name): value})
+        if field.kind == "datetime":
+            moment = self._moment(field, value, position)
+            return Q(**{field.name: moment})
+        if field.kind == "number":
+            if not _is_number(value):
+                raise QueryError("run.duration is a number of seconds", position)
+            return _safe(Exact(self.number(field), value))
+        raise QueryError(f'use "name" in run.{field.name}', position)
+
+    def order(self, op: str, left: object, value: object, position: int) -> Q:
+        if value is None or isinstance(value, bool):
+            raise QueryError(f"{op} cannot compare with {value!r}", position)
+        lookup = _ORDER_LOOKUPS[op]
+        if isinstance(left, Param):
+            column = F(left.source)
+            if _is_number(value):
+                return _safe(lookup(sql.JsonNumber(column, path=left.path), value))
+            if isinstance(value, str):
+                return _safe(
+                    lookup(sql.BinaryText(sql.JsonText(column, path=left.path)), value)
+                )
+            raise QueryError("params compare with numbers and strings", position)
+        if isinstance(left, Metric) or (
+            isinstance(left, Field) and left.kind == "number"
+        ):
+            if not _is_number(value):
+                raise QueryError(
+                    f"{_describe(left)} is a number; compare it with a number", position
+                )
+            return _safe(lookup(self.number(left), value))
+        if isinstance(left, Field) and left.kind == "datetime":
+            moment = self._moment(left, value, position)
+            return Q(**{f"{left.name}__{_ORDER_SUFFIX[op]}": moment})
+        if isinstance(left, Field | Transform) and (
+            not isinstance(left, Field) or left.kind == "text"
+        ):
+            if not isinstance(value, str):
+                raise QueryError(
+                    f"{_describe(left)} is text; compare it with a string", position
+                )
+            return _safe(lookup(sql.BinaryText(self.text(left)), value))
+        raise QueryError(f"{_describe(left)} cannot be ordered", position)
+
+    def _moment(self, field: Field, value: object, position: int) -> datetime:
+        moment = to_datetime(value)
+        if moment is None:
+            raise QueryError(
+                f"run.{_field_name(field)} compares with datetime(y, m, d), an ISO date string "
+                "or epoch seconds",
+                position,
+            )
+        return moment
+
+    # -- operand expressions -------------------------------------------------
+
+    def number(self, operand: object):
+        if isinstance(operand, Field):
+            return sql.DurationSeconds(self.now)
+        if isinstance(operand, Metric):
+            return self.metric(operand)
+        raise QueryError("not a number", getattr(operand, "position", 0))
+
+    def metric(self, metric: Metric):
+        from runs.models import MetricSeries
+
+        column = _METRIC_COLUMNS.get(metric.attribute, metric.attribute)
+        if column not in {field.name for field in MetricSeries._meta.get_fields()}:
+            raise QueryError(
+                f"the metric summary {metric.attribute!r} is not stored; use last, min, max, "
+                "last_step, first_step or count",
+                metric.position,
+            )
+        series = MetricSeries.objects.filter(
+            run_id=OuterRef("pk"),
+            name=metric.name,
+            context_key=context_key(metric.context),
+        ).values(column)[:1]
+        value = Subquery(series, output_field=FloatField())
+        return sql.NotNaN(value) if column in ("last", "min", "max", "first") else value
+
+    def text(self, operand: object):
+        if isinstance(operand, Field):
+            return F(_COLUMNS.get(operand.name, operand.name))
+        if isinstance(operand, Param):
+            return sql.JsonText(F(operand.source), path=operand.path)
+        if isinstance(operand, Transform):
+            function = Lower if operand.function == "lower" else Upper
+            return function(self.text(operand.operand))
+        raise QueryError("this value is not text", getattr(operand, "position", 0))
+
+
+def _field_name(field: Field) -> str:
+    return {"finished_at": "end_time"}.get(field.name, field.name)
+
+
+def compile_predicate(root: object, now: datetime) -> Q:
+    return Compiler(now).predicate(root)

@@ -1,0 +1,121 @@
+"""The small AST the run-query parser produces and the compiler consumes.
+
+Plain dataclasses, no Django: the Python-side reference evaluator in the tests
+walks the same nodes.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class QueryError(ValueError):
+    """A query that cannot be compiled; `position` is the 0-based column."""
+
+    def __init__(self, message: str, position: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+# -- operands ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """A run column. kind: text | bool | datetime | number | tags."""
+
+    name: str
+    kind: str
+    position: int
+
+
+@dataclass(frozen=True)
+class Param:
+    """A value inside run.params (source "params") or run.meta (source "meta")."""
+
+    source: str
+    path: tuple[str | int, ...]
+    position: int
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A summary column of one metric series: last, min, max, count…"""
+
+    name: str
+    context: dict = field(hash=False)
+    attribute: str = "last"
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Transform:
+    """`operand.lower()` / `operand.upper()`."""
+
+    function: str
+    operand: object
+    position: int
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: object  # int | float | str | bool | None | datetime | tuple
+    position: int
+
+
+# -- predicates --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Compare:
+    """op: == != < <= > >= in notin is isnot (left op right)."""
+
+    op: str
+    left: object
+    right: object
+    position: int
+
+
+@dataclass(frozen=True)
+class StringTest:
+    """function: startswith | endswith | re.match | re.search."""
+
+    function: str
+    operand: object
+    argument: str
+    position: int
+
+
+@dataclass(frozen=True)
+class Truthy:
+    operand: object
+    position: int
+
+
+@dataclass(frozen=True)
+class Constant:
+    value: bool
+    position: int
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: object
+    position: int
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # and | or
+    operands: tuple
+    position: int
+
+
+@dataclass
+class ParsedQuery:
+    text: str
+    root: object
+    mentions_archived: bool = False
+
+
+DATETIME_TYPE = datetime

@@ -1,0 +1,576 @@
+"""Parse an AimQL expression into the small AST of `runs.query.nodes`.
+
+`ast.parse(mode="eval")` does the tokenising; this module walks the Python AST
+with a whitelist, one function per grammar rule, and rejects everything else
+with a QueryError naming the column and what is allowed. Nothing is evaluated.
+"""
+
+import ast
+import math
+import re
+from datetime import UTC, date, datetime
+
+from django.utils.dateparse import parse_date, parse_datetime
+
+from runs.query.nodes import (
+    BoolOp,
+    Compare,
+    Constant,
+    Field,
+    Literal,
+    Metric,
+    Not,
+    Param,
+    ParsedQuery,
+    QueryError,
+    StringTest,
+    Transform,
+    Truthy,
+)
+
+MAX_LENGTH = 4000
+MAX_DEPTH = 32
+MAX_CONDITIONS = 128
+MAX_LIST = 1000
+MAX_STRING = 1000
+MAX_PATH = 16
+MAX_INT = 2**63 - 1
+MAX_REGEX = 300
+
+# One table of the run's own fields: Aim's name -> (column, kind).
+FIELDS: dict[str, tuple[str, str]] = {
+    "hash": ("hash", "text"),
+    "name": ("name", "text"),
+    "description": ("description", "text"),
+    "experiment": ("experiment", "text"),
+    "status": ("status", "text"),
+    "archived": ("archived", "bool"),
+    "active": ("active", "bool"),
+    "creation_time": ("created_at", "datetime"),
+    "created_at": ("created_at", "datetime"),
+    "end_time": ("finished_at", "datetime"),
+    "finalized_at": ("finished_at", "datetime"),
+    "updated_at": ("updated_at", "datetime"),
+    "duration": ("duration", "number"),
+    "tags": ("tags", "tags"),
+}
+METRIC_ATTRIBUTES = ("last", "first", "min", "max", "last_step", "first_step", "count")
+SYSTEM_PARAMS = "__system_params"
+STRING_METHODS = ("startswith", "endswith")
+TRANSFORMS = ("lower", "upper")
+COMPARE_OPS: dict[type, str] = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "notin",
+    ast.Is: "is",
+    ast.IsNot: "isnot",
+}
+ALLOWED = (
+    'Allowed: run fields (run.name, run.hparams.lr, run["key", "sub"], '
+    'run.metrics["loss"].last), literals, and/or/not, == != < <= > >=, '
+    "in / not in, is None, .startswith(), .endswith(), .lower(), re.match(), "
+    "re.search(), datetime(y, m, d)."
+)
+_NESTED_QUANTIFIER = re.compile(
+    r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*{]|\?(?!\?))"
+)
+
+
+class _Parser:
+    def __init__(self, text: str, shift: int = 0):
+        self.text = text
+        self.shift = shift
+        self.conditions = 0
+        self.mentions_archived = False
+        # ast gives UTF-8 byte offsets; positions are reported in characters.
+        self._encoded = text.encode()
+
+    def position(self, node: ast.AST) -> int:
+        offset = getattr(node, "col_offset", 0) or 0
+        if isinstance(node, ast.Attribute) and node.end_col_offset is not None:
+            offset = node.end_col_offset - len(
+                node.attr.encode()
+            )  # the attribute itself
+        return self.shift + len(self._encoded[:offset].decode(errors="ignore"))
+
+    def fail(self, message: str, node: ast.AST | None = None) -> QueryError:
+        return QueryError(message, self.position(node) if node is not None else 0)
+
+    # -- predicates ----------------------------------------------------------
+
+    def predicate(self, node: ast.AST, depth: int) -> object:
+        if depth > MAX_DEPTH:
+            raise self.fail(f"the query is nested deeper than {MAX_DEPTH} levels", node)
+        self.conditions += 1
+        if self.conditions > MAX_CONDITIONS:
+            raise self.fail(
+                f"the query has more than {MAX_CONDITIONS} conditions", node
+            )
+        position = self.position(node)
+        if isinstance(node, ast.BoolOp):
+            op = "and" if isinstance(node.op, ast.And) else "or"
+            return BoolOp(
+                op,
+                tuple(self.predicate(item, depth + 1) for item in node.values),
+                position,
+            )
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return Not(self.predicate(node.operand, depth + 1), position)
+        if isinstance(node, ast.Compare):
+            return self.comparison(node, depth)
+        if isinstance(node, ast.Call):
+            test = self.string_test(node, depth)
+            if test is not None:
+                return test
+        if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+            return Constant(node.value, position)
+        operand = self.operand(node, depth + 1)
+        if isinstance(operand, Literal):
+            raise self.fail(
+                "a literal alone is not a condition; compare a run field with it", node
+            )
+        if isinstance(operand, Field) and operand.kind == "tags":
+            raise self.fail('use "name" in run.tags to test tags', node)
+        return Truthy(operand, position)
+
+    def comparison(self, node: ast.Compare, depth: int) -> object:
+        operands = [self.operand(node.left, depth + 1)]
+        operands += [self.operand(item, depth + 1) for item in node.comparators]
+        parts = []
+        for index, op_node in enumerate(node.ops):
+            op = COMPARE_OPS.get(type(op_node))
+            if op is None:  # pragma: no cover - every ast.cmpop is listed
+                raise self.fail("unsupported comparison", node)
+            left, right = operands[index], operands[index + 1]
+            where = node.comparators[index]
+            parts.append(self.check_comparison(op, left, right, where))
+            self.conditions += 1
+        if self.conditions > MAX_CONDITIONS:
+            raise self.fail(
+                f"the query has more than {MAX_CONDITIONS} conditions", node
+            )
+        position = self.position(node)
+        return parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts), position)
+
+    def check_comparison(
+        self, op: str, left: object, right: object, node: ast.AST
+    ) -> Compare:
+        position = self.position(node)
+        if isinstance(left, Literal) and isinstance(right, Literal):
+            raise self.fail(
+                "this compares two literals; one side must be a run field", node
+            )
+        if not isinstance(left, Literal) and not isinstance(right, Literal):
+            raise self.fail(
+                "compare a run field with a literal value, not with another field", node
+            )
+        if op in ("is", "isnot"):
+            value = right.value if isinstance(right, Literal) else None
+            if not isinstance(right, Literal) or not (
+                value is None or isinstance(value, bool)
+            ):
+                raise self.fail("`is` / `is not` work with None, True or False", node)
+        if op in ("in", "notin"):
+            return self.check_membership(op, left, right, node)
+        if isinstance(left, Literal):  # 0.1 < run.x  ->  run.x > 0.1
+            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+            left, right = right, left
+        if isinstance(left, Field) and left.kind == "tags":
+            raise self.fail('use "name" in run.tags to test tags', node)
+        if isinstance(right.value, tuple):
+            raise self.fail("a list can only follow `in` / `not in`", node)
+        return Compare(op, left, right, position)
+
+    def check_membership(
+        self, op: str, left: object, right: object, node: ast.AST
+    ) -> Compare:
+        position = self.position(node)
+        if isinstance(right, Literal):
+            if not isinstance(right.value, tuple):
+                if isinstance(right.value, str):
+                    raise self.fail(
+                        'to test a substring write "text" in run.field', node
+                    )
+                raise self.fail(
+                    "`in` needs a list, a tuple, run.tags or a text field", node
+                )
+            return Compare(op, left, right, position)
+        if not isinstance(left.value, str):
+            raise self.fail("only a string can be looked for inside a run field", node)
+        if isinstance(right, Field) and right.kind not in ("text", "tags"):
+            raise self.fail(
+                f"`in` needs a text field or run.tags, not run.{right.name}", node
+            )
+        if isinstance(right, Metric):
+            raise self.fail("`in` does not apply to metric values", node)
+        return Compare(op, left, right, position)
+
+    def string_test(self, node: ast.Call, depth: int) -> object | None:
+        function = node.func
+        if node.keywords:
+            raise self.fail("keyword arguments are not allowed", node)
+        if isinstance(function, ast.Attribute) and function.attr in STRING_METHODS:
+            if isinstance(function.value, ast.Name) and function.value.id == "re":
+                return None
+            operand = self.text_operand(function.value, depth + 1)
+            argument = self.string_argument(node, 0, 1)
+            return StringTest(function.attr, operand, argument, self.position(node))
+        if (
+            isinstance(function, ast.Attribute)
+            and isinstance(function.value, ast.Name)
+            and function.value.id == "re"
+        ):
+            if function.attr not in ("match", "search"):
+                raise self.fail(
+                    "only re.match(pattern, field) and re.search(pattern, field) are allowed",
+                    node,
+                )
+            pattern = self.string_argument(node, 0, 2)
+            self.check_regex(pattern, node)
+            operand = self.text_operand(node.args[1], depth + 1)
+            return StringTest(
+                f"re.{function.attr}", operand, pattern, self.position(node)
+            )
+        return None
+
+    def string_argument(self, node: ast.Call, index: int, count: int) -> str:
+        if len(node.args) != count:
+            raise self.fail(
+                f"this call takes {count} argument{'s' if count > 1 else ''}", node
+            )
+        argument = node.args[index]
+        if not isinstance(argument, ast.Constant) or not isinstance(
+            argument.value, str
+        ):
+            raise self.fail("this argument must be a string literal", argument)
+        if len(argument.value) > MAX_STRING:
+            raise self.fail(f"strings are limited to {MAX_STRING} characters", argument)
+        return argument.value
+
+    def check_regex(self, pattern: str, node: ast.AST) -> None:
+        if len(pattern) > MAX_REGEX:
+            raise self.fail(
+                f"regular expressions are limited to {MAX_REGEX} characters", node
+            )
+        try:
+            re.compile(pattern)
+        except (re.error, RecursionError, OverflowError) as error:
+            raise self.fail(f"invalid regular expression: {error}", node) from error
+        # Nested quantifiers like (a+)+ backtrack exponentially in Python's re,
+        # which SQLite's REGEXP uses; refuse them rather than hang.
+        if _NESTED_QUANTIFIER.search(pattern) or "(?" in pattern.replace("(?:", ""):
+            raise self.fail(
+                "nested quantifiers and special groups are not allowed in patterns",
+                node,
+            )
+
+    def text_operand(self, node: ast.AST, depth: int) -> object:
+        operand = self.operand(node, depth)
+        if isinstance(operand, Literal):
+            raise self.fail(
+                "this method applies to a run field, not to a literal", node
+            )
+        if isinstance(operand, Field) and operand.kind != "text":
+            raise self.fail(f"run.{operand.name} is not text", node)
+        if isinstance(operand, Metric):
+            raise self.fail("metric values are numbers, not text", node)
+        return operand
+
+    # -- operands ------------------------------------------------------------
+
+    def operand(self, node: ast.AST, depth: int) -> object:
+        if depth > MAX_DEPTH:
+            raise self.fail(f"the query is nested deeper than {MAX_DEPTH} levels", node)
+        position = self.position(node)
+        if isinstance(node, ast.Constant | ast.List | ast.Tuple | ast.UnaryOp):
+            return Literal(self.literal(node, depth), position)
+        if isinstance(node, ast.Call):
+            return self.call_operand(node, depth)
+        if isinstance(node, ast.Name):
+            if node.id == "run":
+                raise self.fail(
+                    "name a field of the run, e.g. run.name or run.hparams.lr", node
+                )
+            if node.id == "metric":
+                raise self.fail(
+                    '`metric` queries belong to the metrics explorer; here use run.metrics["name"].last',
+                    node,
+                )
+            if node.id in (
+                "None",
+                "True",
+                "False",
+            ):  # pragma: no cover - Constant in py3.8+
+                return Literal(None, position)
+            raise self.fail(f"unknown name {node.id!r}; queries start with run.", node)
+        if isinstance(node, ast.Attribute | ast.Subscript):
+            return self.run_access(node, depth)
+        raise self.fail(f"{type(node).__name__} is not allowed here. {ALLOWED}", node)
+
+    def call_operand(self, node: ast.Call, depth: int) -> object:
+        function = node.func
+        if node.keywords:
+            raise self.fail("keyword arguments are not allowed", node)
+        is_datetime = (
+            isinstance(function, ast.Name) and function.id == "datetime"
+        ) or (
+            isinstance(function, ast.Attribute)
+            and function.attr == "datetime"
+            and isinstance(function.value, ast.Name)
+            and function.value.id == "datetime"
+        )
+        if is_datetime:
+            return Literal(self.datetime_literal(node), self.position(node))
+        if isinstance(function, ast.Attribute) and function.attr in TRANSFORMS:
+            if node.args:
+                raise self.fail(f".{function.attr}() takes no arguments", node)
+            operand = self.text_operand(function.value, depth + 1)
+            return Transform(function.attr, operand, self.position(node))
+        if isinstance(function, ast.Attribute) and function.attr in STRING_METHODS:
+            raise self.fail(f".{function.attr}() is a condition, not a value", node)
+        raise self.fail(f"this function call is not allowed. {ALLOWED}", node)
+
+    def datetime_literal(self, node: ast.Call) -> datetime:
+        if not 3 <= len(node.args) <= 6:
+            raise self.fail(
+                "datetime() takes 3 to 6 integers: year, month, day[, hour, minute, second]",
+                node,
+            )
+        values = []
+        for argument in node.args:
+            if (
+                not isinstance(argument, ast.Constant)
+                or type(argument.value) is not int
+            ):
+                raise self.fail("datetime() arguments must be integers", argument)
+            values.append(argument.value)
+        try:
+            return datetime(*values, tzinfo=UTC)
+        except (ValueError, OverflowError) as error:
+            raise self.fail(f"invalid datetime: {error}", node) from error
+
+    def literal(self, node: ast.AST, depth: int) -> object:
+        if depth > MAX_DEPTH:
+            raise self.fail(f"the query is nested deeper than {MAX_DEPTH} levels", node)
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            value = self.literal(node.operand, depth + 1)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise self.fail("a sign can only precede a number", node)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.List | ast.Tuple):
+            if len(node.elts) > MAX_LIST:
+                raise self.fail(f"lists are limited to {MAX_LIST} items", node)
+            items = tuple(self.literal(item, depth + 1) for item in node.elts)
+            if any(isinstance(item, tuple) for item in items):
+                raise self.fail("lists of lists are not allowed", node)
+            return items
+        if isinstance(node, ast.Call):
+            operand = self.call_operand(node, depth)
+            if isinstance(operand, Literal):
+                return operand.value
+        raise self.fail("lists may hold only numbers, strings, booleans and None", node)
+
+    def constant(self, node: ast.Constant) -> object:
+        value = node.value
+        if value is None or isinstance(value, bool | str):
+            if isinstance(value, str) and len(value) > MAX_STRING:
+                raise self.fail(f"strings are limited to {MAX_STRING} characters", node)
+            return value
+        if isinstance(value, int):
+            if abs(value) > MAX_INT:
+                raise self.fail("this integer is too large", node)
+            return value
+        if isinstance(value, float):
+            if math.isnan(value):
+                raise self.fail("NaN cannot be compared", node)
+            return value
+        raise self.fail(f"{type(value).__name__} literals are not allowed", node)
+
+    def run_access(self, node: ast.AST, depth: int) -> object:
+        """Unwind run.a["b", "c"].d into a list of keys, then decide what it names."""
+        steps: list[tuple[object, ast.AST]] = []
+        current = node
+        while isinstance(current, ast.Attribute | ast.Subscript):
+            if len(steps) > MAX_PATH + 2:
+                raise self.fail(f"paths are limited to {MAX_PATH} keys", node)
+            if isinstance(current, ast.Attribute):
+                if current.attr.startswith("_"):
+                    raise self.fail(
+                        "attribute names starting with _ are not allowed; "
+                        'use run["__system_params", "key"] for system params',
+                        current,
+                    )
+                steps.append(((current.attr,), current))
+            else:
+                steps.append((self.subscript_keys(current, depth), current))
+            current = current.value
+        if not (isinstance(current, ast.Name) and current.id == "run"):
+            if isinstance(current, ast.Name) and current.id == "re":
+                raise self.fail(
+                    "re.match(pattern, field) and re.search(pattern, field) are conditions",
+                    node,
+                )
+            raise self.fail(f"only fields of `run` can be read. {ALLOWED}", current)
+        steps.reverse()
+        first_keys, first_node = steps[0]
+        is_attribute = isinstance(first_node, ast.Attribute)
+        position = self.position(node)
+        if is_attribute and first_keys[0] == "metrics":
+            return self.metric(steps, node)
+        if is_attribute and first_keys[0] in FIELDS:
+            name = first_keys[0]
+            if len(steps) > 1:
+                raise self.fail(f"run.{name} has no attributes or keys", steps[1][1])
+            column, kind = FIELDS[name]
+            if column == "archived":
+                self.mentions_archived = True
+            return Field(column, kind, position)
+        path: list[str | int] = []
+        for keys, _step in steps:
+            path.extend(keys)
+        if len(path) > MAX_PATH:
+            raise self.fail(f"paths are limited to {MAX_PATH} keys", node)
+        if path[0] == SYSTEM_PARAMS:
+            return Param("meta", tuple(path), position)
+        return Param("params", tuple(path), position)
+
+    def subscript_keys(self, node: ast.Subscript, depth: int) -> tuple:
+        index = node.slice
+        items = index.elts if isinstance(index, ast.Tuple) else [index]
+        if not items:
+            raise self.fail("empty subscript", node)
+        keys: list[object] = []
+        for item in items:
+            if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                if (
+                    not item.value
+                    or len(item.value) > 200
+                    or '"' in item.value
+                    or "\\" in item.value
+                ):
+                    raise self.fail(
+                        "keys must be 1-200 characters without quotes or backslashes",
+                        item,
+                    )
+                keys.append(item.value)
+            elif (
+                isinstance(item, ast.Constant)
+                and type(item.value) is int
+                and 0 <= item.value < 100_000
+            ):
+                keys.append(item.value)
+            elif isinstance(item, ast.Dict):
+                keys.append(self.context_literal(item, depth))
+            else:
+                raise self.fail(
+                    "subscripts must be string keys (or a context dict for metrics)",
+                    item,
+                )
+        return tuple(keys)
+
+    def context_literal(self, node: ast.Dict, depth: int) -> dict:
+        context = {}
+        for key, value in zip(node.keys, node.values, strict=True):
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                raise self.fail("context keys must be strings", node)
+            literal = self.literal(value, depth + 1)
+            if isinstance(literal, tuple | datetime | date):
+                raise self.fail(
+                    "context values must be strings, numbers, booleans or None", value
+                )
+            context[key.value] = literal
+        return context
+
+    def metric(self, steps: list, node: ast.AST) -> Metric:
+        if (
+            len(steps) != 3
+            or not isinstance(steps[1][1], ast.Subscript)
+            or not isinstance(steps[2][1], ast.Attribute)
+        ):
+            raise self.fail(
+                'write run.metrics["name"].last or run.metrics["name", {"subset": "val"}].min',
+                node,
+            )
+        keys = steps[1][0]
+        name = keys[0]
+        context = keys[1] if len(keys) > 1 else {}
+        if not isinstance(name, str) or not isinstance(context, dict) or len(keys) > 2:
+            raise self.fail(
+                "run.metrics[...] takes a name and an optional context dict",
+                steps[1][1],
+            )
+        attribute = steps[2][0][0]
+        if attribute not in METRIC_ATTRIBUTES:
+            raise self.fail(
+                f"metric summaries are {', '.join(METRIC_ATTRIBUTES)}", steps[2][1]
+            )
+        return Metric(name, context, attribute, self.position(node))
+
+
+def parse(text: str) -> ParsedQuery:
+    """Parse a query; an empty query matches every (non-archived) run."""
+    if not isinstance(text, str):
+        raise QueryError("the query must be text")
+    if len(text) > MAX_LENGTH:
+        raise QueryError(
+            f"the query is longer than {MAX_LENGTH} characters", MAX_LENGTH
+        )
+    # One line, so ast column offsets are positions in the text the user sees.
+    flat = re.sub(r"[\r\n\t\f\v]", " ", text)
+    if not flat.strip():
+        return ParsedQuery(text, Constant(True, 0))
+    stripped = flat.lstrip()
+    shift = len(flat) - len(stripped)
+    try:
+        tree = ast.parse(stripped, mode="eval")
+    except SyntaxError as error:
+        offset = error.offset - 1 if error.offset else len(stripped)
+        if error.lineno and error.lineno > 1:
+            offset = len(stripped)
+        raise QueryError(
+            f"syntax error: {error.msg}", min(shift + offset, len(flat))
+        ) from None
+    except (ValueError, RecursionError, MemoryError, OverflowError):
+        raise QueryError(
+            "the query cannot be parsed (too deeply nested or invalid characters)"
+        ) from None
+    parser = _Parser(stripped, shift)
+    try:
+        root = parser.predicate(tree.body, 0)
+    except RecursionError:
+        raise QueryError(
+            f"the query is nested deeper than {MAX_DEPTH} levels"
+        ) from None
+    return ParsedQuery(text, root, parser.mentions_archived)
+
+
+def to_datetime(value: object) -> datetime | None:
+    """A datetime literal, an ISO date(time) string or epoch seconds -> aware datetime."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value, tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            return None
+    if isinstance(value, str):
+        try:
+            parsed = parse_datetime(value)
+            if parsed is None:
+                day = parse_date(value)
+                parsed = datetime(day.year, day.month, day.day) if day else None
+        except ValueError:
+            return None
+        if parsed is None:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
