@@ -43,7 +43,9 @@ def _to_numpy(value):
     """A numpy array from a numpy array, a torch tensor or a nested list."""
     import numpy as np
 
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor, without importing torch
+    if hasattr(value, "detach") and hasattr(
+        value, "cpu"
+    ):  # torch.Tensor, without importing torch
         value = value.detach().cpu().numpy()
     return np.asarray(value)
 
@@ -53,12 +55,19 @@ def _is_path(value) -> bool:
 
 
 class Image(TrackedObject):
-    """An image from a numpy array (H×W, H×W×C, or C×H×W), a PIL image, a torch tensor
+    """An image from a numpy array (HxW, HxWxC, or CxHxW), a PIL image, a torch tensor
     or a file path. Float arrays are taken as 0..1, integer arrays as 0..255."""
 
     kind = "image"
 
-    def __init__(self, image, caption: str = "", format: str = "png", optimize: bool = False, quality: int = 90):
+    def __init__(
+        self,
+        image,
+        caption: str = "",
+        format: str = "png",
+        optimize: bool = False,
+        quality: int = 90,
+    ):
         super().__init__(caption)
         fmt = (format or "png").lower()
         fmt = "jpeg" if fmt == "jpg" else fmt
@@ -104,7 +113,11 @@ def _array_to_pil(array):
     import numpy as np
     from PIL import Image as PILImage
 
-    if array.ndim == 3 and array.shape[0] in (1, 3, 4) and array.shape[-1] not in (1, 3, 4):
+    if (
+        array.ndim == 3
+        and array.shape[0] in (1, 3, 4)
+        and array.shape[-1] not in (1, 3, 4)
+    ):
         array = np.transpose(array, (1, 2, 0))  # channels first (torch) → channels last
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
@@ -120,7 +133,7 @@ def _array_to_pil(array):
 
 
 class Audio(TrackedObject):
-    """Audio from a numpy array (samples, or samples×channels; floats in -1..1 or int16)
+    """Audio from a numpy array (samples, or samplesxchannels; floats in -1..1 or int16)
     with its sample `rate`, from WAV/MP3/OGG/FLAC bytes, or from a file path."""
 
     kind = "audio"
@@ -146,7 +159,9 @@ def _wav_bytes(samples, rate: int) -> bytes:
     if samples.ndim == 1:
         samples = samples[:, None]
     if samples.ndim != 2:
-        raise ValueError(f"audio must be samples or samples×channels, got shape {samples.shape}")
+        raise ValueError(
+            f"audio must be samples or samplesxchannels, got shape {samples.shape}"
+        )
     if np.issubdtype(samples.dtype, np.floating):
         samples = (np.clip(np.nan_to_num(samples), -1.0, 1.0) * 32767).astype("<i2")
     else:
@@ -182,7 +197,9 @@ class Figure(TrackedObject):
         if _is_matplotlib(obj):
             converted = _matplotlib_to_plotly(obj)
             if converted is None:
-                self.kind = "image"  # an instance attribute: this figure travels as an image
+                self.kind = (
+                    "image"  # an instance attribute: this figure travels as an image
+                )
                 buffer = io.BytesIO()
                 obj.savefig(buffer, format="png", bbox_inches="tight")
                 self.content = buffer.getvalue()
@@ -192,9 +209,13 @@ class Figure(TrackedObject):
         if hasattr(obj, "to_json"):
             self.data = json.loads(obj.to_json())
         elif hasattr(obj, "to_plotly_json"):
-            self.data = json.loads(json.dumps(obj.to_plotly_json(), default=_json_default))
+            self.data = json.loads(
+                json.dumps(obj.to_plotly_json(), default=_json_default)
+            )
         else:
-            raise TypeError(f"Figure takes a Plotly or matplotlib figure, not {type(obj).__name__}")
+            raise TypeError(
+                f"Figure takes a Plotly or matplotlib figure, not {type(obj).__name__}"
+            )
 
 
 def _json_default(value):
@@ -226,7 +247,9 @@ class Distribution(TrackedObject):
 
     kind = "distribution"
 
-    def __init__(self, distribution=None, bin_count: int = 64, hist=None, bin_range=None):
+    def __init__(
+        self, distribution=None, bin_count: int = 64, hist=None, bin_range=None
+    ):
         super().__init__()
         import numpy as np
 

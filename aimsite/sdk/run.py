@@ -11,6 +11,7 @@ request, so opening a run costs no round trip.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import itertools
 import json
 import math
@@ -21,40 +22,29 @@ import sys
 import threading
 import time
 import traceback
-import warnings
 from collections import deque
 from pathlib import Path
 
 from aimsite.sdk import terminal
 from aimsite.sdk.objects import TrackedObject
-from aimsite.sdk.spool import Request, SpoolWriter, default_spool_dir, send_spool_files
+from aimsite.sdk.sender import AimsiteWarning, Sender, warn_once
+from aimsite.sdk.spool import default_spool_dir
 from aimsite.sdk.transport import (
     API_PREFIX,
     DEFAULT_SERVER,
     Connection,
     RejectedError,
     TransientError,
-    dumps,
-    multipart,
     normalize_server,
 )
 
-FLUSH_INTERVAL = 0.5  # seconds between batches while tracking
+__all__ = ["AimsiteWarning", "Run"]
+
 FLUSH_POINTS = 50_000  # queued points that wake the sender early
-MAX_POINTS_PER_REQUEST = 200_000
-MAX_LOGS_PER_REQUEST = 20_000
-MAX_OBJECTS_PER_REQUEST = 200
-MAX_OBJECT_BYTES_PER_REQUEST = 16 * 2**20
-HEARTBEAT_INTERVAL = 30.0
-RETRY_MIN, RETRY_MAX = 0.25, 8.0
 _SEQ_COUNTER_BITS = 22  # each session numbers its batches base + 0, 1, … < 2**22
 
 _NAME_RE = re.compile(r"^[^\x00-\x1f\x7f]+$")
 _time = time.time
-
-
-class AimsiteWarning(UserWarning):
-    """Data the server refused, or a server that could not be reached."""
 
 
 def _clean_param(value, where: str):
@@ -69,7 +59,10 @@ def _clean_param(value, where: str):
             raise ValueError(f"{where}: params must be finite numbers, got {value}")
         return value
     if isinstance(value, dict):
-        return {_param_key(key, where): _clean_param(item, f"{where}.{key}") for key, item in value.items()}
+        return {
+            _param_key(key, where): _clean_param(item, f"{where}.{key}")
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
         return [_clean_param(item, f"{where}[{i}]") for i, item in enumerate(value)]
     if hasattr(value, "tolist"):  # numpy scalars and arrays, torch tensors
@@ -89,7 +82,9 @@ def _validate_name(name) -> str:
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"the name must be a non-empty string, got {name!r}")
     if len(name) > 255 or not _NAME_RE.match(name):
-        raise ValueError(f"the name {name[:40]!r} is too long or holds control characters")
+        raise ValueError(
+            f"the name {name[:40]!r} is too long or holds control characters"
+        )
     return name
 
 
@@ -97,12 +92,16 @@ def _validate_context(context) -> dict:
     if context is None:
         return {}
     if not isinstance(context, dict):
-        raise TypeError(f'context must be a dict such as {{"subset": "train"}}, got {type(context).__name__}')
+        raise TypeError(
+            f'context must be a dict such as {{"subset": "train"}}, got {type(context).__name__}'
+        )
     for key, value in context.items():
         if not isinstance(key, str) or not key:
             raise TypeError("context keys must be non-empty strings")
         if not (value is None or isinstance(value, bool | int | str | float)):
-            raise TypeError(f"context value {key!r} must be a string, number, boolean or None")
+            raise TypeError(
+                f"context value {key!r} must be a string, number, boolean or None"
+            )
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"context value {key!r} must be finite")
     if len(_context_key(context)) > 1024:
@@ -132,7 +131,9 @@ def _number(value) -> float:
         return float(value)
     if isinstance(value, int | float):
         return value
-    raise TypeError(f"track() takes a number, a dict of numbers or tracked objects, not {type(value).__name__}")
+    raise TypeError(
+        f"track() takes a number, a dict of numbers or tracked objects, not {type(value).__name__}"
+    )
 
 
 # -- process-wide lifecycle -------------------------------------------------------
@@ -147,10 +148,9 @@ def _close_all_runs() -> None:
     with _live_lock:
         runs = list(_live_runs)
     for run in runs:
-        try:
+        # Interpreter exit: one run failing to close must not stop the others.
+        with contextlib.suppress(Exception):
             run.close()
-        except Exception:  # noqa: S110 - interpreter exit: nothing better to do
-            pass
 
 
 def _excepthook(kind, error, trace) -> None:
@@ -202,7 +202,9 @@ class Run:
     ):
         if server is None and repo and str(repo).startswith(("http://", "https://")):
             server = str(repo)
-        self.server = normalize_server(server or os.environ.get("AIMSITE_SERVER") or DEFAULT_SERVER)
+        self.server = normalize_server(
+            server or os.environ.get("AIMSITE_SERVER") or DEFAULT_SERVER
+        )
         self._token = token or os.environ.get("AIMSITE_TOKEN")
         self._spool_dir = Path(spool_dir) if spool_dir else default_spool_dir()
         self._start_time = _time()
@@ -234,7 +236,9 @@ class Run:
         if run_hash is None:
             self.hash = secrets.token_hex(12)
         else:
-            if not (isinstance(run_hash, str) and re.fullmatch(r"[0-9a-f]{24}", run_hash)):
+            if not (
+                isinstance(run_hash, str) and re.fullmatch(r"[0-9a-f]{24}", run_hash)
+            ):
                 raise ValueError("run_hash must be 24 lowercase hex characters")
             self.hash = run_hash
             self._resume(explicit_experiment=experiment)
@@ -251,7 +255,7 @@ class Run:
 
         self._wake = threading.Event()
         self._stop_system = threading.Event()
-        self._sender = _Sender(self)
+        self._sender = Sender(self)
         self._capture_sink = None
         _install_hooks()
         with _live_lock:
@@ -284,7 +288,9 @@ class Run:
                 raise
             return  # a new run made with this hash
         except TransientError as error:
-            _warn(f"could not reach {self.server} to resume run {self.hash} ({error}); tracking goes on and is sent later")
+            warn_once(
+                f"could not reach {self.server} to resume run {self.hash} ({error}); tracking goes on and is sent later"
+            )
             return
         finally:
             connection.close()
@@ -295,7 +301,9 @@ class Run:
         self._archived = bool(run.get("is_archived"))
         self._tags = [tag["name"] for tag in run.get("tags") or []]
         if explicit_experiment and explicit_experiment != run.get("experiment"):
-            _warn("a resumed run keeps its experiment; the experiment argument is ignored")
+            warn_once(
+                "a resumed run keeps its experiment; the experiment argument is ignored"
+            )
         self._experiment = run.get("experiment") or self._experiment
         lines = (logs or {}).get("lines") or []
         start = lines[-1]["line"] + 1 if lines else (logs or {}).get("total", 0)
@@ -310,7 +318,9 @@ class Run:
     def __setitem__(self, key, value) -> None:
         path = key if isinstance(key, tuple) else (key,)
         if not path or not all(isinstance(part, str) for part in path):
-            raise KeyError("param keys are strings, or tuples of strings for nested keys")
+            raise KeyError(
+                "param keys are strings, or tuples of strings for nested keys"
+            )
         value = _clean_param(value, ".".join(path))
         patch: dict = {}
         node = patch
@@ -379,7 +389,9 @@ class Run:
     @experiment.setter
     def experiment(self, value: str) -> None:
         if self._created:
-            _warn("the experiment of a run that already exists on the server cannot change")
+            warn_once(
+                "the experiment of a run that already exists on the server cannot change"
+            )
             return
         self._experiment = str(value)
 
@@ -417,7 +429,15 @@ class Run:
 
     # -- tracking --------------------------------------------------------------
 
-    def track(self, value, name: str | None = None, step: int | None = None, epoch: int | None = None, *, context: dict | None = None) -> None:
+    def track(
+        self,
+        value,
+        name: str | None = None,
+        step: int | None = None,
+        epoch: int | None = None,
+        *,
+        context: dict | None = None,
+    ) -> None:
         """Queue a value (number, dict of name → number, object or list of objects)."""
         cls = type(value)
         if cls is not float and cls is not int:
@@ -429,7 +449,9 @@ class Run:
             key = (name, frozenset(context.items()) if context else None)
             next_step = self._next_step.get(key)
         except TypeError:
-            raise TypeError("context values must be strings, numbers, booleans or None") from None
+            raise TypeError(
+                "context values must be strings, numbers, booleans or None"
+            ) from None
         if next_step is None:
             next_step = self._new_series(key, name, context)
         if step is None:
@@ -455,12 +477,22 @@ class Run:
     def _track_other(self, value, name, step, epoch, context) -> None:
         if isinstance(value, dict):
             for metric_name, item in value.items():
-                self.track(item, name=metric_name, step=step, epoch=epoch, context=context)
+                self.track(
+                    item, name=metric_name, step=step, epoch=epoch, context=context
+                )
             return
         if isinstance(value, TrackedObject) or (
-            isinstance(value, list | tuple) and value and all(isinstance(item, TrackedObject) for item in value)
+            isinstance(value, list | tuple)
+            and value
+            and all(isinstance(item, TrackedObject) for item in value)
         ):
-            self._track_objects(value if isinstance(value, list | tuple) else [value], name, step, epoch, context)
+            self._track_objects(
+                value if isinstance(value, list | tuple) else [value],
+                name,
+                step,
+                epoch,
+                context,
+            )
             return
         self.track(_number(value), name=name, step=step, epoch=epoch, context=context)
 
@@ -478,7 +510,14 @@ class Run:
         now = _time()
         for index, item in enumerate(objects):
             record = item.record()
-            record.update(name=series_name, context=series_context, step=step, index=index, epoch=epoch, time=now)
+            record.update(
+                name=series_name,
+                context=series_context,
+                step=step,
+                index=index,
+                epoch=epoch,
+                time=now,
+            )
             self._objects.append((record, item.content))
         self._wake.set()
 
@@ -497,7 +536,7 @@ class Run:
         try:
             sampler = SystemSampler()
         except Exception as error:  # psutil missing or unusable
-            _warn(f"system metrics are off: {error}")
+            warn_once(f"system metrics are off: {error}")
             return
         while not self._stop_system.wait(interval):
             try:
@@ -506,7 +545,7 @@ class Run:
             except RuntimeError:
                 return  # closed meanwhile
             except Exception as error:
-                _warn(f"system metrics stopped: {error}")
+                warn_once(f"system metrics stopped: {error}")
                 return
 
     # -- lifecycle -------------------------------------------------------------
@@ -559,220 +598,3 @@ def _deep_merge(target: dict, patch: dict) -> dict:
         else:
             target[key] = value
     return target
-
-
-_warned: set[str] = set()
-
-
-def _warn(message: str) -> None:
-    if message in _warned:
-        return
-    _warned.add(message)
-    warnings.warn(message, AimsiteWarning, stacklevel=3)
-
-
-class _Sender(threading.Thread):
-    """Drains one run's queues into requests; retries, spools and resends."""
-
-    def __init__(self, run: Run):
-        super().__init__(name=f"aimsite-sender-{run.hash[:8]}", daemon=True)
-        self.run_ = run
-        self.connection = Connection(run.server, run._token)
-        self.spool = SpoolWriter(run._spool_dir, run.server, run.hash)
-        self.spool_sent = 0
-        self.retry_delay = RETRY_MIN
-        self.next_retry = 0.0
-        self.last_request = time.monotonic()
-        self.first_batch = True
-
-    # -- the loop ----------------------------------------------------------------
-
-    def run(self) -> None:
-        run = self.run_
-        self._send_abandoned_spools()
-        while True:
-            timeout = FLUSH_INTERVAL
-            if self.spool.path is not None:
-                timeout = max(0.0, min(timeout, self.next_retry - time.monotonic()))
-            run._wake.wait(timeout)
-            run._wake.clear()
-            closing = run._closed
-            try:
-                if self.spool.path is not None and (closing or time.monotonic() >= self.next_retry):
-                    self._drain_spool()
-                self._flush(final=closing)
-            except Exception as error:  # never let the sender die silently
-                _warn(f"aimsite sender error: {error!r}")
-            if closing:
-                break
-        self._finish()
-
-    def _finish(self) -> None:
-        if self.spool.path is not None:
-            path = self.spool.path
-            self.spool.release()
-            _warn(
-                f"aimsite: {self.run_.server} is unreachable; unsent data of run "
-                f"{self.run_.hash} is kept in {path} and will be sent by the next Run "
-                "or by `aimsite sync`"
-            )
-        self.connection.close()
-
-    def _send_abandoned_spools(self) -> None:
-        directory = self.run_._spool_dir
-        try:
-            if not directory.is_dir() or not any(directory.glob("*.spool")):
-                return
-        except OSError:
-            return
-        send_spool_files(directory, self.run_.server, self.run_._token, warn=_warn)
-
-    # -- delivery ------------------------------------------------------------------
-
-    def _deliver(self, request: Request) -> None:
-        self.last_request = time.monotonic()
-        if self.spool.path is not None:
-            # Already behind: keep order by queueing after what is spooled.
-            self.spool.append(request)
-            return
-        try:
-            self.connection.request(request.method, request.path, request.body, request.content_type)
-        except TransientError as error:
-            self.spool.append(request)
-            self.spool_sent = 0
-            self.retry_delay = RETRY_MIN
-            self.next_retry = time.monotonic() + self.retry_delay
-            _warn(f"aimsite: cannot reach {self.run_.server} ({error}); retrying in the background")
-        except RejectedError as error:
-            self._rejected(request, error)
-
-    def _rejected(self, request: Request, error: RejectedError) -> None:
-        _warn(f"aimsite: the server refused {request.method} {request.path} ({error.status}): {error.message}")
-
-    def _drain_spool(self) -> None:
-        for position, request in enumerate(self.spool.requests()):
-            if position < self.spool_sent:
-                continue
-            try:
-                self.connection.request(request.method, request.path, request.body, request.content_type)
-            except TransientError:
-                self.retry_delay = min(self.retry_delay * 2, RETRY_MAX)
-                self.next_retry = time.monotonic() + self.retry_delay
-                return
-            except RejectedError as error:
-                self._rejected(request, error)
-            self.spool_sent = position + 1
-        self.spool.discard()
-        self.spool_sent = 0
-        self.retry_delay = RETRY_MIN
-
-    # -- building requests -----------------------------------------------------------
-
-    def _flush(self, final: bool) -> None:
-        run = self.run_
-        if not run._created:
-            body = {"hash": run.hash, "experiment": run._experiment, "name": run._name, "description": run._description}
-            with run._lock:
-                run._fields_patch.pop("name", None)
-                run._fields_patch.pop("description", None)
-            self._deliver(Request("POST", f"{API_PREFIX}/runs/", dumps(body)))
-            run._created = True
-        with run._lock:
-            fields, run._fields_patch = run._fields_patch, {}
-            tag_ops, run._tag_ops = run._tag_ops, []
-            params, run._params_patch = run._params_patch, {}
-            meta, run._meta_patch = run._meta_patch, {}
-        if fields:
-            self._deliver(Request("PATCH", f"{run._path}/", dumps(fields)))
-        for action, names in _group_tag_ops(tag_ops):
-            body = dumps({"names": names, "create_missing": True})
-            self._deliver(Request("POST" if action == "add" else "DELETE", f"{run._path}/tags/", body))
-        self._send_batches(params, meta, final)
-        self._send_objects()
-        if not final and time.monotonic() - self.last_request > HEARTBEAT_INTERVAL:
-            self._deliver(Request("POST", f"{run._path}/track", b"{}"))
-
-    def _send_batches(self, params: dict, meta: dict, final: bool) -> None:
-        run = self.run_
-        queue, logs = run._queue, run._logs
-        status = None
-        if final:
-            status = run._final_status or "finished"
-        elif self.first_batch and run._resumed:
-            status = "active"
-        while True:
-            batch: dict = {}
-            non_finite = False
-            if params:
-                batch["params"], params = params, {}
-            if meta:
-                batch["meta"], meta = meta, {}
-            if queue:
-                batch["metrics"], non_finite = _drain_points(queue, run._series_info)
-            if logs:
-                count = min(len(logs), MAX_LOGS_PER_REQUEST)
-                batch["logs"] = [{"line": line, "text": text, "time": when} for line, text, when in (logs.popleft() for _ in range(count))]
-            more = bool(queue) or bool(logs)
-            if status and not more:
-                batch["status"] = status
-            if not batch:
-                return
-            batch["seq"] = next(run._seq)
-            self.first_batch = False
-            self._deliver(Request("POST", f"{run._path}/track", dumps(batch, non_finite=non_finite)))
-            if not more:
-                return
-
-    def _send_objects(self) -> None:
-        run = self.run_
-        objects = run._objects
-        while objects:
-            records, files, size = [], {}, 0
-            while objects and len(records) < MAX_OBJECTS_PER_REQUEST and size < MAX_OBJECT_BYTES_PER_REQUEST:
-                record, content = objects.popleft()
-                if content is not None:
-                    part = f"file{len(records)}"
-                    record["file"] = part
-                    files[part] = (f"{part}.{record.get('format') or 'bin'}", content)
-                    size += len(content)
-                records.append(record)
-            body, content_type = multipart({"batch": dumps({"objects": records})}, files)
-            self._deliver(Request("POST", f"{run._path}/objects", body, content_type))
-
-
-def _drain_points(queue: deque, series_info: dict) -> tuple[list[dict], bool]:
-    columns: dict = {}
-    popleft = queue.popleft
-    for _ in range(min(len(queue), MAX_POINTS_PER_REQUEST)):
-        key, step, value, epoch, when = popleft()
-        column = columns.get(key)
-        if column is None:
-            column = columns[key] = ([], [], [], [])
-        column[0].append(step)
-        column[1].append(value)
-        column[2].append(epoch)
-        column[3].append(when)
-    metrics, non_finite = [], False
-    for key, (steps, values, epochs, times) in columns.items():
-        name, context = series_info[key]
-        series = {"name": name, "context": context, "steps": steps, "values": values, "times": times}
-        if any(epoch is not None for epoch in epochs):
-            series["epochs"] = epochs
-        try:
-            if not math.isfinite(math.fsum(values)):
-                non_finite = True
-        except (OverflowError, ValueError):  # inf + -inf raises
-            non_finite = True
-        metrics.append(series)
-    return metrics, non_finite
-
-
-def _group_tag_ops(operations: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
-    groups: list[tuple[str, list[str]]] = []
-    for action, name in operations:
-        if groups and groups[-1][0] == action:
-            if name not in groups[-1][1]:
-                groups[-1][1].append(name)
-        else:
-            groups.append((action, [name]))
-    return groups

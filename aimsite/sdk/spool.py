@@ -25,7 +25,12 @@ try:
 except ImportError:  # pragma: no cover - Windows: no locking, files are still resent
     fcntl = None
 
-from aimsite.sdk.transport import Connection, RejectedError, TransientError, normalize_server
+from aimsite.sdk.transport import (
+    Connection,
+    RejectedError,
+    TransientError,
+    normalize_server,
+)
 
 SUFFIX = ".spool"
 
@@ -58,7 +63,9 @@ class Request:
 
 
 def send(connection: Connection, request: Request) -> object:
-    _status, answer = connection.request(request.method, request.path, request.body, request.content_type)
+    _status, answer = connection.request(
+        request.method, request.path, request.body, request.content_type
+    )
     return answer
 
 
@@ -88,7 +95,12 @@ class SpoolWriter:
         self._file = open(temporary, "ab")  # noqa: SIM115 - lives as long as the session
         if fcntl is not None:
             fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
-        header = {"aimsite_spool": 1, "server": self.server, "run": self.run_hash, "created": time.time()}
+        header = {
+            "aimsite_spool": 1,
+            "server": self.server,
+            "run": self.run_hash,
+            "created": time.time(),
+        }
         self._file.write(json.dumps(header).encode() + b"\n")
         self._file.flush()
         # Renamed only once locked, so no reader ever sees an unlocked live file.
@@ -188,7 +200,9 @@ def send_spool_files(
                 except RejectedError as error:
                     result.rejected += 1
                     if warn is not None:
-                        warn(f"the server refused a spooled request {request.method} {request.path}: {error.message}")
+                        warn(
+                            f"the server refused a spooled request {request.method} {request.path}: {error.message}"
+                        )
                 except TransientError:
                     complete = False
                     break

@@ -17,13 +17,18 @@ import sys
 import time
 from importlib import metadata
 
-_SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
+_SECRET_NAME = re.compile(
+    r"TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE
+)
 MASK = "***"
 
 
 def masked_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
     environ = os.environ if environ is None else environ
-    return {name: (MASK if _SECRET_NAME.search(name) else value) for name, value in sorted(environ.items())}
+    return {
+        name: (MASK if _SECRET_NAME.search(name) else value)
+        for name, value in sorted(environ.items())
+    }
 
 
 @functools.lru_cache(maxsize=1)
@@ -39,7 +44,12 @@ def installed_packages() -> dict[str, str]:
 def _git(*args: str, cwd: str) -> str | None:
     try:
         done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5, check=False
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -48,7 +58,10 @@ def _git(*args: str, cwd: str) -> str | None:
 
 @functools.lru_cache(maxsize=8)
 def git_info(cwd: str) -> dict:
-    if shutil.which("git") is None or _git("rev-parse", "--is-inside-work-tree", cwd=cwd) != "true":
+    if (
+        shutil.which("git") is None
+        or _git("rev-parse", "--is-inside-work-tree", cwd=cwd) != "true"
+    ):
         return {}
     status = _git("status", "--porcelain", "--untracked-files=no", cwd=cwd)
     return {
@@ -112,11 +125,19 @@ class SystemSampler:
         }
         disk, net = self._disk_counters(), self._net_counters()
         if disk is not None and self._last_disk is not None:
-            values["__system__disk_read"] = (disk.read_bytes - self._last_disk.read_bytes) / 2**20 / elapsed
-            values["__system__disk_write"] = (disk.write_bytes - self._last_disk.write_bytes) / 2**20 / elapsed
+            values["__system__disk_read"] = (
+                (disk.read_bytes - self._last_disk.read_bytes) / 2**20 / elapsed
+            )
+            values["__system__disk_write"] = (
+                (disk.write_bytes - self._last_disk.write_bytes) / 2**20 / elapsed
+            )
         if net is not None and self._last_net is not None:
-            values["__system__net_sent"] = (net.bytes_sent - self._last_net.bytes_sent) / 2**20 / elapsed
-            values["__system__net_recv"] = (net.bytes_recv - self._last_net.bytes_recv) / 2**20 / elapsed
+            values["__system__net_sent"] = (
+                (net.bytes_sent - self._last_net.bytes_sent) / 2**20 / elapsed
+            )
+            values["__system__net_recv"] = (
+                (net.bytes_recv - self._last_net.bytes_recv) / 2**20 / elapsed
+            )
         self._last_time, self._last_disk, self._last_net = now, disk, net
         if self._gpu is not None:
             try:
@@ -141,7 +162,9 @@ def _gpu_reader():
                 util = pynvml.nvmlDeviceGetUtilizationRates(handle)
                 memory = pynvml.nvmlDeviceGetMemoryInfo(handle)
                 values[f"__system__gpu{i}_util"] = float(util.gpu)
-                values[f"__system__gpu{i}_memory_percent"] = 100.0 * memory.used / max(memory.total, 1)
+                values[f"__system__gpu{i}_memory_percent"] = (
+                    100.0 * memory.used / max(memory.total, 1)
+                )
                 values[f"__system__gpu{i}_temp"] = float(
                     pynvml.nvmlDeviceGetTemperature(handle, pynvml.NVML_TEMPERATURE_GPU)
                 )
@@ -156,9 +179,15 @@ def _gpu_reader():
 
     def read_smi() -> dict[str, float]:
         output = subprocess.run(
-            [smi, "--query-gpu=utilization.gpu,memory.used,memory.total,temperature.gpu",
-             "--format=csv,noheader,nounits"],
-            capture_output=True, text=True, timeout=5, check=True,
+            [
+                smi,
+                "--query-gpu=utilization.gpu,memory.used,memory.total,temperature.gpu",
+                "--format=csv,noheader,nounits",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout
         values = {}
         for i, row in enumerate(line for line in output.splitlines() if line.strip()):

@@ -43,7 +43,9 @@ def _has_non_finite(value: object) -> bool:
         return any(_has_non_finite(item) for item in value.values())
     if isinstance(value, list | tuple):
         # A float sum is NaN or infinite when any term is; cheap for long columns.
-        if value and all(type(item) is float or type(item) is int for item in value[:1]):
+        if value and all(
+            type(item) is float or type(item) is int for item in value[:1]
+        ):
             try:
                 return not math.isfinite(math.fsum(value))
             except (TypeError, OverflowError):
@@ -75,7 +77,9 @@ def loads(body: bytes) -> object:
     return json.loads(body)
 
 
-def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+def multipart(
+    fields: dict[str, str], files: dict[str, tuple[str, bytes]]
+) -> tuple[bytes, str]:
     """Encode form fields and files (part name → (filename, bytes)) as multipart/form-data."""
     boundary = uuid.uuid4().hex
     parts: list[bytes] = []
@@ -122,7 +126,11 @@ class Connection:
 
     def _open(self) -> http.client.HTTPConnection:
         if self._connection is None:
-            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+            cls = (
+                http.client.HTTPSConnection
+                if self._https
+                else http.client.HTTPConnection
+            )
             self._connection = cls(self._host, self._port, timeout=self.timeout)
             self._connection.connect()
             # Small batches must not wait for Nagle's algorithm.
@@ -152,14 +160,20 @@ class Connection:
         for attempt in (0, 1):
             try:
                 connection = self._open()
-                connection.request(method, self._base_path + path, body=body, headers=headers)
+                connection.request(
+                    method, self._base_path + path, body=body, headers=headers
+                )
                 response = connection.getresponse()
                 data = response.read()
                 status = response.status
                 if response.will_close:
                     self.close()
                 break
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as error:
+            except (
+                http.client.RemoteDisconnected,
+                BrokenPipeError,
+                ConnectionResetError,
+            ) as error:
                 self.close()
                 if attempt:
                     raise TransientError(str(error) or type(error).__name__) from error
@@ -176,7 +190,9 @@ class Connection:
                     message = answer.get("error") or answer.get("detail") or ""
             except ValueError:
                 message = data[:200].decode(errors="replace")
-            raise RejectedError(status, str(message) or http.client.responses.get(status, ""))
+            raise RejectedError(
+                status, str(message) or http.client.responses.get(status, "")
+            )
         try:
             return status, loads(data) if data else None
         except ValueError:

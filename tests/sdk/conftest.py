@@ -32,10 +32,16 @@ def token(owner):
 @pytest.fixture
 def quiet():
     """Run options that leave out the background extras a test does not look at."""
-    return {"system_tracking_interval": None, "log_system_params": False, "capture_terminal_logs": False}
+    return {
+        "system_tracking_interval": None,
+        "log_system_params": False,
+        "capture_terminal_logs": False,
+    }
 
 
-def run_child(code: str, env: dict, timeout: float = 60, **popen) -> subprocess.CompletedProcess:
+def run_child(
+    code: str, env: dict, timeout: float = 60, **popen
+) -> subprocess.CompletedProcess:
     """Run a Python snippet in a fresh interpreter with the SDK importable."""
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],

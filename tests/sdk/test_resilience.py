@@ -11,9 +11,10 @@ import pytest
 from django.core.management import call_command
 
 from aimsite.sdk import Run
-from runs.models import LogLine, MetricSeries, Run as RunModel
+from runs.models import LogLine, MetricSeries
+from runs.models import Run as RunModel
 from runs.points import read_points
-from tests.conftest import REPO, ServerProcess, free_port
+from tests.conftest import REPO, ServerProcess
 from tests.sdk.conftest import run_child
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +23,9 @@ QUIET = "system_tracking_interval=None, capture_terminal_logs=False, log_system_
 
 
 def _steps(run_hash: str, name: str = "loss") -> list[int]:
-    return read_points(MetricSeries.objects.get(run__hash=run_hash, name=name)).steps.tolist()
+    return read_points(
+        MetricSeries.objects.get(run__hash=run_hash, name=name)
+    ).steps.tolist()
 
 
 def _wait_for(condition, timeout: float = 20) -> None:
@@ -41,7 +44,9 @@ def own_server(transactional_db):
     process.stop()
 
 
-def test_server_stopped_and_restarted_mid_run_loses_nothing_and_repeats_nothing(own_server, token, quiet):
+def test_server_stopped_and_restarted_mid_run_loses_nothing_and_repeats_nothing(
+    own_server, token, quiet
+):
     own_server.start()
     run = Run(server=own_server.url, token=token, **quiet)
     run["phase"] = "before"
@@ -66,7 +71,11 @@ def test_server_stopped_and_restarted_mid_run_loses_nothing_and_repeats_nothing(
     assert _steps(run.hash) == list(range(900))
     series = MetricSeries.objects.get(run__hash=run.hash, name="loss")
     assert series.count == 900 and series.last == 899.0
-    texts = list(LogLine.objects.filter(run__hash=run.hash).order_by("line").values_list("text", flat=True))
+    texts = list(
+        LogLine.objects.filter(run__hash=run.hash)
+        .order_by("line")
+        .values_list("text", flat=True)
+    )
     assert texts == ["before the outage", "during the outage", "after the outage"]
     stored = RunModel.objects.get(hash=run.hash)
     assert stored.params == {"phase": "during"} and stored.status == "finished"
@@ -89,11 +98,17 @@ CHILD_KILLED = f"""
 """
 
 
-def test_a_killed_process_leaves_a_spool_that_the_next_run_sends(own_server, token, quiet, spool_dir):
+def test_a_killed_process_leaves_a_spool_that_the_next_run_sends(
+    own_server, token, quiet, spool_dir
+):
     env = {**os.environ, "AIMSITE_SERVER": own_server.url, "AIMSITE_TOKEN": token}
     child = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(CHILD_KILLED)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         run_hash = child.stdout.readline().strip()
@@ -109,13 +124,17 @@ def test_a_killed_process_leaves_a_spool_that_the_next_run_sends(own_server, tok
 
     assert _steps(run_hash) == list(range(1000))
     stored = RunModel.objects.get(hash=run_hash)
-    assert stored.experiment.name == "killed" and stored.params == {"hparams": {"lr": 0.5}}
+    assert stored.experiment.name == "killed" and stored.params == {
+        "hparams": {"lr": 0.5}
+    }
     assert LogLine.objects.filter(run=stored).count() == 1
     assert _steps(next_run.hash) == [0]
     assert not list(spool_dir.glob("*.spool"))
 
 
-def test_a_process_that_exits_while_the_server_is_down_is_sent_by_aimsite_sync(own_server, token, spool_dir):
+def test_a_process_that_exits_while_the_server_is_down_is_sent_by_aimsite_sync(
+    own_server, token, spool_dir
+):
     env = {"AIMSITE_SERVER": own_server.url, "AIMSITE_TOKEN": token}
     done = run_child(
         f"""
@@ -128,7 +147,9 @@ def test_a_process_that_exits_while_the_server_is_down_is_sent_by_aimsite_sync(o
         env,
     )
     assert done.returncode == 0, done.stderr
-    assert "aimsite sync" in done.stderr  # it tells where the data is and how to send it
+    assert (
+        "aimsite sync" in done.stderr
+    )  # it tells where the data is and how to send it
     run_hash = done.stdout.split()[0]
 
     own_server.start()
@@ -144,7 +165,9 @@ def test_sync_refuses_to_run_without_a_token(spool_dir, monkeypatch):
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="token"):
-        call_command("sync", server="http://127.0.0.1:9", token=None, spool_dir=str(spool_dir))
+        call_command(
+            "sync", server="http://127.0.0.1:9", token=None, spool_dir=str(spool_dir)
+        )
 
 
 def test_four_processes_tracking_at_once_lose_nothing(server, token):
@@ -166,7 +189,11 @@ def test_four_processes_tracking_at_once_lose_nothing(server, token):
     children = [
         subprocess.Popen(
             [sys.executable, "-c", textwrap.dedent(code)],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(4)
     ]
@@ -197,8 +224,15 @@ def test_an_uncaught_exception_marks_the_run_failed_with_its_traceback(server, t
     assert done.returncode == 1 and "boom in training" in done.stderr
     stored = RunModel.objects.get(hash=done.stdout.split()[0])
     assert stored.status == "failed"
-    log = "\n".join(LogLine.objects.filter(run=stored).order_by("line").values_list("text", flat=True))
-    assert "Traceback (most recent call last)" in log and "RuntimeError: boom in training" in log
+    log = "\n".join(
+        LogLine.objects.filter(run=stored)
+        .order_by("line")
+        .values_list("text", flat=True)
+    )
+    assert (
+        "Traceback (most recent call last)" in log
+        and "RuntimeError: boom in training" in log
+    )
 
 
 def test_a_script_that_never_calls_close_is_finished_at_exit(server, token):

@@ -25,11 +25,15 @@ def _run_json(owner, run_hash: str) -> dict:
 
 
 def _points(run_hash: str, name: str, context: dict | None = None):
-    series = MetricSeries.objects.get(run__hash=run_hash, name=name, context=context or {})
+    series = MetricSeries.objects.get(
+        run__hash=run_hash, name=name, context=context or {}
+    )
     return read_points(series)
 
 
-def test_params_name_description_tags_and_archive_round_trip(server, owner, token, quiet):
+def test_params_name_description_tags_and_archive_round_trip(
+    server, owner, token, quiet
+):
     run = Run(experiment="mnist", server=server.url, token=token, **quiet)
     run["hparams"] = {"lr": 0.001, "batch_size": 64, "layers": (2, 3)}
     run["dataset", "name"] = "digits"
@@ -69,7 +73,12 @@ def test_params_that_are_not_json_are_refused_at_once(server, token, quiet):
 def test_track_numbers_dicts_steps_epochs_and_contexts(server, owner, token, quiet):
     with Run(server=server.url, token=token, **quiet) as run:
         for step in range(5):
-            run.track(1.0 / (step + 1), name="loss", epoch=step // 2, context={"subset": "train"})
+            run.track(
+                1.0 / (step + 1),
+                name="loss",
+                epoch=step // 2,
+                context={"subset": "train"},
+            )
         run.track(0.5, name="loss", step=10, context={"subset": "val"})
         run.track(0.25, name="loss", context={"subset": "val"})
         run.track({"acc": 0.9, "f1": np.float32(0.75)}, step=3)
@@ -106,7 +115,9 @@ def test_bad_track_arguments_raise_in_the_caller(server, token, quiet):
             run.track("high", name="loss")
 
 
-def test_resuming_a_run_reads_its_params_and_continues_steps_and_logs(server, owner, token, quiet):
+def test_resuming_a_run_reads_its_params_and_continues_steps_and_logs(
+    server, owner, token, quiet
+):
     with Run(experiment="resume", server=server.url, token=token, **quiet) as first:
         first["hparams"] = {"lr": 0.1}
         first.add_tag("resumable")
@@ -123,9 +134,15 @@ def test_resuming_a_run_reads_its_params_and_continues_steps_and_logs(server, ow
     again.close()
 
     assert _points(first.hash, "loss").steps.tolist() == [0, 1, 2]
-    lines = list(LogLine.objects.filter(run__hash=first.hash).order_by("line").values_list("line", "text"))
+    lines = list(
+        LogLine.objects.filter(run__hash=first.hash)
+        .order_by("line")
+        .values_list("line", "text")
+    )
     assert lines == [(0, "first session"), (1, "second session")]
-    assert _run_json(owner, first.hash)["params"] == {"hparams": {"lr": 0.1, "momentum": 0.9}}
+    assert _run_json(owner, first.hash)["params"] == {
+        "hparams": {"lr": 0.1, "momentum": 0.9}
+    }
 
 
 def test_resuming_a_run_by_a_new_hash_creates_it(server, owner, token, quiet):
@@ -140,11 +157,20 @@ def test_objects_round_trip_with_batches_and_indices(server, token, quiet, tmp_p
     PILImage.new("RGB", (5, 4), "blue").save(path)
     with Run(server=server.url, token=token, **quiet) as run:
         run.track(
-            [Image(np.zeros((8, 8)), caption="black"), Image(PILImage.new("RGB", (3, 3))), Image(path)],
+            [
+                Image(np.zeros((8, 8)), caption="black"),
+                Image(PILImage.new("RGB", (3, 3))),
+                Image(path),
+            ],
             name="samples",
             context={"subset": "val"},
         )
-        run.track(Image(np.ones((8, 8, 3))), name="samples", context={"subset": "val"}, epoch=1)
+        run.track(
+            Image(np.ones((8, 8, 3))),
+            name="samples",
+            context={"subset": "val"},
+            epoch=1,
+        )
         run.track(Audio(np.zeros(400), rate=8000), name="voice")
         run.track(Text("hello"), name="notes", step=4)
         run.track(Figure(go.Figure(go.Bar(y=[1, 2]))), name="chart")
@@ -153,22 +179,42 @@ def test_objects_round_trip_with_batches_and_indices(server, token, quiet, tmp_p
 
     samples = ObjectSequence.objects.get(run__hash=run.hash, name="samples")
     assert samples.kind == "image" and samples.context == {"subset": "val"}
-    records = list(ObjectRecord.objects.filter(sequence=samples).order_by("step", "index"))
+    records = list(
+        ObjectRecord.objects.filter(sequence=samples).order_by("step", "index")
+    )
     assert [(r.step, r.index) for r in records] == [(0, 0), (0, 1), (0, 2), (1, 0)]
     assert records[0].caption == "black" and records[0].width == 8
     assert (records[2].width, records[2].height) == (5, 4) and records[3].epoch == 1
-    assert ObjectRecord.objects.get(sequence__name="voice", sequence__run__hash=run.hash).format == "wav"
-    text = ObjectRecord.objects.get(sequence__name="notes", sequence__run__hash=run.hash)
+    assert (
+        ObjectRecord.objects.get(
+            sequence__name="voice", sequence__run__hash=run.hash
+        ).format
+        == "wav"
+    )
+    text = ObjectRecord.objects.get(
+        sequence__name="notes", sequence__run__hash=run.hash
+    )
     assert (text.step, text.text) == (4, "hello")
-    chart = ObjectRecord.objects.get(sequence__name="chart", sequence__run__hash=run.hash)
+    chart = ObjectRecord.objects.get(
+        sequence__name="chart", sequence__run__hash=run.hash
+    )
     assert chart.data["data"][0]["type"] == "bar"
-    weights = ObjectRecord.objects.filter(sequence__name="weights", sequence__run__hash=run.hash).order_by("step")
+    weights = ObjectRecord.objects.filter(
+        sequence__name="weights", sequence__run__hash=run.hash
+    ).order_by("step")
     assert [w.data["range"] for w in weights] == [[0.0, 99.0], [0.0, 1.0]]
     assert sum(weights[0].data["bins"]) == 100
 
 
-def test_terminal_output_is_captured_with_progress_bars_collapsed(server, token, capsys):
-    with Run(server=server.url, token=token, system_tracking_interval=None, log_system_params=False) as run:
+def test_terminal_output_is_captured_with_progress_bars_collapsed(
+    server, token, capsys
+):
+    with Run(
+        server=server.url,
+        token=token,
+        system_tracking_interval=None,
+        log_system_params=False,
+    ) as run:
         print("epoch 1 starting")
         for percent in (10, 50, 100):
             print(f"\rprogress {percent}%", end="")
@@ -177,14 +223,25 @@ def test_terminal_output_is_captured_with_progress_bars_collapsed(server, token,
 
         print("a warning line", file=sys.stderr)
     assert "epoch 1 starting" in capsys.readouterr().out  # still printed as usual
-    texts = list(LogLine.objects.filter(run__hash=run.hash).order_by("line").values_list("text", flat=True))
+    texts = list(
+        LogLine.objects.filter(run__hash=run.hash)
+        .order_by("line")
+        .values_list("text", flat=True)
+    )
     assert texts == ["epoch 1 starting", "progress 100%", "a warning line"]
 
 
-def test_system_params_and_metrics_are_recorded_with_secrets_masked(server, owner, token, monkeypatch):
+def test_system_params_and_metrics_are_recorded_with_secrets_masked(
+    server, owner, token, monkeypatch
+):
     monkeypatch.setenv("MY_API_TOKEN", "very-secret")
     monkeypatch.setenv("PLAIN_SETTING", "visible")
-    run = Run(server=server.url, token=token, system_tracking_interval=0.1, capture_terminal_logs=False)
+    run = Run(
+        server=server.url,
+        token=token,
+        system_tracking_interval=0.1,
+        capture_terminal_logs=False,
+    )
     names: set[str] = set()
     for _ in range(100):
         names = {name for name in run._series_info.values() for name in [name[0]]}
@@ -195,34 +252,59 @@ def test_system_params_and_metrics_are_recorded_with_secrets_masked(server, owne
         time.sleep(0.05)
     run.close()
     system = _run_json(owner, run.hash)["meta"]["__system_params"]
-    assert system["env"]["MY_API_TOKEN"] == "***" and system["env"]["PLAIN_SETTING"] == "visible"
+    assert (
+        system["env"]["MY_API_TOKEN"] == "***"
+        and system["env"]["PLAIN_SETTING"] == "visible"
+    )
     assert "numpy" in {name.lower() for name in system["packages"]}
-    assert system["git_info"].keys() >= {"remote", "branch", "commit", "dirty"} or system["git_info"] == {}
+    assert (
+        system["git_info"].keys() >= {"remote", "branch", "commit", "dirty"}
+        or system["git_info"] == {}
+    )
     assert isinstance(system["argv"], list) and system["hostname"] and system["python"]
     assert system["start_time"] > 0
-    tracked = set(MetricSeries.objects.filter(run__hash=run.hash).values_list("name", flat=True))
-    assert {"__system__cpu", "__system__memory_percent", "__system__p_memory_rss"} <= tracked
+    tracked = set(
+        MetricSeries.objects.filter(run__hash=run.hash).values_list("name", flat=True)
+    )
+    assert {
+        "__system__cpu",
+        "__system__memory_percent",
+        "__system__p_memory_rss",
+    } <= tracked
 
 
-def test_an_exception_in_a_with_block_marks_the_run_failed_with_its_traceback(server, owner, token, quiet):
-    with pytest.raises(ZeroDivisionError), Run(server=server.url, token=token, **quiet) as run:
+def test_an_exception_in_a_with_block_marks_the_run_failed_with_its_traceback(
+    server, owner, token, quiet
+):
+    with (
+        pytest.raises(ZeroDivisionError),
+        Run(server=server.url, token=token, **quiet) as run,
+    ):
         run.track(1.0, name="loss")
         1 / 0  # noqa: B018
     assert _run_json(owner, run.hash)["status"] == "failed"
-    log = "\n".join(LogLine.objects.filter(run__hash=run.hash).values_list("text", flat=True))
+    log = "\n".join(
+        LogLine.objects.filter(run__hash=run.hash).values_list("text", flat=True)
+    )
     assert "ZeroDivisionError" in log and "Traceback" in log
 
 
-def test_a_refused_request_warns_once_and_does_not_block_later_data(server, token, quiet):
+def test_a_refused_request_warns_once_and_does_not_block_later_data(
+    server, token, quiet
+):
     someone_else = make_run(make_user("mallory"))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        theirs = Run(run_hash=someone_else.hash, server=server.url, token=token, **quiet)
+        theirs = Run(
+            run_hash=someone_else.hash, server=server.url, token=token, **quiet
+        )
         theirs.track(1.0, name="loss")
         theirs.close()
         with Run(server=server.url, token=token, **quiet) as mine:
             mine.track(2.0, name="loss")
-    messages = [str(w.message) for w in caught if issubclass(w.category, AimsiteWarning)]
+    messages = [
+        str(w.message) for w in caught if issubclass(w.category, AimsiteWarning)
+    ]
     assert any("403" in message for message in messages), messages
     assert len(messages) == len(set(messages))
     assert not MetricSeries.objects.filter(run=someone_else).exists()

@@ -16,18 +16,36 @@ class Command(BaseCommand):
     requires_system_checks = []
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--server", default=os.environ.get("AIMSITE_SERVER") or DEFAULT_SERVER)
-        parser.add_argument("--token", default=os.environ.get("AIMSITE_TOKEN"), help="default: AIMSITE_TOKEN")
-        parser.add_argument("--spool-dir", default=None, help="default: AIMSITE_SPOOL_DIR or ~/.aimsite/spool")
+        parser.add_argument(
+            "--server", default=os.environ.get("AIMSITE_SERVER") or DEFAULT_SERVER
+        )
+        parser.add_argument(
+            "--token",
+            default=os.environ.get("AIMSITE_TOKEN"),
+            help="default: AIMSITE_TOKEN",
+        )
+        parser.add_argument(
+            "--spool-dir",
+            default=None,
+            help="default: AIMSITE_SPOOL_DIR or ~/.aimsite/spool",
+        )
 
-    def handle(self, server: str, token: str | None, spool_dir: str | None, **options) -> None:
+    def handle(
+        self, server: str, token: str | None, spool_dir: str | None, **options
+    ) -> None:
         if not token:
-            raise CommandError("Give an API token with --token or AIMSITE_TOKEN (`aimsite createtoken USER`).")
+            raise CommandError(
+                "Give an API token with --token or AIMSITE_TOKEN (`aimsite createtoken USER`)."
+            )
         directory = spool_dir or default_spool_dir()
-        result = send_spool_files(directory, server, token, warn=lambda message: self.stderr.write(message))
+        result = send_spool_files(
+            directory, server, token, warn=lambda message: self.stderr.write(message)
+        )
         self.stdout.write(
             f"Sent {result.files_sent} spool file(s), {result.requests_sent} request(s) to {server}"
             + (f"; {result.rejected} refused by the server" if result.rejected else "")
         )
         if result.files_left:
-            raise CommandError(f"{server} is unreachable: {result.files_left} file(s) left in {directory}; try again later.")
+            raise CommandError(
+                f"{server} is unreachable: {result.files_left} file(s) left in {directory}; try again later."
+            )

@@ -1,0 +1,297 @@
+"""The sender thread of a run: drains its queues into requests, retries, spools, resends.
+
+One thread per run, woken by the run's event (close, a full queue) or every
+FLUSH_INTERVAL. Requests go out in order: create the run (lazily, on the first
+flush), field patches, tag changes, track batches, object uploads. After a network
+error or 5xx every later request is appended to the spool file behind the failed
+one, so order is kept, and the spool is resent with backoff until it empties.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import warnings
+from collections import deque
+from typing import TYPE_CHECKING
+
+from aimsite.sdk.spool import Request, SpoolWriter, send_spool_files
+from aimsite.sdk.transport import (
+    API_PREFIX,
+    Connection,
+    RejectedError,
+    TransientError,
+    dumps,
+    multipart,
+)
+
+FLUSH_INTERVAL = 0.5  # seconds between batches while tracking
+MAX_POINTS_PER_REQUEST = 200_000
+MAX_LOGS_PER_REQUEST = 20_000
+MAX_OBJECTS_PER_REQUEST = 200
+MAX_OBJECT_BYTES_PER_REQUEST = 16 * 2**20
+HEARTBEAT_INTERVAL = 30.0
+RETRY_MIN, RETRY_MAX = 0.25, 8.0
+
+if TYPE_CHECKING:
+    from aimsite.sdk.run import Run
+
+
+class AimsiteWarning(UserWarning):
+    """Data the server refused, or a server that could not be reached."""
+
+
+_warned: set[str] = set()
+
+
+def warn_once(message: str) -> None:
+    if message in _warned:
+        return
+    _warned.add(message)
+    warnings.warn(message, AimsiteWarning, stacklevel=3)
+
+
+class Sender(threading.Thread):
+    """Drains one run's queues into requests; retries, spools and resends."""
+
+    def __init__(self, run: Run):
+        super().__init__(name=f"aimsite-sender-{run.hash[:8]}", daemon=True)
+        self.run_ = run
+        self.connection = Connection(run.server, run._token)
+        self.spool = SpoolWriter(run._spool_dir, run.server, run.hash)
+        self.spool_sent = 0
+        self.retry_delay = RETRY_MIN
+        self.next_retry = 0.0
+        self.last_request = time.monotonic()
+        self.first_batch = True
+
+    # -- the loop ----------------------------------------------------------------
+
+    def run(self) -> None:
+        run = self.run_
+        self._send_abandoned_spools()
+        while True:
+            timeout = FLUSH_INTERVAL
+            if self.spool.path is not None:
+                timeout = max(0.0, min(timeout, self.next_retry - time.monotonic()))
+            run._wake.wait(timeout)
+            run._wake.clear()
+            closing = run._closed
+            try:
+                if self.spool.path is not None and (
+                    closing or time.monotonic() >= self.next_retry
+                ):
+                    self._drain_spool()
+                self._flush(final=closing)
+            except Exception as error:  # never let the sender die silently
+                warn_once(f"aimsite sender error: {error!r}")
+            if closing:
+                break
+        self._finish()
+
+    def _finish(self) -> None:
+        if self.spool.path is not None:
+            path = self.spool.path
+            self.spool.release()
+            warn_once(
+                f"aimsite: {self.run_.server} is unreachable; unsent data of run "
+                f"{self.run_.hash} is kept in {path} and will be sent by the next Run "
+                "or by `aimsite sync`"
+            )
+        self.connection.close()
+
+    def _send_abandoned_spools(self) -> None:
+        directory = self.run_._spool_dir
+        try:
+            if not directory.is_dir() or not any(directory.glob("*.spool")):
+                return
+        except OSError:
+            return
+        send_spool_files(directory, self.run_.server, self.run_._token, warn=warn_once)
+
+    # -- delivery ------------------------------------------------------------------
+
+    def _deliver(self, request: Request) -> None:
+        self.last_request = time.monotonic()
+        if self.spool.path is not None:
+            # Already behind: keep order by queueing after what is spooled.
+            self.spool.append(request)
+            return
+        try:
+            self.connection.request(
+                request.method, request.path, request.body, request.content_type
+            )
+        except TransientError as error:
+            self.spool.append(request)
+            self.spool_sent = 0
+            self.retry_delay = RETRY_MIN
+            self.next_retry = time.monotonic() + self.retry_delay
+            warn_once(
+                f"aimsite: cannot reach {self.run_.server} ({error}); retrying in the background"
+            )
+        except RejectedError as error:
+            self._rejected(request, error)
+
+    def _rejected(self, request: Request, error: RejectedError) -> None:
+        warn_once(
+            f"aimsite: the server refused {request.method} {request.path} ({error.status}): {error.message}"
+        )
+
+    def _drain_spool(self) -> None:
+        for position, request in enumerate(self.spool.requests()):
+            if position < self.spool_sent:
+                continue
+            try:
+                self.connection.request(
+                    request.method, request.path, request.body, request.content_type
+                )
+            except TransientError:
+                self.retry_delay = min(self.retry_delay * 2, RETRY_MAX)
+                self.next_retry = time.monotonic() + self.retry_delay
+                return
+            except RejectedError as error:
+                self._rejected(request, error)
+            self.spool_sent = position + 1
+        self.spool.discard()
+        self.spool_sent = 0
+        self.retry_delay = RETRY_MIN
+
+    # -- building requests -----------------------------------------------------------
+
+    def _flush(self, final: bool) -> None:
+        run = self.run_
+        if not run._created:
+            body = {
+                "hash": run.hash,
+                "experiment": run._experiment,
+                "name": run._name,
+                "description": run._description,
+            }
+            with run._lock:
+                run._fields_patch.pop("name", None)
+                run._fields_patch.pop("description", None)
+            self._deliver(Request("POST", f"{API_PREFIX}/runs/", dumps(body)))
+            run._created = True
+        with run._lock:
+            fields, run._fields_patch = run._fields_patch, {}
+            tag_ops, run._tag_ops = run._tag_ops, []
+            params, run._params_patch = run._params_patch, {}
+            meta, run._meta_patch = run._meta_patch, {}
+        if fields:
+            self._deliver(Request("PATCH", f"{run._path}/", dumps(fields)))
+        for action, names in _group_tag_ops(tag_ops):
+            body = dumps({"names": names, "create_missing": True})
+            self._deliver(
+                Request(
+                    "POST" if action == "add" else "DELETE", f"{run._path}/tags/", body
+                )
+            )
+        self._send_batches(params, meta, final)
+        self._send_objects()
+        if not final and time.monotonic() - self.last_request > HEARTBEAT_INTERVAL:
+            self._deliver(Request("POST", f"{run._path}/track", b"{}"))
+
+    def _send_batches(self, params: dict, meta: dict, final: bool) -> None:
+        run = self.run_
+        queue, logs = run._queue, run._logs
+        status = None
+        if final:
+            status = run._final_status or "finished"
+        elif self.first_batch and run._resumed:
+            status = "active"
+        while True:
+            batch: dict = {}
+            non_finite = False
+            if params:
+                batch["params"], params = params, {}
+            if meta:
+                batch["meta"], meta = meta, {}
+            if queue:
+                batch["metrics"], non_finite = _drain_points(queue, run._series_info)
+            if logs:
+                count = min(len(logs), MAX_LOGS_PER_REQUEST)
+                batch["logs"] = [
+                    {"line": line, "text": text, "time": when}
+                    for line, text, when in (logs.popleft() for _ in range(count))
+                ]
+            more = bool(queue) or bool(logs)
+            if status and not more:
+                batch["status"] = status
+            if not batch:
+                return
+            batch["seq"] = next(run._seq)
+            self.first_batch = False
+            self._deliver(
+                Request(
+                    "POST", f"{run._path}/track", dumps(batch, non_finite=non_finite)
+                )
+            )
+            if not more:
+                return
+
+    def _send_objects(self) -> None:
+        run = self.run_
+        objects = run._objects
+        while objects:
+            records, files, size = [], {}, 0
+            while (
+                objects
+                and len(records) < MAX_OBJECTS_PER_REQUEST
+                and size < MAX_OBJECT_BYTES_PER_REQUEST
+            ):
+                record, content = objects.popleft()
+                if content is not None:
+                    part = f"file{len(records)}"
+                    record["file"] = part
+                    files[part] = (f"{part}.{record.get('format') or 'bin'}", content)
+                    size += len(content)
+                records.append(record)
+            body, content_type = multipart(
+                {"batch": dumps({"objects": records})}, files
+            )
+            self._deliver(Request("POST", f"{run._path}/objects", body, content_type))
+
+
+def _drain_points(queue: deque, series_info: dict) -> tuple[list[dict], bool]:
+    columns: dict = {}
+    popleft = queue.popleft
+    for _ in range(min(len(queue), MAX_POINTS_PER_REQUEST)):
+        key, step, value, epoch, when = popleft()
+        column = columns.get(key)
+        if column is None:
+            column = columns[key] = ([], [], [], [])
+        column[0].append(step)
+        column[1].append(value)
+        column[2].append(epoch)
+        column[3].append(when)
+    metrics, non_finite = [], False
+    for key, (steps, values, epochs, times) in columns.items():
+        name, context = series_info[key]
+        series = {
+            "name": name,
+            "context": context,
+            "steps": steps,
+            "values": values,
+            "times": times,
+        }
+        if any(epoch is not None for epoch in epochs):
+            series["epochs"] = epochs
+        try:
+            if not math.isfinite(math.fsum(values)):
+                non_finite = True
+        except (OverflowError, ValueError):  # inf + -inf raises
+            non_finite = True
+        metrics.append(series)
+    return metrics, non_finite
+
+
+def _group_tag_ops(operations: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    groups: list[tuple[str, list[str]]] = []
+    for action, name in operations:
+        if groups and groups[-1][0] == action:
+            if name not in groups[-1][1]:
+                groups[-1][1].append(name)
+        else:
+            groups.append((action, [name]))
+    return groups
