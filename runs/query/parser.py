@@ -8,6 +8,7 @@ with a QueryError naming the column and what is allowed. Nothing is evaluated.
 import ast
 import math
 import re
+import warnings
 from datetime import UTC, date, datetime
 
 from django.utils.dateparse import parse_date, parse_datetime
@@ -529,7 +530,9 @@ def parse(text: str) -> ParsedQuery:
     stripped = flat.lstrip()
     shift = len(flat) - len(stripped)
     try:
-        tree = ast.parse(stripped, mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "invalid decimal literal" warnings
+            tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
         offset = error.offset - 1 if error.offset else len(stripped)
         if error.lineno and error.lineno > 1:
