@@ -1,5 +1,7 @@
 """Browser tests for the tags page, its modals, the used-in panel and the tag picker."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -50,3 +52,205 @@ def test_picker_attaches_two_tags_at_once_and_removes_one_with_x(signed_in_page)
     expect(box.locator(".tag-picker-chips .tag-name")).to_have_text(["tuned"])
     assert list(run.tags.values_list("name", flat=True)) == ["tuned"]
     page.screenshot(path=f"{SCREENSHOTS}/picker-after.png")
+
+
+def _tags_page(page, query: str = ""):
+    page.goto(f"{page.base_url}/tags/{query}")
+    return page
+
+
+def _row(page, name: str):
+    return page.locator(f"#tags-table tbody tr[data-name='{name}']")
+
+
+def _expect_toast_top_right(page, text: str) -> None:
+    toast = page.locator(".toast", has_text=text)
+    expect(toast).to_be_visible()
+    box = toast.bounding_box()
+    viewport = page.viewport_size
+    assert box["y"] < 80
+    assert box["x"] + box["width"] > viewport["width"] - 60
+
+
+def test_tags_page_lists_tags_with_colour_comment_and_run_count(signed_in_page):
+    page = signed_in_page
+    used = make_tag("baseline", owner=page.user, color="#18AB6D", comment="the reference runs")
+    make_tag("tuned", owner=page.user, color="#E64E48")
+    make_tag("retired", owner=page.user, is_archived=True)
+    for _ in range(2):
+        make_run(page.user).tags.add(used)
+    _tags_page(page)
+    rows = page.locator("#tags-table tbody tr")
+    expect(rows).to_have_count(2)
+    first = _row(page, "baseline")
+    expect(first).to_contain_text("the reference runs")
+    expect(first.locator(".run-count")).to_have_text("2")
+    expect(first.locator(".tag-chip")).to_have_css("--tag-color", "#18AB6D")
+    page.screenshot(path=f"{SCREENSHOTS}/tags-page.png")
+
+
+def test_search_filters_rows_as_you_type(signed_in_page):
+    page = signed_in_page
+    make_tag("bert-base")
+    make_tag("resnet", comment="vision")
+    _tags_page(page)
+    page.get_by_label("Search tags").fill("vis")
+    expect(_row(page, "resnet")).to_be_visible()
+    expect(_row(page, "bert-base")).to_be_hidden()
+    page.get_by_label("Search tags").press("Enter")
+    expect(page).to_have_url(re.compile(r"q=vis"))
+    expect(page.locator("#tags-table tbody tr")).to_have_count(1)
+
+
+def test_archive_moves_a_tag_to_the_archived_tab_and_unarchive_brings_it_back(signed_in_page):
+    page = signed_in_page
+    tag = make_tag("old", owner=page.user)
+    _tags_page(page)
+    page.get_by_role("button", name="Archive old").click()
+    _expect_toast_top_right(page, "archived")
+    expect(_row(page, "old")).to_have_count(0)
+    page.get_by_role("link", name=re.compile("Archived")).click()
+    expect(_row(page, "old")).to_be_visible()
+    page.screenshot(path=f"{SCREENSHOTS}/archived-tab.png")
+    page.get_by_role("button", name="Unarchive old").click()
+    _expect_toast_top_right(page, "restored")
+    tag.refresh_from_db()
+    assert not tag.is_archived
+
+
+def test_create_validates_inline_then_saves_with_a_toast(signed_in_page):
+    page = signed_in_page
+    make_tag("taken")
+    _tags_page(page)
+    page.get_by_role("button", name="+ Create tag").click()
+    dialog = page.locator("#tag-create-modal")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Blue")).to_be_checked()  # the default colour
+    dialog.get_by_role("button", name="Create").click()  # empty name: refused before submit
+    expect(dialog.locator("[data-error-for=name]")).to_have_text("Give the tag a name.")
+    dialog.get_by_label("Name").fill("Taken")
+    expect(dialog.locator("[data-error-for=name]")).to_contain_text("already exists")
+    expect(dialog.get_by_label("Name")).to_have_attribute("maxlength", "50")
+    expect(dialog.get_by_label("Comment")).to_have_attribute("maxlength", "200")
+    page.screenshot(path=f"{SCREENSHOTS}/create-invalid.png")
+    dialog.get_by_label("Name").fill("fresh")
+    expect(dialog.locator("[data-error-for=name]")).to_have_text("")
+    dialog.get_by_label("Comment").fill("a new idea")
+    dialog.get_by_label("Purple").check(force=True)
+    dialog.get_by_role("button", name="Create").click()
+    _expect_toast_top_right(page, "Tag “fresh” created.")
+    expect(_row(page, "fresh")).to_contain_text("a new idea")
+    expect(_row(page, "fresh")).to_have_attribute("data-color", "#7A4CE0")
+
+
+def test_create_shows_server_errors_inline_after_submit(signed_in_page):
+    page = signed_in_page
+    _tags_page(page)
+    make_tag("raced")  # made after the page loaded: only the server knows it
+    page.get_by_role("button", name="+ Create tag").click()
+    dialog = page.locator("#tag-create-modal")
+    dialog.get_by_label("Name").fill("raced")
+    dialog.get_by_role("button", name="Create").click()
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("[data-error-for=name]")).to_contain_text("already exists")
+    expect(dialog.get_by_label("Name")).to_have_value("raced")
+    page.screenshot(path=f"{SCREENSHOTS}/create-server-error.png")
+
+
+def test_create_tag_link_opens_the_create_modal(signed_in_page):
+    page = signed_in_page
+    _tags_page(page, "?create=1")
+    expect(page.locator("#tag-create-modal")).to_be_visible()
+    expect(page.locator("#tag-create-modal").get_by_label("Name")).to_be_focused()
+
+
+def test_edit_reset_restores_close_discards_and_save_toasts(signed_in_page):
+    page = signed_in_page
+    tag = make_tag("orig", owner=page.user, comment="first", color="#18AB6D")
+    _tags_page(page)
+    dialog = page.locator("#tag-edit-modal")
+    name, comment = dialog.get_by_label("Name"), dialog.get_by_label("Comment")
+
+    page.get_by_role("button", name="Edit orig").click()
+    expect(name).to_have_value("orig")
+    expect(comment).to_have_value("first")
+    expect(dialog.get_by_label("Green")).to_be_checked()
+    name.fill("changed")
+    dialog.get_by_label("Red").check(force=True)
+    dialog.get_by_role("button", name="Reset").click()
+    expect(name).to_have_value("orig")
+    expect(dialog.get_by_label("Green")).to_be_checked()
+
+    comment.fill("discard me")
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
+    page.get_by_role("button", name="Edit orig").click()
+    expect(comment).to_have_value("first")
+    tag.refresh_from_db()
+    assert tag.comment == "first"
+
+    name.fill("renamed")
+    comment.fill("second")
+    page.screenshot(path=f"{SCREENSHOTS}/edit-modal.png")
+    dialog.get_by_role("button", name="Save").click()
+    _expect_toast_top_right(page, "Tag “renamed” saved.")
+    expect(_row(page, "renamed")).to_contain_text("second")
+    tag.refresh_from_db()
+    assert (tag.name, tag.comment, tag.color) == ("renamed", "second", "#18AB6D")
+
+
+def test_delete_button_waits_for_the_exact_name_and_cancel_changes_nothing(signed_in_page):
+    page = signed_in_page
+    tag = make_tag("doomed", owner=page.user)
+    runs = [make_run(page.user), make_run(page.user)]
+    for run in runs:
+        run.tags.add(tag)
+    _tags_page(page)
+    dialog = page.locator("#tag-delete-modal")
+    page.get_by_role("button", name="Delete doomed").click()
+    expect(dialog).to_contain_text("doomed")
+    delete = dialog.get_by_role("button", name="Delete")
+    expect(delete).to_be_disabled()
+    confirm = dialog.get_by_label("Type the tag's name to confirm")
+    confirm.fill("Doomed")
+    expect(delete).to_be_disabled()
+    confirm.fill("doome")
+    expect(delete).to_be_disabled()
+    page.screenshot(path=f"{SCREENSHOTS}/delete-modal.png")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert tag.runs.count() == 2
+
+    page.get_by_role("button", name="Delete doomed").click()
+    expect(confirm).to_have_value("")
+    expect(delete).to_be_disabled()
+    confirm.fill("doomed")
+    expect(delete).to_be_enabled()
+    delete.click()
+    _expect_toast_top_right(page, "removed from 2 runs")
+    expect(_row(page, "doomed")).to_have_count(0)
+    for run in runs:
+        assert run.tags.count() == 0
+
+
+def test_used_in_panel_lists_runs_and_links_to_them(signed_in_page):
+    page = signed_in_page
+    tag = make_tag("shared")
+    first = make_run(page.user, name="bert-large", experiment="nlp")
+    second = make_run(page.user, name="resnet-50", experiment="vision")
+    first.tags.add(tag)
+    second.tags.add(tag)
+    _tags_page(page)
+    page.get_by_role("button", name="Runs using shared").click()
+    panel = page.locator("#tag-runs-panel")
+    expect(panel).to_be_visible()
+    expect(panel.locator("[data-panel-count]")).to_have_text("2 runs")
+    link = panel.get_by_role("link", name=re.compile("bert-large"))
+    expect(link).to_contain_text(first.hash)
+    expect(link).to_contain_text("nlp")
+    expect(panel.get_by_role("link", name=re.compile("resnet-50"))).to_contain_text("vision")
+    box = panel.bounding_box()
+    assert box["x"] + box["width"] >= page.viewport_size["width"] - 1  # docked right
+    page.screenshot(path=f"{SCREENSHOTS}/used-in.png")
+    link.click()
+    expect(page).to_have_url(f"{page.base_url}/runs/{first.hash}/")
