@@ -7,13 +7,15 @@ query mentions `run.archived`:
 - active / finished / failed count non-archived runs; archived counts archived runs;
   total counts every run (its query mentions `run.archived` to include them).
 - The calendar counts non-archived runs started on each day, where a "day" is a
-  calendar day in the server's TIME_ZONE setting — the same zone the explorer uses
-  to read `datetime(y, m, d)` in the cell's query.
+  calendar day in the server's TIME_ZONE setting (UTC by default). The query language
+  reads `datetime(...)` as UTC, so a cell's query writes that day's bounds as UTC
+  instants: `datetime(2026, 3, 1) <= run.created_at < datetime(2026, 3, 2)` on a UTC
+  server, `datetime(2026, 3, 1, 8) <= … < datetime(2026, 3, 2, 8)` in Los Angeles.
 """
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -50,13 +52,34 @@ def explorer_query(experiment_name: str, kind: str = "total") -> str:
     return f"{base} and {conditions[kind]}"
 
 
+def _utc_datetime_call(moment: datetime) -> str:
+    """`datetime(y, m, d[, h, mi[, s]])` for an aware moment, in UTC.
+
+    The query language reads datetime() as UTC, so a local day boundary is
+    written as its UTC instant (for a UTC server that is plain midnight).
+    """
+    utc = moment.astimezone(UTC)
+    parts = [utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second]
+    while len(parts) > 3 and parts[-1] == 0:
+        parts.pop()
+    return f"datetime({', '.join(str(part) for part in parts)})"
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The first instant of `day` and of the next day in the calendar's time zone."""
+    zone = calendar_zone()
+    return (
+        datetime.combine(day, time.min, tzinfo=zone),
+        datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
 def day_query(experiment_name: str, day: date) -> str:
     """The explorer query selecting the runs a calendar cell counts."""
-    following = day + timedelta(days=1)
+    start, end = day_bounds(day)
     return (
         f"run.experiment == {aimql_string(experiment_name)} and "
-        f"datetime({day.year}, {day.month}, {day.day}) <= run.created_at < "
-        f"datetime({following.year}, {following.month}, {following.day})"
+        f"{_utc_datetime_call(start)} <= run.created_at < {_utc_datetime_call(end)}"
     )
 
 
@@ -139,8 +162,8 @@ def calendar_counts(experiment: Experiment, start: date, end: date) -> dict[date
         Run.objects.filter(
             experiment=experiment,
             is_archived=False,
-            created_at__gte=datetime.combine(start, time.min, tzinfo=zone),
-            created_at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
+            created_at__gte=day_bounds(start)[0],
+            created_at__lt=day_bounds(end)[1],
         )
         .annotate(day=TruncDate("created_at", tzinfo=zone))
         .values("day")
@@ -176,6 +199,9 @@ def build_calendar(experiment: Experiment, today: date | None = None) -> Calenda
             )
         first = start + timedelta(days=7 * week_index)
         if first.month != last_month:
+            # A label needs about three columns; a partial first month yields its place.
+            if calendar.months and week_index - calendar.months[-1][0] < 3:
+                calendar.months.pop()
             calendar.months.append((week_index, first.strftime("%b")))
             last_month = first.month
         calendar.weeks.append(week)

@@ -11,6 +11,7 @@ import pytest
 
 from experiments import stats
 from runs.models import Run
+from runs.query import filter_runs
 from tests.factories import make_experiment, make_run, make_user
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,45 @@ def test_calendar_counts_match_ground_truth_in_every_time_zone(settings, zone_na
     assert calendar.max_count == max(truth.values())
     # the midnight pairs really do fall on different days
     assert truth[TODAY] >= 1 and truth[TODAY - timedelta(days=1)] >= 1
+
+
+@pytest.mark.parametrize("zone_name", ["UTC", "America/Los_Angeles", "Asia/Kolkata"])
+def test_every_calendar_cell_query_finds_exactly_its_counted_runs(settings, zone_name):
+    settings.TIME_ZONE = zone_name
+    owner = make_user()
+    experiment = make_experiment('cal "q"\\', owner=owner)
+    _spread_runs(owner, experiment.name, ZoneInfo(zone_name), count=60)
+    make_run(owner, experiment="noise")
+    calendar = stats.build_calendar(experiment, today=TODAY)
+    days = [day for week in calendar.weeks for day in week if day]
+    busy = [day for day in days if day.count]
+    quiet = [day for day in days if not day.count][:20]
+    assert len(busy) > 20
+    for day in busy + quiet:
+        assert filter_runs(Run.objects.all(), day.query).count() == day.count, day.query
+
+
+def test_every_status_card_query_finds_exactly_its_counted_runs():
+    owner = make_user()
+    experiment = make_experiment("cards 'x' \"y\"", owner=owner)
+    _spread_runs(owner, experiment.name, ZoneInfo("UTC"), count=30)
+    make_run(owner, experiment="noise", status="finished")
+    make_run(owner, experiment="noise", is_archived=True)
+    counts = stats.status_counts(experiment)
+    for kind in stats.STATUS_KINDS:
+        query = stats.explorer_query(experiment.name, kind)
+        assert filter_runs(Run.objects.all(), query).count() == getattr(counts, kind), query
+
+
+def test_day_query_writes_local_midnight_as_utc(settings):
+    settings.TIME_ZONE = "America/Los_Angeles"
+    assert stats.day_query("x", date(2026, 3, 8)) == (  # the day clocks spring forward
+        'run.experiment == "x" and datetime(2026, 3, 8, 8) <= run.created_at < datetime(2026, 3, 9, 7)'
+    )
+    settings.TIME_ZONE = "Asia/Kolkata"
+    assert stats.day_query("x", date(2026, 1, 1)) == (
+        'run.experiment == "x" and datetime(2025, 12, 31, 18, 30) <= run.created_at < datetime(2026, 1, 1, 18, 30)'
+    )
 
 
 def test_calendar_grid_is_53_sunday_first_weeks_ending_today():
