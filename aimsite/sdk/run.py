@@ -136,6 +136,18 @@ def _number(value) -> float:
     )
 
 
+class _Series:
+    """One (name, context) of a run: its next auto step and its unsent points."""
+
+    __slots__ = ("context", "name", "next_step", "points")
+
+    def __init__(self, name: str, context: dict, next_step: int):
+        self.name = name
+        self.context = context
+        self.next_step = next_step
+        self.points: list[tuple] = []
+
+
 # -- process-wide lifecycle -------------------------------------------------------
 
 _live_runs: set[Run] = set()
@@ -210,11 +222,10 @@ class Run:
         self._start_time = _time()
 
         self._lock = threading.Lock()
-        self._queue: deque = deque()
+        self._series: dict[tuple, _Series] = {}
+        self._points_lock = threading.Lock()
         self._objects: deque = deque()
         self._logs: deque = deque()
-        self._next_step: dict = {}
-        self._series_info: dict = {}
         self._resume_steps: dict[tuple[str, str], int] = {}
         self._params: dict = {}
         self._params_patch: dict = {}
@@ -446,33 +457,46 @@ class Run:
         if self._closed:
             raise RuntimeError("this run is closed")
         try:
-            key = (name, frozenset(context.items()) if context else None)
-            next_step = self._next_step.get(key)
+            series = self._series.get(
+                (name, frozenset(context.items()) if context else None)
+            )
         except TypeError:
             raise TypeError(
                 "context values must be strings, numbers, booleans or None"
             ) from None
-        if next_step is None:
-            next_step = self._new_series(key, name, context)
+        if series is None:
+            series = self._new_series(name, context)
         if step is None:
-            step = next_step
+            step = series.next_step
         elif type(step) is not int or step < 0:
             step = _step(step, "step")
         if epoch is not None and (type(epoch) is not int or epoch < 0):
             epoch = _step(epoch, "epoch")
-        self._next_step[key] = step + 1
-        queue = self._queue
-        queue.append((key, step, value, epoch, _time()))
-        if len(queue) >= FLUSH_POINTS:
+        series.next_step = step + 1
+        # The sender swaps `points` for an empty list under the same lock.
+        with self._points_lock:
+            points = series.points
+            points.append((step, value, epoch, _time()))
+        if len(points) >= FLUSH_POINTS:
             self._wake.set()
 
-    def _new_series(self, key, name, context) -> int:
+    def _new_series(self, name, context) -> _Series:
+        key = (name, frozenset(context.items()) if context else None)
         name = _validate_name(name)
         context = _validate_context(context)
-        self._series_info[key] = (name, context)
         start = self._resume_steps.get((name, _context_key(context)), 0)
-        self._next_step[key] = start
-        return start
+        series = self._series.setdefault(key, _Series(name, context, start))
+        return series
+
+    def _take_points(self) -> list[tuple[_Series, list]]:
+        """For the sender: every series' queued points, leaving empty queues."""
+        taken = []
+        with self._points_lock:
+            for series in list(self._series.values()):
+                if series.points:
+                    taken.append((series, series.points))
+                    series.points = []
+        return taken
 
     def _track_other(self, value, name, step, epoch, context) -> None:
         if isinstance(value, dict):
@@ -499,14 +523,20 @@ class Run:
     def _track_objects(self, objects: list, name, step, epoch, context) -> None:
         if self._closed:
             raise RuntimeError("this run is closed")
-        key = (name, frozenset(context.items()) if context else None)
-        next_step = self._next_step.get(key)
-        if next_step is None:
-            next_step = self._new_series(key, name, context)
-        step = next_step if step is None else _step(step, "step")
+        try:
+            series = self._series.get(
+                (name, frozenset(context.items()) if context else None)
+            )
+        except TypeError:
+            raise TypeError(
+                "context values must be strings, numbers, booleans or None"
+            ) from None
+        if series is None:
+            series = self._new_series(name, context)
+        step = series.next_step if step is None else _step(step, "step")
         epoch = None if epoch is None else _step(epoch, "epoch")
-        self._next_step[key] = step + 1
-        series_name, series_context = self._series_info[key]
+        series.next_step = step + 1
+        series_name, series_context = series.name, series.context
         now = _time()
         for index, item in enumerate(objects):
             record = item.record()

@@ -13,7 +13,6 @@ import math
 import threading
 import time
 import warnings
-from collections import deque
 from typing import TYPE_CHECKING
 
 from aimsite.sdk.spool import Request, SpoolWriter, send_spool_files
@@ -194,7 +193,8 @@ class Sender(threading.Thread):
 
     def _send_batches(self, params: dict, meta: dict, final: bool) -> None:
         run = self.run_
-        queue, logs = run._queue, run._logs
+        logs = run._logs
+        pending = run._take_points()
         status = None
         if final:
             status = run._final_status or "finished"
@@ -207,15 +207,17 @@ class Sender(threading.Thread):
                 batch["params"], params = params, {}
             if meta:
                 batch["meta"], meta = meta, {}
-            if queue:
-                batch["metrics"], non_finite = _drain_points(queue, run._series_info)
+            if pending:
+                batch["metrics"], non_finite, pending = _columns(
+                    pending, MAX_POINTS_PER_REQUEST
+                )
             if logs:
                 count = min(len(logs), MAX_LOGS_PER_REQUEST)
                 batch["logs"] = [
                     {"line": line, "text": text, "time": when}
                     for line, text, when in (logs.popleft() for _ in range(count))
                 ]
-            more = bool(queue) or bool(logs)
+            more = bool(pending) or bool(logs)
             if status and not more:
                 batch["status"] = status
             if not batch:
@@ -253,37 +255,34 @@ class Sender(threading.Thread):
             self._deliver(Request("POST", f"{run._path}/objects", body, content_type))
 
 
-def _drain_points(queue: deque, series_info: dict) -> tuple[list[dict], bool]:
-    columns: dict = {}
-    popleft = queue.popleft
-    for _ in range(min(len(queue), MAX_POINTS_PER_REQUEST)):
-        key, step, value, epoch, when = popleft()
-        column = columns.get(key)
-        if column is None:
-            column = columns[key] = ([], [], [], [])
-        column[0].append(step)
-        column[1].append(value)
-        column[2].append(epoch)
-        column[3].append(when)
+def _columns(pending: list[tuple], budget: int) -> tuple[list[dict], bool, list[tuple]]:
+    """Up to `budget` points of `pending` [(series, points)] as column series, and the rest."""
     metrics, non_finite = [], False
-    for key, (steps, values, epochs, times) in columns.items():
-        name, context = series_info[key]
-        series = {
-            "name": name,
-            "context": context,
+    while pending and budget > 0:
+        series, points = pending.pop(0)
+        if len(points) > budget:
+            pending.insert(0, (series, points[budget:]))
+            points = points[:budget]
+        budget -= len(points)
+        steps, values, epochs, times = (
+            list(column) for column in zip(*points, strict=True)
+        )
+        item = {
+            "name": series.name,
+            "context": series.context,
             "steps": steps,
             "values": values,
             "times": times,
         }
-        if any(epoch is not None for epoch in epochs):
-            series["epochs"] = epochs
+        if epochs.count(None) != len(epochs):
+            item["epochs"] = epochs
         try:
             if not math.isfinite(math.fsum(values)):
                 non_finite = True
         except (OverflowError, ValueError):  # inf + -inf raises
             non_finite = True
-        metrics.append(series)
-    return metrics, non_finite
+        metrics.append(item)
+    return metrics, non_finite, pending
 
 
 def _group_tag_ops(operations: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:

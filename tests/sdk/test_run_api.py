@@ -244,7 +244,7 @@ def test_system_params_and_metrics_are_recorded_with_secrets_masked(
     )
     names: set[str] = set()
     for _ in range(100):
-        names = {name for name in run._series_info.values() for name in [name[0]]}
+        names = {series.name for series in list(run._series.values())}
         if "__system__cpu" in names:
             break
         import time

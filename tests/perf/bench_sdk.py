@@ -1,0 +1,88 @@
+"""SDK benchmarks (issue 3). They print figures; nothing is asserted on time.
+
+    python -m pytest tests/perf/bench_sdk.py -m perf -s
+
+AIMSITE_BENCH_RUNS sets the number of runs in the open/close benchmark (default 1000).
+"""
+
+import os
+import time
+
+import pytest
+
+from aimsite.sdk import Run
+from runs.models import MetricSeries
+from runs.models import Run as RunModel
+from tests.factories import make_token, make_user
+
+pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
+
+# Background extras off: the benchmarks time tracking and delivery, not psutil,
+# terminal capture or the package listing (all three stay on by default).
+QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False, "log_system_params": False}
+
+
+@pytest.fixture
+def token(transactional_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("AIMSITE_SPOOL_DIR", str(tmp_path / "spool"))
+    return make_token(make_user("bench"))
+
+
+def _report(title: str, value: float, unit: str, target: str) -> None:
+    print(f"\n[bench_sdk] {title}: {value:,.2f} {unit}   (target {target})")
+
+
+def test_per_call_cost_of_track(server, token):
+    calls = 300_000
+    run = Run(server=server.url, token=token, **QUIET)
+    for step in range(1000):  # warm up: series registered, code paths hot
+        run.track(0.5, name="warm")
+    started = time.perf_counter()
+    for _ in range(calls):
+        run.track(0.5, name="loss")
+    plain = (time.perf_counter() - started) / calls
+    started = time.perf_counter()
+    for step in range(calls):
+        run.track(0.5, name="loss", step=step, epoch=1, context={"subset": "train"})
+    full = (time.perf_counter() - started) / calls
+    run.close()
+    _report("track(value, name) per call", plain * 1e6, "µs", "≤ 3 µs")
+    _report("track(value, name, step, epoch, context) per call", full * 1e6, "µs", "≤ 3 µs")
+
+
+def test_100k_points_from_track_until_durable_on_the_server(server, token):
+    points = 100_000
+    started = time.perf_counter()
+    run = Run(server=server.url, token=token, **QUIET)
+    for step in range(points):
+        run.track(step * 0.001, name="loss", context={"subset": "train"})
+    tracked = time.perf_counter()
+    run.close()  # returns once every batch is acknowledged (committed) by the server
+    durable = time.perf_counter()
+    assert MetricSeries.objects.get(run__hash=run.hash, name="loss").count == points
+    _report("100k points: tracking took", (tracked - started) * 1e3, "ms", "-")
+    _report("100k points: track → durable", points / (durable - started), "points/s", "≥ 200,000 points/s")
+
+
+def _open_and_close(server, token, count: int, options: dict) -> float:
+    started = time.perf_counter()
+    for index in range(count):
+        run = Run(experiment="bench-runs", server=server.url, token=token, **options)
+        run["hparams"] = {f"param_{i}": i * 0.1 for i in range(10)}
+        run.add_tag("bench")
+        run.add_tag(f"group-{index % 4}")
+        for metric in ("loss", "accuracy", "lr"):
+            for step in range(10):
+                run.track(step * 0.1, name=metric)
+        run.close()
+    return count / (time.perf_counter() - started)
+
+
+def test_many_runs_opened_and_closed_one_after_another(server, token):
+    count = int(os.environ.get("AIMSITE_BENCH_RUNS", "1000"))
+    rate = _open_and_close(server, token, count, QUIET)
+    assert RunModel.objects.filter(experiment__name="bench-runs", status="finished").count() == count
+    _report(f"{count} runs (10 params, 2 tags, 3x10 points) open+close", rate, "runs/s", "≥ 165 runs/s")
+    defaults_count = max(count // 10, 10)
+    rate = _open_and_close(server, token, defaults_count, {})
+    _report(f"{defaults_count} runs with default options (system params/metrics, capture on)", rate, "runs/s", "-")
