@@ -13,7 +13,12 @@ class ExperimentAdmin(admin.ModelAdmin):
     actions = ["archive", "unarchive"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("owner").annotate(run_total=Count("runs"))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("owner")
+            .annotate(run_total=Count("runs"))
+        )
 
     @admin.display(description="runs", ordering="run_total")
     def run_count(self, experiment) -> int:
@@ -21,8 +26,12 @@ class ExperimentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Archive selected experiments")
     def archive(self, request, queryset) -> None:
-        self.message_user(request, f"Archived {queryset.update(is_archived=True)} experiment(s).")
+        self.message_user(
+            request, f"Archived {queryset.update(is_archived=True)} experiment(s)."
+        )
 
     @admin.action(description="Unarchive selected experiments")
     def unarchive(self, request, queryset) -> None:
-        self.message_user(request, f"Unarchived {queryset.update(is_archived=False)} experiment(s).")
+        self.message_user(
+            request, f"Unarchived {queryset.update(is_archived=False)} experiment(s)."
+        )

@@ -48,7 +48,11 @@ def _django_error_message(error: DjangoValidationError) -> str:
 class ExperimentViewSet(viewsets.ModelViewSet):
     serializer_class = ExperimentSerializer
     permission_classes = [IsAuthenticated, IsOwnerOrStaffOrReadOnly]
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [
+        DjangoFilterBackend,
+        filters.SearchFilter,
+        filters.OrderingFilter,
+    ]
     filterset_fields = ["is_archived"]
     search_fields = ["name", "description"]
     ordering_fields = ["name", "created_at", "updated_at"]
@@ -56,23 +60,31 @@ class ExperimentViewSet(viewsets.ModelViewSet):
     pagination_class = ExperimentPagination
 
     def get_queryset(self):
-        return Experiment.objects.select_related("owner", "notes_updated_by").with_run_counts()
+        return Experiment.objects.select_related(
+            "owner", "notes_updated_by"
+        ).with_run_counts()
 
     def perform_create(self, serializer):
         data = serializer.validated_data
         serializer.instance = services.create_experiment(
-            name=data["name"], description=data.get("description", ""), owner=self.request.user
+            name=data["name"],
+            description=data.get("description", ""),
+            owner=self.request.user,
         )
 
     def perform_update(self, serializer):
-        services.update_experiment(serializer.instance, self.request.user, **serializer.validated_data)
+        services.update_experiment(
+            serializer.instance, self.request.user, **serializer.validated_data
+        )
 
     def destroy(self, request, *args, **kwargs):
         experiment = self.get_object()
         try:
             services.delete_experiment(experiment, request.user)
         except services.ExperimentNotEmpty as error:
-            return error_response(_django_error_message(error), status.HTTP_409_CONFLICT)
+            return error_response(
+                _django_error_message(error), status.HTTP_409_CONFLICT
+            )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["get"])
@@ -86,7 +98,10 @@ class ExperimentViewSet(viewsets.ModelViewSet):
                     {"status": kind, "count": count, "percent": percent}
                     for kind, count, percent in counts.shares()
                 ],
-                "queries": {kind: stats.explorer_query(experiment.name, kind) for kind in stats.STATUS_KINDS},
+                "queries": {
+                    kind: stats.explorer_query(experiment.name, kind)
+                    for kind in stats.STATUS_KINDS
+                },
             }
         )
 
@@ -95,8 +110,12 @@ class ExperimentViewSet(viewsets.ModelViewSet):
     def activity(self, request, pk=None):
         experiment = self.get_object()
         paginator = ActivityPagination()
-        page = paginator.paginate_queryset(stats.activity_runs(experiment), request, view=self)
-        return paginator.get_paginated_response(ActivitySerializer(page, many=True).data)
+        page = paginator.paginate_queryset(
+            stats.activity_runs(experiment), request, view=self
+        )
+        return paginator.get_paginated_response(
+            ActivitySerializer(page, many=True).data
+        )
 
     @action(detail=True, methods=["get"])
     def calendar(self, request, pk=None):
@@ -111,7 +130,12 @@ class ExperimentViewSet(viewsets.ModelViewSet):
                 "total": calendar.total,
                 "max_count": calendar.max_count,
                 "days": [
-                    {"date": day.day, "count": day.count, "level": day.level, "query": day.query}
+                    {
+                        "date": day.day,
+                        "count": day.count,
+                        "level": day.level,
+                        "query": day.query,
+                    }
                     for day in days
                 ],
             }
@@ -125,7 +149,9 @@ class ExperimentViewSet(viewsets.ModelViewSet):
             serializer = NotesSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             try:
-                services.save_notes(experiment, request.user, serializer.validated_data["notes"])
+                services.save_notes(
+                    experiment, request.user, serializer.validated_data["notes"]
+                )
             except DjangoValidationError as error:
                 return error_response(_django_error_message(error), field="notes")
         return Response(_notes_payload(experiment))

@@ -26,7 +26,9 @@ class RejectUnknownFieldsMixin:
             if unknown:
                 raise serializers.ValidationError(
                     f"unknown field(s): {', '.join(unknown)}; allowed: "
-                    + ", ".join(name for name, f in self.fields.items() if not f.read_only)
+                    + ", ".join(
+                        name for name, f in self.fields.items() if not f.read_only
+                    )
                 )
         return super().validate(attrs)
 
@@ -44,8 +46,15 @@ class ExperimentSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer
     class Meta:
         model = Experiment
         fields = [
-            "id", "name", "description", "owner", "created_at", "updated_at",
-            "is_archived", "run_counts", "last_activity",
+            "id",
+            "name",
+            "description",
+            "owner",
+            "created_at",
+            "updated_at",
+            "is_archived",
+            "run_counts",
+            "last_activity",
         ]
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {
@@ -75,7 +84,16 @@ class ActivitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Run
-        fields = ["hash", "name", "url", "status", "is_archived", "created_at", "finished_at", "progress"]
+        fields = [
+            "hash",
+            "name",
+            "url",
+            "status",
+            "is_archived",
+            "created_at",
+            "finished_at",
+            "progress",
+        ]
 
     def get_url(self, run: Run) -> str:
         return reverse("runs:detail", args=[run.hash])

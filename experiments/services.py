@@ -72,7 +72,9 @@ def delete_experiment(experiment: Experiment, user) -> None:
         try:
             experiment.delete()
         except ProtectedError as error:
-            raise ExperimentNotEmpty(delete_refusal(experiment) or "It has runs.") from error
+            raise ExperimentNotEmpty(
+                delete_refusal(experiment) or "It has runs."
+            ) from error
 
 
 def save_notes(experiment: Experiment, user, notes: str) -> Experiment:
@@ -83,7 +85,9 @@ def save_notes(experiment: Experiment, user, notes: str) -> Experiment:
     experiment.notes = notes
     experiment.notes_updated_at = timezone.now()
     experiment.notes_updated_by = user
-    experiment.save(update_fields=["notes", "notes_updated_at", "notes_updated_by", "updated_at"])
+    experiment.save(
+        update_fields=["notes", "notes_updated_at", "notes_updated_by", "updated_at"]
+    )
     return experiment
 
 

@@ -100,7 +100,11 @@ class StatusCounts:
             return []
         parts = ("active", "finished", "failed", "archived")
         return [
-            (kind, getattr(self, kind), round(100 * getattr(self, kind) / self.total, 1))
+            (
+                kind,
+                getattr(self, kind),
+                round(100 * getattr(self, kind) / self.total, 1),
+            )
             for kind in parts
             if getattr(self, kind)
         ]
@@ -184,7 +188,9 @@ def build_calendar(experiment: Experiment, today: date | None = None) -> Calenda
     start, end = calendar_range(today or today_in_calendar_zone())
     counts = calendar_counts(experiment, start, end)
     max_count = max(counts.values(), default=0)
-    calendar = Calendar(start=start, end=end, total=sum(counts.values()), max_count=max_count)
+    calendar = Calendar(
+        start=start, end=end, total=sum(counts.values()), max_count=max_count
+    )
     last_month = None
     for week_index in range(CALENDAR_WEEKS):
         week: list[CalendarDay | None] = []
@@ -195,7 +201,12 @@ def build_calendar(experiment: Experiment, today: date | None = None) -> Calenda
                 continue
             count = counts.get(day, 0)
             week.append(
-                CalendarDay(day, count, color_level(count, max_count), day_query(experiment.name, day))
+                CalendarDay(
+                    day,
+                    count,
+                    color_level(count, max_count),
+                    day_query(experiment.name, day),
+                )
             )
         first = start + timedelta(days=7 * week_index)
         if first.month != last_month:
@@ -233,4 +244,8 @@ def run_progress(run: Run) -> dict:
             "last_step": getattr(run, "last_step", None),
             "elapsed_seconds": int(run.duration.total_seconds()),
         }
-    return {"status": run.status, "last_step": getattr(run, "last_step", None), "elapsed_seconds": None}
+    return {
+        "status": run.status,
+        "last_step": getattr(run, "last_step", None),
+        "elapsed_seconds": None,
+    }

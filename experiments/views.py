@@ -15,6 +15,7 @@ from experiments.models import Experiment
 
 LIST_PAGE_SIZE = 50
 ACTIVITY_PAGE_SIZE = 15
+RUNS_PAGE_SIZE = 50
 STATUS_CARDS = [
     ("total", "Total runs"),
     ("active", "Active"),
@@ -26,16 +27,22 @@ STATUS_CARDS = [
 
 def _list_context(request: HttpRequest, form: ExperimentForm) -> dict:
     search = request.GET.get("search", "").strip()
-    experiments = Experiment.objects.select_related("owner").with_run_counts().order_by("name")
+    experiments = (
+        Experiment.objects.select_related("owner").with_run_counts().order_by("name")
+    )
     if search:
-        experiments = experiments.filter(Q(name__icontains=search) | Q(description__icontains=search))
+        experiments = experiments.filter(
+            Q(name__icontains=search) | Q(description__icontains=search)
+        )
     page = Paginator(experiments, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return {"page": page, "search": search, "form": form, "section": "experiments"}
 
 
 @require_GET
 def experiment_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "experiments/list.html", _list_context(request, ExperimentForm()))
+    return render(
+        request, "experiments/list.html", _list_context(request, ExperimentForm())
+    )
 
 
 @require_POST
@@ -63,7 +70,9 @@ def _page_context(request: HttpRequest, experiment: Experiment, tab: str) -> dic
 
 
 def _get_experiment(pk: int) -> Experiment:
-    return get_object_or_404(Experiment.objects.select_related("owner", "notes_updated_by"), pk=pk)
+    return get_object_or_404(
+        Experiment.objects.select_related("owner", "notes_updated_by"), pk=pk
+    )
 
 
 @require_GET
@@ -96,9 +105,15 @@ def experiment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def experiment_runs(request: HttpRequest, pk: int) -> HttpResponse:
     experiment = _get_experiment(pk)
+    runs = (
+        experiment.runs.visible()
+        .prefetch_related("tags")
+        .order_by("-created_at", "-id")
+    )
     context = {
         **_page_context(request, experiment, "runs"),
-        "query": stats.explorer_query(experiment.name, "total"),
+        "page": Paginator(runs, RUNS_PAGE_SIZE).get_page(request.GET.get("page")),
+        "query": f"run.experiment == {stats.aimql_string(experiment.name)}",
     }
     return render(request, "experiments/runs.html", context)
 
@@ -157,7 +172,8 @@ def experiment_archive(request: HttpRequest, pk: int) -> HttpResponse:
     is_archived = request.POST.get("is_archived", "true") != "false"
     services.set_archived(experiment, request.user, is_archived)
     messages.success(
-        request, f"Experiment “{experiment.name}” {'archived' if is_archived else 'unarchived'}."
+        request,
+        f"Experiment “{experiment.name}” {'archived' if is_archived else 'unarchived'}.",
     )
     return redirect("experiments:settings", pk=experiment.pk)
 
@@ -173,4 +189,3 @@ def experiment_delete(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("experiments:settings", pk=pk)
     messages.success(request, f"Experiment “{name}” deleted.")
     return redirect("experiments:list")
-

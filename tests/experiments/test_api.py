@@ -26,7 +26,9 @@ def test_anonymous_gets_nothing(db):
     assert client.get(detail(experiment, "stats/")).status_code in (401, 403)
 
 
-def test_list_has_run_counts_by_status_and_last_activity(api, user, django_assert_max_num_queries):
+def test_list_has_run_counts_by_status_and_last_activity(
+    api, user, django_assert_max_num_queries
+):
     make_experiment("mnist", owner=user)
     make_run(user, experiment="mnist")
     make_run(user, experiment="mnist", status="finished")
@@ -38,7 +40,13 @@ def test_list_has_run_counts_by_status_and_last_activity(api, user, django_asser
         response = api.get(LIST)
     assert response.status_code == 200
     rows = {row["name"]: row for row in response.json()["results"]}
-    assert rows["mnist"]["run_counts"] == {"total": 3, "active": 1, "finished": 1, "failed": 0, "archived": 1}
+    assert rows["mnist"]["run_counts"] == {
+        "total": 3,
+        "active": 1,
+        "finished": 1,
+        "failed": 0,
+        "archived": 1,
+    }
     assert rows["mnist"]["last_activity"] is not None
     assert rows["mnist"]["owner"] == user.username
 
@@ -88,18 +96,34 @@ def test_create_rejects_malformed_json(api):
 
 def test_patch_by_owner_staff_and_others(api, user, other_user, staff_user):
     experiment = make_experiment("mine", owner=user)
-    assert api.patch(detail(experiment), {"description": "new"}, format="json").status_code == 200
-    response = api_for(other_user).patch(detail(experiment), {"name": "stolen"}, format="json")
+    assert (
+        api.patch(detail(experiment), {"description": "new"}, format="json").status_code
+        == 200
+    )
+    response = api_for(other_user).patch(
+        detail(experiment), {"name": "stolen"}, format="json"
+    )
     assert response.status_code == 403 and "owner" in response.json()["error"]
-    assert api_for(staff_user).patch(detail(experiment), {"is_archived": True}, format="json").status_code == 200
+    assert (
+        api_for(staff_user)
+        .patch(detail(experiment), {"is_archived": True}, format="json")
+        .status_code
+        == 200
+    )
     experiment.refresh_from_db()
-    assert (experiment.name, experiment.description, experiment.is_archived) == ("mine", "new", True)
+    assert (experiment.name, experiment.description, experiment.is_archived) == (
+        "mine",
+        "new",
+        True,
+    )
 
 
 def test_patch_rejects_duplicate_name_and_changes_nothing(api, user):
     make_experiment("a", owner=user)
     experiment = make_experiment("b", owner=user)
-    response = api.patch(detail(experiment), {"name": "a", "description": "zzz"}, format="json")
+    response = api.patch(
+        detail(experiment), {"name": "a", "description": "zzz"}, format="json"
+    )
     assert response.status_code == 400 and "name" in response.json()["error"]
     experiment.refresh_from_db()
     assert (experiment.name, experiment.description) == ("b", "")
@@ -120,7 +144,9 @@ def test_delete_by_someone_else_is_forbidden(api, other_user):
     assert Experiment.objects.filter(pk=experiment.pk).exists()
 
 
-def test_empty_default_experiment_can_be_deleted_and_ingest_recreates_it(api, user, staff_user):
+def test_empty_default_experiment_can_be_deleted_and_ingest_recreates_it(
+    api, user, staff_user
+):
     default = Experiment.objects.default()
     assert api_for(staff_user).delete(detail(default)).status_code == 204
     assert not Experiment.objects.filter(name="default").exists()
@@ -135,24 +161,58 @@ def test_stats_counts_and_queries(api, user):
     make_run(user, experiment="s", status="finished")
     make_run(user, experiment="s", status="failed", is_archived=True)
     data = api.get(detail(experiment, "stats/")).json()
-    assert data["counts"] == {"total": 4, "active": 1, "finished": 2, "failed": 0, "archived": 1}
+    assert data["counts"] == {
+        "total": 4,
+        "active": 1,
+        "finished": 2,
+        "failed": 0,
+        "archived": 1,
+    }
     assert data["queries"]["active"] == 'run.experiment == "s" and run.active'
     assert data["queries"]["archived"] == 'run.experiment == "s" and run.archived'
-    assert [share["status"] for share in data["shares"]] == ["active", "finished", "archived"]
-    assert sum(share["percent"] for share in data["shares"]) == pytest.approx(100, abs=0.2)
+    assert [share["status"] for share in data["shares"]] == [
+        "active",
+        "finished",
+        "archived",
+    ]
+    assert sum(share["percent"] for share in data["shares"]) == pytest.approx(
+        100, abs=0.2
+    )
 
 
 def test_activity_is_newest_first_paged_with_progress(api, user):
     experiment = make_experiment("a", owner=user)
     now = timezone.now()
-    old = make_run(user, experiment="a", name="old", status="finished", created_at=now - timedelta(days=2))
-    make_run(user, experiment="a", name="broken", status="failed", created_at=now - timedelta(days=1))
-    make_run(user, experiment="a", name="live", metrics={"loss": [1.0, 0.5, 0.2]}, created_at=now - timedelta(minutes=5))
+    old = make_run(
+        user,
+        experiment="a",
+        name="old",
+        status="finished",
+        created_at=now - timedelta(days=2),
+    )
+    make_run(
+        user,
+        experiment="a",
+        name="broken",
+        status="failed",
+        created_at=now - timedelta(days=1),
+    )
+    make_run(
+        user,
+        experiment="a",
+        name="live",
+        metrics={"loss": [1.0, 0.5, 0.2]},
+        created_at=now - timedelta(minutes=5),
+    )
     data = api.get(detail(experiment, "activity/"), {"page_size": 2}).json()
     assert data["count"] == 3
     assert [row["name"] for row in data["results"]] == ["live", "broken"]
     live = data["results"][0]["progress"]
-    assert live["status"] == "active" and live["last_step"] == 2 and live["elapsed_seconds"] >= 299
+    assert (
+        live["status"] == "active"
+        and live["last_step"] == 2
+        and live["elapsed_seconds"] >= 299
+    )
     assert data["results"][1]["progress"]["status"] == "failed"
     rest = api.get(data["next"]).json()
     assert [row["url"] for row in rest["results"]] == [f"/runs/{old.hash}/"]
@@ -169,7 +229,11 @@ def test_calendar_lists_days_with_runs(api, user):
     make_run(user, experiment="c")
     data = api.get(detail(experiment, "calendar/")).json()
     assert data["total"] == 2 and data["time_zone"] == "UTC"
-    assert len(data["days"]) == 1 and data["days"][0]["count"] == 2 and data["days"][0]["level"] == 4
+    assert (
+        len(data["days"]) == 1
+        and data["days"][0]["count"] == 2
+        and data["days"][0]["level"] == 4
+    )
     assert data["days"][0]["query"].startswith('run.experiment == "c" and datetime(')
 
 
@@ -179,7 +243,11 @@ def test_notes_get_and_put_render_sanitised_html(api, user):
     response = api.put(detail(experiment, "notes/"), {"notes": notes}, format="json")
     assert response.status_code == 200
     data = response.json()
-    assert data["notes"] == notes and data["updated_by"] == user.username and data["updated_at"]
+    assert (
+        data["notes"] == notes
+        and data["updated_by"] == user.username
+        and data["updated_at"]
+    )
     assert "<strong>bold</strong>" in data["html"]
     for bad in ("onerror", "javascript:", "<script", "bad()"):
         assert bad not in data["html"]
@@ -188,7 +256,12 @@ def test_notes_get_and_put_render_sanitised_html(api, user):
 
 @pytest.mark.parametrize(
     ("body", "status"),
-    [({"notes": 5}, 400), ({}, 400), ({"notes": "x" * (MAX_NOTES_LENGTH + 1)}, 400), ({"notes": "a", "b": 1}, 400)],
+    [
+        ({"notes": 5}, 400),
+        ({}, 400),
+        ({"notes": "x" * (MAX_NOTES_LENGTH + 1)}, 400),
+        ({"notes": "a", "b": 1}, 400),
+    ],
 )
 def test_notes_put_rejects_bad_input(api, user, body, status):
     experiment = make_experiment("n", owner=user, notes="keep")
@@ -200,13 +273,22 @@ def test_notes_put_rejects_bad_input(api, user, body, status):
 
 def test_notes_put_by_someone_else_is_forbidden(api, other_user):
     experiment = make_experiment("n", owner=other_user, notes="keep")
-    assert api.put(detail(experiment, "notes/"), {"notes": "mine"}, format="json").status_code == 403
+    assert (
+        api.put(
+            detail(experiment, "notes/"), {"notes": "mine"}, format="json"
+        ).status_code
+        == 403
+    )
     experiment.refresh_from_db()
     assert experiment.notes == "keep"
 
 
 def test_markdown_preview_renders_without_saving(api):
-    response = api.post(f"{LIST}markdown-preview/", {"notes": "# Hi\n<script>x()</script>"}, format="json")
+    response = api.post(
+        f"{LIST}markdown-preview/",
+        {"notes": "# Hi\n<script>x()</script>"},
+        format="json",
+    )
     assert response.status_code == 200
     assert response.json()["html"].strip() == "<h1>Hi</h1>"
 

@@ -31,8 +31,16 @@ def test_list_shows_counts_by_status_and_searches(client_for, user):
     assert "mnist" in page and "cifar" in page
     row = re.search(r'<tr data-name="mnist">(.*?)</tr>', page, re.S).group(1)
     counts = dict(re.findall(r'data-count="(\w+)">(\d+)<', row))
-    assert counts == {"total": "3", "active": "1", "finished": "1", "failed": "0", "archived": "1"}
-    found = client.get(reverse("experiments:list"), {"search": "digit"}).content.decode()
+    assert counts == {
+        "total": "3",
+        "active": "1",
+        "finished": "1",
+        "failed": "0",
+        "archived": "1",
+    }
+    found = client.get(
+        reverse("experiments:list"), {"search": "digit"}
+    ).content.decode()
     assert 'data-name="mnist"' in found and 'data-name="cifar"' not in found
 
 
@@ -43,18 +51,30 @@ def test_list_requires_sign_in(client):
 
 def test_create_sets_owner_and_redirects_with_toast(client_for, user):
     client = client_for(user)
-    response = client.post(reverse("experiments:create"), {"name": " resnet ", "description": "d"}, follow=True)
+    response = client.post(
+        reverse("experiments:create"),
+        {"name": " resnet ", "description": "d"},
+        follow=True,
+    )
     experiment = Experiment.objects.get(name="resnet")
     assert experiment.owner == user
-    assert response.redirect_chain[-1][0] == reverse("experiments:detail", args=[experiment.pk])
+    assert response.redirect_chain[-1][0] == reverse(
+        "experiments:detail", args=[experiment.pk]
+    )
     assert "Experiment “resnet” created." in response.content.decode()
 
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("", "A name is required."), ("taken", "already exists"), ("x" * 201, "at most 200 characters")],
+    [
+        ("", "A name is required."),
+        ("taken", "already exists"),
+        ("x" * 201, "at most 200 characters"),
+    ],
 )
-def test_create_rejects_bad_names_inline_and_writes_nothing(client_for, user, name, message):
+def test_create_rejects_bad_names_inline_and_writes_nothing(
+    client_for, user, name, message
+):
     make_experiment("taken")
     client = client_for(user)
     response = client.post(reverse("experiments:create"), {"name": name})
@@ -71,7 +91,11 @@ def test_create_requires_post(client_for, user):
 def test_overview_cards_link_to_the_explorer_with_their_query(client_for, user):
     experiment = make_experiment('we"ird\\name', owner=user)
     make_run(user, experiment=experiment.name, status="failed")
-    page = client_for(user).get(reverse("experiments:detail", args=[experiment.pk])).content.decode()
+    page = (
+        client_for(user)
+        .get(reverse("experiments:detail", args=[experiment.pk]))
+        .content.decode()
+    )
     assert 'data-card="failed"' in page
     href = re.search(r'href="([^"]+)" data-card="failed"', page).group(1)
     assert href.startswith("/?q=run.experiment")
@@ -79,27 +103,45 @@ def test_overview_cards_link_to_the_explorer_with_their_query(client_for, user):
 
 
 def test_overview_of_missing_experiment_is_404(client_for, user):
-    assert client_for(user).get(reverse("experiments:detail", args=[999])).status_code == 404
+    assert (
+        client_for(user).get(reverse("experiments:detail", args=[999])).status_code
+        == 404
+    )
 
 
 def test_activity_feed_is_newest_first_and_paged(client_for, user):
     experiment = make_experiment("feed", owner=user)
     now = timezone.now()
     for index in range(20):
-        make_run(user, experiment="feed", name=f"run-{index:02d}", created_at=now - timedelta(hours=index))
+        make_run(
+            user,
+            experiment="feed",
+            name=f"run-{index:02d}",
+            created_at=now - timedelta(hours=index),
+        )
     client = client_for(user)
-    first = client.get(reverse("experiments:detail", args=[experiment.pk])).content.decode()
+    first = client.get(
+        reverse("experiments:detail", args=[experiment.pk])
+    ).content.decode()
     names = re.findall(r'class="activity-name"[^>]*>(run-\d+)<', first)
     assert names == [f"run-{index:02d}" for index in range(15)]
-    second = client.get(reverse("experiments:detail", args=[experiment.pk]), {"page": 2}).content.decode()
-    assert re.findall(r'class="activity-name"[^>]*>(run-\d+)<', second) == [f"run-{i}" for i in range(15, 20)]
+    second = client.get(
+        reverse("experiments:detail", args=[experiment.pk]), {"page": 2}
+    ).content.decode()
+    assert re.findall(r'class="activity-name"[^>]*>(run-\d+)<', second) == [
+        f"run-{i}" for i in range(15, 20)
+    ]
 
 
 def test_notes_save_and_render_sanitised(client_for, user):
     experiment = make_experiment("notes", owner=user)
     client = client_for(user)
     notes = "# Title\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1))"
-    response = client.post(reverse("experiments:notes", args=[experiment.pk]), {"notes": notes}, follow=True)
+    response = client.post(
+        reverse("experiments:notes", args=[experiment.pk]),
+        {"notes": notes},
+        follow=True,
+    )
     page = response.content.decode()
     assert "Notes saved." in page
     rendered = page.split('id="notes-rendered">', 1)[1]
@@ -109,12 +151,18 @@ def test_notes_save_and_render_sanitised(client_for, user):
     assert experiment.notes == notes and experiment.notes_updated_by == user
 
 
-def test_notes_of_someone_else_are_read_only_and_post_is_forbidden(client_for, user, other_user):
+def test_notes_of_someone_else_are_read_only_and_post_is_forbidden(
+    client_for, user, other_user
+):
     experiment = make_experiment("theirs", owner=other_user, notes="hello")
     client = client_for(user)
-    page = client.get(reverse("experiments:notes", args=[experiment.pk])).content.decode()
+    page = client.get(
+        reverse("experiments:notes", args=[experiment.pk])
+    ).content.decode()
     assert 'id="notes-form"' not in page and "hello" in page
-    response = client.post(reverse("experiments:notes", args=[experiment.pk]), {"notes": "mine"})
+    response = client.post(
+        reverse("experiments:notes", args=[experiment.pk]), {"notes": "mine"}
+    )
     assert response.status_code == 403
     experiment.refresh_from_db()
     assert experiment.notes == "hello"
@@ -124,7 +172,9 @@ def test_settings_validation_errors_are_inline_and_change_nothing(client_for, us
     experiment = make_experiment("keep", owner=user)
     make_experiment("other")
     client = client_for(user)
-    response = client.post(reverse("experiments:settings", args=[experiment.pk]), {"name": "other"})
+    response = client.post(
+        reverse("experiments:settings", args=[experiment.pk]), {"name": "other"}
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert 'data-error-for="name"' in page and "already exists" in page
@@ -136,7 +186,9 @@ def test_settings_validation_errors_are_inline_and_change_nothing(client_for, us
 def test_settings_save_toasts(client_for, user):
     experiment = make_experiment("old", owner=user)
     response = client_for(user).post(
-        reverse("experiments:settings", args=[experiment.pk]), {"name": "new", "description": "d"}, follow=True
+        reverse("experiments:settings", args=[experiment.pk]),
+        {"name": "new", "description": "d"},
+        follow=True,
     )
     assert "Settings saved." in response.content.decode()
     experiment.refresh_from_db()
@@ -146,9 +198,20 @@ def test_settings_save_toasts(client_for, user):
 def test_settings_of_someone_else_are_forbidden(client_for, user, other_user):
     experiment = make_experiment("theirs", owner=other_user)
     client = client_for(user)
-    assert client.post(reverse("experiments:settings", args=[experiment.pk]), {"name": "x"}).status_code == 403
-    assert client.post(reverse("experiments:archive", args=[experiment.pk])).status_code == 403
-    assert client.post(reverse("experiments:delete", args=[experiment.pk])).status_code == 403
+    assert (
+        client.post(
+            reverse("experiments:settings", args=[experiment.pk]), {"name": "x"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(reverse("experiments:archive", args=[experiment.pk])).status_code
+        == 403
+    )
+    assert (
+        client.post(reverse("experiments:delete", args=[experiment.pk])).status_code
+        == 403
+    )
     experiment.refresh_from_db()
     assert experiment.name == "theirs" and not experiment.is_archived
 
@@ -156,10 +219,14 @@ def test_settings_of_someone_else_are_forbidden(client_for, user, other_user):
 def test_archive_and_unarchive(client_for, user):
     experiment = make_experiment("arch", owner=user)
     client = client_for(user)
-    client.post(reverse("experiments:archive", args=[experiment.pk]), {"is_archived": "true"})
+    client.post(
+        reverse("experiments:archive", args=[experiment.pk]), {"is_archived": "true"}
+    )
     experiment.refresh_from_db()
     assert experiment.is_archived
-    client.post(reverse("experiments:archive", args=[experiment.pk]), {"is_archived": "false"})
+    client.post(
+        reverse("experiments:archive", args=[experiment.pk]), {"is_archived": "false"}
+    )
     experiment.refresh_from_db()
     assert not experiment.is_archived
 
@@ -168,15 +235,21 @@ def test_delete_refused_while_the_experiment_has_runs(client_for, user):
     experiment = make_experiment("busy", owner=user)
     make_run(user, experiment="busy")
     client = client_for(user)
-    page = client.get(reverse("experiments:settings", args=[experiment.pk])).content.decode()
+    page = client.get(
+        reverse("experiments:settings", args=[experiment.pk])
+    ).content.decode()
     assert "still has 1 run" in page
-    response = client.post(reverse("experiments:delete", args=[experiment.pk]), follow=True)
+    response = client.post(
+        reverse("experiments:delete", args=[experiment.pk]), follow=True
+    )
     assert "still has 1 run" in response.content.decode()
     assert Experiment.objects.filter(pk=experiment.pk).exists()
 
 
 def test_delete_of_an_empty_experiment(client_for, user):
     experiment = make_experiment("empty", owner=user)
-    response = client_for(user).post(reverse("experiments:delete", args=[experiment.pk]), follow=True)
+    response = client_for(user).post(
+        reverse("experiments:delete", args=[experiment.pk]), follow=True
+    )
     assert "Experiment “empty” deleted." in response.content.decode()
     assert not Experiment.objects.filter(pk=experiment.pk).exists()

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2026, 3, 15)  # a Sunday, and in the week US daylight saving starts
 
 
-def _spread_runs(owner, experiment_name: str, zone: ZoneInfo, count: int = 160) -> list[Run]:
+def _spread_runs(
+    owner, experiment_name: str, zone: ZoneInfo, count: int = 160
+) -> list[Run]:
     """Runs across ~13 months (some outside the calendar window), plus pairs one
     second either side of local midnight, some archived, with mixed statuses."""
     rng = random.Random(7)
@@ -28,8 +30,14 @@ def _spread_runs(owner, experiment_name: str, zone: ZoneInfo, count: int = 160) 
     for _ in range(count):
         moments.append(window_start + timedelta(seconds=rng.randrange(0, 402 * 86400)))
     for offset in (0, 1, 30, 200, 370, 371):
-        midnight = datetime.combine(TODAY - timedelta(days=offset), time.min, tzinfo=zone)
-        moments += [midnight - timedelta(seconds=1), midnight, midnight + timedelta(seconds=1)]
+        midnight = datetime.combine(
+            TODAY - timedelta(days=offset), time.min, tzinfo=zone
+        )
+        moments += [
+            midnight - timedelta(seconds=1),
+            midnight,
+            midnight + timedelta(seconds=1),
+        ]
     statuses = [None, "finished", "failed"]
     runs = []
     for index, moment in enumerate(moments):
@@ -45,14 +53,20 @@ def _spread_runs(owner, experiment_name: str, zone: ZoneInfo, count: int = 160) 
     return runs
 
 
-@pytest.mark.parametrize("zone_name", ["UTC", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Kiritimati"])
+@pytest.mark.parametrize(
+    "zone_name", ["UTC", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Kiritimati"]
+)
 def test_calendar_counts_match_ground_truth_in_every_time_zone(settings, zone_name):
     settings.TIME_ZONE = zone_name
     zone = ZoneInfo(zone_name)
     owner = make_user()
     experiment = make_experiment("year", owner=owner)
     runs = _spread_runs(owner, "year", zone)
-    make_run(owner, experiment="noise", created_at=datetime.combine(TODAY, time(12), tzinfo=zone))
+    make_run(
+        owner,
+        experiment="noise",
+        created_at=datetime.combine(TODAY, time(12), tzinfo=zone),
+    )
 
     calendar = stats.build_calendar(experiment, today=TODAY)
 
@@ -60,9 +74,15 @@ def test_calendar_counts_match_ground_truth_in_every_time_zone(settings, zone_na
     truth = Counter(
         run.created_at.astimezone(zone).date()
         for run in runs
-        if not run.is_archived and start <= run.created_at.astimezone(zone).date() <= end
+        if not run.is_archived
+        and start <= run.created_at.astimezone(zone).date() <= end
     )
-    shown = {day.day: day.count for week in calendar.weeks for day in week if day and day.count}
+    shown = {
+        day.day: day.count
+        for week in calendar.weeks
+        for day in week
+        if day and day.count
+    }
     assert shown == dict(truth)
     assert calendar.total == sum(truth.values())
     assert calendar.max_count == max(truth.values())
@@ -95,7 +115,9 @@ def test_every_status_card_query_finds_exactly_its_counted_runs():
     counts = stats.status_counts(experiment)
     for kind in stats.STATUS_KINDS:
         query = stats.explorer_query(experiment.name, kind)
-        assert filter_runs(Run.objects.all(), query).count() == getattr(counts, kind), query
+        assert filter_runs(Run.objects.all(), query).count() == getattr(counts, kind), (
+            query
+        )
 
 
 def test_day_query_writes_local_midnight_as_utc(settings):
@@ -116,15 +138,21 @@ def test_calendar_grid_is_53_sunday_first_weeks_ending_today():
     assert calendar.start.weekday() == 6  # Sunday
     days = [day for week in calendar.weeks for day in week if day]
     assert days[-1].day == TODAY and days[0].day == calendar.start
-    assert [day.day for day in days] == [calendar.start + timedelta(days=i) for i in range(len(days))]
-    assert calendar.weeks[-1][TODAY.isoweekday() % 7 + 1 :] == [None] * (6 - TODAY.isoweekday() % 7)
+    assert [day.day for day in days] == [
+        calendar.start + timedelta(days=i) for i in range(len(days))
+    ]
+    assert calendar.weeks[-1][TODAY.isoweekday() % 7 + 1 :] == [None] * (
+        6 - TODAY.isoweekday() % 7
+    )
 
 
 def test_calendar_of_a_wednesday_has_empty_cells_after_today():
     wednesday = date(2026, 3, 18)
     calendar = stats.build_calendar(make_experiment("wed"), today=wednesday)
     last_week = calendar.weeks[-1]
-    assert [day.day for day in last_week[:4]] == [wednesday - timedelta(days=3 - i) for i in range(4)]
+    assert [day.day for day in last_week[:4]] == [
+        wednesday - timedelta(days=3 - i) for i in range(4)
+    ]
     assert last_week[4:] == [None, None, None]
 
 
@@ -139,7 +167,10 @@ def test_status_counts_match_ground_truth():
     assert counts.archived == len(runs) - len(visible)
     for status in ("active", "finished", "failed"):
         assert getattr(counts, status) == sum(run.status == status for run in visible)
-    assert counts.active + counts.finished + counts.failed + counts.archived == counts.total
+    assert (
+        counts.active + counts.finished + counts.failed + counts.archived
+        == counts.total
+    )
 
 
 def test_list_annotation_matches_status_counts():
@@ -157,12 +188,26 @@ def test_list_annotation_matches_status_counts():
     ) == (counts.total, counts.active, counts.finished, counts.failed, counts.archived)
 
 
-@pytest.mark.parametrize("count,max_count,level", [(0, 9, 0), (1, 9, 1), (3, 9, 2), (5, 9, 3), (9, 9, 4), (1, 1, 4)])
+@pytest.mark.parametrize(
+    "count,max_count,level",
+    [(0, 9, 0), (1, 9, 1), (3, 9, 2), (5, 9, 3), (9, 9, 4), (1, 1, 4)],
+)
 def test_color_levels_are_five_steps(count, max_count, level):
     assert stats.color_level(count, max_count) == level
 
 
-@pytest.mark.parametrize("name", ['plain', 'say "hi"', "back\\slash\\", "new\nline\ttab", "ünï ✓ 'single'", "\\\"", "\x00\x1f"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "plain",
+        'say "hi"',
+        "back\\slash\\",
+        "new\nline\ttab",
+        "ünï ✓ 'single'",
+        '\\"',
+        "\x00\x1f",
+    ],
+)
 def test_experiment_names_are_quoted_safely_in_queries(name):
     literal = stats.aimql_string(name)
     assert ast.literal_eval(literal) == name
