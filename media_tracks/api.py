@@ -92,9 +92,10 @@ class SequenceRecordsView(APIView):
                     return error_response(f"{param} must be an integer", 400, param)
         try:
             limit = min(max(int(request.query_params.get("limit", 200)), 1), 1000)
+            offset = max(int(request.query_params.get("offset", 0)), 0)
         except ValueError:
-            return error_response("limit must be an integer", 400, "limit")
-        records = list(records.order_by("step", "index")[: limit + 1])
+            return error_response("limit and offset must be integers", 400, "limit")
+        records = list(records.order_by("step", "index")[offset : offset + limit + 1])
         return Response(
             {
                 "records": ObjectRecordSerializer(records[:limit], many=True).data,

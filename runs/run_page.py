@@ -1,0 +1,220 @@
+"""The single run page: one URL per tab (`/runs/<hash>/<tab>/`) and the Settings forms.
+
+Each tab is a server-rendered partial (`templates/runs/_tab_<tab>.html`); tabs whose
+data is drawn in the browser (charts, media, logs) get their lists through json_script
+and fetch the heavy parts from the REST API. Writes go through runs.services.
+"""
+
+import json
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from runs import services
+from runs.metrics import finite_or_none
+from runs.models import SYSTEM_METRIC_PREFIX, MetricSeries, Run
+
+TABS: list[tuple[str, str]] = [
+    ("overview", "Overview"),
+    ("params", "Params"),
+    ("metrics", "Metrics"),
+    ("system", "System"),
+    ("distributions", "Distributions"),
+    ("images", "Images"),
+    ("audios", "Audios"),
+    ("texts", "Texts"),
+    ("figures", "Figures"),
+    ("logs", "Terminal Logs"),
+    ("settings", "Settings"),
+]
+_TAB_NAMES = {name for name, _label in TABS}
+# Tabs listing tracked objects of one kind (media_tracks.ObjectSequence.kind).
+_OBJECT_TABS = {
+    "distributions": "distribution",
+    "images": "image",
+    "audios": "audio",
+    "texts": "text",
+    "figures": "figure",
+}
+
+
+def _get_run(hash: str) -> Run:
+    return get_object_or_404(
+        Run.objects.select_related("experiment", "owner").prefetch_related("tags"), hash=hash
+    )
+
+
+def metric_key(series: MetricSeries) -> str:
+    """The key stored in Run.pinned_metrics for one series."""
+    return f"{series.name} {series.context_key}"
+
+
+def _series_rows(series_list, pinned: list[str]) -> list[dict]:
+    rows = []
+    for series in series_list:
+        key = metric_key(series)
+        rows.append(
+            {
+                "id": series.id,
+                "key": key,
+                "name": series.name,
+                "label": series.name.removeprefix(SYSTEM_METRIC_PREFIX),
+                "context": series.context,
+                "count": series.count,
+                "first_step": series.first_step,
+                "last_step": series.last_step,
+                "last": finite_or_none(series.last),
+                "min": finite_or_none(series.min),
+                "max": finite_or_none(series.max),
+                "is_pinned": key in pinned,
+            }
+        )
+    return rows
+
+
+def format_context(context: dict) -> str:
+    return ", ".join(f"{key}: {value}" for key, value in sorted(context.items())) or "—"
+
+
+def format_value(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e6):
+        return f"{value:.4e}"
+    return f"{value:.5f}".rstrip("0").rstrip(".")
+
+
+def _summary_rows(series_list) -> list[dict]:
+    rows = _series_rows(series_list, [])
+    for row in rows:
+        row["context_text"] = format_context(row["context"])
+        for field in ("last", "min", "max"):
+            row[f"{field}_text"] = format_value(row[field])
+    return rows
+
+
+def _flatten(value, prefix: str = "") -> list[tuple[str, str]]:
+    """Nested params as (dotted key, JSON-ish value) rows for the Overview table."""
+    if isinstance(value, dict) and value:
+        rows = []
+        for key, item in value.items():
+            rows += _flatten(item, f"{prefix}.{key}" if prefix else str(key))
+        return rows
+    if isinstance(value, str):
+        return [(prefix, value)]
+    return [(prefix, json.dumps(value))]
+
+
+def _overview_context(run: Run) -> dict:
+    system = run.meta.get("__system_params") or {}
+    series = list(run.metrics.all())
+    git = system.get("git_info") or {}
+    host_rows = [
+        (label, system[key])
+        for key, label in [("hostname", "Hostname"), ("python", "Python"), ("platform", "Platform")]
+        if system.get(key)
+    ]
+    return {
+        "param_rows": _flatten(run.params),
+        "metric_rows": _summary_rows([s for s in series if not s.is_system]),
+        "system_rows": _summary_rows([s for s in series if s.is_system]),
+        "argv_rows": list(enumerate(system.get("argv") or [])),
+        "env_rows": sorted((system.get("env") or {}).items()),
+        "package_rows": sorted((system.get("packages") or {}).items(), key=lambda kv: kv[0].lower()),
+        "git_rows": [(key, json.dumps(value) if isinstance(value, bool) else value) for key, value in git.items()],
+        "host_rows": host_rows,
+    }
+
+
+def _tab_context(run: Run, tab: str) -> dict:
+    if tab == "overview":
+        return _overview_context(run)
+    if tab in ("metrics", "system"):
+        series = run.metrics.system_metrics() if tab == "system" else run.metrics.user_metrics()
+        return {"series_rows": _series_rows(series, run.pinned_metrics or [])}
+    if tab in _OBJECT_TABS:
+        from media_tracks.models import ObjectSequence
+
+        sequences = ObjectSequence.objects.filter(run=run, kind=_OBJECT_TABS[tab])
+        return {
+            "sequences": [
+                {
+                    "id": sequence.id,
+                    "name": sequence.name,
+                    "context": sequence.context,
+                    "count": sequence.count,
+                    "first_step": sequence.first_step,
+                    "last_step": sequence.last_step,
+                    "max_index": sequence.max_index,
+                }
+                for sequence in sequences
+            ]
+        }
+    if tab == "logs":
+        return {"log_count": run.log_lines.count()}
+    return {}
+
+
+def run_detail(request: HttpRequest, hash: str, tab: str = "overview") -> HttpResponse:
+    if tab not in _TAB_NAMES:
+        raise Http404(f"no tab {tab!r}")
+    run = _get_run(hash)
+    can_edit = run.can_edit(request.user)
+    tags = [
+        {"id": tag.id, "name": tag.name, "color": tag.color}
+        for tag in sorted(run.tags.all(), key=lambda t: t.name)
+        if not tag.is_archived
+    ]
+    page_data = {
+        "hash": run.hash,
+        "name": run.name,
+        "status": run.status,
+        "is_archived": run.is_archived,
+        "created_at": run.created_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "updated_at": run.updated_at.isoformat(),
+        "can_edit": can_edit,
+        "tab": tab,
+        "tags": tags,
+        "pinned_metrics": run.pinned_metrics or [],
+        "explorer_url": reverse("runs:list"),
+    }
+    tab_context = _tab_context(run, tab)
+    for key in ("series_rows", "sequences"):
+        if key in tab_context:
+            page_data[key] = tab_context[key]
+    context = {
+        "run": run,
+        "section": "runs",
+        "tab": tab,
+        "tabs": TABS,
+        "can_edit": can_edit,
+        "tags": tags,
+        "page_data": page_data,
+        **tab_context,
+    }
+    return render(request, "runs/detail.html", context)
+
+
+@require_POST
+def run_archive(request: HttpRequest, hash: str) -> HttpResponse:
+    run = _get_run(hash)
+    is_archived = request.POST.get("is_archived", "true") != "false"
+    services.archive_runs([run], request.user, is_archived=is_archived)
+    verb = "archived" if is_archived else "unarchived"
+    messages.success(request, f"Run “{run.display_name}” {verb}.")
+    return redirect("runs:detail_tab", hash=run.hash, tab="settings")
+
+
+@require_POST
+def run_delete(request: HttpRequest, hash: str) -> HttpResponse:
+    run = _get_run(hash)
+    name = run.display_name
+    services.delete_runs([run], request.user)
+    messages.success(request, f"Run “{name}” deleted.")
+    return redirect("runs:list")

@@ -1,0 +1,141 @@
+// Run page entry: the sidebar (name, status, duration, hash, tags), the live socket,
+// and the active tab's module (each tab has its own URL and its own module).
+import { api } from "../../js/lib/http.js";
+import { toast } from "../../js/lib/toast.js";
+import { connectLive } from "../../js/lib/live.js";
+import { formatDuration } from "../../js/lib/format.js";
+import { mountTagPicker, applyTagsEvent } from "../../js/lib/tag_picker.js";
+
+const TAB_MODULES = {
+  overview: "./run_tab_overview.js",
+  params: "./run_tab_params.js",
+  metrics: "./run_tab_charts.js",
+  system: "./run_tab_charts.js",
+  distributions: "./run_tab_distributions.js",
+  images: "./run_tab_media.js",
+  audios: "./run_tab_media.js",
+  texts: "./run_tab_media.js",
+  figures: "./run_tab_figures.js",
+  logs: "./run_tab_logs.js",
+};
+
+const data = JSON.parse(document.getElementById("run-page-data").textContent);
+const run = { ...data };
+
+function renderStatus() {
+  const status = run.is_archived ? "archived" : run.status;
+  const badge = document.querySelector("#run-status .badge");
+  if (!badge) return;
+  badge.className = `badge badge-${status}`;
+  badge.dataset.status = status;
+  badge.textContent = status;
+}
+
+function tickDuration() {
+  const element = document.getElementById("run-duration");
+  const start = Date.parse(run.created_at);
+  const end = run.finished_at ? Date.parse(run.finished_at)
+    : run.status === "active" ? Date.now() : Date.parse(run.updated_at);
+  element.textContent = formatDuration((end - start) / 1000);
+}
+
+function initNameEdit() {
+  const button = document.getElementById("run-name-edit");
+  const form = document.getElementById("run-name-form");
+  const title = document.getElementById("run-name");
+  if (!button || !form) return;
+  const input = form.elements.name;
+  button.addEventListener("click", () => {
+    form.hidden = false;
+    input.value = run.name;
+    input.focus();
+  });
+  form.querySelector("[data-cancel]").addEventListener("click", () => { form.hidden = true; });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const updated = await api(`/api/v1/runs/${run.hash}/`, { method: "PATCH", body: { name: input.value.trim() } });
+      run.name = updated.name;
+      title.textContent = updated.name || `Run ${run.hash.slice(0, 8)}`;
+      document.title = `${title.textContent} · aimsite`;
+      form.hidden = true;
+      toast("Run renamed.");
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  });
+}
+
+function initCopyHash() {
+  document.getElementById("copy-hash").addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(run.hash);
+      toast("Run hash copied.", "info");
+    } catch {
+      toast("Could not copy: select the hash and copy it by hand.", "error");
+    }
+  });
+}
+
+function initTags() {
+  const container = document.querySelector("[data-tag-picker]");
+  container.replaceChildren();
+  mountTagPicker(container, { runHash: run.hash, tags: run.tags, canEdit: run.can_edit });
+  return container;
+}
+
+function showRemoved(message) {
+  const banner = document.getElementById("removed-banner");
+  banner.textContent = message;
+  banner.hidden = false;
+}
+
+function sidebarEvent(event, tagsContainer) {
+  if (event.type === "run.updated" && event.run?.hash === run.hash) {
+    Object.assign(run, {
+      status: event.run.status, is_archived: event.run.is_archived,
+      finished_at: event.run.finished_at, updated_at: event.run.updated_at,
+    });
+    renderStatus();
+    tickDuration();
+  } else if (event.type === "run.tags") {
+    applyTagsEvent(tagsContainer, event);
+  } else if (event.type === "runs.deleted" && event.hashes?.includes(run.hash)) {
+    showRemoved("This run was deleted.");
+  } else if (event.type === "runs.archived" && event.hashes?.includes(run.hash)) {
+    run.is_archived = true;
+    renderStatus();
+  } else if (event.type === "runs.unarchived" && event.hashes?.includes(run.hash)) {
+    run.is_archived = false;
+    renderStatus();
+  }
+}
+
+async function main() {
+  initNameEdit();
+  initCopyHash();
+  const tagsContainer = initTags();
+  tickDuration();
+  setInterval(() => { if (run.status === "active" && !run.finished_at) tickDuration(); }, 1000);
+
+  let tab = {};
+  const path = TAB_MODULES[data.tab];
+  if (path) {
+    const module = await import(path);
+    tab = (await module.mount(data, run)) || {};
+  }
+  connectLive(`/ws/runs/${run.hash}/`, {
+    onOpen: async () => { if (tab.onOpen) await tab.onOpen(); },
+    onEvent: (event) => {
+      sidebarEvent(event, tagsContainer);
+      if (tab.onEvent) tab.onEvent(event);
+    },
+    onStatus: (status) => { document.body.dataset.live = status; },
+    poll: () => tab.onOpen?.(),
+  });
+}
+
+main().catch((error) => {
+  console.error(error);
+  toast(`This page failed to load: ${error.message}`, "error");
+});
