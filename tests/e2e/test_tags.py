@@ -12,18 +12,30 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = "/tmp/tags-screens"
 
 
-def _mount_picker(page, run, tags, can_edit=True) -> None:
-    """Mount the shared picker into the run page (until the run page mounts it itself)."""
+def _mount_picker(page, run, tags, can_edit=True, live=False) -> None:
+    """Mount the shared picker module on the run page in a box of its own.
+
+    The run page's sidebar mounts the same module; a separate box keeps this test
+    about the picker's own contract (mountTagPicker / applyTagsEvent) whatever the
+    sidebar around it does. With live=True the box follows the run's socket.
+    """
     page.goto(f"{page.base_url}/runs/{run.hash}/")
     page.evaluate(
-        """async ([hash, tags, canEdit]) => {
-            const { mountTagPicker } = await import('/static/js/lib/tag_picker.js');
+        """async ([hash, tags, canEdit, live]) => {
+            const { mountTagPicker, applyTagsEvent } = await import('/static/js/lib/tag_picker.js');
             const box = document.createElement('div');
             box.id = 'picker-under-test';
             document.querySelector('main').append(box);
             mountTagPicker(box, { runHash: hash, tags, canEdit });
+            if (live) {
+                const { connectLive } = await import('/static/js/lib/live.js');
+                await new Promise((resolve) => connectLive(`/ws/runs/${hash}/`, {
+                    onOpen: resolve,
+                    onEvent: (event) => applyTagsEvent(box, event),
+                }));
+            }
         }""",
-        [run.hash, tags, can_edit],
+        [run.hash, tags, can_edit, live],
     )
 
 
@@ -54,6 +66,73 @@ def test_picker_attaches_two_tags_at_once_and_removes_one_with_x(signed_in_page)
     page.screenshot(path=f"{SCREENSHOTS}/picker-after.png")
 
 
+def test_picker_shows_chips_without_x_or_attach_for_a_run_of_someone_else(
+    signed_in_page, other_user
+):
+    page = signed_in_page
+    run = make_run(other_user)
+    tag = make_tag("theirs")
+    run.tags.add(tag)
+    _mount_picker(
+        page,
+        run,
+        [{"id": tag.id, "name": "theirs", "color": tag.color}],
+        can_edit=False,
+    )
+    box = page.locator("#picker-under-test")
+    expect(box.locator(".tag-name")).to_have_text(["theirs"])
+    expect(box.get_by_role("button")).to_have_count(0)
+
+
+def test_picker_search_narrows_the_choices_and_create_tag_opens_the_modal(
+    signed_in_page,
+):
+    page = signed_in_page
+    run = make_run(page.user)
+    make_tag("bert-base")
+    make_tag("resnet")
+    _mount_picker(page, run, [])
+    page.locator("#picker-under-test").get_by_role("button", name="Attach").click()
+    popover = page.get_by_role("dialog", name="Select tag")
+    expect(popover.get_by_role("checkbox")).to_have_count(2)
+    popover.get_by_label("Search tags").fill("res")
+    expect(popover.get_by_role("checkbox")).to_have_count(1)
+    expect(popover.get_by_label("resnet")).to_be_visible()
+    popover.get_by_label("Search tags").fill("zzz")
+    expect(popover).to_contain_text("No tag matches the search.")
+    popover.get_by_role("link", name="Create tag").click()
+    expect(page).to_have_url(re.compile(r"/tags/"))
+    expect(page.locator("#tag-create-modal")).to_be_visible()
+
+
+def test_picker_follows_changes_made_in_another_page(signed_in_page, context):
+    page = signed_in_page
+    run = make_run(page.user)
+    tag = make_tag("shared", owner=page.user)
+    make_tag("second", owner=page.user)
+    _mount_picker(page, run, [], live=True)
+    watcher = page.locator("#picker-under-test .tag-picker-chips .tag-name")
+
+    other = context.new_page()
+    other.base_url = page.base_url
+    _mount_picker(other, run, [])
+    other.locator("#picker-under-test").get_by_role("button", name="Attach").click()
+    popover = other.get_by_role("dialog", name="Select tag")
+    popover.get_by_label("shared").check()
+    popover.get_by_label("second").check()
+    popover.get_by_role("button", name="Attach 2 tags").click()
+    expect(watcher).to_have_text(["second", "shared"])
+
+    # Deleting the tag on the tags page detaches it; the open run view follows.
+    _tags_page(other)
+    other.get_by_role("button", name="Delete shared").click()
+    other.get_by_label("Type the tag's name to confirm").fill("shared")
+    other.locator("#tag-delete-modal").get_by_role("button", name="Delete").click()
+    expect(other.locator(".toast", has_text="removed from 1 run")).to_be_visible()
+    expect(watcher).to_have_text(["second"])
+    assert not run.tags.filter(pk=tag.pk).exists()
+
+
 def _tags_page(page, query: str = ""):
     page.goto(f"{page.base_url}/tags/{query}")
     return page
@@ -74,7 +153,9 @@ def _expect_toast_top_right(page, text: str) -> None:
 
 def test_tags_page_lists_tags_with_colour_comment_and_run_count(signed_in_page):
     page = signed_in_page
-    used = make_tag("baseline", owner=page.user, color="#18AB6D", comment="the reference runs")
+    used = make_tag(
+        "baseline", owner=page.user, color="#18AB6D", comment="the reference runs"
+    )
     make_tag("tuned", owner=page.user, color="#E64E48")
     make_tag("retired", owner=page.user, is_archived=True)
     for _ in range(2):
@@ -102,7 +183,9 @@ def test_search_filters_rows_as_you_type(signed_in_page):
     expect(page.locator("#tags-table tbody tr")).to_have_count(1)
 
 
-def test_archive_moves_a_tag_to_the_archived_tab_and_unarchive_brings_it_back(signed_in_page):
+def test_archive_moves_a_tag_to_the_archived_tab_and_unarchive_brings_it_back(
+    signed_in_page,
+):
     page = signed_in_page
     tag = make_tag("old", owner=page.user)
     _tags_page(page)
@@ -126,7 +209,9 @@ def test_create_validates_inline_then_saves_with_a_toast(signed_in_page):
     dialog = page.locator("#tag-create-modal")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_label("Blue")).to_be_checked()  # the default colour
-    dialog.get_by_role("button", name="Create").click()  # empty name: refused before submit
+    dialog.get_by_role(
+        "button", name="Create"
+    ).click()  # empty name: refused before submit
     expect(dialog.locator("[data-error-for=name]")).to_have_text("Give the tag a name.")
     dialog.get_by_label("Name").fill("Taken")
     expect(dialog.locator("[data-error-for=name]")).to_contain_text("already exists")
@@ -199,7 +284,9 @@ def test_edit_reset_restores_close_discards_and_save_toasts(signed_in_page):
     assert (tag.name, tag.comment, tag.color) == ("renamed", "second", "#18AB6D")
 
 
-def test_delete_button_waits_for_the_exact_name_and_cancel_changes_nothing(signed_in_page):
+def test_delete_button_waits_for_the_exact_name_and_cancel_changes_nothing(
+    signed_in_page,
+):
     page = signed_in_page
     tag = make_tag("doomed", owner=page.user)
     runs = [make_run(page.user), make_run(page.user)]
@@ -248,7 +335,9 @@ def test_used_in_panel_lists_runs_and_links_to_them(signed_in_page):
     link = panel.get_by_role("link", name=re.compile("bert-large"))
     expect(link).to_contain_text(first.hash)
     expect(link).to_contain_text("nlp")
-    expect(panel.get_by_role("link", name=re.compile("resnet-50"))).to_contain_text("vision")
+    expect(panel.get_by_role("link", name=re.compile("resnet-50"))).to_contain_text(
+        "vision"
+    )
     box = panel.bounding_box()
     assert box["x"] + box["width"] >= page.viewport_size["width"] - 1  # docked right
     page.screenshot(path=f"{SCREENSHOTS}/used-in.png")
