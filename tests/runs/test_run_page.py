@@ -1,0 +1,167 @@
+from pathlib import Path
+
+import pytest
+from django.contrib.messages import get_messages
+
+from media_tracks.models import ObjectRecord, ObjectSequence
+from runs.models import LogLine, MetricSeries, Run
+from runs.run_page import TABS
+from tests.conftest import api_for
+from tests.factories import make_run
+from tests.runs.run_page_data import make_full_run
+
+pytestmark = pytest.mark.django_db
+
+TAB_NAMES = [name for name, _label in TABS]
+
+
+def _page(client, run, tab=None):
+    url = f"/runs/{run.hash}/" if tab is None else f"/runs/{run.hash}/{tab}/"
+    return client.get(url)
+
+
+@pytest.fixture
+def full_run(user):
+    return make_full_run(user)
+
+
+@pytest.mark.parametrize("tab", TAB_NAMES)
+def test_every_tab_renders_for_a_run_with_every_kind_of_data(client, user, full_run, tab):
+    client.force_login(user)
+    answer = _page(client, full_run, tab)
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    assert f'data-testid="tab-{tab}"' in html
+    assert "data-empty=" not in html
+    assert 'aria-current="page">' in html
+
+
+@pytest.mark.parametrize("tab", [t for t in TAB_NAMES if t != "settings"])
+def test_every_tab_of_an_empty_run_shows_an_empty_state(client, user, tab):
+    run = make_run(user, status="finished")
+    client.force_login(user)
+    answer = _page(client, run, tab)
+    assert answer.status_code == 200
+    assert "data-empty=" in answer.content.decode()
+
+
+def test_overview_cards_show_system_params(client, user, full_run):
+    client.force_login(user)
+    html = _page(client, full_run).content.decode()
+    for text in ["--lr=0.001", "CUDA_VISIBLE_DEVICES", "package-299", "abc1234", "gpu-node-1", "hparams.optimizer.name"]:
+        assert text in html
+    assert html.count("<tr>") > 300  # every package row is there
+
+
+def test_metrics_tab_lists_user_series_and_system_tab_lists_system_series(client, user, full_run):
+    client.force_login(user)
+    metrics = _page(client, full_run, "metrics").context["series_rows"]
+    system = _page(client, full_run, "system").context["series_rows"]
+    assert {row["name"] for row in metrics} == {"loss", "accuracy"}
+    assert {row["label"] for row in system} == {"cpu", "memory_percent"}
+
+
+def test_pinned_metrics_are_marked_and_persist_through_the_api(client, user, full_run):
+    series = MetricSeries.objects.get(run=full_run, name="accuracy")
+    key = f"accuracy {series.context_key}"
+    answer = api_for(user).patch(f"/api/v1/runs/{full_run.hash}/", {"pinned_metrics": [key]}, format="json")
+    assert answer.status_code == 200
+    client.force_login(user)
+    rows = _page(client, full_run, "metrics").context["series_rows"]
+    assert [row["name"] for row in rows if row["is_pinned"]] == ["accuracy"]
+
+
+def test_another_user_may_not_pin_metrics(full_run, other_user):
+    answer = api_for(other_user).patch(f"/api/v1/runs/{full_run.hash}/", {"pinned_metrics": ["x {}"]}, format="json")
+    assert answer.status_code == 403
+    assert "error" in answer.json()
+    full_run.refresh_from_db()
+    assert full_run.pinned_metrics == []
+
+
+def test_unknown_tab_and_unknown_run_are_404(client, user, full_run):
+    client.force_login(user)
+    assert _page(client, full_run, "nope").status_code == 404
+    assert client.get("/runs/" + "0" * 24 + "/").status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, full_run):
+    answer = _page(client, full_run, "metrics")
+    assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
+
+
+def test_another_user_sees_the_run_read_only(client, other_user, full_run):
+    client.force_login(other_user)
+    html = _page(client, full_run, "settings").content.decode()
+    assert 'data-testid="read-only"' in html
+    assert 'id="delete-button" disabled' in html
+    assert 'id="run-name-edit"' not in html
+
+
+def test_archive_from_settings_archives_and_unarchives(client, user, full_run):
+    client.force_login(user)
+    answer = client.post(f"/runs/{full_run.hash}/settings/archive/", {"is_archived": "true"})
+    assert answer.status_code == 302 and answer["Location"].endswith(f"/runs/{full_run.hash}/settings/")
+    full_run.refresh_from_db()
+    assert full_run.is_archived
+    client.post(f"/runs/{full_run.hash}/settings/archive/", {"is_archived": "false"})
+    full_run.refresh_from_db()
+    assert not full_run.is_archived
+
+
+def test_archive_needs_post(client, user, full_run):
+    client.force_login(user)
+    assert client.get(f"/runs/{full_run.hash}/settings/archive/").status_code == 405
+    assert client.get(f"/runs/{full_run.hash}/settings/delete/").status_code == 405
+
+
+def test_another_user_may_not_archive_or_delete(client, other_user, full_run):
+    client.force_login(other_user)
+    assert client.post(f"/runs/{full_run.hash}/settings/archive/", {"is_archived": "true"}).status_code == 403
+    assert client.post(f"/runs/{full_run.hash}/settings/delete/").status_code == 403
+    full_run.refresh_from_db()
+    assert not full_run.is_archived
+
+
+def test_staff_may_archive_someone_elses_run(client, staff_user, full_run):
+    client.force_login(staff_user)
+    client.post(f"/runs/{full_run.hash}/settings/archive/", {"is_archived": "true"})
+    full_run.refresh_from_db()
+    assert full_run.is_archived
+
+
+def test_delete_from_settings_removes_rows_and_files_then_goes_to_the_explorer(
+    client, user, full_run, django_capture_on_commit_callbacks
+):
+    files = [Path(record.file.path) for record in ObjectRecord.objects.filter(sequence__run=full_run).exclude(file="")]
+    assert files and all(path.exists() for path in files)
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(f"/runs/{full_run.hash}/settings/delete/")
+    assert answer.status_code == 302 and answer["Location"] == "/"
+    assert "deleted" in str(list(get_messages(answer.wsgi_request))[0])
+    assert not Run.objects.filter(pk=full_run.pk).exists()
+    assert not LogLine.objects.filter(run_id=full_run.pk).exists()
+    assert not ObjectSequence.objects.filter(run_id=full_run.pk).exists()
+    assert not any(path.exists() for path in files)
+
+
+def test_sequence_records_page_with_offset(user, full_run):
+    sequence = ObjectSequence.objects.get(run=full_run, name="samples")
+    api = api_for(user)
+    first = api.get(f"/api/v1/objects/sequences/{sequence.id}/records?limit=4").json()
+    second = api.get(f"/api/v1/objects/sequences/{sequence.id}/records?limit=4&offset=4").json()
+    assert first["has_more"] and second["has_more"]
+    assert [(r["step"], r["index"]) for r in first["records"] + second["records"]] == [
+        (0, 0), (0, 1), (0, 2), (10, 0), (10, 1), (10, 2), (20, 0), (20, 1)
+    ]
+    bad = api.get(f"/api/v1/objects/sequences/{sequence.id}/records?offset=x")
+    assert bad.status_code == 400 and "error" in bad.json()
+
+
+def test_sequence_records_slice_by_step_and_index(user, full_run):
+    sequence = ObjectSequence.objects.get(run=full_run, name="samples")
+    answer = api_for(user).get(
+        f"/api/v1/objects/sequences/{sequence.id}/records?step_min=10&step_max=20&index_min=1&index_max=2"
+    ).json()
+    assert [(r["step"], r["index"]) for r in answer["records"]] == [(10, 1), (10, 2), (20, 1), (20, 2)]
