@@ -259,10 +259,9 @@ class Run:
             self._fields_patch["name"] = self._name
         if description is not None and self._created:
             self._fields_patch["description"] = self._description
-        if log_system_params:
-            from aimsite.sdk.system import system_params
-
-            self._meta_patch["__system_params"] = system_params(self._start_time)
+        # Collected by the sender thread: listing packages and asking git take
+        # tens of milliseconds the caller should not wait for.
+        self._log_system_params = log_system_params
 
         self._wake = threading.Event()
         self._stop_system = threading.Event()

@@ -69,6 +69,8 @@ class Sender(threading.Thread):
 
     def run(self) -> None:
         run = self.run_
+        if run._log_system_params:
+            self._collect_system_params()
         self._send_abandoned_spools()
         while True:
             timeout = FLUSH_INTERVAL
@@ -99,6 +101,17 @@ class Sender(threading.Thread):
                 "or by `aimsite sync`"
             )
         self.connection.close()
+
+    def _collect_system_params(self) -> None:
+        from aimsite.sdk.system import system_params
+
+        try:
+            params = system_params(self.run_._start_time)
+        except Exception as error:
+            warn_once(f"aimsite: could not collect system params: {error!r}")
+            return
+        with self.run_._lock:
+            self.run_._meta_patch["__system_params"] = params
 
     def _send_abandoned_spools(self) -> None:
         directory = self.run_._spool_dir

@@ -18,7 +18,9 @@ def test_the_example_training_script_logs_a_complete_run(server, token):
     assert done.returncode == 0, done.stderr
     run = RunModel.objects.get(hash=done.stdout.split("run ")[-1].split()[0])
     assert run.status == "finished" and run.params["hparams"]["optimizer"] == "sgd"
-    assert {(s.name, s.context.get("subset")) for s in MetricSeries.objects.filter(run=run)} >= {
+    assert {
+        (s.name, s.context.get("subset")) for s in MetricSeries.objects.filter(run=run)
+    } >= {
         ("loss", "train"),
         ("loss", "val"),
         ("accuracy", "train"),

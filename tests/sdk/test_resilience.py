@@ -14,8 +14,8 @@ from aimsite.sdk import Run
 from runs.models import LogLine, MetricSeries
 from runs.models import Run as RunModel
 from runs.points import read_points
-from tests.conftest import REPO, ServerProcess
-from tests.sdk.conftest import run_child
+from tests.conftest import REPO
+from tests.sdk.conftest import PatientServer, run_child
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,7 +39,7 @@ def _wait_for(condition, timeout: float = 20) -> None:
 @pytest.fixture
 def own_server(transactional_db):
     """A daphne this test may stop and restart on the same port."""
-    process = ServerProcess()
+    process = PatientServer()
     yield process
     process.stop()
 
