@@ -1,18 +1,23 @@
-"""REST API for runs: list/get/patch/delete, ingest (`track`), metrics and logs."""
+"""REST API for runs: list/get/patch/delete, ingest (`track`), metrics and logs,
+and the explorer's batch endpoints (archive, delete, export.csv, suggestions)."""
+
+import json
 
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, pagination, status, viewsets
+from rest_framework import mixins, pagination, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from aimsite.api import IsOwnerOrStaffOrReadOnly, error_response, read_json_body
-from runs import ingest, services
+from runs import export, ingest, services
+from runs.filters import RunFilterSet
 from runs.models import LogLine, MetricSeries, Run
 from runs.points import points_json, read_points
+from runs.query import QueryError, filter_runs
 from runs.serializers import (
     MetricSeriesSerializer,
     RunCreateSerializer,
@@ -22,6 +27,7 @@ from runs.serializers import (
     RunUpdateSerializer,
     TagBriefSerializer,
 )
+from runs.suggestions import query_suggestions
 from tags.models import Tag
 
 
@@ -45,6 +51,36 @@ def _int_param(request, name: str, default: int | None, low: int = 0, high: int 
     return value
 
 
+MAX_BATCH_HASHES = 10_000
+
+
+class _CSVRenderer(renderers.BaseRenderer):
+    """Lets `Accept: text/csv` through negotiation; errors still render as JSON."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data).encode()
+
+
+def query_error_response(error: QueryError) -> Response:
+    return Response({"error": error.message, "position": error.position, "field": "q"}, status=400)
+
+
+def parse_column_ids(raw: str | None) -> list[str] | None:
+    if not raw:
+        return None
+    try:
+        ids = json.loads(raw)
+    except ValueError as error:
+        raise QueryError("columns must be a JSON list of column ids") from error
+    if not isinstance(ids, list) or not all(isinstance(item, str) for item in ids) or len(ids) > 500:
+        raise QueryError("columns must be a JSON list of column ids")
+    return ids
+
+
 def runs_queryset():
     return Run.objects.select_related("experiment", "owner").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("name"))
@@ -64,7 +100,7 @@ class RunViewSet(
     permission_classes = [IsOwnerOrStaffOrReadOnly]
     pagination_class = RunCursorPagination
     serializer_class = RunSerializer
-    filterset_fields = {"status": ["exact"], "is_archived": ["exact"], "experiment__name": ["exact"]}
+    filterset_class = RunFilterSet
     ordering_fields = ["created_at", "updated_at", "name", "status"]
 
     def get_queryset(self):
@@ -211,3 +247,82 @@ class RunViewSet(
         return Response(TagBriefSerializer(run.tags.filter(is_archived=False), many=True).data)
 
 
+
+    # -- explorer batch endpoints (by hashes, or by an AimQL query) ----------------
+
+    def _selected_runs(self, data: object) -> list[Run] | Response:
+        if not isinstance(data, dict):
+            return error_response("send a JSON object with `hashes` or `q`")
+        hashes, query = data.get("hashes"), data.get("q")
+        if hashes is not None:
+            if not isinstance(hashes, list) or not all(isinstance(item, str) for item in hashes):
+                return error_response("hashes must be a list of run hashes", 400, "hashes")
+            if not hashes or len(hashes) > MAX_BATCH_HASHES:
+                return error_response(f"give 1 to {MAX_BATCH_HASHES} hashes", 400, "hashes")
+            runs = list(Run.objects.filter(hash__in=hashes))
+            missing = sorted(set(hashes) - {run.hash for run in runs})
+            if missing:
+                return error_response(f"unknown runs: {', '.join(missing[:5])}", 404, "hashes")
+            return runs
+        if isinstance(query, str):
+            try:
+                return list(filter_runs(Run.objects.all(), query))
+            except QueryError as error:
+                return query_error_response(error)
+        return error_response("give `hashes` (a list) or `q` (an AimQL query)")
+
+    @extend_schema(
+        request={"application/json": {"type": "object"}},
+        responses={200: {"type": "object", "properties": {"count": {"type": "integer"}}}},
+        description="Archive or unarchive runs: {hashes: [...]} or {q: \"AimQL\"}, is_archived (default true).",
+    )
+    @action(detail=False, methods=["post"], url_path="archive")
+    def batch_archive(self, request):
+        data = read_json_body(request)
+        runs = self._selected_runs(data)
+        if isinstance(runs, Response):
+            return runs
+        is_archived = data.get("is_archived", True)
+        if not isinstance(is_archived, bool):
+            return error_response("is_archived must be true or false", 400, "is_archived")
+        changed = services.archive_runs(runs, request.user, is_archived=is_archived)
+        return Response({"count": changed, "matched": len(runs), "is_archived": is_archived})
+
+    @extend_schema(
+        request={"application/json": {"type": "object"}},
+        responses={200: {"type": "object", "properties": {"count": {"type": "integer"}}}},
+        description="Delete runs with their rows and files: {hashes: [...]} or {q: \"AimQL\"}. Irreversible.",
+    )
+    @action(detail=False, methods=["post"], url_path="delete")
+    def batch_delete(self, request):
+        runs = self._selected_runs(read_json_body(request))
+        if isinstance(runs, Response):
+            return runs
+        return Response({"count": services.delete_runs(runs, request.user)})
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="AimQL query"),
+            OpenApiParameter("columns", str, description='JSON list of column ids, e.g. ["p:[\\"hparams\\",\\"lr\\"]"]'),
+        ],
+        responses={(200, "text/csv"): str},
+    )
+    @action(detail=False, methods=["get"], url_path="export.csv", renderer_classes=[_CSVRenderer])
+    def export_csv(self, request):
+        """Every run matching `q` as CSV, streamed."""
+        query = request.query_params.get("q", "")
+        try:
+            runs = filter_runs(Run.objects.all(), query)
+            column_ids = parse_column_ids(request.query_params.get("columns"))
+        except QueryError as error:
+            return query_error_response(error)
+        columns = export.export_columns(runs, column_ids)
+        response = StreamingHttpResponse(export.stream_csv(runs, columns), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="runs.csv"'
+        return response
+
+    @extend_schema(responses={200: {"type": "object"}})
+    @action(detail=False, methods=["get"])
+    def suggestions(self, request):
+        """Param keys and metric names for the search bar's completions."""
+        return Response(query_suggestions())

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from runs import run_page, views
+from runs import explorer, run_page
 
 app_name = "runs"
 
 urlpatterns = [
-    path("", views.run_list, name="list"),
+    path("", explorer.run_list, name="list"),
+    path("runs/table", explorer.runs_table, name="table"),
     path("runs/<str:hash>/", run_page.run_detail, name="detail"),
     path("runs/<str:hash>/settings/archive/", run_page.run_archive, name="archive"),
     path("runs/<str:hash>/settings/delete/", run_page.run_delete, name="delete"),

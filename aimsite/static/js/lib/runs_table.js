@@ -1,0 +1,296 @@
+// The runs table: server-rendered partials (templates/runs/_runs_table.html) that
+// this module loads, sorts, pages (infinite scroll), selects and live-refreshes.
+// Used by the runs explorer and by the experiment page's Runs tab (fixed query).
+//
+//   const table = mountRunsTable(element, { query, sort, selectable, hiddenColumns,
+//                                           onSelectionChange, onSortChange, onLoad });
+//   table.reload({ query, sort }); table.selection(); table.refreshRows(hashes); …
+
+import { formatDuration } from "./format.js";
+
+const DEFAULT_URL = "/runs/table";
+
+function parseFragment(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html; // server-rendered, escaped by Django templates
+  return template.content;
+}
+
+export function mountRunsTable(element, options = {}) {
+  const state = {
+    url: options.url || element.dataset.tableUrl || DEFAULT_URL,
+    query: options.query ?? element.dataset.query ?? "",
+    sort: options.sort || element.dataset.sort || "-created",
+    selectable: options.selectable !== false,
+    hidden: new Set(options.hiddenColumns || []),
+    selected: new Set(),
+    allMatching: false,
+    loading: false,
+    columns: [],
+    total: null,
+    nextCursor: "",
+  };
+  const notify = () => options.onSelectionChange?.(api.selection());
+  let observer = null;
+  let tickTimer = null;
+
+  const root = () => element.querySelector(".runs-table-root");
+  const tbody = () => element.querySelector("tbody[data-rows]");
+  const rowFor = (hash) => tbody()?.querySelector(`tr[data-hash="${CSS.escape(hash)}"]`);
+
+  function params(extra = {}) {
+    const search = new URLSearchParams({ q: state.query, sort: state.sort, selectable: state.selectable ? "1" : "0" });
+    for (const [key, value] of Object.entries(extra)) search.set(key, value);
+    return search;
+  }
+
+  async function fetchHtml(search) {
+    const response = await fetch(`${state.url}?${search}`, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    return { ok: response.ok, status: response.status, html: await response.text() };
+  }
+
+  function readRoot() {
+    const node = root();
+    if (!node) return;
+    state.columns = JSON.parse(node.dataset.columns || "[]");
+    state.total = node.dataset.total === "" ? null : Number(node.dataset.total);
+    state.nextCursor = node.dataset.nextCursor || "";
+  }
+
+  function applyHidden(scope = element) {
+    scope.querySelectorAll("[data-col]").forEach((cell) => {
+      cell.classList.toggle("is-hidden-col", state.hidden.has(cell.dataset.col));
+    });
+  }
+
+  function syncRowSelection(row) {
+    const box = row.querySelector("[data-select-row]");
+    if (!box) return;
+    box.checked = state.allMatching || state.selected.has(row.dataset.hash);
+    row.classList.toggle("is-selected", box.checked);
+  }
+
+  function syncHeader() {
+    const boxes = [...element.querySelectorAll("[data-select-row]")];
+    const pageBox = element.querySelector("[data-select-page]");
+    if (pageBox) {
+      const checked = boxes.filter((box) => box.checked).length;
+      pageBox.checked = boxes.length > 0 && checked === boxes.length;
+      pageBox.indeterminate = checked > 0 && checked < boxes.length;
+    }
+    renderBanner(boxes.length);
+  }
+
+  function renderBanner(loaded) {
+    const banner = element.querySelector("[data-select-banner]");
+    if (!banner) return;
+    banner.replaceChildren();
+    const pageFull = loaded > 0 && state.selected.size === loaded;
+    if (state.allMatching) {
+      banner.append(`All ${state.total} runs matching the query are selected. `);
+      banner.append(linkButton("Clear selection", () => api.clearSelection()));
+    } else if (pageFull && state.total && state.total > loaded) {
+      banner.append(`All ${loaded} loaded runs are selected. `);
+      banner.append(linkButton(`Select all ${state.total} runs matching the query`, () => {
+        state.allMatching = true;
+        refreshSelection();
+      }));
+    }
+    banner.hidden = banner.childNodes.length === 0;
+  }
+
+  function linkButton(label, onClick) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn-link";
+    button.textContent = label;
+    button.addEventListener("click", onClick);
+    return button;
+  }
+
+  function refreshSelection() {
+    tbody()?.querySelectorAll("tr[data-hash]").forEach(syncRowSelection);
+    syncHeader();
+    notify();
+  }
+
+  function wireRows(scope) {
+    applyHidden(scope);
+    scope.querySelectorAll?.("tr[data-hash]").forEach(syncRowSelection);
+  }
+
+  function tickDurations() {
+    element.querySelectorAll("[data-live-duration]").forEach((cell) => {
+      const created = Date.parse(cell.dataset.created);
+      if (!Number.isNaN(created)) cell.textContent = formatDuration((Date.now() - created) / 1000);
+    });
+  }
+
+  function observeMore() {
+    observer?.disconnect();
+    const more = element.querySelector("[data-load-more]");
+    if (!more || !state.nextCursor) return;
+    observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) loadMore();
+    }, { root: element.querySelector(".runs-table-wrap"), rootMargin: "200px" });
+    const last = tbody()?.lastElementChild;
+    if (last) observer.observe(last);
+  }
+
+  function mounted() {
+    readRoot();
+    wireRows(element);
+    syncHeader();
+    observeMore();
+    options.onLoad?.(api);
+  }
+
+  async function reload(next = {}) {
+    if (next.query !== undefined) state.query = next.query;
+    if (next.sort !== undefined) state.sort = next.sort;
+    state.selected.clear();
+    state.allMatching = false;
+    const { ok, html } = await fetchHtml(params());
+    if (!ok) {
+      options.onError?.(parseFragment(html));
+      return;
+    }
+    element.replaceChildren(parseFragment(html));
+    mounted();
+    notify();
+  }
+
+  async function loadMore() {
+    if (state.loading || !state.nextCursor) return;
+    state.loading = true;
+    try {
+      const { ok, html } = await fetchHtml(params({ rows: "1", cursor: state.nextCursor, columns: JSON.stringify(state.columns) }));
+      if (!ok) return;
+      const fragment = parseFragment(html);
+      const body = fragment.querySelector("tbody");
+      state.nextCursor = body?.dataset.nextCursor || "";
+      const known = new Set([...tbody().querySelectorAll("tr[data-hash]")].map((row) => row.dataset.hash));
+      const rows = [...(body?.querySelectorAll("tr[data-hash]") || [])].filter((row) => !known.has(row.dataset.hash));
+      rows.forEach((row) => wireRows(row));
+      tbody().append(...rows);
+      element.querySelector("[data-load-more]").hidden = !state.nextCursor;
+      syncHeader();
+      observeMore();
+    } finally {
+      state.loading = false;
+    }
+  }
+
+  const api = {
+    reload,
+    loadMore,
+    get query() { return state.query; },
+    get sort() { return state.sort; },
+    get total() { return state.total; },
+    columns: () => [...state.columns],
+    columnLabels() {
+      const labels = {};
+      element.querySelectorAll("thead th[data-col]").forEach((th) => { labels[th.dataset.col] = th.title || th.textContent.trim(); });
+      return labels;
+    },
+    visibleColumns: () => state.columns.filter((id) => !state.hidden.has(id)),
+    setHiddenColumns(ids) {
+      state.hidden = new Set(ids);
+      applyHidden();
+    },
+    selection() {
+      const rows = [...state.selected].map(rowFor).filter(Boolean);
+      return {
+        allMatching: state.allMatching,
+        hashes: [...state.selected],
+        count: state.allMatching ? state.total : state.selected.size,
+        query: state.query,
+        hasArchived: state.allMatching || rows.some((row) => row.dataset.archived === "true"),
+        hasUnarchived: state.allMatching || rows.some((row) => row.dataset.archived !== "true"),
+      };
+    },
+    clearSelection() {
+      state.selected.clear();
+      state.allMatching = false;
+      refreshSelection();
+    },
+    loadedHashes: () => [...(tbody()?.querySelectorAll("tr[data-hash]") || [])].map((row) => row.dataset.hash),
+    /** Re-render these rows if they still match the query; drop the ones that don't.
+     *  insertNew: rows not on the page yet are added at the top (new runs). */
+    async refreshRows(hashes, { insertNew = false } = {}) {
+      if (!hashes.length || !tbody()) {
+        if (insertNew && hashes.length && !tbody()) await reload();
+        return;
+      }
+      const { ok, html } = await fetchHtml(params({ rows: "1", hashes: hashes.join(","), columns: JSON.stringify(state.columns) }));
+      if (!ok) return;
+      const fresh = new Map([...parseFragment(html).querySelectorAll("tr[data-hash]")].map((row) => [row.dataset.hash, row]));
+      for (const hash of hashes) {
+        const existing = rowFor(hash);
+        const row = fresh.get(hash);
+        if (row) wireRows(row);
+        if (existing && row) {
+          existing.replaceWith(row);
+        } else if (existing) {
+          api.removeRows([hash]);
+          continue;
+        } else if (row && insertNew) {
+          tbody().prepend(row);
+          if (state.total !== null) state.total += 1;
+        } else {
+          continue;
+        }
+        row.classList.add("flash");
+      }
+      syncHeader();
+    },
+    removeRows(hashes) {
+      let removed = 0;
+      for (const hash of hashes) {
+        const row = rowFor(hash);
+        if (row) { row.remove(); removed += 1; }
+        state.selected.delete(hash);
+      }
+      if (removed && state.total !== null) state.total = Math.max(0, state.total - removed);
+      refreshSelection();
+      return removed;
+    },
+    destroy() {
+      observer?.disconnect();
+      clearInterval(tickTimer);
+    },
+  };
+
+  element.addEventListener("click", (event) => {
+    const sortButton = event.target.closest("[data-sort]");
+    if (sortButton && element.contains(sortButton)) {
+      const column = sortButton.dataset.sort;
+      const next = state.sort === `-${column}` ? column : `-${column}`;
+      options.onSortChange?.(next);
+      reload({ sort: next });
+      return;
+    }
+    if (event.target.closest("[data-load-more]")) loadMore();
+  });
+  element.addEventListener("change", (event) => {
+    const box = event.target;
+    if (box.matches("[data-select-row]")) {
+      state.allMatching = false;
+      if (box.checked) state.selected.add(box.value);
+      else state.selected.delete(box.value);
+      refreshSelection();
+    } else if (box.matches("[data-select-page]")) {
+      state.allMatching = false;
+      element.querySelectorAll("[data-select-row]").forEach((row) => {
+        if (box.checked) state.selected.add(row.value);
+        else state.selected.delete(row.value);
+      });
+      refreshSelection();
+    }
+  });
+  tickTimer = setInterval(tickDurations, 1000);
+
+  if (root()) mounted();
+  else reload();
+  return api;
+}

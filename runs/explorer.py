@@ -1,0 +1,77 @@
+"""Runs explorer pages: the explorer itself and the runs-table partial it (and the
+experiment page's Runs tab) loads, pages, sorts and live-refreshes."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from runs.query import QueryError
+from runs.table import DEFAULT_SORT, RunsPage, parse_columns, runs_page
+
+
+def query_error_context(query: str, error: QueryError) -> dict:
+    """The expression with a caret under the column the error points at."""
+    flat = query.replace("\n", " ").replace("\t", " ")
+    position = max(0, min(error.position, len(flat)))
+    return {
+        "message": error.message,
+        "expression": flat,
+        "caret": " " * position + "^",
+        "position": position,
+    }
+
+
+def _table_context(page: RunsPage, request: HttpRequest) -> dict:
+    return {
+        "page": page,
+        "column_ids": [column.id for column in page.columns],
+        "selectable": request.GET.get("selectable", "1") != "0",
+    }
+
+
+@require_GET
+def run_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    context: dict = {"section": "runs", "query": query, "sort": sort}
+    try:
+        page = runs_page(query, sort)
+        context.update(_table_context(page, request))
+    except QueryError as error:
+        context["error"] = query_error_context(query, error)
+    return render(
+        request, "runs/list.html", context, status=400 if "error" in context else 200
+    )
+
+
+@require_GET
+def runs_table(request: HttpRequest) -> HttpResponse:
+    """GET /runs/table?q=&sort=&cursor=&columns=&rows=1&hashes=a,b
+
+    The whole table (first load, re-sort) or, with rows=1, only rows: the next
+    page for infinite scroll, or the given hashes that still match the query
+    (live update: rows missing from the answer no longer match).
+    """
+    query = request.GET.get("q", "")
+    hashes = request.GET.get("hashes")
+    try:
+        page = runs_page(
+            query,
+            request.GET.get("sort", DEFAULT_SORT),
+            request.GET.get("cursor", ""),
+            columns=parse_columns(request.GET.get("columns")),
+            hashes=hashes.split(",") if hashes is not None else None,
+        )
+    except QueryError as error:
+        return render(
+            request,
+            "runs/_query_error.html",
+            {"error": query_error_context(query, error)},
+            status=400,
+        )
+    template = (
+        "runs/_runs_rows_page.html"
+        if request.GET.get("rows")
+        else "runs/_runs_table.html"
+    )
+    return render(request, template, _table_context(page, request))

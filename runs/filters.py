@@ -1,0 +1,46 @@
+"""django-filter adapters for runs: `q` (AimQL) plus plain field filters.
+
+The query compiler raises QueryError; the form field turns it into a validation
+error, which DjangoFilterBackend answers with a 400 naming the column.
+"""
+
+import django_filters
+from django import forms
+
+from runs.models import Run
+from runs.query import CompiledQuery, QueryError, compile_query
+
+
+class QueryField(forms.CharField):
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return compile_query(text)
+        except QueryError as error:
+            raise forms.ValidationError(
+                f"{error.message} (at column {error.position + 1} of {text[:200]!r})"
+            ) from error
+
+
+class QueryFilter(django_filters.Filter):
+    field_class = QueryField
+
+    def filter(self, queryset, value: CompiledQuery | None):
+        return value.apply(queryset) if value is not None else queryset
+
+
+class RunFilterSet(django_filters.FilterSet):
+    q = QueryFilter(
+        help_text='AimQL, e.g. run.hparams.lr > 0.001 and "best" in run.tags'
+    )
+    experiment = django_filters.CharFilter(field_name="experiment__name")
+
+    class Meta:
+        model = Run
+        fields = {
+            "status": ["exact"],
+            "is_archived": ["exact"],
+            "experiment__name": ["exact"],
+        }

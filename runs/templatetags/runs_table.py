@@ -1,0 +1,44 @@
+"""Formatting for the runs table: cell values and sort indicators."""
+
+import json
+import math
+
+from django import template
+
+register = template.Library()
+MAX_CELL = 80
+
+
+def format_value(value: object) -> str:
+    """A param or metric value as the table (and the CSV export) shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return str(value)
+        return f"{value:.6g}"
+    if isinstance(value, int | str):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@register.simple_tag
+def cell(row, column) -> str:
+    text = format_value(row.cells.get(column.id))
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+@register.simple_tag
+def sort_direction(column_id: str, sort: str) -> str:
+    if sort == column_id:
+        return "asc"
+    if sort == f"-{column_id}":
+        return "desc"
+    return ""
+
+
+@register.filter
+def json_attr(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))
