@@ -91,7 +91,7 @@ class ServerProcess:
             try:
                 requests.get(f"{self.url}/accounts/login/", timeout=1)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a cold start under load
                 time.sleep(0.05)
         raise RuntimeError("daphne did not start in time")
 
