@@ -14,12 +14,21 @@ from aimsite.sdk import Run
 from runs.models import MetricSeries
 from runs.models import Run as RunModel
 from tests.factories import make_token, make_user
+from tests.sdk.conftest import PatientServer
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
 # Background extras off: the benchmarks time tracking and delivery, not psutil,
 # terminal capture or the package listing (all three stay on by default).
 QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False, "log_system_params": False}
+
+
+@pytest.fixture
+def server(transactional_db):
+    """Its own daphne, started patiently: the shared machine may be busy."""
+    process = PatientServer().start()
+    yield process
+    process.stop()
 
 
 @pytest.fixture
@@ -35,7 +44,7 @@ def _report(title: str, value: float, unit: str, target: str) -> None:
 def test_per_call_cost_of_track(server, token):
     calls = 300_000
     run = Run(server=server.url, token=token, **QUIET)
-    for step in range(1000):  # warm up: series registered, code paths hot
+    for _ in range(1000):  # warm up: series registered, code paths hot
         run.track(0.5, name="warm")
     started = time.perf_counter()
     for _ in range(calls):
