@@ -20,7 +20,11 @@ pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
 # Background extras off: the benchmarks time tracking and delivery, not psutil,
 # terminal capture or the package listing (all three stay on by default).
-QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False, "log_system_params": False}
+QUIET = {
+    "system_tracking_interval": None,
+    "capture_terminal_logs": False,
+    "log_system_params": False,
+}
 
 
 @pytest.fixture
@@ -56,7 +60,9 @@ def test_per_call_cost_of_track(server, token):
     full = (time.perf_counter() - started) / calls
     run.close()
     _report("track(value, name) per call", plain * 1e6, "µs", "≤ 3 µs")
-    _report("track(value, name, step, epoch, context) per call", full * 1e6, "µs", "≤ 3 µs")
+    _report(
+        "track(value, name, step, epoch, context) per call", full * 1e6, "µs", "≤ 3 µs"
+    )
 
 
 def test_100k_points_from_track_until_durable_on_the_server(server, token):
@@ -70,7 +76,12 @@ def test_100k_points_from_track_until_durable_on_the_server(server, token):
     durable = time.perf_counter()
     assert MetricSeries.objects.get(run__hash=run.hash, name="loss").count == points
     _report("100k points: tracking took", (tracked - started) * 1e3, "ms", "-")
-    _report("100k points: track → durable", points / (durable - started), "points/s", "≥ 200,000 points/s")
+    _report(
+        "100k points: track → durable",
+        points / (durable - started),
+        "points/s",
+        "≥ 200,000 points/s",
+    )
 
 
 def _open_and_close(server, token, count: int, options: dict) -> float:
@@ -90,8 +101,23 @@ def _open_and_close(server, token, count: int, options: dict) -> float:
 def test_many_runs_opened_and_closed_one_after_another(server, token):
     count = int(os.environ.get("AIMSITE_BENCH_RUNS", "1000"))
     rate = _open_and_close(server, token, count, QUIET)
-    assert RunModel.objects.filter(experiment__name="bench-runs", status="finished").count() == count
-    _report(f"{count} runs (10 params, 2 tags, 3x10 points) open+close", rate, "runs/s", "≥ 165 runs/s")
+    assert (
+        RunModel.objects.filter(
+            experiment__name="bench-runs", status="finished"
+        ).count()
+        == count
+    )
+    _report(
+        f"{count} runs (10 params, 2 tags, 3x10 points) open+close",
+        rate,
+        "runs/s",
+        "≥ 165 runs/s",
+    )
     defaults_count = max(count // 10, 10)
     rate = _open_and_close(server, token, defaults_count, {})
-    _report(f"{defaults_count} runs with default options (system params/metrics, capture on)", rate, "runs/s", "-")
+    _report(
+        f"{defaults_count} runs with default options (system params/metrics, capture on)",
+        rate,
+        "runs/s",
+        "-",
+    )
