@@ -133,8 +133,10 @@ def detach_tags(run: Run, user, tags) -> Run:
 
 
 def create_tag_for_attach(name: str, user):
-    """A tag named from the SDK's `run.add_tag("x")` that does not exist yet."""
+    """A tag named from the SDK's `run.add_tag("x")`: the existing one whatever its
+    case (names are unique ignoring case), else a new one validated like the tags page's."""
+    from tags import services as tag_services
     from tags.models import Tag
 
-    tag, _ = Tag.objects.get_or_create(name=name, defaults={"owner": user})
-    return tag
+    existing = Tag.objects.filter(name__iexact=name.strip()).first()
+    return existing or tag_services.create_tag(user, {"name": name})
