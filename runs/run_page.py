@@ -120,7 +120,7 @@ def _overview_context(run: Run) -> dict:
         if system.get(key)
     ]
     return {
-        "param_rows": _flatten(run.params),
+        "param_rows": _flatten(run.params) if run.params else [],
         "metric_rows": _summary_rows([s for s in series if not s.is_system]),
         "system_rows": _summary_rows([s for s in series if s.is_system]),
         "argv_rows": list(enumerate(system.get("argv") or [])),

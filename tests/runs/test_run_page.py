@@ -165,3 +165,9 @@ def test_sequence_records_slice_by_step_and_index(user, full_run):
         f"/api/v1/objects/sequences/{sequence.id}/records?step_min=10&step_max=20&index_min=1&index_max=2"
     ).json()
     assert [(r["step"], r["index"]) for r in answer["records"]] == [(10, 1), (10, 2), (20, 1), (20, 2)]
+
+
+def test_overview_of_a_run_without_params_shows_the_empty_state(client, user):
+    run = make_run(user)
+    client.force_login(user)
+    assert 'data-empty="params"' in _page(client, run).content.decode()

@@ -1,0 +1,292 @@
+"""Browser tests for the single run page: every tab, live logs, pins, sliders, settings."""
+
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from runs.models import LogLine, Run
+from tests.factories import make_run, make_token, make_user
+from tests.runs.run_page_data import make_full_run
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path("/tmp/run-page-screens")
+SCREENSHOTS.mkdir(exist_ok=True)
+
+
+def _open(page, run, tab: str) -> None:
+    page.goto(f"{page.base_url}/runs/{run.hash}/{tab}/")
+
+
+def _shot(page, name: str) -> None:
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_each_tab_renders_its_data(signed_in_page):
+    page = signed_in_page
+    page.set_viewport_size({"width": 1400, "height": 900})
+    run = make_full_run(page.user)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    _open(page, run, "overview")
+    expect(page.locator('[data-card="packages"] tbody tr')).to_have_count(301)
+    page.locator('[data-card="packages"] [data-table-search]').fill("numpy")
+    expect(page.locator('[data-card="packages"] tbody tr:visible')).to_have_count(1)
+    expect(page.locator('[data-card="argv"]')).to_contain_text("--lr=0.001")
+    expect(page.locator('[data-card="git"]')).to_contain_text("abc1234")
+    expect(page.locator('[data-card="metrics"]')).to_contain_text("subset: train")
+    _shot(page, "overview")
+
+    _open(page, run, "params")
+    expect(page.locator("#params-tree")).to_contain_text('"adam"')
+    page.get_by_role("button", name="Collapse all").click()
+    expect(page.locator(".json-string", has_text="adam")).to_be_hidden()
+    page.get_by_role("button", name="Expand all").click()
+    expect(page.locator(".json-string", has_text="adam")).to_be_visible()
+    _shot(page, "params")
+
+    _open(page, run, "metrics")
+    expect(page.locator(".chart-card[data-loaded=true]")).to_have_count(3)
+    loss = page.locator('.chart-card[data-metric="loss"]').first
+    expect(loss).to_contain_text("subset: train")
+    expect(loss.locator(".scatterlayer .trace")).to_have_count(1)
+    page.locator("#chart-smoothing").fill("0.6")
+    expect(loss.locator(".scatterlayer .trace")).to_have_count(2)
+    page.select_option("#chart-x-axis", "epoch")
+    expect(loss.locator(".g-xtitle")).to_have_text("epoch")
+    loss.locator(".nsewdrag").first.hover(position={"x": 5, "y": 10})
+    _shot(page, "metrics")
+
+    _open(page, run, "system")
+    expect(page.locator(".chart-card[data-loaded=true]")).to_have_count(2)
+    expect(page.locator(".chart-card").first).to_contain_text("cpu")
+    _shot(page, "system")
+
+    _open(page, run, "distributions")
+    expect(page.locator("#dist-histogram")).to_have_attribute("data-step", "27")
+    expect(page.locator("#dist-heatmap .hm, #dist-heatmap .heatmaplayer")).not_to_have_count(0)
+    page.fill("#dist-step-input", "10")
+    page.click("#dist-jump button")
+    expect(page.locator("#dist-histogram")).to_have_attribute("data-step", "9")
+    _shot(page, "distributions")
+
+    _open(page, run, "audios")
+    expect(page.locator(".audio-card audio")).to_have_count(1)
+    expect(page.locator(".audio-card")).to_contain_text("a tone")
+    _shot(page, "audios")
+
+    _open(page, run, "figures")
+    expect(page.locator(".figure-plot .main-svg").first).to_be_visible()
+    assert page.evaluate("document.getElementById('figure-list').scrollWidth > document.getElementById('figure-list').clientWidth")
+    _shot(page, "figures")
+
+    _open(page, run, "logs")
+    first_line = page.locator('.log-row[data-line="0"] .log-text')
+    expect(first_line).to_have_text("Starting training")
+    expect(first_line.locator("span").first).to_have_css("color", "rgb(24, 171, 109)")
+    expect(page.locator("#log-view")).not_to_contain_text("[32m")
+    _shot(page, "logs")
+
+    _open(page, run, "settings")
+    expect(page.get_by_role("button", name="Archive")).to_be_enabled()
+    _shot(page, "settings")
+    assert errors == []
+
+
+def test_empty_run_shows_every_empty_state(signed_in_page):
+    page = signed_in_page
+    run = make_run(page.user, name="empty", status="finished")
+    for tab in ["overview", "params", "metrics", "system", "distributions", "images", "audios", "texts", "figures", "logs"]:
+        _open(page, run, tab)
+        expect(page.locator("[data-empty]").first).to_be_visible()
+        if tab == "overview":
+            expect(page.locator("[data-empty]")).to_have_count(7)
+        _shot(page, f"empty-{tab}")
+
+
+def test_pin_and_unpin_persist_after_reload(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user)
+    _open(page, run, "metrics")
+    accuracy = page.locator('.chart-card[data-metric="accuracy"]')
+    expect(page.locator(".chart-card[data-loaded=true]")).to_have_count(3)
+    expect(page.locator("#pinned-charts .chart-card")).to_have_count(0)
+    accuracy.get_by_role("button", name="Pin").click()
+    expect(page.locator("#pinned-charts .chart-card")).to_have_count(1)
+    expect(page.locator(".toast")).to_contain_text("Pinned accuracy")
+    page.reload()
+    expect(page.locator('#pinned-charts .chart-card[data-metric="accuracy"]')).to_have_count(1)
+    expect(page.locator("#pinned-charts .chart-card").first).to_have_attribute("data-loaded", "true")
+    _shot(page, "metrics-pinned")
+    page.locator('.chart-card[data-metric="accuracy"]').get_by_role("button", name="Unpin").click()
+    expect(page.locator("#pinned-charts .chart-card")).to_have_count(0)
+    expect(page.locator(".toast").last).to_contain_text("Unpinned accuracy")
+    page.reload()
+    expect(page.locator(".chart-card[data-loaded=true]")).to_have_count(3)
+    expect(page.locator("#pinned-charts .chart-card")).to_have_count(0)
+    assert Run.objects.get(pk=run.pk).pinned_metrics == []
+
+
+def test_another_user_gets_a_read_only_run_page(page, server):
+    from tests.e2e.conftest import sign_in
+
+    owner = make_user("owner1")
+    viewer = make_user("viewer1")
+    run = make_full_run(owner)
+    sign_in(page, server, viewer)
+    page.goto(f"{server.url}/runs/{run.hash}/metrics/")
+    expect(page.locator(".pin-button").first).to_be_disabled()
+    expect(page.locator("#run-name-edit")).to_have_count(0)
+    page.goto(f"{server.url}/runs/{run.hash}/settings/")
+    expect(page.locator("#delete-button")).to_be_disabled()
+    expect(page.locator("#archive-button")).to_be_disabled()
+
+
+def test_image_sliders_slice_and_one_step_message_shows(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user)
+    _open(page, run, "images")
+    cards = page.locator(".image-card")
+    expect(cards).to_have_count(9)
+    page.fill('[data-range="step"] [data-range-min]', "10")
+    expect(cards).to_have_count(6)
+    page.fill('[data-range="index"] [data-range-max]', "1")
+    expect(cards).to_have_count(4)
+    shown = cards.evaluate_all("nodes => nodes.map(n => `${n.dataset.step}:${n.dataset.index}`)")
+    assert shown == ["10:0", "10:1", "20:0", "20:1"]
+    page.fill('[data-range="step"] [data-range-max]', "10")
+    expect(cards).to_have_count(2)
+    cards.first.click()
+    expect(page.locator("#image-modal")).to_be_visible()
+    expect(page.locator("#image-modal-caption")).to_have_text("sample 0 at step 10")
+    expect(page.locator("#image-modal-meta")).to_contain_text("step 10 · index 0")
+    _shot(page, "images-modal")
+    page.locator("#image-modal").get_by_role("button", name="Close").click()
+
+    page.locator(".sequence-item", has_text="single").click()
+    expect(cards).to_have_count(1)
+    step_info = page.locator('[data-range="step"] [data-range-info]')
+    index_info = page.locator('[data-range="index"] [data-range-info]')
+    expect(step_info).to_be_visible()
+    expect(step_info).to_contain_text("Only one step (5)")
+    expect(index_info).to_contain_text("Only one index")
+    expect(page.locator('[data-range="step"] [data-range-inputs]')).to_be_hidden()
+    _shot(page, "images-single")
+    page.reload()  # the chosen set survives a reload
+    expect(page.locator(".sequence-item.selected")).to_contain_text("single")
+
+
+def test_lazy_image_loading_fetches_pages(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user, image_steps=range(0, 40), images_per_step=3)
+    page.set_viewport_size({"width": 1200, "height": 700})
+    _open(page, run, "images")
+    cards = page.locator(".image-card")
+    expect(cards).to_have_count(48)  # the first page only
+    page.locator("#media-more").scroll_into_view_if_needed()
+    expect(cards).to_have_count(96)
+
+
+def test_text_search_in_three_modes(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user)
+    _open(page, run, "texts")
+    cards = page.locator(".text-card")
+    expect(cards).to_have_count(4)
+    search = page.locator("#text-search")
+    search.fill("cat")
+    expect(cards).to_have_count(3)
+    expect(page.locator(".text-card mark")).to_have_text(["Cat", "cat", "CAT"])
+    page.select_option("#text-search-mode", "case")
+    expect(cards).to_have_count(1)
+    expect(page.locator(".text-card mark")).to_have_text(["cat"])
+    search.fill("CAT")
+    expect(page.locator(".text-card mark")).to_have_text(["CAT"])
+    page.select_option("#text-search-mode", "regex")
+    search.fill(r"\d+")
+    expect(cards).to_have_count(2)
+    expect(page.locator(".text-card mark")).to_have_text(["3", "42"])
+    search.fill("(")
+    expect(page.locator("#text-search-status")).to_contain_text("Invalid regular expression")
+    search.fill(r"^[A-Z]")
+    expect(cards).to_have_count(3)
+    _shot(page, "texts-search")
+
+
+def test_log_line_sent_while_page_is_open_appears_within_a_second(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user)
+    token = make_token(page.user)
+    _open(page, run, "logs")
+    expect(page.locator("#log-view")).to_have_attribute("data-ready", "true")
+    expect(page.locator("body")).to_have_attribute("data-live", "open")
+    started = time.monotonic()
+    answer = requests.post(
+        f"{page.base_url}/api/v1/runs/{run.hash}/track",
+        json={"seq": 5, "logs": [{"line": 30, "text": "\x1b[31mlive line from the trainer\x1b[0m"}]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    )
+    assert answer.status_code == 200, answer.text
+    expect(page.locator('.log-row[data-line="30"]')).to_have_text("30live line from the trainer", timeout=1000)
+    print(f"live log line shown after {time.monotonic() - started:.3f}s")
+
+
+def test_follow_mode_stops_when_scrolling_up_and_100k_lines_stay_windowed(signed_in_page):
+    page = signed_in_page
+    run = make_run(page.user, name="chatty")
+    LogLine.objects.bulk_create(
+        [LogLine(run=run, line=i, text=f"line {i} \x1b[1mbold\x1b[0m") for i in range(100_000)], batch_size=5000
+    )
+    started = time.monotonic()
+    _open(page, run, "logs")
+    expect(page.locator('.log-row[data-line="99999"]')).to_be_visible()
+    print(f"100,000-line log tab ready in {time.monotonic() - started:.2f}s")
+    assert page.locator(".log-row").count() < 150
+    expect(page.locator("#logs-count")).to_contain_text("100,000 lines")
+    view = page.locator("#log-view")
+    expect(view).to_have_attribute("data-following", "true")
+    view.hover()
+    page.mouse.wheel(0, -3000)
+    expect(view).to_have_attribute("data-following", "false")
+    # Scrolling to the top pages older lines in.
+    page.evaluate("document.getElementById('log-view').scrollTop = 0")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.log-row')].some((row) => Number(row.dataset.line) < 98000)"
+    )
+    assert page.locator(".log-row").count() < 150
+    page.get_by_role("button", name="Follow").click()
+    expect(page.locator('.log-row[data-line="99999"]')).to_be_visible()
+    expect(view).to_have_attribute("data-following", "true")
+
+
+def test_archive_then_delete_from_settings(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user, name="doomed")
+    _open(page, run, "settings")
+    page.get_by_role("button", name="Archive").click()
+    dialog = page.locator("#archive-run")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Archive").click()
+    expect(page.locator(".toast")).to_contain_text("archived")
+    expect(page.locator("#archived-banner")).to_be_visible()
+    expect(page.locator("#run-status .badge")).to_have_text("archived")
+    assert Run.objects.get(pk=run.pk).is_archived
+    page.get_by_role("button", name="Unarchive").click()
+    page.locator("#archive-run").get_by_role("button", name="Unarchive").click()
+    expect(page.locator(".toast").last).to_contain_text("unarchived")
+    assert not Run.objects.get(pk=run.pk).is_archived
+
+    page.get_by_role("button", name="Delete").click()
+    dialog = page.locator("#delete-run")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("cannot be undone")
+    _shot(page, "settings-delete-modal")
+    dialog.get_by_role("button", name="Delete").click()
+    page.wait_for_url(f"{page.base_url}/")
+    expect(page.locator(".toast")).to_contain_text("deleted")
+    assert not Run.objects.filter(pk=run.pk).exists()
