@@ -211,9 +211,20 @@ function wirePopover(state) {
       loadChoices(state);
     }
   });
+  // Follow the button while open; listeners live only as long as the popover is open,
+  // so pages that re-mount many pickers (explorer rows) leak nothing.
+  const reposition = () => placePopover(state);
   popover.addEventListener("toggle", (event) => {
-    state.attachButton.setAttribute("aria-expanded", String(event.newState === "open"));
-    if (event.newState === "open") search.focus();
+    const isOpen = event.newState === "open";
+    state.attachButton.setAttribute("aria-expanded", String(isOpen));
+    if (isOpen) {
+      window.addEventListener("resize", reposition);
+      window.addEventListener("scroll", reposition, true);
+      search.focus();
+    } else {
+      window.removeEventListener("resize", reposition);
+      window.removeEventListener("scroll", reposition, true);
+    }
   });
   search.addEventListener("input", () => renderOptions(state));
   search.addEventListener("keydown", (event) => {
@@ -223,9 +234,6 @@ function wirePopover(state) {
     }
   });
   apply.addEventListener("click", () => attachSelected(state));
-  const reposition = () => popover.matches(":popover-open") && placePopover(state);
-  window.addEventListener("resize", reposition);
-  window.addEventListener("scroll", reposition, true);
 }
 
 /** Mount the picker into `container` (its content is replaced). See the header comment. */
@@ -253,6 +261,7 @@ export function mountTagPicker(container, { runHash, tags = [], canEdit = false,
     update: (newTags) => setTags(state, newTags),
     tags: () => state.tags.slice(),
     destroy: () => {
+      if (state.parts?.popover.matches(":popover-open")) state.parts.popover.hidePopover();
       pickers.delete(container);
       container.replaceChildren();
     },
