@@ -15,7 +15,6 @@ from experiments.models import Experiment
 
 LIST_PAGE_SIZE = 50
 ACTIVITY_PAGE_SIZE = 15
-RUNS_PAGE_SIZE = 50
 STATUS_CARDS = [
     ("total", "Total runs"),
     ("active", "Active"),
@@ -105,14 +104,8 @@ def experiment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def experiment_runs(request: HttpRequest, pk: int) -> HttpResponse:
     experiment = _get_experiment(pk)
-    runs = (
-        experiment.runs.visible()
-        .prefetch_related("tags")
-        .order_by("-created_at", "-id")
-    )
     context = {
         **_page_context(request, experiment, "runs"),
-        "page": Paginator(runs, RUNS_PAGE_SIZE).get_page(request.GET.get("page")),
         "query": f"run.experiment == {stats.aimql_string(experiment.name)}",
     }
     return render(request, "experiments/runs.html", context)

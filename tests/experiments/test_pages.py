@@ -253,3 +253,17 @@ def test_delete_of_an_empty_experiment(client_for, user):
     )
     assert "Experiment “empty” deleted." in response.content.decode()
     assert not Experiment.objects.filter(pk=experiment.pk).exists()
+
+
+def test_runs_tab_mounts_the_explorer_table_with_the_experiments_query(
+    client_for, user
+):
+    experiment = make_experiment('quo"te', owner=user)
+    page = (
+        client_for(user)
+        .get(reverse("experiments:runs", args=[experiment.pk]))
+        .content.decode()
+    )
+    assert 'data-table-url="/runs/table"' in page
+    assert 'data-query="run.experiment == &quot;quo\\&quot;te&quot;"' in page
+    assert "Compare in explorer" in page
