@@ -17,9 +17,11 @@ TABS = ("active", "archived")
 
 
 def _back(request: HttpRequest) -> HttpResponseRedirect:
-    """Back to the list the form came from (tab and search kept)."""
+    """Back to the list tab the form came from; never off-site."""
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         target = reverse("tags:list")
     return HttpResponseRedirect(target)
 
@@ -28,7 +30,8 @@ def _tag_list_context(request: HttpRequest, tab: str) -> dict:
     search = request.GET.get("q", "").strip()
     tags = Tag.objects.select_related("owner").annotate(run_count=Count("runs"))
     counts = Tag.objects.aggregate(
-        active=Count("id", filter=Q(is_archived=False)), archived=Count("id", filter=Q(is_archived=True))
+        active=Count("id", filter=Q(is_archived=False)),
+        archived=Count("id", filter=Q(is_archived=True)),
     )
     tags = tags.filter(is_archived=tab == "archived")
     if search:
@@ -56,7 +59,9 @@ def _render(request: HttpRequest, context: dict, status: int = 200) -> HttpRespo
 @require_GET
 def tag_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "active")
-    return _render(request, _tag_list_context(request, tab if tab in TABS else "active"))
+    return _render(
+        request, _tag_list_context(request, tab if tab in TABS else "active")
+    )
 
 
 @require_POST
@@ -66,7 +71,9 @@ def tag_create(request: HttpRequest) -> HttpResponse:
     except services.TagInvalid:
         # Show the modal again with the submitted values and the errors inline.
         context = _tag_list_context(request, "active")
-        context.update(create_form=TagForm(request.POST), open_dialog="tag-create-modal")
+        context.update(
+            create_form=TagForm(request.POST), open_dialog="tag-create-modal"
+        )
         return _render(request, context, status=400)
     messages.success(request, f"Tag “{tag.name}” created.")
     return _back(request)
@@ -81,7 +88,9 @@ def tag_edit(request: HttpRequest, tag_id: int) -> HttpResponse:
         services.update_tag(tag, request.user, data)
     except services.TagInvalid:
         tag.refresh_from_db()
-        context = _tag_list_context(request, "archived" if tag.is_archived else "active")
+        context = _tag_list_context(
+            request, "archived" if tag.is_archived else "active"
+        )
         context.update(
             edit_form=TagForm(data, instance=tag),
             edit_tag=tag,
@@ -107,9 +116,15 @@ def tag_archive(request: HttpRequest, tag_id: int) -> HttpResponse:
 def tag_delete(request: HttpRequest, tag_id: int) -> HttpResponse:
     tag = get_object_or_404(Tag, pk=tag_id)
     if request.POST.get("confirm_name") != tag.name:
-        messages.error(request, f"Type the tag's name “{tag.name}” exactly to delete it. Nothing was deleted.")
+        messages.error(
+            request,
+            f"Type the tag's name “{tag.name}” exactly to delete it. Nothing was deleted.",
+        )
         return _back(request)
     name = tag.name
     run_count = services.delete_tag(tag, request.user)
-    messages.success(request, f"Tag “{name}” deleted and removed from {run_count} run{'s' if run_count != 1 else ''}.")
+    messages.success(
+        request,
+        f"Tag “{name}” deleted and removed from {run_count} run{'s' if run_count != 1 else ''}.",
+    )
     return _back(request)
