@@ -43,7 +43,8 @@ _OBJECT_TABS = {
 
 def _get_run(hash: str) -> Run:
     return get_object_or_404(
-        Run.objects.select_related("experiment", "owner").prefetch_related("tags"), hash=hash
+        Run.objects.select_related("experiment", "owner").prefetch_related("tags"),
+        hash=hash,
     )
 
 
@@ -116,7 +117,11 @@ def _overview_context(run: Run) -> dict:
     git = system.get("git_info") or {}
     host_rows = [
         (label, system[key])
-        for key, label in [("hostname", "Hostname"), ("python", "Python"), ("platform", "Platform")]
+        for key, label in [
+            ("hostname", "Hostname"),
+            ("python", "Python"),
+            ("platform", "Platform"),
+        ]
         if system.get(key)
     ]
     return {
@@ -125,8 +130,13 @@ def _overview_context(run: Run) -> dict:
         "system_rows": _summary_rows([s for s in series if s.is_system]),
         "argv_rows": list(enumerate(system.get("argv") or [])),
         "env_rows": sorted((system.get("env") or {}).items()),
-        "package_rows": sorted((system.get("packages") or {}).items(), key=lambda kv: kv[0].lower()),
-        "git_rows": [(key, json.dumps(value) if isinstance(value, bool) else value) for key, value in git.items()],
+        "package_rows": sorted(
+            (system.get("packages") or {}).items(), key=lambda kv: kv[0].lower()
+        ),
+        "git_rows": [
+            (key, json.dumps(value) if isinstance(value, bool) else value)
+            for key, value in git.items()
+        ],
         "host_rows": host_rows,
     }
 
@@ -135,7 +145,11 @@ def _tab_context(run: Run, tab: str) -> dict:
     if tab == "overview":
         return _overview_context(run)
     if tab in ("metrics", "system"):
-        series = run.metrics.system_metrics() if tab == "system" else run.metrics.user_metrics()
+        series = (
+            run.metrics.system_metrics()
+            if tab == "system"
+            else run.metrics.user_metrics()
+        )
         return {"series_rows": _series_rows(series, run.pinned_metrics or [])}
     if tab in _OBJECT_TABS:
         from media_tracks.models import ObjectSequence

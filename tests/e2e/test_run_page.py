@@ -68,7 +68,9 @@ def test_each_tab_renders_its_data(signed_in_page):
 
     _open(page, run, "distributions")
     expect(page.locator("#dist-histogram")).to_have_attribute("data-step", "27")
-    expect(page.locator("#dist-heatmap .hm, #dist-heatmap .heatmaplayer")).not_to_have_count(0)
+    expect(
+        page.locator("#dist-heatmap .hm, #dist-heatmap .heatmaplayer")
+    ).not_to_have_count(0)
     page.fill("#dist-step-input", "10")
     page.click("#dist-jump button")
     expect(page.locator("#dist-histogram")).to_have_attribute("data-step", "9")
@@ -81,7 +83,9 @@ def test_each_tab_renders_its_data(signed_in_page):
 
     _open(page, run, "figures")
     expect(page.locator(".figure-plot .main-svg").first).to_be_visible()
-    assert page.evaluate("document.getElementById('figure-list').scrollWidth > document.getElementById('figure-list').clientWidth")
+    assert page.evaluate(
+        "document.getElementById('figure-list').scrollWidth > document.getElementById('figure-list').clientWidth"
+    )
     _shot(page, "figures")
 
     _open(page, run, "logs")
@@ -100,7 +104,18 @@ def test_each_tab_renders_its_data(signed_in_page):
 def test_empty_run_shows_every_empty_state(signed_in_page):
     page = signed_in_page
     run = make_run(page.user, name="empty", status="finished")
-    for tab in ["overview", "params", "metrics", "system", "distributions", "images", "audios", "texts", "figures", "logs"]:
+    for tab in [
+        "overview",
+        "params",
+        "metrics",
+        "system",
+        "distributions",
+        "images",
+        "audios",
+        "texts",
+        "figures",
+        "logs",
+    ]:
         _open(page, run, tab)
         expect(page.locator("[data-empty]").first).to_be_visible()
         if tab == "overview":
@@ -119,10 +134,16 @@ def test_pin_and_unpin_persist_after_reload(signed_in_page):
     expect(page.locator("#pinned-charts .chart-card")).to_have_count(1)
     expect(page.locator(".toast")).to_contain_text("Pinned accuracy")
     page.reload()
-    expect(page.locator('#pinned-charts .chart-card[data-metric="accuracy"]')).to_have_count(1)
-    expect(page.locator("#pinned-charts .chart-card").first).to_have_attribute("data-loaded", "true")
+    expect(
+        page.locator('#pinned-charts .chart-card[data-metric="accuracy"]')
+    ).to_have_count(1)
+    expect(page.locator("#pinned-charts .chart-card").first).to_have_attribute(
+        "data-loaded", "true"
+    )
     _shot(page, "metrics-pinned")
-    page.locator('.chart-card[data-metric="accuracy"]').get_by_role("button", name="Unpin").click()
+    page.locator('.chart-card[data-metric="accuracy"]').get_by_role(
+        "button", name="Unpin"
+    ).click()
     expect(page.locator("#pinned-charts .chart-card")).to_have_count(0)
     expect(page.locator(".toast").last).to_contain_text("Unpinned accuracy")
     page.reload()
@@ -156,7 +177,9 @@ def test_image_sliders_slice_and_one_step_message_shows(signed_in_page):
     expect(cards).to_have_count(6)
     page.fill('[data-range="index"] [data-range-max]', "1")
     expect(cards).to_have_count(4)
-    shown = cards.evaluate_all("nodes => nodes.map(n => `${n.dataset.step}:${n.dataset.index}`)")
+    shown = cards.evaluate_all(
+        "nodes => nodes.map(n => `${n.dataset.step}:${n.dataset.index}`)"
+    )
     assert shown == ["10:0", "10:1", "20:0", "20:1"]
     page.fill('[data-range="step"] [data-range-max]', "10")
     expect(cards).to_have_count(2)
@@ -211,7 +234,9 @@ def test_text_search_in_three_modes(signed_in_page):
     expect(cards).to_have_count(2)
     expect(page.locator(".text-card mark")).to_have_text(["3", "42"])
     search.fill("(")
-    expect(page.locator("#text-search-status")).to_contain_text("Invalid regular expression")
+    expect(page.locator("#text-search-status")).to_contain_text(
+        "Invalid regular expression"
+    )
     search.fill(r"^[A-Z]")
     expect(cards).to_have_count(3)
     _shot(page, "texts-search")
@@ -227,20 +252,31 @@ def test_log_line_sent_while_page_is_open_appears_within_a_second(signed_in_page
     started = time.monotonic()
     answer = requests.post(
         f"{page.base_url}/api/v1/runs/{run.hash}/track",
-        json={"seq": 5, "logs": [{"line": 30, "text": "\x1b[31mlive line from the trainer\x1b[0m"}]},
+        json={
+            "seq": 5,
+            "logs": [{"line": 30, "text": "\x1b[31mlive line from the trainer\x1b[0m"}],
+        },
         headers={"Authorization": f"Bearer {token}"},
         timeout=5,
     )
     assert answer.status_code == 200, answer.text
-    expect(page.locator('.log-row[data-line="30"]')).to_have_text("30live line from the trainer", timeout=1000)
+    expect(page.locator('.log-row[data-line="30"]')).to_have_text(
+        "30live line from the trainer", timeout=1000
+    )
     print(f"live log line shown after {time.monotonic() - started:.3f}s")
 
 
-def test_follow_mode_stops_when_scrolling_up_and_100k_lines_stay_windowed(signed_in_page):
+def test_follow_mode_stops_when_scrolling_up_and_100k_lines_stay_windowed(
+    signed_in_page,
+):
     page = signed_in_page
     run = make_run(page.user, name="chatty")
     LogLine.objects.bulk_create(
-        [LogLine(run=run, line=i, text=f"line {i} \x1b[1mbold\x1b[0m") for i in range(100_000)], batch_size=5000
+        [
+            LogLine(run=run, line=i, text=f"line {i} \x1b[1mbold\x1b[0m")
+            for i in range(100_000)
+        ],
+        batch_size=5000,
     )
     started = time.monotonic()
     _open(page, run, "logs")
@@ -290,3 +326,35 @@ def test_archive_then_delete_from_settings(signed_in_page):
     page.wait_for_url(f"{page.base_url}/")
     expect(page.locator(".toast")).to_contain_text("deleted")
     assert not Run.objects.filter(pk=run.pk).exists()
+
+
+def test_new_points_of_an_active_run_appear_without_reload(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user)
+    token = make_token(page.user)
+    _open(page, run, "metrics")
+    accuracy = page.locator('.chart-card[data-metric="accuracy"]')
+    expect(accuracy).to_have_attribute("data-points", "50")
+    expect(page.locator("body")).to_have_attribute("data-live", "open")
+    answer = requests.post(
+        f"{page.base_url}/api/v1/runs/{run.hash}/track",
+        json={"seq": 9, "metrics": [{"name": "accuracy", "context": {}, "steps": [50, 51], "values": [0.99, 1.0]}]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    )
+    assert answer.status_code == 200, answer.text
+    expect(accuracy).to_have_attribute("data-points", "52")
+
+
+def test_owner_renames_the_run_from_the_sidebar_and_copies_the_hash(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user)
+    _open(page, run, "overview")
+    page.get_by_role("button", name="Rename run").click()
+    page.get_by_label("Run name").fill("renamed-run")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#run-name")).to_have_text("renamed-run")
+    assert Run.objects.get(pk=run.pk).name == "renamed-run"
+    page.reload()
+    expect(page.locator("#run-name")).to_have_text("renamed-run")
+    expect(page.locator("#run-hash")).to_have_text(run.hash)

@@ -32,7 +32,10 @@ _IMPORT = re.compile(r'(?:from\s+|import\s*\(\s*)"(\.\.?/[^"]+)"')
 
 
 def _report(name: str, value: float, unit: str, target: str = "") -> None:
-    print(f"\nPERF {name}: {value:,.2f} {unit}" + (f"  (target {target})" if target else ""))
+    print(
+        f"\nPERF {name}: {value:,.2f} {unit}"
+        + (f"  (target {target})" if target else "")
+    )
 
 
 def _million_point_run(owner):
@@ -43,11 +46,16 @@ def _million_point_run(owner):
         values = np.exp(-steps / 300_000) + rng.normal(0, 0.02, BATCH)
         raw = {
             "seq": seq,
-            "metrics": [{
-                "name": "loss", "context": {"subset": "train"},
-                "steps": steps.tolist(), "values": values.tolist(),
-                "epochs": (steps // 100_000).tolist(), "times": (1.7e9 + steps * 0.01).tolist(),
-            }],
+            "metrics": [
+                {
+                    "name": "loss",
+                    "context": {"subset": "train"},
+                    "steps": steps.tolist(),
+                    "values": values.tolist(),
+                    "epochs": (steps // 100_000).tolist(),
+                    "times": (1.7e9 + steps * 0.01).tolist(),
+                }
+            ],
         }
         ingest.apply_batch(run, ingest.parse_batch(raw))
     return run
@@ -107,7 +115,12 @@ def test_million_point_series_chart_data_and_metrics_tab_weight(client, user):
     assert answer.status_code == 200
     body = answer.content
     count = len(answer.json()["steps"])
-    _report("points?max_points=1000 on 1M points, server time (median of 9)", median, "ms", "<= 150 ms")
+    _report(
+        "points?max_points=1000 on 1M points, server time (median of 9)",
+        median,
+        "ms",
+        "<= 150 ms",
+    )
     _report("  points returned", count, "points")
     _report("  answer size", len(body) / 1024, "KiB", "")
     _report("  answer size gzipped", len(gzip.compress(body, 6)) / 1024, "KiB")
@@ -116,7 +129,11 @@ def test_million_point_series_chart_data_and_metrics_tab_weight(client, user):
     encode_ms, _ = _timed(lambda: points_json(points, 1000))
     _report("  of which: read + decode 245 chunks", read_ms, "ms")
     _report("  of which: downsample + JSON", encode_ms, "ms")
-    tail_ms, _ = _timed(lambda: client.get(f"/api/v1/runs/{run.hash}/metrics/{series.id}/points?after_step={POINTS - 10}"))
+    tail_ms, _ = _timed(
+        lambda: client.get(
+            f"/api/v1/runs/{run.hash}/metrics/{series.id}/points?after_step={POINTS - 10}"
+        )
+    )
     _report("live catch-up points?after_step= (last 9 points)", tail_ms, "ms")
 
     page_ms, page = _timed(lambda: client.get(f"/runs/{run.hash}/metrics/"), repeats=5)
@@ -129,11 +146,21 @@ def test_million_point_series_chart_data_and_metrics_tab_weight(client, user):
     list_bytes = len(client.get(f"/api/v1/runs/{run.hash}/metrics/").content)
     total = len(page.content) + plotly + own + len(body) + list_bytes
     total_gzip = (
-        len(gzip.compress(page.content, 6)) + sum(_gzipped(name) for name in assets) + len(gzip.compress(body, 6))
+        len(gzip.compress(page.content, 6))
+        + sum(_gzipped(name) for name in assets)
+        + len(gzip.compress(body, 6))
     )
     _report("Metrics tab weight: HTML", len(page.content) / 1024, "KiB")
-    _report(f"Metrics tab weight: our CSS + JS modules ({len(assets) - 1} files)", own / 1024, "KiB")
+    _report(
+        f"Metrics tab weight: our CSS + JS modules ({len(assets) - 1} files)",
+        own / 1024,
+        "KiB",
+    )
     _report("Metrics tab weight: plotly.min.js", plotly / 1024, "KiB")
-    _report("Metrics tab weight: chart data + series list", (len(body) + list_bytes) / 1024, "KiB")
+    _report(
+        "Metrics tab weight: chart data + series list",
+        (len(body) + list_bytes) / 1024,
+        "KiB",
+    )
     _report("Metrics tab weight: total, uncompressed", total / 1024, "KiB")
     _report("Metrics tab weight: total, gzipped", total_gzip / 1024, "KiB")

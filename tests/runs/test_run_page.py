@@ -26,7 +26,9 @@ def full_run(user):
 
 
 @pytest.mark.parametrize("tab", TAB_NAMES)
-def test_every_tab_renders_for_a_run_with_every_kind_of_data(client, user, full_run, tab):
+def test_every_tab_renders_for_a_run_with_every_kind_of_data(
+    client, user, full_run, tab
+):
     client.force_login(user)
     answer = _page(client, full_run, tab)
     assert answer.status_code == 200
@@ -48,12 +50,21 @@ def test_every_tab_of_an_empty_run_shows_an_empty_state(client, user, tab):
 def test_overview_cards_show_system_params(client, user, full_run):
     client.force_login(user)
     html = _page(client, full_run).content.decode()
-    for text in ["--lr=0.001", "CUDA_VISIBLE_DEVICES", "package-299", "abc1234", "gpu-node-1", "hparams.optimizer.name"]:
+    for text in [
+        "--lr=0.001",
+        "CUDA_VISIBLE_DEVICES",
+        "package-299",
+        "abc1234",
+        "gpu-node-1",
+        "hparams.optimizer.name",
+    ]:
         assert text in html
     assert html.count("<tr>") > 300  # every package row is there
 
 
-def test_metrics_tab_lists_user_series_and_system_tab_lists_system_series(client, user, full_run):
+def test_metrics_tab_lists_user_series_and_system_tab_lists_system_series(
+    client, user, full_run
+):
     client.force_login(user)
     metrics = _page(client, full_run, "metrics").context["series_rows"]
     system = _page(client, full_run, "system").context["series_rows"]
@@ -64,7 +75,9 @@ def test_metrics_tab_lists_user_series_and_system_tab_lists_system_series(client
 def test_pinned_metrics_are_marked_and_persist_through_the_api(client, user, full_run):
     series = MetricSeries.objects.get(run=full_run, name="accuracy")
     key = f"accuracy {series.context_key}"
-    answer = api_for(user).patch(f"/api/v1/runs/{full_run.hash}/", {"pinned_metrics": [key]}, format="json")
+    answer = api_for(user).patch(
+        f"/api/v1/runs/{full_run.hash}/", {"pinned_metrics": [key]}, format="json"
+    )
     assert answer.status_code == 200
     client.force_login(user)
     rows = _page(client, full_run, "metrics").context["series_rows"]
@@ -72,7 +85,9 @@ def test_pinned_metrics_are_marked_and_persist_through_the_api(client, user, ful
 
 
 def test_another_user_may_not_pin_metrics(full_run, other_user):
-    answer = api_for(other_user).patch(f"/api/v1/runs/{full_run.hash}/", {"pinned_metrics": ["x {}"]}, format="json")
+    answer = api_for(other_user).patch(
+        f"/api/v1/runs/{full_run.hash}/", {"pinned_metrics": ["x {}"]}, format="json"
+    )
     assert answer.status_code == 403
     assert "error" in answer.json()
     full_run.refresh_from_db()
@@ -100,8 +115,12 @@ def test_another_user_sees_the_run_read_only(client, other_user, full_run):
 
 def test_archive_from_settings_archives_and_unarchives(client, user, full_run):
     client.force_login(user)
-    answer = client.post(f"/runs/{full_run.hash}/settings/archive/", {"is_archived": "true"})
-    assert answer.status_code == 302 and answer["Location"].endswith(f"/runs/{full_run.hash}/settings/")
+    answer = client.post(
+        f"/runs/{full_run.hash}/settings/archive/", {"is_archived": "true"}
+    )
+    assert answer.status_code == 302 and answer["Location"].endswith(
+        f"/runs/{full_run.hash}/settings/"
+    )
     full_run.refresh_from_db()
     assert full_run.is_archived
     client.post(f"/runs/{full_run.hash}/settings/archive/", {"is_archived": "false"})
@@ -117,7 +136,12 @@ def test_archive_needs_post(client, user, full_run):
 
 def test_another_user_may_not_archive_or_delete(client, other_user, full_run):
     client.force_login(other_user)
-    assert client.post(f"/runs/{full_run.hash}/settings/archive/", {"is_archived": "true"}).status_code == 403
+    assert (
+        client.post(
+            f"/runs/{full_run.hash}/settings/archive/", {"is_archived": "true"}
+        ).status_code
+        == 403
+    )
     assert client.post(f"/runs/{full_run.hash}/settings/delete/").status_code == 403
     full_run.refresh_from_db()
     assert not full_run.is_archived
@@ -133,13 +157,18 @@ def test_staff_may_archive_someone_elses_run(client, staff_user, full_run):
 def test_delete_from_settings_removes_rows_and_files_then_goes_to_the_explorer(
     client, user, full_run, django_capture_on_commit_callbacks
 ):
-    files = [Path(record.file.path) for record in ObjectRecord.objects.filter(sequence__run=full_run).exclude(file="")]
+    files = [
+        Path(record.file.path)
+        for record in ObjectRecord.objects.filter(sequence__run=full_run).exclude(
+            file=""
+        )
+    ]
     assert files and all(path.exists() for path in files)
     client.force_login(user)
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(f"/runs/{full_run.hash}/settings/delete/")
     assert answer.status_code == 302 and answer["Location"] == "/"
-    assert "deleted" in str(list(get_messages(answer.wsgi_request))[0])
+    assert "deleted" in str(next(iter(get_messages(answer.wsgi_request))))
     assert not Run.objects.filter(pk=full_run.pk).exists()
     assert not LogLine.objects.filter(run_id=full_run.pk).exists()
     assert not ObjectSequence.objects.filter(run_id=full_run.pk).exists()
@@ -150,10 +179,19 @@ def test_sequence_records_page_with_offset(user, full_run):
     sequence = ObjectSequence.objects.get(run=full_run, name="samples")
     api = api_for(user)
     first = api.get(f"/api/v1/objects/sequences/{sequence.id}/records?limit=4").json()
-    second = api.get(f"/api/v1/objects/sequences/{sequence.id}/records?limit=4&offset=4").json()
+    second = api.get(
+        f"/api/v1/objects/sequences/{sequence.id}/records?limit=4&offset=4"
+    ).json()
     assert first["has_more"] and second["has_more"]
     assert [(r["step"], r["index"]) for r in first["records"] + second["records"]] == [
-        (0, 0), (0, 1), (0, 2), (10, 0), (10, 1), (10, 2), (20, 0), (20, 1)
+        (0, 0),
+        (0, 1),
+        (0, 2),
+        (10, 0),
+        (10, 1),
+        (10, 2),
+        (20, 0),
+        (20, 1),
     ]
     bad = api.get(f"/api/v1/objects/sequences/{sequence.id}/records?offset=x")
     assert bad.status_code == 400 and "error" in bad.json()
@@ -161,10 +199,19 @@ def test_sequence_records_page_with_offset(user, full_run):
 
 def test_sequence_records_slice_by_step_and_index(user, full_run):
     sequence = ObjectSequence.objects.get(run=full_run, name="samples")
-    answer = api_for(user).get(
-        f"/api/v1/objects/sequences/{sequence.id}/records?step_min=10&step_max=20&index_min=1&index_max=2"
-    ).json()
-    assert [(r["step"], r["index"]) for r in answer["records"]] == [(10, 1), (10, 2), (20, 1), (20, 2)]
+    answer = (
+        api_for(user)
+        .get(
+            f"/api/v1/objects/sequences/{sequence.id}/records?step_min=10&step_max=20&index_min=1&index_max=2"
+        )
+        .json()
+    )
+    assert [(r["step"], r["index"]) for r in answer["records"]] == [
+        (10, 1),
+        (10, 2),
+        (20, 1),
+        (20, 2),
+    ]
 
 
 def test_overview_of_a_run_without_params_shows_the_empty_state(client, user):
