@@ -26,7 +26,7 @@ export function mountSequenceList(sequences, onSelect) {
     const context = el("div", "sequence-context");
     for (const [key, value] of entries) context.append(el("span", "context-chip", `${key}: ${value}`));
     if (!entries.length) context.append(el("span", "muted small", "no context"));
-    item.append(context, el("div", "muted small", `${sequence.count} items · steps ${sequence.first_step}–${sequence.last_step}`));
+    item.append(context, el("div", "muted small", `${sequence.count} item${sequence.count === 1 ? "" : "s"} · steps ${sequence.first_step}–${sequence.last_step}`));
     const choose = () => select(sequence);
     item.addEventListener("click", choose);
     item.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); choose(); } });

@@ -120,7 +120,9 @@ export function mount(data) {
       offset += page.records.length;
       hasMore = page.has_more;
       grid.append(...page.records.map((record) => (kind === "image" ? renderImage(record, sequence, openModal) : renderAudio(record))));
-      summary.textContent = `${grid.childElementCount}${hasMore ? "+" : ""} ${kind === "image" ? "images" : "clips"} shown`;
+      const noun = kind === "image" ? "image" : "clip";
+      const shown = grid.childElementCount;
+      summary.textContent = `${shown}${hasMore ? "+" : ""} ${noun}${shown === 1 && !hasMore ? "" : "s"} shown`;
       if (!grid.childElementCount) grid.append(el("p", "empty", "Nothing in this range."));
     } finally {
       loading = false;
