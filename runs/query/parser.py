@@ -77,6 +77,21 @@ ALLOWED = (
     "in / not in, is None, .startswith(), .endswith(), .lower(), re.match(), "
     "re.search(), datetime(y, m, d)."
 )
+_NODE_NAMES = {
+    ast.Lambda: "a lambda",
+    ast.IfExp: "an if-expression",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a generator",
+    ast.JoinedStr: "an f-string",
+    ast.Dict: "a dict (only as a metric context)",
+    ast.Set: "a set",
+    ast.Starred: "a starred expression",
+    ast.NamedExpr: "an assignment",
+    ast.Await: "await",
+    ast.Slice: "a slice",
+}
 _NESTED_QUANTIFIER = re.compile(
     r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*{]|\?(?!\?))"
 )
@@ -311,7 +326,16 @@ class _Parser:
             raise self.fail(f"unknown name {node.id!r}; queries start with run.", node)
         if isinstance(node, ast.Attribute | ast.Subscript):
             return self.run_access(node, depth)
-        raise self.fail(f"{type(node).__name__} is not allowed here. {ALLOWED}", node)
+        if isinstance(node, ast.BinOp):
+            error = self.fail(
+                "arithmetic and bitwise operators (+ - * / % ** >> << & | ^) are not allowed",
+                node,
+            )
+            end = self._encoded[: node.left.end_col_offset or 0].decode(errors="ignore")
+            error.position = self.shift + len(end) + 1
+            raise error
+        what = _NODE_NAMES.get(type(node), type(node).__name__)
+        raise self.fail(f"{what} is not allowed here. {ALLOWED}", node)
 
     def call_operand(self, node: ast.Call, depth: int) -> object:
         function = node.func

@@ -262,7 +262,7 @@ export function mountRunsTable(element, options = {}) {
   };
 
   element.addEventListener("click", (event) => {
-    const sortButton = event.target.closest("[data-sort]");
+    const sortButton = event.target.closest("button.sort-btn[data-sort]");
     if (sortButton && element.contains(sortButton)) {
       const column = sortButton.dataset.sort;
       const next = state.sort === `-${column}` ? column : `-${column}`;
@@ -290,7 +290,8 @@ export function mountRunsTable(element, options = {}) {
   });
   tickTimer = setInterval(tickDurations, 1000);
 
-  if (root()) mounted();
-  else reload();
+  // After returning, so callers can use the api object in their callbacks.
+  if (root()) queueMicrotask(mounted);
+  else queueMicrotask(reload);
   return api;
 }
