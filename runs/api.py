@@ -128,6 +128,7 @@ class RunViewSet(
                 name=values.get("name", ""),
                 description=values.get("description", ""),
                 params=values.get("params"),
+                tags=values.get("tags"),
             )
         except ingest.IngestError as error:
             return error_response(error.message, error.status, error.field)

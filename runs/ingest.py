@@ -30,7 +30,8 @@ from runs.models import HASH_RE, AppliedBatch, LogLine, MetricChunk, MetricSerie
 
 MAX_PARAMS_DEPTH = 32
 MAX_LOG_LINE_LENGTH = 64 * 1024
-_BATCH_FIELDS = {"seq", "params", "metrics", "logs", "status", "meta"}
+_BATCH_FIELDS = {"seq", "params", "metrics", "logs", "status", "meta", "tags"}
+MAX_TAGS_PER_BATCH = 100
 _SERIES_FIELDS = {"name", "context", "steps", "values", "epochs", "times"}
 _LOG_FIELDS = {"line", "text", "time"}
 _INT64_MAX = 2**63 - 1
@@ -62,6 +63,8 @@ class Batch:
     series: list[SeriesBatch] = field(default_factory=list)
     logs: list[tuple[int, str, float | None]] = field(default_factory=list)
     status: str | None = None
+    attach_tags: list[str] = field(default_factory=list)
+    detach_tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -192,6 +195,24 @@ def _parse_logs(raw: object) -> list[tuple[int, str, float | None]]:
     return lines
 
 
+def parse_tag_names(raw: object, where: str) -> list[str]:
+    if not isinstance(raw, list) or len(raw) > MAX_TAGS_PER_BATCH:
+        raise IngestError(f"{where} must be a list of at most {MAX_TAGS_PER_BATCH} tag names", where)
+    for name in raw:
+        if not isinstance(name, str) or not name.strip() or len(name) > 50:
+            raise IngestError(f"{where} holds {name!r:.60}: tag names are 1 to 50 characters", where)
+    return [name.strip() for name in raw]
+
+
+def _parse_tags(raw: object) -> tuple[list[str], list[str]]:
+    if not isinstance(raw, dict) or set(raw) - {"attach", "detach"}:
+        raise IngestError('tags must be {"attach": [names], "detach": [names]}', "tags")
+    return (
+        parse_tag_names(raw.get("attach", []), "tags.attach"),
+        parse_tag_names(raw.get("detach", []), "tags.detach"),
+    )
+
+
 def parse_batch(raw: object) -> Batch:
     """Validate a decoded `track` body and return it typed, or raise IngestError."""
     if not isinstance(raw, dict):
@@ -226,6 +247,8 @@ def parse_batch(raw: object) -> Batch:
     if status is not None and status not in (Run.Status.FINISHED, Run.Status.FAILED, Run.Status.ACTIVE):
         raise IngestError('status must be "active", "finished" or "failed"', "status")
     batch.status = status
+    if raw.get("tags") is not None:
+        batch.attach_tags, batch.detach_tags = _parse_tags(raw["tags"])
     return batch
 
 
@@ -250,6 +273,7 @@ def get_or_create_run(
     name: str = "",
     description: str = "",
     params: dict | None = None,
+    tags: list[str] | None = None,
 ) -> tuple[Run, bool]:
     """Create a run by its client-made hash; an existing run of this user is returned.
 
@@ -284,6 +308,8 @@ def get_or_create_run(
                 updated_at=now,
                 last_heartbeat=now,
             )
+            if tags:
+                apply_tag_names(run, tags, [])
     except IntegrityError:
         # Two requests with the same new hash raced; the loser returns the winner's.
         return get_or_create_run(run_hash=run_hash, user=user)
@@ -418,18 +444,44 @@ def apply_batch(run: Run, batch: Batch) -> BatchResult:
                     [LogLine(run=run, line=line, text=text, time=time) for line, text, time in batch.logs],
                     batch_size=2000,
                 )
+            if batch.attach_tags or batch.detach_tags:
+                apply_tag_names(run, batch.attach_tags, batch.detach_tags)
             status_changed = _apply_status(run, batch.status, fields)
             now = timezone.now()
             run.last_heartbeat = now
             run.updated_at = now
             run.save(update_fields=fields)
-            live.run_tracked(run, touched, batch.logs, status_changed)
+            live.run_tracked(
+                run,
+                touched,
+                batch.logs,
+                status_changed=status_changed,
+                data_changed=bool(touched or batch.params or batch.meta),
+            )
     except IntegrityError:
         # The same seq committed concurrently by a retry that overtook this one.
         if batch.seq is not None and AppliedBatch.objects.filter(run=run, seq=batch.seq).exists():
             return BatchResult(batch.seq, False)
         raise
     return BatchResult(batch.seq, True)
+
+
+def apply_tag_names(run: Run, attach: list[str], detach: list[str]) -> None:
+    """Attach tags by name (creating missing ones, as Aim's run.add_tag does) and
+    detach others; a name the tags page would refuse raises IngestError."""
+    from runs import services
+    from tags.models import Tag
+    from tags.services import TagInvalid
+
+    try:
+        tags = [services.create_tag_for_attach(name, run.owner) for name in attach]
+    except TagInvalid as error:
+        raise IngestError(f"tags.attach: {error.message}", "tags") from error
+    if tags:
+        run.tags.add(*tags)
+    if detach:
+        run.tags.remove(*Tag.objects.filter(name__in=detach))
+    live.run_tags_changed(run)
 
 
 def _apply_status(run: Run, status: str | None, fields: list[str]) -> bool:

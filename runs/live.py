@@ -102,19 +102,33 @@ def run_row(run) -> RunRow:
     }
 
 
-def _send(groups: list[str], event: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    for group in groups:
+async def _group_send_all(layer, messages: list[tuple[str, dict]]) -> None:
+    for group, event in messages:
         try:
-            async_to_sync(layer.group_send)(group, event)
+            await layer.group_send(group, event)
         except Exception:  # a dead channel layer must never fail an ingest
             logger.exception("live event %s to %s not sent", event.get("type"), group)
 
 
+def _send(messages: list[tuple[str, dict]]) -> None:
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+    # One hop into the event loop for all of a transaction's events: each
+    # async_to_sync costs a thread handoff, which dominated small ingest requests.
+    try:
+        async_to_sync(_group_send_all)(layer, messages)
+    except Exception:
+        logger.exception("live events not sent")
+
+
+def _after_commit_all(messages: list[tuple[str, dict]]) -> None:
+    if messages:
+        transaction.on_commit(lambda: _send(messages))
+
+
 def _after_commit(groups: list[str], event: dict) -> None:
-    transaction.on_commit(lambda: _send(groups, event))
+    _after_commit_all([(group, event) for group in groups])
 
 
 def _is_due(run_hash: str, force: bool) -> bool:
@@ -133,24 +147,31 @@ def run_created(run) -> None:
     _after_commit([RUNS_GROUP, run_group(run.hash)], event)
 
 
-def run_changed(run, series=None, force: bool = True) -> None:
-    if not _is_due(run.hash, force):
-        return
+def _changed_event(run, series) -> RunChangedEvent:
     metrics = [metric_summary(item) for item in series] if series is not None else []
-    event: RunChangedEvent = {"type": "run.updated", "run": run_row(run), "metrics": metrics}
-    _after_commit([RUNS_GROUP, run_group(run.hash)], event)
+    return {"type": "run.updated", "run": run_row(run), "metrics": metrics}
 
 
-def run_tracked(run, series, log_lines, status_changed: bool) -> None:
-    """After a batch: new log lines always go out, summaries coalesced."""
+def run_changed(run, series=None, force: bool = True) -> None:
+    if _is_due(run.hash, force):
+        _after_commit([RUNS_GROUP, run_group(run.hash)], _changed_event(run, series))
+
+
+def run_tracked(run, series, log_lines, *, status_changed: bool, data_changed: bool) -> None:
+    """After a batch: new log lines always go out; summaries are coalesced; a bare
+    heartbeat sends nothing."""
+    messages: list[tuple[str, dict]] = []
     if log_lines:
         event: RunLogsEvent = {
             "type": "run.logs",
             "hash": run.hash,
             "lines": [{"line": line, "text": text, "time": t} for line, text, t in log_lines],
         }
-        _after_commit([run_group(run.hash)], event)
-    run_changed(run, series, force=status_changed)
+        messages.append((run_group(run.hash), event))
+    if (status_changed or data_changed) and _is_due(run.hash, status_changed):
+        changed = _changed_event(run, series)
+        messages += [(RUNS_GROUP, changed), (run_group(run.hash), changed)]
+    _after_commit_all(messages)
 
 
 def runs_removed(kind: Literal["deleted", "archived", "unarchived"], hashes: list[str]) -> None:

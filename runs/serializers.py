@@ -80,6 +80,9 @@ class RunCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     params = serializers.JSONField(required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=100, required=False
+    )
 
     def validate_hash(self, value: str) -> str:
         from runs.models import HASH_RE

@@ -173,38 +173,40 @@ class Sender(threading.Thread):
 
     def _flush(self, final: bool) -> None:
         run = self.run_
-        if not run._created:
-            body = {
-                "hash": run.hash,
-                "experiment": run._experiment,
-                "name": run._name,
-                "description": run._description,
-            }
-            with run._lock:
-                run._fields_patch.pop("name", None)
-                run._fields_patch.pop("description", None)
-            self._deliver(Request("POST", f"{API_PREFIX}/runs/", dumps(body)))
-            run._created = True
         with run._lock:
             fields, run._fields_patch = run._fields_patch, {}
             tag_ops, run._tag_ops = run._tag_ops, []
             params, run._params_patch = run._params_patch, {}
             meta, run._meta_patch = run._meta_patch, {}
+        attach, detach = _final_tag_state(tag_ops)
+        if not run._created:
+            # One request creates the run with its name, params and first tags, so a
+            # short run costs two requests in all: this one and the closing batch.
+            body = {
+                "hash": run.hash,
+                "experiment": run._experiment,
+                "name": fields.pop("name", run._name),
+                "description": fields.pop("description", run._description),
+            }
+            if params:
+                body["params"], params = params, {}
+            if attach:
+                body["tags"], attach = attach, []
+            self._deliver(Request("POST", f"{API_PREFIX}/runs/", dumps(body)))
+            run._created = True
         if fields:
             self._deliver(Request("PATCH", f"{run._path}/", dumps(fields)))
-        for action, names in _group_tag_ops(tag_ops):
-            body = dumps({"names": names, "create_missing": True})
-            self._deliver(
-                Request(
-                    "POST" if action == "add" else "DELETE", f"{run._path}/tags/", body
-                )
-            )
-        self._send_batches(params, meta, final)
+        tags = {}
+        if attach:
+            tags["attach"] = attach
+        if detach:
+            tags["detach"] = detach
+        self._send_batches(params, meta, final, tags)
         self._send_objects()
         if not final and time.monotonic() - self.last_request > HEARTBEAT_INTERVAL:
             self._deliver(Request("POST", f"{run._path}/track", b"{}"))
 
-    def _send_batches(self, params: dict, meta: dict, final: bool) -> None:
+    def _send_batches(self, params: dict, meta: dict, final: bool, tags: dict) -> None:
         run = self.run_
         logs = run._logs
         pending = run._take_points()
@@ -220,6 +222,8 @@ class Sender(threading.Thread):
                 batch["params"], params = params, {}
             if meta:
                 batch["meta"], meta = meta, {}
+            if tags:
+                batch["tags"], tags = tags, {}
             if pending:
                 batch["metrics"], non_finite, pending = _columns(
                     pending, MAX_POINTS_PER_REQUEST
@@ -298,12 +302,13 @@ def _columns(pending: list[tuple], budget: int) -> tuple[list[dict], bool, list[
     return metrics, non_finite, pending
 
 
-def _group_tag_ops(operations: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
-    groups: list[tuple[str, list[str]]] = []
+def _final_tag_state(operations: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """The tags to attach and to detach after a sequence of add/remove calls
+    (the last call for a name wins)."""
+    final: dict[str, str] = {}
     for action, name in operations:
-        if groups and groups[-1][0] == action:
-            if name not in groups[-1][1]:
-                groups[-1][1].append(name)
-        else:
-            groups.append((action, [name]))
-    return groups
+        final.pop(name, None)
+        final[name] = action
+    attach = [name for name, action in final.items() if action == "add"]
+    detach = [name for name, action in final.items() if action != "add"]
+    return attach, detach

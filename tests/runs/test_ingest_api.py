@@ -229,3 +229,25 @@ def test_points_rejects_bad_parameters(api):
     assert api.get(f"{base}?max_points=-5").status_code == 400
     assert api.get(f"/api/v1/runs/{run.hash}/metrics/999999/points").status_code == 404
     assert api.get(f"{base}?after_step=0").json()["steps"] == [1]
+
+
+def test_create_and_track_attach_and_detach_tags_by_name(api):
+    run_hash = new_hash()
+    created = api.post("/api/v1/runs/", {"hash": run_hash, "tags": ["baseline", "fast"]}, format="json")
+    assert created.status_code == 201
+    assert sorted(tag["name"] for tag in created.json()["tags"]) == ["baseline", "fast"]
+    run = Run.objects.get(hash=run_hash)
+    answer = _track(api, run, {"seq": 1, "tags": {"attach": ["best"], "detach": ["fast"]}})
+    assert answer.status_code == 200
+    assert sorted(run.tags.values_list("name", flat=True)) == ["baseline", "best"]
+
+
+@pytest.mark.parametrize("tags", [["x"], {"attach": "x"}, {"attach": ["x" * 51]}, {"attach": [""]}, {"add": ["x"]}])
+def test_bad_tags_in_a_batch_write_nothing(api, tags):
+    from tags.models import Tag
+
+    run = make_run(api.user)
+    answer = _track(api, run, {"seq": 1, "params": {"a": 1}, "tags": tags})
+    assert answer.status_code == 400 and "tags" in answer.json()["error"]
+    run.refresh_from_db()
+    assert run.params == {} and Tag.objects.count() == 0
