@@ -56,7 +56,7 @@ class Command(BaseCommand):
         if not settings.REDIS_URL:
             logger.warning("REDIS_URL is not set: live updates reach this process's sockets only")
         self.stdout.write(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, data dir: {settings.DATA_DIR}")
-        self.stdout.write(f"ready checks took {time.monotonic() - started:.2f}s; press Ctrl+C to stop")
+        self.stdout.write(f"prepared in {time.monotonic() - started:.2f}s; press Ctrl+C to stop")
         _start_heartbeat_watch()
         from daphne.cli import CommandLineInterface
 
