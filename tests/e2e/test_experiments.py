@@ -341,12 +341,6 @@ def test_runs_tab_uses_the_explorer_table_and_compares_a_selected_run(
     _compare_opens_the_explorer_with(page, [rows.nth(1).get_attribute("data-hash")])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runs_table.js: a click on a row checkbox matches closest('[data-sort]') "
-    "on the .runs-table-root div (it carries data-sort), so it reloads the table and "
-    "clears the earlier selection; fix: closest('button[data-sort]')",
-)
 def test_runs_tab_compares_several_selected_runs(signed_in_page, server, mnist):
     page = signed_in_page
     rows = _open_runs_tab(page, mnist)
