@@ -8,6 +8,7 @@ process, except status changes, which always go out. Payload types are shared wi
 the consumers.
 """
 
+import asyncio
 import logging
 import threading
 import time
@@ -113,6 +114,15 @@ async def _group_send_all(layer, messages: list[tuple[str, dict]]) -> None:
 def _send(messages: list[tuple[str, dict]]) -> None:
     layer = get_channel_layer()
     if layer is None or not messages:
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        # Sync code called on an event loop's own thread (a test driving a browser):
+        # async_to_sync cannot run here, and no socket of this process listens.
+        logger.debug("live events skipped: called from inside a running event loop")
         return
     # One hop into the event loop for all of a transaction's events: each
     # async_to_sync costs a thread handoff, which dominated small ingest requests.
