@@ -3,6 +3,7 @@ and the explorer's batch endpoints (archive, delete, export.csv, suggestions).""
 
 import json
 
+from django.core.handlers.asgi import ASGIRequest
 from django.db.models import Prefetch
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -318,7 +319,10 @@ class RunViewSet(
         except QueryError as error:
             return query_error_response(error)
         columns = export.export_columns(runs, column_ids)
-        response = StreamingHttpResponse(export.stream_csv(runs, columns), content_type="text/csv; charset=utf-8")
+        lines = export.stream_csv(runs, columns)
+        if isinstance(request._request, ASGIRequest):
+            lines = export.async_chunks(lines)  # streamed under daphne too
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="runs.csv"'
         return response
 
