@@ -5,9 +5,8 @@ values per chunk), so 100,000 runs never sit in memory at once."""
 import csv
 from collections.abc import AsyncIterator, Iterator
 
-from asgiref.sync import sync_to_async
-
 import orjson
+from asgiref.sync import sync_to_async
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone

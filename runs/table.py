@@ -76,14 +76,23 @@ def parse_column(column_id: str) -> Column | None:
         value = json.loads(column_id[2:]) if column_id[:2] in ("p:", "m:") else None
     except ValueError:
         return None
-    if column_id.startswith("p:") and isinstance(value, list) and 0 < len(value) <= 16:
-        if all(
+    is_list = isinstance(value, list)
+    if (
+        column_id.startswith("p:")
+        and is_list
+        and 0 < len(value) <= 16
+        and all(
             isinstance(key, str | int) and not isinstance(key, bool) for key in value
-        ):
-            return param_column(tuple(value))
-    if column_id.startswith("m:") and isinstance(value, list) and len(value) == 2:
-        if all(isinstance(part, str) for part in value):
-            return metric_column(value[0], value[1])
+        )
+    ):
+        return param_column(tuple(value))
+    if (
+        column_id.startswith("m:")
+        and is_list
+        and len(value) == 2
+        and all(isinstance(part, str) for part in value)
+    ):
+        return metric_column(value[0], value[1])
     return None
 
 
