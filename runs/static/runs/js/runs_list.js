@@ -72,15 +72,20 @@ function heading(text) {
   return item;
 }
 
+let shown = 0;
+
 async function showSuggestions() {
   const items = [];
   const token = currentToken();
+  const call = ++shown;
   if (token) {
     const all = await loadSuggestions();
+    if (call !== shown) return; // a later keystroke owns the list
     const needle = token.text.toLowerCase();
     const pick = (text) => () => {
-      const before = input.value.slice(0, token.start);
-      const after = input.value.slice(token.start + token.text.length);
+      const current = currentToken() || token;
+      const before = input.value.slice(0, current.start);
+      const after = input.value.slice(current.start + current.text.length);
       input.value = before + text + after;
       input.setSelectionRange(before.length + text.length, before.length + text.length);
       hideSuggestions();
