@@ -388,7 +388,7 @@ def _append_series(run: Run, batches: list[SeriesBatch]) -> list[MetricSeries]:
     for series in touched:
         _update_row(
             series,
-            ["count", "first_step", "last_step", "last", "min", "max", "last_time", "chunk_count"],
+            ["count", "first_step", "first", "last_step", "last", "min", "max", "last_time", "chunk_count"],
         )
     return touched
 
@@ -407,6 +407,9 @@ def _merge_summary(series: MetricSeries, batch: dict) -> None:
             return new
         return current if new is None else choose(current, new)
 
+    # "first" is the value at the lowest step seen so far.
+    if series.first_step is None or batch["first_step"] < series.first_step:
+        series.first = batch["first"]
     series.first_step = pick(series.first_step, batch["first_step"], min)
     # "last" is the value at the highest step seen so far, as Aim reports it.
     if series.last_step is None or batch["last_step"] >= series.last_step:

@@ -131,6 +131,7 @@ class MetricSeries(models.Model):
     last_step = models.BigIntegerField(null=True, blank=True)
     # Non-finite values are stored where the database can (PostgreSQL keeps NaN and
     # ±inf, SQLite keeps ±inf and turns NaN into NULL); min/max ignore NaN.
+    first = models.FloatField(null=True, blank=True)
     last = models.FloatField(null=True, blank=True)
     min = models.FloatField(null=True, blank=True)
     max = models.FloatField(null=True, blank=True)

@@ -101,13 +101,17 @@ class RunCreateSerializer(serializers.Serializer):
 
 
 class MetricSeriesSerializer(serializers.ModelSerializer):
+    first = serializers.SerializerMethodField()
     last = serializers.SerializerMethodField()
     min = serializers.SerializerMethodField()
     max = serializers.SerializerMethodField()
 
     class Meta:
         model = MetricSeries
-        fields = ["id", "name", "context", "count", "first_step", "last_step", "last", "min", "max", "last_time"]
+        fields = ["id", "name", "context", "count", "first_step", "last_step", "first", "last", "min", "max", "last_time"]
+
+    def get_first(self, series) -> float | None:
+        return finite_or_none(series.first)
 
     def get_last(self, series) -> float | None:
         return finite_or_none(series.last)

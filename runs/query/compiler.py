@@ -306,7 +306,7 @@ class Compiler:
         column = _METRIC_COLUMNS.get(metric.attribute, metric.attribute)
         if column not in {field.name for field in MetricSeries._meta.get_fields()}:
             raise QueryError(
-                f"the metric summary {metric.attribute!r} is not stored; use last, min, max, "
+                f"the metric summary {metric.attribute!r} is not stored; use first, last, min, max, "
                 "last_step, first_step or count",
                 metric.position,
             )

@@ -43,6 +43,7 @@ def snapshot(run, now: datetime) -> dict:
         "meta": run.meta,
         "metrics": {
             (series.name, series.context_key): {
+                "first": series.first,
                 "last": series.last,
                 "min": series.min,
                 "max": series.max,

@@ -238,6 +238,7 @@ CONSTRUCTS = [
     'run.metrics["loss"].count >= 3',
     'run.metrics["loss"].last_step == 0',
     'run.metrics["loss"].first_step == 0',
+    'run.metrics["loss"].first > 1',
     'run.metrics["loss", {"subset": "val"}].last < 0.5',
     'run.metrics["loss", {"subset": "val"}].last is None',
     'run.metrics["loss"].last is not None',
