@@ -29,6 +29,7 @@ from runs.serializers import (
     TagBriefSerializer,
 )
 from runs.suggestions import query_suggestions
+from runs.table import parse_columns
 from tags.models import Tag
 
 
@@ -68,18 +69,6 @@ class _CSVRenderer(renderers.BaseRenderer):
 
 def query_error_response(error: QueryError) -> Response:
     return Response({"error": error.message, "position": error.position, "field": "q"}, status=400)
-
-
-def parse_column_ids(raw: str | None) -> list[str] | None:
-    if not raw:
-        return None
-    try:
-        ids = json.loads(raw)
-    except ValueError as error:
-        raise QueryError("columns must be a JSON list of column ids") from error
-    if not isinstance(ids, list) or not all(isinstance(item, str) for item in ids) or len(ids) > 500:
-        raise QueryError("columns must be a JSON list of column ids")
-    return ids
 
 
 def runs_queryset():
@@ -315,10 +304,10 @@ class RunViewSet(
         query = request.query_params.get("q", "")
         try:
             runs = filter_runs(Run.objects.all(), query)
-            column_ids = parse_column_ids(request.query_params.get("columns"))
+            columns = parse_columns(request.query_params.get("columns"))
         except QueryError as error:
             return query_error_response(error)
-        columns = export.export_columns(runs, column_ids)
+        columns = export.export_columns(runs, columns)
         lines = export.stream_csv(runs, columns)
         if isinstance(request._request, ASGIRequest):
             lines = export.async_chunks(lines)  # streamed under daphne too

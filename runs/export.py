@@ -19,7 +19,6 @@ from runs.table import (
     flatten,
     metric_values,
     page_columns,
-    parse_column,
 )
 from runs.templatetags.runs_table import format_value
 from tags.models import Tag
@@ -90,14 +89,10 @@ def _tags(run_ids: list[int]) -> dict[int, list[str]]:
     return tags
 
 
-def export_columns(runs: QuerySet, column_ids: list[str] | None) -> list[Column]:
+def export_columns(runs: QuerySet, columns: list[Column] | None) -> list[Column]:
     """The given columns, or every param/metric column found in the first chunk."""
-    if column_ids is not None:
-        return [
-            column
-            for column in (parse_column(item) for item in column_ids)
-            if column and column.kind != "base"
-        ]
+    if columns is not None:
+        return columns
     sample = list(
         Run.objects.filter(pk__in=runs.values("pk")[:CHUNK]).only("id", "params")
     )
