@@ -63,10 +63,19 @@ export function createMetricChart(container, options = {}) {
     return state.points.times.find((t) => t != null) ?? 0;
   }
 
+  // A series logged without epochs (or wall times) falls back to steps rather
+  // than drawing an empty chart.
+  function axis() {
+    const { epochs, times } = state.points;
+    if (state.xAxis === "epoch" && !epochs.some((e) => e != null)) return "step";
+    if (state.xAxis === "time" && !times.some((t) => t != null)) return "step";
+    return state.xAxis;
+  }
+
   function xValues() {
     const { steps, epochs, times } = state.points;
-    if (state.xAxis === "epoch") return epochs;
-    if (state.xAxis === "time") {
+    if (axis() === "epoch") return epochs;
+    if (axis() === "time") {
       const start = origin();
       return times.map((t) => (t == null ? null : Math.round((t - start) * 1000) / 1000));
     }
@@ -96,13 +105,18 @@ export function createMetricChart(container, options = {}) {
     return [raw, smoothed];
   }
 
+  function axisTitle() {
+    const shown = axis();
+    return shown === state.xAxis ? X_TITLES[shown] : `${X_TITLES[shown]} (no ${state.xAxis === "epoch" ? "epochs" : "times"} recorded)`;
+  }
+
   function layout() {
     return {
       height: options.height || 260,
       margin: { l: 56, r: 16, t: 8, b: 40 },
       showlegend: false,
       hovermode: "closest",
-      xaxis: { title: { text: X_TITLES[state.xAxis], font: { size: 11 } }, zeroline: false, automargin: true },
+      xaxis: { title: { text: axisTitle(), font: { size: 11 } }, zeroline: false, automargin: true },
       yaxis: { zeroline: false, automargin: true, exponentformat: "e" },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",
