@@ -57,3 +57,19 @@ def sort_direction(column_id: str, sort: str) -> str:
 @register.filter
 def json_attr(value: object) -> str:
     return json.dumps(value, separators=(",", ":"))
+
+
+@register.filter
+def can_edit_run(run, user) -> str:
+    """The row's data-can-edit: "true" for the owner or staff (no query)."""
+    return "true" if user.is_authenticated and run.can_edit(user) else "false"
+
+
+@register.simple_tag
+def run_tags_json(run) -> str:
+    """The row's tags for the tag picker, from the page's prefetch (no query).
+    Returned unsafe, so the template escapes it for the data-tags attribute."""
+    tags = [
+        {"id": tag.id, "name": tag.name, "color": tag.color} for tag in run.tags.all()
+    ]
+    return json.dumps(tags, separators=(",", ":"), ensure_ascii=False)

@@ -5,8 +5,16 @@
 //   const table = mountRunsTable(element, { query, sort, selectable, hiddenColumns,
 //                                           onSelectionChange, onSortChange, onLoad });
 //   table.reload({ query, sort }); table.selection(); table.refreshRows(hashes); …
+//   table.applyTagsEvent(event);  // a live `run.tags` event: update that row's tag picker
+//
+// The Tags cell of every row is a tag picker (js/lib/tag_picker.js): the server renders
+// the chips plus data-tags / data-can-edit (owner or staff), and this module mounts a
+// picker on each row as rows arrive (first load, more rows, live refresh). A refreshed
+// row keeps its picker (an open "Select tag" popover survives live updates); pickers of
+// rows that leave the page are destroyed.
 
 import { formatDuration } from "./format.js";
+import { mountTagPicker, applyTagsEvent } from "./tag_picker.js";
 
 const DEFAULT_URL = "/runs/table";
 
@@ -31,6 +39,7 @@ export function mountRunsTable(element, options = {}) {
     nextCursor: "",
   };
   const notify = () => options.onSelectionChange?.(api.selection());
+  const pickers = new WeakMap(); // tags cell -> its tag picker
   let observer = null;
   let tickTimer = null;
 
@@ -116,7 +125,59 @@ export function mountRunsTable(element, options = {}) {
 
   function wireRows(scope) {
     applyHidden(scope);
-    scope.querySelectorAll?.("tr[data-hash]").forEach(syncRowSelection);
+    const rows = scope.matches?.("tr[data-hash]") ? [scope] : [...scope.querySelectorAll("tr[data-hash]")];
+    rows.forEach((row) => {
+      syncRowSelection(row);
+      mountPicker(row);
+    });
+  }
+
+  const tagsCell = (row) => row?.querySelector("td[data-tag-picker]");
+
+  function readTags(cell) {
+    try { return JSON.parse(cell.dataset.tags || "[]"); } catch { return []; }
+  }
+
+  function mountPicker(row) {
+    const cell = tagsCell(row);
+    if (!cell || pickers.has(cell)) return;
+    pickers.set(cell, mountTagPicker(cell, {
+      runHash: row.dataset.hash,
+      tags: readTags(cell),
+      canEdit: cell.dataset.canEdit === "true",
+      emptyText: "",
+      onChange: (tags) => { cell.dataset.tags = JSON.stringify(tags); },
+    }));
+  }
+
+  function destroyPickers(scope) {
+    scope.querySelectorAll("td[data-tag-picker]").forEach((cell) => {
+      pickers.get(cell)?.destroy();
+      pickers.delete(cell);
+    });
+  }
+
+  /** Put the re-rendered `row` in place of `existing`; returns the row now on the page.
+   *  The tags cell stays (connected, so an open popover stays open) and gets the fresh
+   *  tags; the row's attributes and other cells are replaced. */
+  function replaceRow(existing, row) {
+    const oldCell = tagsCell(existing);
+    const newCell = tagsCell(row);
+    const picker = oldCell && pickers.get(oldCell);
+    if (!picker || !newCell || oldCell.dataset.canEdit !== newCell.dataset.canEdit) {
+      destroyPickers(existing);
+      existing.replaceWith(row);
+      return row;
+    }
+    picker.update(readTags(newCell));
+    existing.getAttributeNames().filter((name) => !row.hasAttribute(name)).forEach((name) => existing.removeAttribute(name));
+    row.getAttributeNames().forEach((name) => existing.setAttribute(name, row.getAttribute(name)));
+    const cells = [...row.children];
+    const at = cells.indexOf(newCell);
+    [...existing.children].forEach((cell) => { if (cell !== oldCell) cell.remove(); });
+    oldCell.before(...cells.slice(0, at));
+    oldCell.after(...cells.slice(at + 1));
+    return existing;
   }
 
   function tickDurations() {
@@ -155,6 +216,7 @@ export function mountRunsTable(element, options = {}) {
       options.onError?.(parseFragment(html));
       return;
     }
+    destroyPickers(element);
     element.replaceChildren(parseFragment(html));
     mounted();
     notify();
@@ -227,18 +289,23 @@ export function mountRunsTable(element, options = {}) {
       const fresh = new Map([...parseFragment(html).querySelectorAll("tr[data-hash]")].map((row) => [row.dataset.hash, row]));
       for (const hash of hashes) {
         const existing = rowFor(hash);
-        const row = fresh.get(hash);
-        if (row) wireRows(row);
+        let row = fresh.get(hash);
         if (existing && row) {
-          existing.replaceWith(row);
+          row = replaceRow(existing, row);
+          wireRows(row);
         } else if (existing) {
           api.removeRows([hash]);
           continue;
         } else if (row && insertNew) {
+          wireRows(row);
           tbody().prepend(row);
           if (state.total !== null) state.total += 1;
         } else {
           continue;
+        }
+        if (row.classList.contains("flash")) {
+          row.classList.remove("flash");
+          void row.offsetWidth; // restart the animation of a row kept from before
         }
         row.classList.add("flash");
       }
@@ -248,20 +315,28 @@ export function mountRunsTable(element, options = {}) {
       let removed = 0;
       for (const hash of hashes) {
         const row = rowFor(hash);
-        if (row) { row.remove(); removed += 1; }
+        if (row) { destroyPickers(row); row.remove(); removed += 1; }
         state.selected.delete(hash);
       }
       if (removed && state.total !== null) state.total = Math.max(0, state.total - removed);
       refreshSelection();
       return removed;
     },
+    applyTagsEvent(event) {
+      const cell = tagsCell(rowFor(event.hash));
+      return cell ? applyTagsEvent(cell, event) : false;
+    },
     destroy() {
       observer?.disconnect();
       clearInterval(tickTimer);
+      destroyPickers(element);
     },
   };
 
+  // Clicks and checkboxes inside a tag picker belong to it, never to the table.
+  const inPicker = (event) => Boolean(event.target.closest?.(".tag-picker"));
   element.addEventListener("click", (event) => {
+    if (inPicker(event)) return;
     const sortButton = event.target.closest("button.sort-btn[data-sort]");
     if (sortButton && element.contains(sortButton)) {
       const column = sortButton.dataset.sort;
@@ -273,6 +348,7 @@ export function mountRunsTable(element, options = {}) {
     if (event.target.closest("[data-load-more]")) loadMore();
   });
   element.addEventListener("change", (event) => {
+    if (inPicker(event)) return;
     const box = event.target;
     if (box.matches("[data-select-row]")) {
       state.allMatching = false;

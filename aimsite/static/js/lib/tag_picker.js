@@ -10,6 +10,7 @@
 //     tags: [{ id, name, color }],            // tags attached now (non-archived)
 //     canEdit: true,                          // run owner or staff: shows X and Attach
 //     onChange: (tags) => {},                 // optional; after every change (local or live)
+//     emptyText: "No tags",                   // optional; shown read-only with no tags ("" = nothing)
 //   });
 //   picker.update(tags);      // re-render with a new tag list (e.g. from a live event)
 //   picker.tags();            // the tags shown now
@@ -190,7 +191,9 @@ async function removeTag(state, tag, button) {
 function renderChips(state) {
   const onRemove = state.canEdit ? (tag, button) => removeTag(state, tag, button) : null;
   const chips = state.tags.map((tag) => renderTagChip(tag, { onRemove }));
-  if (!chips.length && !state.canEdit) chips.push(el("span", { className: "muted small", textContent: "No tags" }));
+  if (!chips.length && !state.canEdit && state.emptyText) {
+    chips.push(el("span", { className: "muted small", textContent: state.emptyText }));
+  }
   state.chipList.replaceChildren(...chips);
 }
 
@@ -237,10 +240,10 @@ function wirePopover(state) {
 }
 
 /** Mount the picker into `container` (its content is replaced). See the header comment. */
-export function mountTagPicker(container, { runHash, tags = [], canEdit = false, onChange = () => {} }) {
+export function mountTagPicker(container, { runHash, tags = [], canEdit = false, onChange = () => {}, emptyText = "No tags" }) {
   ensureStylesheet();
   const state = {
-    runHash, canEdit, onChange, tags: [], choices: [], selected: new Set(),
+    runHash, canEdit, onChange, emptyText, tags: [], choices: [], selected: new Set(),
     loading: false, busy: false, parts: null, attachButton: null,
     chipList: el("span", { className: "tag-picker-chips" }),
   };

@@ -294,7 +294,10 @@ function onEvent(event) {
       queue("changed", [event.run.hash]);
       break;
     case "run.tags":
-      queue("changed", [event.hash]);
+      // The row's picker follows at once; re-render only when the query is about
+      // tags, so a row that stops matching leaves (and an open popover stays put).
+      table.applyTagsEvent(event);
+      if (/\btags\b/.test(table.query)) queue("changed", [event.hash]);
       break;
     case "runs.archived":
       queue("changed", event.hashes);
