@@ -10,10 +10,17 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sent(monkeypatch):
+    """Live events as (groups, event): one entry per event, with every group it went to."""
     events: list[tuple[list[str], dict]] = []
-    monkeypatch.setattr(
-        live, "_send", lambda groups, event: events.append((groups, event))
-    )
+
+    def record(messages: list[tuple[str, dict]]) -> None:
+        for group, event in messages:
+            if events and events[-1][1] is event:
+                events[-1][0].append(group)
+            else:
+                events.append(([group], event))
+
+    monkeypatch.setattr(live, "_send", record)
     return events
 
 
