@@ -40,7 +40,9 @@ class RunCursorPagination(pagination.CursorPagination):
     ordering = ("-created_at", "-id")
 
 
-def _int_param(request, name: str, default: int | None, low: int = 0, high: int = 2**62) -> int | None:
+def _int_param(
+    request, name: str, default: int | None, low: int = 0, high: int = 2**62
+) -> int | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return default
@@ -68,7 +70,9 @@ class _CSVRenderer(renderers.BaseRenderer):
 
 
 def query_error_response(error: QueryError) -> Response:
-    return Response({"error": error.message, "position": error.position, "field": "q"}, status=400)
+    return Response(
+        {"error": error.message, "position": error.position, "field": "q"}, status=400
+    )
 
 
 def runs_queryset():
@@ -104,13 +108,20 @@ class RunViewSet(
 
         return [IsAuthenticated(), *super().get_permissions()]
 
-    @extend_schema(request=RunCreateSerializer, responses={201: RunDetailSerializer, 200: RunDetailSerializer})
+    @extend_schema(
+        request=RunCreateSerializer,
+        responses={201: RunDetailSerializer, 200: RunDetailSerializer},
+    )
     def create(self, request):
         data = read_json_body(request)
+        # An optional first batch rides along, so a short run costs one request to
+        # open and one to close; it is validated before anything is written.
+        raw_batch = data.pop("batch", None) if isinstance(data, dict) else None
         serializer = RunCreateSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
         try:
+            batch = ingest.parse_batch(raw_batch) if raw_batch is not None else None
             run, created = ingest.get_or_create_run(
                 run_hash=values["hash"],
                 user=request.user,
@@ -120,12 +131,16 @@ class RunViewSet(
                 params=values.get("params"),
                 tags=values.get("tags"),
             )
+            result = ingest.apply_batch(run, batch) if batch is not None else None
         except ingest.IngestError as error:
             return error_response(error.message, error.status, error.field)
-        run = runs_queryset().get(pk=run.pk)
+        if result is not None:
+            run.refresh_from_db()
+        body = RunDetailSerializer(run).data
+        if result is not None:
+            body["batch"] = {"seq": result.seq, "applied": result.applied}
         return Response(
-            RunDetailSerializer(run).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
     @extend_schema(request=RunUpdateSerializer, responses=RunDetailSerializer)
@@ -135,7 +150,9 @@ class RunViewSet(
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         if "is_archived" in values:
-            services.archive_runs([run], request.user, is_archived=values.pop("is_archived"))
+            services.archive_runs(
+                [run], request.user, is_archived=values.pop("is_archived")
+            )
         if "pinned_metrics" in values:
             services.set_pinned_metrics(run, request.user, values.pop("pinned_metrics"))
         if values:
@@ -152,7 +169,15 @@ class RunViewSet(
 
     @extend_schema(
         request={"application/json": {"type": "object"}},
-        responses={200: {"type": "object", "properties": {"seq": {"type": "integer"}, "applied": {"type": "boolean"}}}},
+        responses={
+            200: {
+                "type": "object",
+                "properties": {
+                    "seq": {"type": "integer"},
+                    "applied": {"type": "boolean"},
+                },
+            }
+        },
         description="Apply one batch: params patch, metric points, log lines, status. Idempotent by `seq`.",
     )
     @action(detail=True, methods=["post"])
@@ -174,8 +199,16 @@ class RunViewSet(
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("max_points", int, description="downsample to about this many points, keeping extremes"),
-            OpenApiParameter("after_step", int, description="only points with a greater step (live catch-up)"),
+            OpenApiParameter(
+                "max_points",
+                int,
+                description="downsample to about this many points, keeping extremes",
+            ),
+            OpenApiParameter(
+                "after_step",
+                int,
+                description="only points with a greater step (live catch-up)",
+            ),
         ],
         responses={200: {"type": "object"}},
     )
@@ -185,12 +218,20 @@ class RunViewSet(
         max_points = _int_param(request, "max_points", 0, 0, 1_000_000)
         after_step = _int_param(request, "after_step", None)
         points = read_points(series, after_step=after_step)
-        return HttpResponse(points_json(points, max_points), content_type="application/json")
+        return HttpResponse(
+            points_json(points, max_points), content_type="application/json"
+        )
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("after", int, description="only lines with a greater line number"),
-            OpenApiParameter("before", int, description="only lines with a smaller line number (paging back)"),
+            OpenApiParameter(
+                "after", int, description="only lines with a greater line number"
+            ),
+            OpenApiParameter(
+                "before",
+                int,
+                description="only lines with a smaller line number (paging back)",
+            ),
             OpenApiParameter("limit", int),
         ],
         responses={200: {"type": "object"}},
@@ -209,7 +250,9 @@ class RunViewSet(
         else:
             lines = reversed(lines.order_by("-line")[:limit])
         rows = [{"line": row.line, "text": row.text, "time": row.time} for row in lines]
-        return Response({"lines": rows, "total": LogLine.objects.filter(run=run).count()})
+        return Response(
+            {"lines": rows, "total": LogLine.objects.filter(run=run).count()}
+        )
 
     @extend_schema(request=RunTagsSerializer, responses=TagBriefSerializer(many=True))
     @action(detail=True, methods=["get", "post", "delete"], url_path="tags")
@@ -217,27 +260,36 @@ class RunViewSet(
         """GET: the run's tags. POST: attach (by names or ids). DELETE: detach."""
         run = get_object_or_404(Run, hash=hash)
         if request.method == "GET":
-            return Response(TagBriefSerializer(run.tags.filter(is_archived=False), many=True).data)
+            return Response(
+                TagBriefSerializer(run.tags.filter(is_archived=False), many=True).data
+            )
         self.check_object_permissions(request, run)
         serializer = RunTagsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         names = serializer.validated_data.get("names") or []
         ids = serializer.validated_data.get("ids") or []
-        found = list(Tag.objects.filter(name__in=names)) + list(Tag.objects.filter(pk__in=ids))
+        found = list(Tag.objects.filter(name__in=names)) + list(
+            Tag.objects.filter(pk__in=ids)
+        )
         missing = sorted(set(names) - {tag.name for tag in found}) + [
             str(i) for i in sorted(set(ids) - {tag.id for tag in found})
         ]
         if request.method == "POST":
             if missing and serializer.validated_data["create_missing"] and not ids:
-                found += [services.create_tag_for_attach(name, request.user) for name in missing]
+                found += [
+                    services.create_tag_for_attach(name, request.user)
+                    for name in missing
+                ]
             elif missing:
-                return error_response(f"unknown tags: {', '.join(missing)}", 400, "names")
+                return error_response(
+                    f"unknown tags: {', '.join(missing)}", 400, "names"
+                )
             services.attach_tags(run, request.user, found)
         else:
             services.detach_tags(run, request.user, found)
-        return Response(TagBriefSerializer(run.tags.filter(is_archived=False), many=True).data)
-
-
+        return Response(
+            TagBriefSerializer(run.tags.filter(is_archived=False), many=True).data
+        )
 
     # -- explorer batch endpoints (by hashes, or by an AimQL query) ----------------
 
@@ -246,14 +298,22 @@ class RunViewSet(
             return error_response("send a JSON object with `hashes` or `q`")
         hashes, query = data.get("hashes"), data.get("q")
         if hashes is not None:
-            if not isinstance(hashes, list) or not all(isinstance(item, str) for item in hashes):
-                return error_response("hashes must be a list of run hashes", 400, "hashes")
+            if not isinstance(hashes, list) or not all(
+                isinstance(item, str) for item in hashes
+            ):
+                return error_response(
+                    "hashes must be a list of run hashes", 400, "hashes"
+                )
             if not hashes or len(hashes) > MAX_BATCH_HASHES:
-                return error_response(f"give 1 to {MAX_BATCH_HASHES} hashes", 400, "hashes")
+                return error_response(
+                    f"give 1 to {MAX_BATCH_HASHES} hashes", 400, "hashes"
+                )
             runs = list(Run.objects.filter(hash__in=hashes))
             missing = sorted(set(hashes) - {run.hash for run in runs})
             if missing:
-                return error_response(f"unknown runs: {', '.join(missing[:5])}", 404, "hashes")
+                return error_response(
+                    f"unknown runs: {', '.join(missing[:5])}", 404, "hashes"
+                )
             return runs
         if isinstance(query, str):
             try:
@@ -264,8 +324,10 @@ class RunViewSet(
 
     @extend_schema(
         request={"application/json": {"type": "object"}},
-        responses={200: {"type": "object", "properties": {"count": {"type": "integer"}}}},
-        description="Archive or unarchive runs: {hashes: [...]} or {q: \"AimQL\"}, is_archived (default true).",
+        responses={
+            200: {"type": "object", "properties": {"count": {"type": "integer"}}}
+        },
+        description='Archive or unarchive runs: {hashes: [...]} or {q: "AimQL"}, is_archived (default true).',
     )
     @action(detail=False, methods=["post"], url_path="archive")
     def batch_archive(self, request):
@@ -275,14 +337,20 @@ class RunViewSet(
             return runs
         is_archived = data.get("is_archived", True)
         if not isinstance(is_archived, bool):
-            return error_response("is_archived must be true or false", 400, "is_archived")
+            return error_response(
+                "is_archived must be true or false", 400, "is_archived"
+            )
         changed = services.archive_runs(runs, request.user, is_archived=is_archived)
-        return Response({"count": changed, "matched": len(runs), "is_archived": is_archived})
+        return Response(
+            {"count": changed, "matched": len(runs), "is_archived": is_archived}
+        )
 
     @extend_schema(
         request={"application/json": {"type": "object"}},
-        responses={200: {"type": "object", "properties": {"count": {"type": "integer"}}}},
-        description="Delete runs with their rows and files: {hashes: [...]} or {q: \"AimQL\"}. Irreversible.",
+        responses={
+            200: {"type": "object", "properties": {"count": {"type": "integer"}}}
+        },
+        description='Delete runs with their rows and files: {hashes: [...]} or {q: "AimQL"}. Irreversible.',
     )
     @action(detail=False, methods=["post"], url_path="delete")
     def batch_delete(self, request):
@@ -294,11 +362,20 @@ class RunViewSet(
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, description="AimQL query"),
-            OpenApiParameter("columns", str, description='JSON list of column ids, e.g. ["p:[\\"hparams\\",\\"lr\\"]"]'),
+            OpenApiParameter(
+                "columns",
+                str,
+                description='JSON list of column ids, e.g. ["p:[\\"hparams\\",\\"lr\\"]"]',
+            ),
         ],
         responses={(200, "text/csv"): str},
     )
-    @action(detail=False, methods=["get"], url_path="export.csv", renderer_classes=[_CSVRenderer])
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="export.csv",
+        renderer_classes=[_CSVRenderer],
+    )
     def export_csv(self, request):
         """Every run matching `q` as CSV, streamed."""
         query = request.query_params.get("q", "")

@@ -180,8 +180,8 @@ class Sender(threading.Thread):
             meta, run._meta_patch = run._meta_patch, {}
         attach, detach = _final_tag_state(tag_ops)
         if not run._created:
-            # One request creates the run with its name, params and first tags, so a
-            # short run costs two requests in all: this one and the closing batch.
+            # One request creates the run with its name, params, first tags and first
+            # batch: a run opened and closed between two flushes costs one request.
             body = {
                 "hash": run.hash,
                 "experiment": run._experiment,
@@ -192,21 +192,27 @@ class Sender(threading.Thread):
                 body["params"], params = params, {}
             if attach:
                 body["tags"], attach = attach, []
-            self._deliver(Request("POST", f"{API_PREFIX}/runs/", dumps(body)))
-            run._created = True
-        if fields:
-            self._deliver(Request("PATCH", f"{run._path}/", dumps(fields)))
+            create = body
+        else:
+            create = None
         tags = {}
         if attach:
             tags["attach"] = attach
         if detach:
             tags["detach"] = detach
-        self._send_batches(params, meta, final, tags)
+        self._send_batches(params, meta, final, tags, create)
+        run._created = True
+        if fields:
+            self._deliver(Request("PATCH", f"{run._path}/", dumps(fields)))
         self._send_objects()
         if not final and time.monotonic() - self.last_request > HEARTBEAT_INTERVAL:
             self._deliver(Request("POST", f"{run._path}/track", b"{}"))
 
-    def _send_batches(self, params: dict, meta: dict, final: bool, tags: dict) -> None:
+    def _send_batches(
+        self, params: dict, meta: dict, final: bool, tags: dict, create: dict | None
+    ) -> None:
+        """Send the queued data as track batches; `create`, when the run does not
+        exist yet, is sent first and carries the first batch with it."""
         run = self.run_
         logs = run._logs
         pending = run._take_points()
@@ -238,14 +244,22 @@ class Sender(threading.Thread):
             if status and not more:
                 batch["status"] = status
             if not batch:
+                if create is not None:
+                    self._deliver(Request("POST", f"{API_PREFIX}/runs/", dumps(create)))
                 return
             batch["seq"] = next(run._seq)
             self.first_batch = False
-            self._deliver(
-                Request(
+            if create is not None:
+                create["batch"] = batch
+                request = Request(
+                    "POST", f"{API_PREFIX}/runs/", dumps(create, non_finite=non_finite)
+                )
+                create = None
+            else:
+                request = Request(
                     "POST", f"{run._path}/track", dumps(batch, non_finite=non_finite)
                 )
-            )
+            self._deliver(request)
             if not more:
                 return
 

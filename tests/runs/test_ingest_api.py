@@ -251,3 +251,26 @@ def test_bad_tags_in_a_batch_write_nothing(api, tags):
     assert answer.status_code == 400 and "tags" in answer.json()["error"]
     run.refresh_from_db()
     assert run.params == {} and Tag.objects.count() == 0
+
+
+def test_create_may_carry_the_first_batch(api):
+    run_hash = new_hash()
+    body = {
+        "hash": run_hash,
+        "params": {"lr": 0.1},
+        "batch": {"seq": 1, "metrics": [{"name": "loss", "steps": [0, 1], "values": [0.5, 0.25]}], "status": "finished"},
+    }
+    first = api.post("/api/v1/runs/", body, format="json")
+    assert first.status_code == 201 and first.json()["batch"] == {"seq": 1, "applied": True}
+    assert first.json()["status"] == "finished"
+    again = api.post("/api/v1/runs/", body, format="json")
+    assert again.status_code == 200 and again.json()["batch"] == {"seq": 1, "applied": False}
+    assert MetricSeries.objects.get(run__hash=run_hash).count == 2
+
+
+def test_create_with_a_bad_batch_writes_nothing(api):
+    run_hash = new_hash()
+    body = {"hash": run_hash, "batch": {"seq": 1, "metrics": [{"name": "loss", "steps": [0], "values": ["x"]}]}}
+    answer = api.post("/api/v1/runs/", body, format="json")
+    assert answer.status_code == 400 and "numbers" in answer.json()["error"]
+    assert not Run.objects.filter(hash=run_hash).exists()
