@@ -42,7 +42,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         try:
             secret = header[1].decode()
         except UnicodeDecodeError as error:
-            raise exceptions.AuthenticationFailed("The token is not valid text.") from error
+            raise exceptions.AuthenticationFailed(
+                "The token is not valid text."
+            ) from error
         user = user_for_token(secret)
         if user is None:
             raise exceptions.AuthenticationFailed("The token is unknown or revoked.")
@@ -59,4 +61,8 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema) -> dict:
-        return {"type": "http", "scheme": "bearer", "description": "An API token from the tokens page or `aimsite createtoken`."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token from the tokens page or `aimsite createtoken`.",
+        }

@@ -17,7 +17,11 @@ router.register("tags", TagViewSet, basename="tag")
 
 api_urlpatterns = [
     path("runs/<str:hash>/objects", RunObjectsView.as_view(), name="run-objects"),
-    path("objects/sequences/<int:sequence_id>/records", SequenceRecordsView.as_view(), name="sequence-records"),
+    path(
+        "objects/sequences/<int:sequence_id>/records",
+        SequenceRecordsView.as_view(),
+        name="sequence-records",
+    ),
     path("objects/<int:record_id>/file", RecordFileView.as_view(), name="record-file"),
     *router.urls,
 ]
@@ -30,5 +34,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path(
+        "api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"
+    ),
 ]

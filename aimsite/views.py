@@ -33,7 +33,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
         token, secret = ApiToken.issue(request.user, form.cleaned_data["name"])
         # Post/redirect/get: the secret rides in the session for exactly one page view.
         request.session["new_token_secret"] = secret
-        messages.success(request, f"Token “{token.name}” created. Copy it now: it is shown once.")
+        messages.success(
+            request, f"Token “{token.name}” created. Copy it now: it is shown once."
+        )
         return redirect("accounts:tokens")
     user_tokens = ApiToken.objects.filter(user=request.user)
     return render(

@@ -5,7 +5,15 @@ from media_tracks.models import ObjectRecord, ObjectSequence
 
 @admin.register(ObjectSequence)
 class ObjectSequenceAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "context", "run", "count", "first_step", "last_step"]
+    list_display = [
+        "name",
+        "kind",
+        "context",
+        "run",
+        "count",
+        "first_step",
+        "last_step",
+    ]
     list_filter = ["kind"]
     search_fields = ["name", "run__hash", "run__name"]
     list_select_related = ["run"]

@@ -20,7 +20,16 @@ from runs.models import Run
 class ObjectSequenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = ObjectSequence
-        fields = ["id", "kind", "name", "context", "count", "first_step", "last_step", "max_index"]
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "context",
+            "count",
+            "first_step",
+            "last_step",
+            "max_index",
+        ]
 
 
 class ObjectRecordSerializer(serializers.ModelSerializer):
@@ -28,7 +37,21 @@ class ObjectRecordSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ObjectRecord
-        fields = ["id", "step", "index", "epoch", "time", "caption", "format", "width", "height", "size", "text", "data", "url"]
+        fields = [
+            "id",
+            "step",
+            "index",
+            "epoch",
+            "time",
+            "caption",
+            "format",
+            "width",
+            "height",
+            "size",
+            "text",
+            "data",
+            "url",
+        ]
 
     def get_url(self, record: ObjectRecord) -> str | None:
         return f"/api/v1/objects/{record.id}/file" if record.file else None
@@ -49,7 +72,10 @@ class RunObjectsView(APIView):
             sequences = sequences.filter(kind=kind)
         return Response(ObjectSequenceSerializer(sequences, many=True).data)
 
-    @extend_schema(request={"multipart/form-data": {"type": "object"}}, responses={200: {"type": "object"}})
+    @extend_schema(
+        request={"multipart/form-data": {"type": "object"}},
+        responses={200: {"type": "object"}},
+    )
     def post(self, request, hash: str):
         run = get_object_or_404(Run, hash=hash)
         self.check_object_permissions(request, run)
@@ -112,8 +138,14 @@ class RecordFileView(APIView):
         if not record.file:
             raise Http404("this record has no file")
         content_type = {
-            "png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp",
-            "bmp": "image/bmp", "wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg",
+            "png": "image/png",
+            "jpeg": "image/jpeg",
+            "gif": "image/gif",
+            "webp": "image/webp",
+            "bmp": "image/bmp",
+            "wav": "audio/wav",
+            "mp3": "audio/mpeg",
+            "ogg": "audio/ogg",
             "flac": "audio/flac",
         }.get(record.format, "application/octet-stream")
         response = FileResponse(record.file.open("rb"), content_type=content_type)

@@ -11,7 +11,9 @@ class ObjectSequence(models.Model):
         FIGURE = "figure"
         DISTRIBUTION = "distribution"
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="object_sequences")
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="object_sequences"
+    )
     name = models.CharField(max_length=255)
     context = models.JSONField(default=dict, blank=True)
     context_key = models.CharField(max_length=1024, default="{}")

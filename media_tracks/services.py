@@ -25,7 +25,20 @@ MAX_TEXT_LENGTH = 1_000_000
 MAX_BINS = 10_000
 IMAGE_FORMATS = {"png", "jpeg", "jpg", "gif", "webp", "bmp"}
 AUDIO_FORMATS = {"wav", "mp3", "ogg", "flac"}
-_RECORD_FIELDS = {"kind", "name", "context", "step", "index", "epoch", "time", "caption", "format", "file", "text", "data"}
+_RECORD_FIELDS = {
+    "kind",
+    "name",
+    "context",
+    "step",
+    "index",
+    "epoch",
+    "time",
+    "caption",
+    "format",
+    "file",
+    "text",
+    "data",
+}
 
 
 @dataclass
@@ -75,7 +88,9 @@ def _check_image(upload: UploadedFile, where: str) -> tuple[str, int, int]:
 def _check_audio(upload: UploadedFile, fmt: str, where: str) -> str:
     fmt = (fmt or upload.name.rsplit(".", 1)[-1]).lower()
     if fmt not in AUDIO_FORMATS:
-        raise IngestError(f"{where}: audio format must be one of {sorted(AUDIO_FORMATS)}", where)
+        raise IngestError(
+            f"{where}: audio format must be one of {sorted(AUDIO_FORMATS)}", where
+        )
     if fmt == "wav":
         try:
             with wave.open(io.BytesIO(upload.read())) as clip:
@@ -92,16 +107,22 @@ def _check_distribution(data: object, where: str) -> dict:
         raise IngestError(f"{where}.data must be an object with bins and range", where)
     bins, bin_range = data.get("bins"), data.get("range")
     if not isinstance(bins, list) or not 0 < len(bins) <= MAX_BINS:
-        raise IngestError(f"{where}.data.bins must be a list of 1 to {MAX_BINS} counts", where)
+        raise IngestError(
+            f"{where}.data.bins must be a list of 1 to {MAX_BINS} counts", where
+        )
     if not all(type(b) in (int, float) and math.isfinite(b) and b >= 0 for b in bins):
-        raise IngestError(f"{where}.data.bins must hold non-negative finite numbers", where)
+        raise IngestError(
+            f"{where}.data.bins must hold non-negative finite numbers", where
+        )
     if (
         not isinstance(bin_range, list)
         or len(bin_range) != 2
         or not all(type(x) in (int, float) and math.isfinite(x) for x in bin_range)
         or bin_range[0] > bin_range[1]
     ):
-        raise IngestError(f"{where}.data.range must be [low, high] with low <= high", where)
+        raise IngestError(
+            f"{where}.data.range must be [low, high] with low <= high", where
+        )
     return {"bins": bins, "range": bin_range}
 
 
@@ -111,10 +132,15 @@ def _parse_object(raw: object, position: int, files) -> ParsedObject:
         raise IngestError(f"{where} must be an object", where)
     unknown = set(raw) - _RECORD_FIELDS
     if unknown:
-        raise IngestError(f"{where} has unknown fields: {', '.join(sorted(unknown))}", where)
+        raise IngestError(
+            f"{where} has unknown fields: {', '.join(sorted(unknown))}", where
+        )
     kind = raw.get("kind")
     if kind not in ObjectSequence.Kind.values:
-        raise IngestError(f"{where}.kind must be one of {', '.join(ObjectSequence.Kind.values)}", where)
+        raise IngestError(
+            f"{where}.kind must be one of {', '.join(ObjectSequence.Kind.values)}",
+            where,
+        )
     try:
         name = validate_name(raw.get("name"), f"{where}.name")
         context = validate_context(raw.get("context"))
@@ -125,7 +151,9 @@ def _parse_object(raw: object, position: int, files) -> ParsedObject:
         raise IngestError(f"{where}.time must be a finite number", where)
     caption = raw.get("caption") or ""
     if not isinstance(caption, str) or len(caption) > 1000:
-        raise IngestError(f"{where}.caption must be a string of at most 1000 characters", where)
+        raise IngestError(
+            f"{where}.caption must be a string of at most 1000 characters", where
+        )
     parsed = ParsedObject(
         kind=kind,
         name=name,
@@ -139,9 +167,13 @@ def _parse_object(raw: object, position: int, files) -> ParsedObject:
     if kind in (ObjectSequence.Kind.IMAGE, ObjectSequence.Kind.AUDIO):
         upload = files.get(raw.get("file") or "")
         if upload is None:
-            raise IngestError(f"{where}.file must name a file part of this upload", where)
+            raise IngestError(
+                f"{where}.file must name a file part of this upload", where
+            )
         if upload.size > MAX_FILE_BYTES:
-            raise IngestError(f"{where}: file is larger than {MAX_FILE_BYTES} bytes", where, 413)
+            raise IngestError(
+                f"{where}: file is larger than {MAX_FILE_BYTES} bytes", where, 413
+            )
         parsed.upload = upload
         if kind == ObjectSequence.Kind.IMAGE:
             parsed.format, parsed.width, parsed.height = _check_image(upload, where)
@@ -150,12 +182,17 @@ def _parse_object(raw: object, position: int, files) -> ParsedObject:
     elif kind == ObjectSequence.Kind.TEXT:
         text = raw.get("text")
         if not isinstance(text, str) or len(text) > MAX_TEXT_LENGTH:
-            raise IngestError(f"{where}.text must be a string of at most {MAX_TEXT_LENGTH} characters", where)
+            raise IngestError(
+                f"{where}.text must be a string of at most {MAX_TEXT_LENGTH} characters",
+                where,
+            )
         parsed.text = text.replace("\x00", "")
     elif kind == ObjectSequence.Kind.FIGURE:
         data = raw.get("data")
         if not isinstance(data, dict) or not isinstance(data.get("data", []), list):
-            raise IngestError(f"{where}.data must be a Plotly figure object ({{data, layout}})", where)
+            raise IngestError(
+                f"{where}.data must be a Plotly figure object ({{data, layout}})", where
+            )
         parsed.data = data
     else:
         parsed.data = _check_distribution(raw.get("data"), where)
@@ -171,7 +208,9 @@ def parse_objects(batch: object, files) -> list[ParsedObject]:
     if not objects:
         raise IngestError("objects is empty", "objects")
     if len(objects) > MAX_OBJECTS_PER_BATCH:
-        raise IngestError(f"at most {MAX_OBJECTS_PER_BATCH} objects per upload", "objects", 413)
+        raise IngestError(
+            f"at most {MAX_OBJECTS_PER_BATCH} objects per upload", "objects", 413
+        )
     return [_parse_object(raw, i, files) for i, raw in enumerate(objects)]
 
 
@@ -187,33 +226,57 @@ def store_objects(run: Run, objects: list[ParsedObject]) -> int:
                 sequence = sequences.get(key)
                 if sequence is None:
                     sequence, _ = ObjectSequence.objects.get_or_create(
-                        run=run, kind=item.kind, name=item.name, context_key=key[2],
+                        run=run,
+                        kind=item.kind,
+                        name=item.name,
+                        context_key=key[2],
                         defaults={"context": item.context},
                     )
                     sequences[key] = sequence
-                if ObjectRecord.objects.filter(sequence=sequence, step=item.step, index=item.index).exists():
+                if ObjectRecord.objects.filter(
+                    sequence=sequence, step=item.step, index=item.index
+                ).exists():
                     continue
                 record = ObjectRecord(
-                    sequence=sequence, step=item.step, index=item.index, epoch=item.epoch,
-                    time=item.time, caption=item.caption, format=item.format, text=item.text,
-                    data=item.data, width=item.width, height=item.height,
+                    sequence=sequence,
+                    step=item.step,
+                    index=item.index,
+                    epoch=item.epoch,
+                    time=item.time,
+                    caption=item.caption,
+                    format=item.format,
+                    text=item.text,
+                    data=item.data,
+                    width=item.width,
+                    height=item.height,
                 )
                 if item.upload is not None:
                     extension = item.format or "bin"
                     record.size = item.upload.size
                     record.file.save(
                         f"{sequence.id}_{item.step}_{item.index}.{extension}",
-                        item.upload, save=False,
+                        item.upload,
+                        save=False,
                     )
                     stored_files.append(record.file.name)
                 record.save()
                 created += 1
                 sequence.count += 1
-                sequence.first_step = item.step if sequence.first_step is None else min(sequence.first_step, item.step)
-                sequence.last_step = item.step if sequence.last_step is None else max(sequence.last_step, item.step)
+                sequence.first_step = (
+                    item.step
+                    if sequence.first_step is None
+                    else min(sequence.first_step, item.step)
+                )
+                sequence.last_step = (
+                    item.step
+                    if sequence.last_step is None
+                    else max(sequence.last_step, item.step)
+                )
                 sequence.max_index = max(sequence.max_index, item.index)
             for sequence in sequences.values():
-                sequence.save(update_fields=["count", "first_step", "last_step", "max_index"])
+                sequence.save(
+                    update_fields=["count", "first_step", "last_step", "max_index"]
+                )
     except Exception:
         # The rows rolled back: files written for them must not stay behind.
         from django.core.files.storage import default_storage

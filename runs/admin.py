@@ -7,7 +7,16 @@ from runs.models import AppliedBatch, LogLine, MetricChunk, MetricSeries, Run
 
 class MetricSeriesInline(admin.TabularInline):
     model = MetricSeries
-    fields = ["name", "context", "count", "first_step", "last_step", "last", "min", "max"]
+    fields = [
+        "name",
+        "context",
+        "count",
+        "first_step",
+        "last_step",
+        "last",
+        "min",
+        "max",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -16,9 +25,24 @@ class MetricSeriesInline(admin.TabularInline):
 
 @admin.register(Run)
 class RunAdmin(admin.ModelAdmin):
-    list_display = ["hash", "name", "experiment", "owner", "status", "is_archived", "created_at", "finished_at"]
+    list_display = [
+        "hash",
+        "name",
+        "experiment",
+        "owner",
+        "status",
+        "is_archived",
+        "created_at",
+        "finished_at",
+    ]
     list_filter = ["status", "is_archived", "experiment", "tags", "created_at"]
-    search_fields = ["hash", "name", "description", "experiment__name", "owner__username"]
+    search_fields = [
+        "hash",
+        "name",
+        "description",
+        "experiment__name",
+        "owner__username",
+    ]
     list_select_related = ["experiment", "owner"]
     raw_id_fields = ["owner"]
     filter_horizontal = ["tags"]
@@ -46,7 +70,11 @@ class RunAdmin(admin.ModelAdmin):
 
     @admin.action(description="Archive selected runs")
     def archive(self, request, queryset) -> None:
-        self._run_service(request, lambda: services.archive_runs(queryset, request.user), "Archived {count} run(s).")
+        self._run_service(
+            request,
+            lambda: services.archive_runs(queryset, request.user),
+            "Archived {count} run(s).",
+        )
 
     @admin.action(description="Unarchive selected runs")
     def unarchive(self, request, queryset) -> None:
@@ -67,16 +95,39 @@ class RunAdmin(admin.ModelAdmin):
 
     @admin.action(description="Delete selected runs with their files (irreversible)")
     def delete_with_files(self, request, queryset) -> None:
-        self._run_service(request, lambda: services.delete_runs(queryset, request.user), "Deleted {count} run(s).")
+        self._run_service(
+            request,
+            lambda: services.delete_runs(queryset, request.user),
+            "Deleted {count} run(s).",
+        )
 
 
 @admin.register(MetricSeries)
 class MetricSeriesAdmin(admin.ModelAdmin):
-    list_display = ["name", "context", "run", "count", "last_step", "last", "min", "max"]
+    list_display = [
+        "name",
+        "context",
+        "run",
+        "count",
+        "last_step",
+        "last",
+        "min",
+        "max",
+    ]
     list_filter = ["name"]
     search_fields = ["name", "run__hash", "run__name"]
     list_select_related = ["run"]
-    readonly_fields = ["run", "count", "first_step", "last_step", "last", "min", "max", "last_time", "chunk_count"]
+    readonly_fields = [
+        "run",
+        "count",
+        "first_step",
+        "last_step",
+        "last",
+        "min",
+        "max",
+        "last_time",
+        "chunk_count",
+    ]
 
 
 @admin.register(MetricChunk)

@@ -43,7 +43,7 @@ def validate_context(context: object) -> dict:
     if context is None:
         return {}
     if not isinstance(context, dict):
-        raise ContextError("context must be an object, e.g. {\"subset\": \"train\"}")
+        raise ContextError('context must be an object, e.g. {"subset": "train"}')
     for key, value in context.items():
         if not isinstance(key, str) or not key:
             raise ContextError("context keys must be non-empty strings")

@@ -100,7 +100,9 @@ def validate_params(params: object, where: str = "params") -> dict:
     return params
 
 
-def _int_column(raw: object, where: str, count: int | None, nullable: bool) -> np.ndarray:
+def _int_column(
+    raw: object, where: str, count: int | None, nullable: bool
+) -> np.ndarray:
     if not isinstance(raw, list):
         raise IngestError(f"{where} must be a list", where)
     if count is not None and len(raw) != count:
@@ -135,7 +137,9 @@ def _float_column(raw: object, where: str, count: int) -> np.ndarray:
     try:
         return np.array(raw, np.float64)
     except OverflowError as error:
-        raise IngestError(f"{where} holds a number too large for float64", where) from error
+        raise IngestError(
+            f"{where} holds a number too large for float64", where
+        ) from error
 
 
 def _parse_series(raw: object, where: str) -> SeriesBatch:
@@ -143,7 +147,9 @@ def _parse_series(raw: object, where: str) -> SeriesBatch:
         raise IngestError(f"{where} must be an object", where)
     unknown = set(raw) - _SERIES_FIELDS
     if unknown:
-        raise IngestError(f"{where} has unknown fields: {', '.join(sorted(unknown))}", where)
+        raise IngestError(
+            f"{where} has unknown fields: {', '.join(sorted(unknown))}", where
+        )
     try:
         name = validate_name(raw.get("name"), f"{where}.name")
         context = validate_context(raw.get("context"))
@@ -164,7 +170,9 @@ def _parse_series(raw: object, where: str) -> SeriesBatch:
         if raw.get("times") is not None
         else np.full(count, math.nan)
     )
-    return SeriesBatch(name, context, context_key(context), Points(steps, values, epochs, times))
+    return SeriesBatch(
+        name, context, context_key(context), Points(steps, values, epochs, times)
+    )
 
 
 def _parse_logs(raw: object) -> list[tuple[int, str, float | None]]:
@@ -189,7 +197,9 @@ def _parse_logs(raw: object) -> list[tuple[int, str, float | None]]:
             raise IngestError(f"{where}.text must be a string", where)
         if len(text) > MAX_LOG_LINE_LENGTH:
             text = text[:MAX_LOG_LINE_LENGTH]
-        if time is not None and (type(time) not in (int, float) or not math.isfinite(time)):
+        if time is not None and (
+            type(time) not in (int, float) or not math.isfinite(time)
+        ):
             raise IngestError(f"{where}.time must be a finite number", where)
         lines.append((line, text.replace("\x00", ""), time))
     return lines
@@ -197,10 +207,14 @@ def _parse_logs(raw: object) -> list[tuple[int, str, float | None]]:
 
 def parse_tag_names(raw: object, where: str) -> list[str]:
     if not isinstance(raw, list) or len(raw) > MAX_TAGS_PER_BATCH:
-        raise IngestError(f"{where} must be a list of at most {MAX_TAGS_PER_BATCH} tag names", where)
+        raise IngestError(
+            f"{where} must be a list of at most {MAX_TAGS_PER_BATCH} tag names", where
+        )
     for name in raw:
         if not isinstance(name, str) or not name.strip() or len(name) > 50:
-            raise IngestError(f"{where} holds {name!r:.60}: tag names are 1 to 50 characters", where)
+            raise IngestError(
+                f"{where} holds {name!r:.60}: tag names are 1 to 50 characters", where
+            )
     return [name.strip() for name in raw]
 
 
@@ -232,7 +246,9 @@ def parse_batch(raw: object) -> Batch:
     metrics = raw.get("metrics") or []
     if not isinstance(metrics, list):
         raise IngestError("metrics must be a list", "metrics")
-    batch.series = [_parse_series(item, f"metrics[{i}]") for i, item in enumerate(metrics)]
+    batch.series = [
+        _parse_series(item, f"metrics[{i}]") for i, item in enumerate(metrics)
+    ]
     total = sum(len(series.points) for series in batch.series)
     if total > settings.AIMSITE_MAX_POINTS_PER_BATCH:
         raise IngestError(
@@ -244,7 +260,11 @@ def parse_batch(raw: object) -> Batch:
     if raw.get("logs") is not None:
         batch.logs = _parse_logs(raw["logs"])
     status = raw.get("status")
-    if status is not None and status not in (Run.Status.FINISHED, Run.Status.FAILED, Run.Status.ACTIVE):
+    if status is not None and status not in (
+        Run.Status.FINISHED,
+        Run.Status.FAILED,
+        Run.Status.ACTIVE,
+    ):
         raise IngestError('status must be "active", "finished" or "failed"', "status")
     batch.status = status
     if raw.get("tags") is not None:
@@ -388,7 +408,17 @@ def _append_series(run: Run, batches: list[SeriesBatch]) -> list[MetricSeries]:
     for series in touched:
         _update_row(
             series,
-            ["count", "first_step", "first", "last_step", "last", "min", "max", "last_time", "chunk_count"],
+            [
+                "count",
+                "first_step",
+                "first",
+                "last_step",
+                "last",
+                "min",
+                "max",
+                "last_time",
+                "chunk_count",
+            ],
         )
     return touched
 
@@ -444,7 +474,10 @@ def apply_batch(run: Run, batch: Batch) -> BatchResult:
             touched = _append_series(run, batch.series)
             if batch.logs:
                 LogLine.objects.bulk_create(
-                    [LogLine(run=run, line=line, text=text, time=time) for line, text, time in batch.logs],
+                    [
+                        LogLine(run=run, line=line, text=text, time=time)
+                        for line, text, time in batch.logs
+                    ],
                     batch_size=2000,
                 )
             if batch.attach_tags or batch.detach_tags:
@@ -463,7 +496,10 @@ def apply_batch(run: Run, batch: Batch) -> BatchResult:
             )
     except IntegrityError:
         # The same seq committed concurrently by a retry that overtook this one.
-        if batch.seq is not None and AppliedBatch.objects.filter(run=run, seq=batch.seq).exists():
+        if (
+            batch.seq is not None
+            and AppliedBatch.objects.filter(run=run, seq=batch.seq).exists()
+        ):
             return BatchResult(batch.seq, False)
         raise
     return BatchResult(batch.seq, True)

@@ -167,7 +167,9 @@ def run_changed(run, series=None, force: bool = True) -> None:
         _after_commit([RUNS_GROUP, run_group(run.hash)], _changed_event(run, series))
 
 
-def run_tracked(run, series, log_lines, *, status_changed: bool, data_changed: bool) -> None:
+def run_tracked(
+    run, series, log_lines, *, status_changed: bool, data_changed: bool
+) -> None:
     """After a batch: new log lines always go out; summaries are coalesced; a bare
     heartbeat sends nothing."""
     messages: list[tuple[str, dict]] = []
@@ -175,7 +177,9 @@ def run_tracked(run, series, log_lines, *, status_changed: bool, data_changed: b
         event: RunLogsEvent = {
             "type": "run.logs",
             "hash": run.hash,
-            "lines": [{"line": line, "text": text, "time": t} for line, text, t in log_lines],
+            "lines": [
+                {"line": line, "text": text, "time": t} for line, text, t in log_lines
+            ],
         }
         messages.append((run_group(run.hash), event))
     if (status_changed or data_changed) and _is_due(run.hash, status_changed):
@@ -184,7 +188,9 @@ def run_tracked(run, series, log_lines, *, status_changed: bool, data_changed: b
     _after_commit_all(messages)
 
 
-def runs_removed(kind: Literal["deleted", "archived", "unarchived"], hashes: list[str]) -> None:
+def runs_removed(
+    kind: Literal["deleted", "archived", "unarchived"], hashes: list[str]
+) -> None:
     if not hashes:
         return
     event: RunsRemovedEvent = {"type": f"runs.{kind}", "hashes": hashes}
@@ -213,12 +219,19 @@ def runs_tags_changed(run_hashes: list[str]) -> None:
     from runs.models import Run
     from tags.models import Tag
 
-    visible = Prefetch("tags", queryset=Tag.objects.filter(is_archived=False).order_by("name"))
-    runs = Run.objects.filter(hash__in=run_hashes).only("hash").prefetch_related(visible)
+    visible = Prefetch(
+        "tags", queryset=Tag.objects.filter(is_archived=False).order_by("name")
+    )
+    runs = (
+        Run.objects.filter(hash__in=run_hashes).only("hash").prefetch_related(visible)
+    )
     for run in runs:
         event: TagsChangedEvent = {
             "type": "run.tags",
             "hash": run.hash,
-            "tags": [{"id": tag.id, "name": tag.name, "color": tag.color} for tag in run.tags.all()],
+            "tags": [
+                {"id": tag.id, "name": tag.name, "color": tag.color}
+                for tag in run.tags.all()
+            ],
         }
         _after_commit([RUNS_GROUP, run_group(run.hash)], event)

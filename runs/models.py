@@ -85,7 +85,9 @@ class Run(models.Model):
 
     @property
     def duration(self) -> timedelta:
-        end = self.finished_at or (timezone.now() if self.is_active else self.updated_at)
+        end = self.finished_at or (
+            timezone.now() if self.is_active else self.updated_at
+        )
         return max(end - self.created_at, timedelta(0))
 
     def can_edit(self, user) -> bool:
@@ -100,7 +102,9 @@ class Run(models.Model):
 class AppliedBatch(models.Model):
     """The client sequence numbers already applied to a run: replays change nothing."""
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="applied_batches")
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="applied_batches"
+    )
     seq = models.BigIntegerField()
     applied_at = models.DateTimeField(default=timezone.now)
 
@@ -161,7 +165,9 @@ class MetricSeries(models.Model):
 class MetricChunk(models.Model):
     """Up to CHUNK_SIZE points of one series, as packed arrays (see runs.metrics)."""
 
-    series = models.ForeignKey(MetricSeries, on_delete=models.CASCADE, related_name="chunks")
+    series = models.ForeignKey(
+        MetricSeries, on_delete=models.CASCADE, related_name="chunks"
+    )
     index = models.IntegerField()
     count = models.IntegerField()
     first_step = models.BigIntegerField()
@@ -171,7 +177,9 @@ class MetricChunk(models.Model):
     class Meta:
         ordering = ["series", "index"]
         constraints = [
-            models.UniqueConstraint(fields=["series", "index"], name="unique_chunk_index")
+            models.UniqueConstraint(
+                fields=["series", "index"], name="unique_chunk_index"
+            )
         ]
 
     def __str__(self) -> str:

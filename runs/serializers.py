@@ -67,7 +67,9 @@ class RunDetailSerializer(RunSerializer):
 
 class RunUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    description = serializers.CharField(
+        max_length=5000, allow_blank=True, required=False
+    )
     pinned_metrics = serializers.ListField(
         child=serializers.CharField(max_length=1300), max_length=200, required=False
     )
@@ -78,7 +80,9 @@ class RunCreateSerializer(serializers.Serializer):
     hash = serializers.CharField(max_length=24, min_length=24)
     experiment = serializers.CharField(max_length=200, required=False, allow_blank=True)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    description = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True
+    )
     params = serializers.JSONField(required=False)
     tags = serializers.ListField(
         child=serializers.CharField(max_length=50), max_length=100, required=False
@@ -108,7 +112,19 @@ class MetricSeriesSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MetricSeries
-        fields = ["id", "name", "context", "count", "first_step", "last_step", "first", "last", "min", "max", "last_time"]
+        fields = [
+            "id",
+            "name",
+            "context",
+            "count",
+            "first_step",
+            "last_step",
+            "first",
+            "last",
+            "min",
+            "max",
+            "last_time",
+        ]
 
     def get_first(self, series) -> float | None:
         return finite_or_none(series.first)
@@ -125,9 +141,14 @@ class MetricSeriesSerializer(serializers.ModelSerializer):
 
 class RunTagsSerializer(serializers.Serializer):
     names = serializers.ListField(
-        child=serializers.CharField(max_length=50, min_length=1), min_length=1, max_length=100, required=False
+        child=serializers.CharField(max_length=50, min_length=1),
+        min_length=1,
+        max_length=100,
+        required=False,
     )
-    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=100, required=False)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(), min_length=1, max_length=100, required=False
+    )
     create_missing = serializers.BooleanField(default=False)
 
     def validate(self, attrs):

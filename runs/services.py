@@ -86,14 +86,16 @@ def expire_silent_runs() -> int:
 
     cutoff = timezone.now() - timedelta(seconds=settings.AIMSITE_HEARTBEAT_TIMEOUT)
     silent = list(
-        Run.objects.filter(status=Run.Status.ACTIVE, last_heartbeat__lt=cutoff).select_related("experiment")
+        Run.objects.filter(
+            status=Run.Status.ACTIVE, last_heartbeat__lt=cutoff
+        ).select_related("experiment")
     )
     if not silent:
         return 0
     with transaction.atomic():
-        Run.objects.filter(pk__in=[run.pk for run in silent], status=Run.Status.ACTIVE).update(
-            status=Run.Status.FAILED, updated_at=timezone.now()
-        )
+        Run.objects.filter(
+            pk__in=[run.pk for run in silent], status=Run.Status.ACTIVE
+        ).update(status=Run.Status.FAILED, updated_at=timezone.now())
         for run in silent:
             run.status = Run.Status.FAILED
             live.run_changed(run)

@@ -75,10 +75,23 @@ class ServerProcess:
         self.log_path = Path(os.environ["AIMSITE_DATA_DIR"]) / f"daphne-{self.port}.log"
 
     def start(self, timeout: float = 20) -> "ServerProcess":
-        env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(), **self.extra_env}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_for_subprocess(),
+            **self.extra_env,
+        }
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "aimsite.asgi:application"],
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "aimsite.asgi:application",
+            ],
             cwd=REPO,
             env=env,
             stdout=log,
@@ -87,11 +100,16 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited: {self.log_path.read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"daphne exited: {self.log_path.read_text()[-2000:]}"
+                )
             try:
                 requests.get(f"{self.url}/accounts/login/", timeout=1)
                 return self
-            except (requests.ConnectionError, requests.Timeout):  # a cold start under load
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+            ):  # a cold start under load
                 time.sleep(0.05)
         raise RuntimeError("daphne did not start in time")
 
@@ -121,5 +139,7 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     from django.conf import settings
 
     data_dir = Path(settings.DATA_DIR)
-    if data_dir.name.startswith("aimsite-test-") and not os.environ.get("AIMSITE_KEEP_TEST_DATA"):
+    if data_dir.name.startswith("aimsite-test-") and not os.environ.get(
+        "AIMSITE_KEEP_TEST_DATA"
+    ):
         shutil.rmtree(data_dir, ignore_errors=True)

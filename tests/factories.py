@@ -14,9 +14,16 @@ from tags.models import Tag
 _counter = itertools.count(1)
 
 
-def make_user(username: str | None = None, *, is_staff: bool = False, password: str = "pw-for-tests-1"):
+def make_user(
+    username: str | None = None,
+    *,
+    is_staff: bool = False,
+    password: str = "pw-for-tests-1",
+):
     username = username or f"user{next(_counter)}"
-    user = get_user_model().objects.create_user(username=username, password=password, is_staff=is_staff)
+    user = get_user_model().objects.create_user(
+        username=username, password=password, is_staff=is_staff
+    )
     user.raw_password = password
     return user
 
@@ -31,11 +38,15 @@ def new_hash() -> str:
 
 
 def make_experiment(name: str | None = None, owner=None, **fields) -> Experiment:
-    return Experiment.objects.create(name=name or f"experiment-{next(_counter)}", owner=owner, **fields)
+    return Experiment.objects.create(
+        name=name or f"experiment-{next(_counter)}", owner=owner, **fields
+    )
 
 
 def make_tag(name: str | None = None, owner=None, **fields) -> Tag:
-    return Tag.objects.create(name=name or f"tag-{next(_counter)}", owner=owner, **fields)
+    return Tag.objects.create(
+        name=name or f"tag-{next(_counter)}", owner=owner, **fields
+    )
 
 
 def make_run(
@@ -56,15 +67,26 @@ def make_run(
     """
     owner = owner or make_user()
     run, _ = ingest.get_or_create_run(
-        run_hash=new_hash(), user=owner, experiment_name=experiment, name=name, params=params
+        run_hash=new_hash(),
+        user=owner,
+        experiment_name=experiment,
+        name=name,
+        params=params,
     )
     raw: dict = {"seq": 0}
     if metrics:
         raw["metrics"] = []
         for key, values in metrics.items():
-            metric_name, context = (key, {}) if isinstance(key, str) else (key[0], key[1])
+            metric_name, context = (
+                (key, {}) if isinstance(key, str) else (key[0], key[1])
+            )
             raw["metrics"].append(
-                {"name": metric_name, "context": context, "steps": list(range(len(values))), "values": values}
+                {
+                    "name": metric_name,
+                    "context": context,
+                    "steps": list(range(len(values))),
+                    "values": values,
+                }
             )
     if logs:
         raw["logs"] = [{"line": i, "text": text} for i, text in enumerate(logs)]

@@ -38,7 +38,9 @@ def test_run_page_renders_and_404s(client, user):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/api/v1/runs/", "/api/v1/experiments/", "/api/v1/tags/", "/api/schema/"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/runs/", "/api/v1/experiments/", "/api/v1/tags/", "/api/schema/"]
+)
 def test_api_refuses_anonymous_requests(path):
     answer = APIClient().get(path, HTTP_ACCEPT="application/json")
     assert answer.status_code == 401
@@ -74,7 +76,9 @@ def test_session_api_writes_need_csrf(user):
     ("who", "expected"),
     [("other", 403), ("owner", 200), ("staff", 200)],
 )
-def test_changing_a_run_needs_owner_or_staff(user, other_user, staff_user, who, expected):
+def test_changing_a_run_needs_owner_or_staff(
+    user, other_user, staff_user, who, expected
+):
     run = make_run(user, name="before")
     actor = {"other": other_user, "owner": user, "staff": staff_user}[who]
     client = api_for(actor)
@@ -86,8 +90,12 @@ def test_changing_a_run_needs_owner_or_staff(user, other_user, staff_user, who, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("who", "expected"), [("other", 403), ("owner", 204), ("staff", 204)])
-def test_deleting_a_run_needs_owner_or_staff(user, other_user, staff_user, who, expected):
+@pytest.mark.parametrize(
+    ("who", "expected"), [("other", 403), ("owner", 204), ("staff", 204)]
+)
+def test_deleting_a_run_needs_owner_or_staff(
+    user, other_user, staff_user, who, expected
+):
     run = make_run(user, metrics={"loss": [1.0]})
     actor = {"other": other_user, "owner": user, "staff": staff_user}[who]
     answer = api_for(actor).delete(f"/api/v1/runs/{run.hash}/")
@@ -98,7 +106,11 @@ def test_deleting_a_run_needs_owner_or_staff(user, other_user, staff_user, who, 
 @pytest.mark.django_db
 def test_tag_attach_needs_run_owner(user, other_user):
     run = make_run(user)
-    answer = api_for(other_user).post(f"/api/v1/runs/{run.hash}/tags/", {"names": ["x"], "create_missing": True}, format="json")
+    answer = api_for(other_user).post(
+        f"/api/v1/runs/{run.hash}/tags/",
+        {"names": ["x"], "create_missing": True},
+        format="json",
+    )
     assert answer.status_code == 403
     assert run.tags.count() == 0
 
@@ -133,7 +145,10 @@ async def test_sockets_refuse_foreign_origins():
     communicator = WebsocketCommunicator(
         application,
         "/ws/runs/",
-        headers=[(b"origin", b"http://evil.example"), (b"cookie", f"sessionid={await _session_for(user)}".encode())],
+        headers=[
+            (b"origin", b"http://evil.example"),
+            (b"cookie", f"sessionid={await _session_for(user)}".encode()),
+        ],
     )
     connected, _ = await communicator.connect()
     assert not connected

@@ -9,9 +9,16 @@ from tests.factories import make_run, make_tag, make_user
 pytestmark = pytest.mark.django_db
 
 CHANGELISTS = [
-    "/admin/runs/run/", "/admin/runs/metricseries/", "/admin/runs/metricchunk/", "/admin/runs/logline/",
-    "/admin/runs/appliedbatch/", "/admin/experiments/experiment/", "/admin/tags/tag/",
-    "/admin/media_tracks/objectsequence/", "/admin/media_tracks/objectrecord/", "/admin/aimsite/apitoken/",
+    "/admin/runs/run/",
+    "/admin/runs/metricseries/",
+    "/admin/runs/metricchunk/",
+    "/admin/runs/logline/",
+    "/admin/runs/appliedbatch/",
+    "/admin/experiments/experiment/",
+    "/admin/tags/tag/",
+    "/admin/media_tracks/objectsequence/",
+    "/admin/media_tracks/objectrecord/",
+    "/admin/aimsite/apitoken/",
 ]
 
 
@@ -35,13 +42,19 @@ def test_every_admin_list_renders_with_data(admin_client, path):
 def test_admin_archive_and_unarchive_actions(admin_client):
     runs = [make_run(make_user()) for _ in range(3)]
     pks = [run.pk for run in runs]
-    admin_client.post("/admin/runs/run/", {"action": "archive", "_selected_action": pks})
+    admin_client.post(
+        "/admin/runs/run/", {"action": "archive", "_selected_action": pks}
+    )
     assert Run.objects.filter(is_archived=True).count() == 3
-    admin_client.post("/admin/runs/run/", {"action": "unarchive", "_selected_action": pks[:1]})
+    admin_client.post(
+        "/admin/runs/run/", {"action": "unarchive", "_selected_action": pks[:1]}
+    )
     assert Run.objects.filter(is_archived=True).count() == 2
 
 
-def test_admin_delete_action_removes_files(admin_client, django_capture_on_commit_callbacks):
+def test_admin_delete_action_removes_files(
+    admin_client, django_capture_on_commit_callbacks
+):
     from django.core.files.base import ContentFile
 
     from media_tracks.models import ObjectSequence
@@ -53,7 +66,10 @@ def test_admin_delete_action_removes_files(admin_client, django_capture_on_commi
     path = Path(record.file.path)
     assert path.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post("/admin/runs/run/", {"action": "delete_with_files", "_selected_action": [run.pk]})
+        admin_client.post(
+            "/admin/runs/run/",
+            {"action": "delete_with_files", "_selected_action": [run.pk]},
+        )
     assert not Run.objects.filter(pk=run.pk).exists()
     assert not path.exists()
 

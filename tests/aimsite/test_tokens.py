@@ -14,7 +14,10 @@ def test_tokens_page_shows_the_secret_once_and_stores_only_its_hash(client, user
     secret = answer.context["new_secret"]
     assert secret.startswith("ams_") and secret.encode() in answer.content
     token = ApiToken.objects.get(user=user)
-    assert token.token_hash == hash_token(secret) and secret not in (token.prefix, token.token_hash)
+    assert token.token_hash == hash_token(secret) and secret not in (
+        token.prefix,
+        token.token_hash,
+    )
     again = client.get("/accounts/tokens/")
     assert secret.encode() not in again.content
     assert b"laptop" in again.content
@@ -79,14 +82,20 @@ def test_signup_when_allowed_creates_and_signs_in(client, settings):
     settings.AIMSITE_ALLOW_SIGNUP = True
     answer = client.post(
         "/accounts/signup/",
-        {"username": "newbie", "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9"},
+        {
+            "username": "newbie",
+            "password1": "a-long-pass-phrase-9",
+            "password2": "a-long-pass-phrase-9",
+        },
     )
     assert answer.status_code == 302
     assert client.get("/").status_code == 200
 
 
 def test_sign_in_and_out(client, user):
-    answer = client.post("/accounts/login/", {"username": user.username, "password": user.raw_password})
+    answer = client.post(
+        "/accounts/login/", {"username": user.username, "password": user.raw_password}
+    )
     assert answer.status_code == 302
     assert client.get("/").status_code == 200
     client.post("/accounts/logout/")

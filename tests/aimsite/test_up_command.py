@@ -10,17 +10,28 @@ from tests.conftest import REPO, free_port
 
 def test_up_migrates_creates_the_admin_and_serves(tmp_path):
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "AIMSITE_DATA_DIR": str(tmp_path), "AIMSITE_ADMIN_PASSWORD": "s3cret-pass"}
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "AIMSITE_DATA_DIR": str(tmp_path),
+        "AIMSITE_ADMIN_PASSWORD": "s3cret-pass",
+    }
     env.pop("DATABASE_URL", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "aimsite.cli", "up", "--port", str(port)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                answer = requests.get(f"http://127.0.0.1:{port}/", timeout=1, allow_redirects=False)
+                answer = requests.get(
+                    f"http://127.0.0.1:{port}/", timeout=1, allow_redirects=False
+                )
                 break
             except requests.ConnectionError:
                 time.sleep(0.1)
@@ -30,7 +41,11 @@ def test_up_migrates_creates_the_admin_and_serves(tmp_path):
         assert login.status_code == 200
         signed_in = session.post(
             f"http://127.0.0.1:{port}/accounts/login/",
-            data={"username": "admin", "password": "s3cret-pass", "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+            data={
+                "username": "admin",
+                "password": "s3cret-pass",
+                "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            },
             headers={"Referer": f"http://127.0.0.1:{port}/accounts/login/"},
             timeout=5,
         )
@@ -50,7 +65,11 @@ def test_up_without_users_says_how_to_create_one(tmp_path):
     env.pop("DATABASE_URL", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "aimsite.cli", "up", "--port", str(port)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60

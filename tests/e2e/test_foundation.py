@@ -22,7 +22,9 @@ def test_sign_in_shows_the_demo_runs(page, server):
     sidebar = page.locator("aside.sidebar")
     for item in ["Runs", "Experiments", "Tags", "Admin"]:
         expect(sidebar.get_by_role("link", name=re.compile(item))).to_be_visible()
-    page.screenshot(path=str(server.log_path.parent / "foundation-runs.png"), full_page=True)
+    page.screenshot(
+        path=str(server.log_path.parent / "foundation-runs.png"), full_page=True
+    )
 
 
 def test_creating_a_token_shows_it_once_with_a_toast(signed_in_page):

@@ -338,7 +338,17 @@ def test_new_points_of_an_active_run_appear_without_reload(signed_in_page):
     expect(page.locator("body")).to_have_attribute("data-live", "open")
     answer = requests.post(
         f"{page.base_url}/api/v1/runs/{run.hash}/track",
-        json={"seq": 9, "metrics": [{"name": "accuracy", "context": {}, "steps": [50, 51], "values": [0.99, 1.0]}]},
+        json={
+            "seq": 9,
+            "metrics": [
+                {
+                    "name": "accuracy",
+                    "context": {},
+                    "steps": [50, 51],
+                    "values": [0.99, 1.0],
+                }
+            ],
+        },
         headers={"Authorization": f"Bearer {token}"},
         timeout=5,
     )

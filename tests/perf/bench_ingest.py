@@ -30,7 +30,10 @@ def _report(name: str, value: float, unit: str, target: str) -> None:
 def _new_run(server, token) -> str:
     run_hash = new_hash()
     requests.post(
-        f"{server.url}/api/v1/runs/", json={"hash": run_hash}, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        f"{server.url}/api/v1/runs/",
+        json={"hash": run_hash},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
     ).raise_for_status()
     return run_hash
 
@@ -55,13 +58,19 @@ def _batch(seq: int, start: int, per_series: int, series: int) -> bytes:
     )
 
 
-def _fill(server, token, run_hash: str, total: int, per_batch: int = 100_000, series: int = 1) -> None:
+def _fill(
+    server, token, run_hash: str, total: int, per_batch: int = 100_000, series: int = 1
+) -> None:
     session = requests.Session()
-    session.headers.update({"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    session.headers.update(
+        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    )
     per_series = per_batch // series
     for seq, start in enumerate(range(0, total // series, per_series)):
         session.post(
-            f"{server.url}/api/v1/runs/{run_hash}/track", data=_batch(seq, start, per_series, series), timeout=120
+            f"{server.url}/api/v1/runs/{run_hash}/track",
+            data=_batch(seq, start, per_series, series),
+            timeout=120,
         ).raise_for_status()
 
 
@@ -69,26 +78,49 @@ def test_ingest_points_per_second(server):
     token = make_token(make_user())
     run_hash = _new_run(server, token)
     series, per_series, batches = 10, 10_000, 10
-    bodies = [_batch(seq, seq * per_series, per_series, series) for seq in range(batches)]
+    bodies = [
+        _batch(seq, seq * per_series, per_series, series) for seq in range(batches)
+    ]
     session = requests.Session()
-    session.headers.update({"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    session.headers.update(
+        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    )
     started = time.perf_counter()
     for body in bodies:
-        session.post(f"{server.url}/api/v1/runs/{run_hash}/track", data=body, timeout=120).raise_for_status()
+        session.post(
+            f"{server.url}/api/v1/runs/{run_hash}/track", data=body, timeout=120
+        ).raise_for_status()
     elapsed = time.perf_counter() - started
     total = series * per_series * batches
-    assert MetricSeries.objects.filter(run__hash=run_hash).aggregate(n=Sum("count"))["n"] == total
-    _report("ingest through runs/{hash}/track (10 series x 100k points, 10 batches, SQLite)", total / elapsed, "points/s", ">= 200,000/s")
+    assert (
+        MetricSeries.objects.filter(run__hash=run_hash).aggregate(n=Sum("count"))["n"]
+        == total
+    )
+    _report(
+        "ingest through runs/{hash}/track (10 series x 100k points, 10 batches, SQLite)",
+        total / elapsed,
+        "points/s",
+        ">= 200,000/s",
+    )
 
     small_hash = _new_run(server, token)
     small_bodies = [_batch(seq, seq * 100, 100, 5) for seq in range(200)]
     started = time.perf_counter()
     for body in small_bodies:
-        session.post(f"{server.url}/api/v1/runs/{small_hash}/track", data=body, timeout=60).raise_for_status()
+        session.post(
+            f"{server.url}/api/v1/runs/{small_hash}/track", data=body, timeout=60
+        ).raise_for_status()
     elapsed = time.perf_counter() - started
-    _report("small batches (500 points each, as a live SDK sends)", len(small_bodies) / elapsed, "batches/s", "n/a")
+    _report(
+        "small batches (500 points each, as a live SDK sends)",
+        len(small_bodies) / elapsed,
+        "batches/s",
+        "n/a",
+    )
 
-    stored = MetricChunk.objects.filter(series__run__hash=run_hash).aggregate(b=Sum(Length("data")))["b"]
+    stored = MetricChunk.objects.filter(series__run__hash=run_hash).aggregate(
+        b=Sum(Length("data"))
+    )["b"]
     _report("bytes on disk per point (chunk payload)", stored / total, "bytes", "small")
 
 
@@ -110,31 +142,56 @@ def test_read_back_and_downsample(server):
     hundred_k = _new_run(server, token)
     _fill(server, token, hundred_k, 100_000)
     series = MetricSeries.objects.get(run__hash=hundred_k)
-    seconds, size = _median_get(f"{server.url}/api/v1/runs/{hundred_k}/metrics/{series.id}/points", token)
-    _report(f"read-back of a 100,000-point series over HTTP ({size / 1e6:.1f} MB JSON)", seconds * 1000, "ms", "<= 60 ms")
+    seconds, size = _median_get(
+        f"{server.url}/api/v1/runs/{hundred_k}/metrics/{series.id}/points", token
+    )
+    _report(
+        f"read-back of a 100,000-point series over HTTP ({size / 1e6:.1f} MB JSON)",
+        seconds * 1000,
+        "ms",
+        "<= 60 ms",
+    )
 
     million = _new_run(server, token)
     _fill(server, token, million, 1_000_000, per_batch=250_000)
     series = MetricSeries.objects.get(run__hash=million)
-    seconds, size = _median_get(f"{server.url}/api/v1/runs/{million}/metrics/{series.id}/points?max_points=1000", token)
-    _report(f"1,000,000-point series downsampled to 1,000 over HTTP ({size / 1e3:.0f} kB)", seconds * 1000, "ms", "<= 100 ms")
+    seconds, size = _median_get(
+        f"{server.url}/api/v1/runs/{million}/metrics/{series.id}/points?max_points=1000",
+        token,
+    )
+    _report(
+        f"1,000,000-point series downsampled to 1,000 over HTTP ({size / 1e3:.0f} kB)",
+        seconds * 1000,
+        "ms",
+        "<= 100 ms",
+    )
 
 
 def test_server_start_until_ready(tmp_path):
     env = {**os.environ, "AIMSITE_DATA_DIR": str(tmp_path)}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True
+    )
     timings = []
     for _ in range(3):
         port = free_port()
         started = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, "manage.py", "up", "--no-migrate", "--port", str(port)],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             while True:
                 try:
-                    if requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=1).status_code == 200:
+                    if (
+                        requests.get(
+                            f"http://127.0.0.1:{port}/accounts/login/", timeout=1
+                        ).status_code
+                        == 200
+                    ):
                         break
                 except requests.ConnectionError:
                     time.sleep(0.02)
@@ -142,4 +199,9 @@ def test_server_start_until_ready(tmp_path):
         finally:
             process.terminate()
             process.wait(10)
-    _report("server start until ready (aimsite up, migrated DB)", statistics.median(timings), "s", "<= 2 s")
+    _report(
+        "server start until ready (aimsite up, migrated DB)",
+        statistics.median(timings),
+        "s",
+        "<= 2 s",
+    )

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def _track(api, run, body, raw: str | None = None):
     data = raw if raw is not None else json.dumps(body)
-    return api.post(f"/api/v1/runs/{run.hash}/track", data=data, content_type="application/json")
+    return api.post(
+        f"/api/v1/runs/{run.hash}/track", data=data, content_type="application/json"
+    )
 
 
 def _nothing_written(run):
@@ -26,8 +28,12 @@ def _nothing_written(run):
 
 def test_create_run_is_idempotent_by_hash(api):
     run_hash = new_hash()
-    first = api.post("/api/v1/runs/", {"hash": run_hash, "experiment": "mnist"}, format="json")
-    second = api.post("/api/v1/runs/", {"hash": run_hash, "experiment": "mnist"}, format="json")
+    first = api.post(
+        "/api/v1/runs/", {"hash": run_hash, "experiment": "mnist"}, format="json"
+    )
+    second = api.post(
+        "/api/v1/runs/", {"hash": run_hash, "experiment": "mnist"}, format="json"
+    )
     assert (first.status_code, second.status_code) == (201, 200)
     assert Run.objects.filter(hash=run_hash).count() == 1
     assert first.json()["experiment"] == "mnist"
@@ -49,7 +55,9 @@ def test_create_run_defaults_to_the_default_experiment(api):
     ],
 )
 def test_create_run_rejects_bad_input(api, body, needle):
-    answer = api.post("/api/v1/runs/", data=json.dumps(body), content_type="application/json")
+    answer = api.post(
+        "/api/v1/runs/", data=json.dumps(body), content_type="application/json"
+    )
     assert answer.status_code == 400
     assert needle in json.dumps(answer.json())
     assert Run.objects.count() == 0
@@ -71,19 +79,39 @@ def test_track_stores_non_finite_values(api):
     from runs.points import read_points
 
     stored = read_points(series).values
-    assert stored[0] == 1.5 and math.isnan(stored[1]) and stored[2] == math.inf and stored[3] == -math.inf
+    assert (
+        stored[0] == 1.5
+        and math.isnan(stored[1])
+        and stored[2] == math.inf
+        and stored[3] == -math.inf
+    )
     assert series.min == -math.inf and series.max == math.inf
 
 
 def test_track_accepts_null_as_missing_value(api):
     run = make_run(api.user)
-    assert _track(api, run, {"seq": 1, "metrics": [{"name": "acc", "steps": [0, 1], "values": [None, 0.5]}]}).status_code == 200
+    assert (
+        _track(
+            api,
+            run,
+            {
+                "seq": 1,
+                "metrics": [{"name": "acc", "steps": [0, 1], "values": [None, 0.5]}],
+            },
+        ).status_code
+        == 200
+    )
     assert MetricSeries.objects.get(run=run).last == 0.5
 
 
 def test_replayed_batch_changes_nothing(api):
     run = make_run(api.user)
-    body = {"seq": 5, "params": {"a": 1}, "metrics": [{"name": "loss", "steps": [0], "values": [1.0]}], "logs": [{"line": 0, "text": "x"}]}
+    body = {
+        "seq": 5,
+        "params": {"a": 1},
+        "metrics": [{"name": "loss", "steps": [0], "values": [1.0]}],
+        "logs": [{"line": 0, "text": "x"}],
+    }
     assert _track(api, run, body).json() == {"seq": 5, "applied": True}
     assert _track(api, run, body).json() == {"seq": 5, "applied": False}
     assert MetricSeries.objects.get(run=run).count == 1
@@ -96,7 +124,16 @@ def test_points_fill_chunks_and_read_back_in_order(api):
     values = np.random.default_rng(1).random(total)
     half = total // 2
     for seq, (start, stop) in enumerate([(0, half), (half, total)], start=1):
-        body = {"seq": seq, "metrics": [{"name": "loss", "steps": list(range(start, stop)), "values": values[start:stop].tolist()}]}
+        body = {
+            "seq": seq,
+            "metrics": [
+                {
+                    "name": "loss",
+                    "steps": list(range(start, stop)),
+                    "values": values[start:stop].tolist(),
+                }
+            ],
+        }
         assert _track(api, run, body).status_code == 200
     series = MetricSeries.objects.get(run=run)
     assert series.count == total
@@ -104,7 +141,9 @@ def test_points_fill_chunks_and_read_back_in_order(api):
     points = api.get(f"/api/v1/runs/{run.hash}/metrics/{series.id}/points").json()
     assert points["steps"] == list(range(total))
     assert np.allclose(points["values"], values)
-    small = api.get(f"/api/v1/runs/{run.hash}/metrics/{series.id}/points?max_points=100").json()
+    small = api.get(
+        f"/api/v1/runs/{run.hash}/metrics/{series.id}/points?max_points=100"
+    ).json()
     assert len(small["steps"]) <= 100
     assert max(small["values"]) == pytest.approx(values.max())
     assert min(small["values"]) == pytest.approx(values.min())
@@ -112,9 +151,19 @@ def test_points_fill_chunks_and_read_back_in_order(api):
 
 def test_params_are_deep_merged(api):
     run = make_run(api.user, params={"hparams": {"lr": 0.1, "opt": {"name": "sgd"}}})
-    _track(api, run, {"seq": 1, "params": {"hparams": {"opt": {"momentum": 0.9}}, "dataset": "mnist"}})
+    _track(
+        api,
+        run,
+        {
+            "seq": 1,
+            "params": {"hparams": {"opt": {"momentum": 0.9}}, "dataset": "mnist"},
+        },
+    )
     run.refresh_from_db()
-    assert run.params == {"hparams": {"lr": 0.1, "opt": {"name": "sgd", "momentum": 0.9}}, "dataset": "mnist"}
+    assert run.params == {
+        "hparams": {"lr": 0.1, "opt": {"name": "sgd", "momentum": 0.9}},
+        "dataset": "mnist",
+    }
 
 
 def test_status_finished_sets_finished_at(api):
@@ -132,18 +181,48 @@ BAD_BATCHES = [
     ('{"seq": 1, "bogus": 1}', "unknown fields"),
     ('{"seq": 1, "metrics": {"name": "x"}}', "metrics must be a list"),
     ('{"seq": 1, "metrics": [{"name": "", "steps": [0], "values": [1]}]}', "name"),
-    ('{"seq": 1, "metrics": [{"name": "a\\u0000b", "steps": [0], "values": [1]}]}', "control"),
-    ('{"seq": 1, "metrics": [{"name": "x", "context": [1], "steps": [0], "values": [1]}]}', "context"),
-    ('{"seq": 1, "metrics": [{"name": "x", "context": {"a": [1]}, "steps": [0], "values": [1]}]}', "context"),
-    ('{"seq": 1, "metrics": [{"name": "x", "steps": [0, 1], "values": [1]}]}', "values has 1 items"),
-    ('{"seq": 1, "metrics": [{"name": "x", "steps": [0.5], "values": [1]}]}', "integers"),
+    (
+        '{"seq": 1, "metrics": [{"name": "a\\u0000b", "steps": [0], "values": [1]}]}',
+        "control",
+    ),
+    (
+        '{"seq": 1, "metrics": [{"name": "x", "context": [1], "steps": [0], "values": [1]}]}',
+        "context",
+    ),
+    (
+        '{"seq": 1, "metrics": [{"name": "x", "context": {"a": [1]}, "steps": [0], "values": [1]}]}',
+        "context",
+    ),
+    (
+        '{"seq": 1, "metrics": [{"name": "x", "steps": [0, 1], "values": [1]}]}',
+        "values has 1 items",
+    ),
+    (
+        '{"seq": 1, "metrics": [{"name": "x", "steps": [0.5], "values": [1]}]}',
+        "integers",
+    ),
     ('{"seq": 1, "metrics": [{"name": "x", "steps": [-1], "values": [1]}]}', "between"),
-    ('{"seq": 1, "metrics": [{"name": "x", "steps": [0], "values": ["1"]}]}', "numbers"),
-    ('{"seq": 1, "metrics": [{"name": "x", "steps": [0], "values": [true]}]}', "numbers"),
-    ('{"seq": 1, "metrics": [{"name": "x", "steps": [0], "values": [1], "extra": 1}]}', "unknown fields"),
+    (
+        '{"seq": 1, "metrics": [{"name": "x", "steps": [0], "values": ["1"]}]}',
+        "numbers",
+    ),
+    (
+        '{"seq": 1, "metrics": [{"name": "x", "steps": [0], "values": [true]}]}',
+        "numbers",
+    ),
+    (
+        '{"seq": 1, "metrics": [{"name": "x", "steps": [0], "values": [1], "extra": 1}]}',
+        "unknown fields",
+    ),
     ('{"seq": 1, "metrics": [{"name": "x", "steps": [], "values": []}]}', "empty"),
-    ('{"seq": 1, "metrics": [{"name": "x", "steps": [0], "values": [1]}], "logs": [{"line": "a", "text": "x"}]}', "line"),
-    ('{"seq": 1, "metrics": [{"name": "x", "steps": [0], "values": [1]}], "logs": [{"line": 1, "text": 5}]}', "text"),
+    (
+        '{"seq": 1, "metrics": [{"name": "x", "steps": [0], "values": [1]}], "logs": [{"line": "a", "text": "x"}]}',
+        "line",
+    ),
+    (
+        '{"seq": 1, "metrics": [{"name": "x", "steps": [0], "values": [1]}], "logs": [{"line": 1, "text": 5}]}',
+        "text",
+    ),
     ('{"seq": 1, "status": "done"}', "status"),
     ('{"seq": 1, "params": [1]}', "params"),
 ]
@@ -163,10 +242,14 @@ def test_track_rejects_bad_batches_and_writes_nothing(api, raw, needle):
 
 def test_a_bad_series_after_good_ones_writes_nothing(api):
     run = make_run(api.user)
-    body = {"seq": 1, "params": {"a": 1}, "metrics": [
-        {"name": "good", "steps": [0], "values": [1.0]},
-        {"name": "bad", "steps": [0], "values": ["x"]},
-    ]}
+    body = {
+        "seq": 1,
+        "params": {"a": 1},
+        "metrics": [
+            {"name": "good", "steps": [0], "values": [1.0]},
+            {"name": "bad", "steps": [0], "values": ["x"]},
+        ],
+    }
     assert _track(api, run, body).status_code == 400
     _nothing_written(run)
     run.refresh_from_db()
@@ -176,7 +259,14 @@ def test_a_bad_series_after_good_ones_writes_nothing(api):
 @override_settings(AIMSITE_MAX_POINTS_PER_BATCH=10)
 def test_too_many_points_is_413(api):
     run = make_run(api.user)
-    answer = _track(api, run, {"seq": 1, "metrics": [{"name": "x", "steps": list(range(11)), "values": [0.0] * 11}]})
+    answer = _track(
+        api,
+        run,
+        {
+            "seq": 1,
+            "metrics": [{"name": "x", "steps": list(range(11)), "values": [0.0] * 11}],
+        },
+    )
     assert answer.status_code == 413
     assert "at most 10" in answer.json()["error"]
     _nothing_written(run)
@@ -193,19 +283,29 @@ def test_oversized_body_is_413(api):
 
 def test_track_on_another_users_run_is_forbidden(api, other_user):
     theirs = make_run(other_user)
-    answer = _track(api, theirs, {"seq": 1, "metrics": [{"name": "x", "steps": [0], "values": [1.0]}]})
+    answer = _track(
+        api,
+        theirs,
+        {"seq": 1, "metrics": [{"name": "x", "steps": [0], "values": [1.0]}]},
+    )
     assert answer.status_code == 403
     _nothing_written(theirs)
 
 
 def test_staff_may_track_into_any_run(staff_user, other_user):
     theirs = make_run(other_user)
-    answer = _track(api_for(staff_user), theirs, {"seq": 1, "metrics": [{"name": "x", "steps": [0], "values": [1.0]}]})
+    answer = _track(
+        api_for(staff_user),
+        theirs,
+        {"seq": 1, "metrics": [{"name": "x", "steps": [0], "values": [1.0]}]},
+    )
     assert answer.status_code == 200
 
 
 def test_track_on_unknown_run_is_404(api):
-    answer = api.post(f"/api/v1/runs/{new_hash()}/track", data="{}", content_type="application/json")
+    answer = api.post(
+        f"/api/v1/runs/{new_hash()}/track", data="{}", content_type="application/json"
+    )
     assert answer.status_code == 404
     assert answer.json()["error"]
 
@@ -213,7 +313,9 @@ def test_track_on_unknown_run_is_404(api):
 def test_logs_page_forwards_and_backwards(api):
     run = make_run(api.user, logs=[f"line {i}" for i in range(30)])
     tail = api.get(f"/api/v1/runs/{run.hash}/logs?limit=10").json()
-    assert [row["line"] for row in tail["lines"]] == list(range(20, 30)) and tail["total"] == 30
+    assert [row["line"] for row in tail["lines"]] == list(range(20, 30)) and tail[
+        "total"
+    ] == 30
     after = api.get(f"/api/v1/runs/{run.hash}/logs?after=25").json()
     assert [row["line"] for row in after["lines"]] == [26, 27, 28, 29]
     before = api.get(f"/api/v1/runs/{run.hash}/logs?before=5&limit=3").json()
@@ -233,16 +335,23 @@ def test_points_rejects_bad_parameters(api):
 
 def test_create_and_track_attach_and_detach_tags_by_name(api):
     run_hash = new_hash()
-    created = api.post("/api/v1/runs/", {"hash": run_hash, "tags": ["baseline", "fast"]}, format="json")
+    created = api.post(
+        "/api/v1/runs/", {"hash": run_hash, "tags": ["baseline", "fast"]}, format="json"
+    )
     assert created.status_code == 201
     assert sorted(tag["name"] for tag in created.json()["tags"]) == ["baseline", "fast"]
     run = Run.objects.get(hash=run_hash)
-    answer = _track(api, run, {"seq": 1, "tags": {"attach": ["best"], "detach": ["fast"]}})
+    answer = _track(
+        api, run, {"seq": 1, "tags": {"attach": ["best"], "detach": ["fast"]}}
+    )
     assert answer.status_code == 200
     assert sorted(run.tags.values_list("name", flat=True)) == ["baseline", "best"]
 
 
-@pytest.mark.parametrize("tags", [["x"], {"attach": "x"}, {"attach": ["x" * 51]}, {"attach": [""]}, {"add": ["x"]}])
+@pytest.mark.parametrize(
+    "tags",
+    [["x"], {"attach": "x"}, {"attach": ["x" * 51]}, {"attach": [""]}, {"add": ["x"]}],
+)
 def test_bad_tags_in_a_batch_write_nothing(api, tags):
     from tags.models import Tag
 
@@ -258,19 +367,35 @@ def test_create_may_carry_the_first_batch(api):
     body = {
         "hash": run_hash,
         "params": {"lr": 0.1},
-        "batch": {"seq": 1, "metrics": [{"name": "loss", "steps": [0, 1], "values": [0.5, 0.25]}], "status": "finished"},
+        "batch": {
+            "seq": 1,
+            "metrics": [{"name": "loss", "steps": [0, 1], "values": [0.5, 0.25]}],
+            "status": "finished",
+        },
     }
     first = api.post("/api/v1/runs/", body, format="json")
-    assert first.status_code == 201 and first.json()["batch"] == {"seq": 1, "applied": True}
+    assert first.status_code == 201 and first.json()["batch"] == {
+        "seq": 1,
+        "applied": True,
+    }
     assert first.json()["status"] == "finished"
     again = api.post("/api/v1/runs/", body, format="json")
-    assert again.status_code == 200 and again.json()["batch"] == {"seq": 1, "applied": False}
+    assert again.status_code == 200 and again.json()["batch"] == {
+        "seq": 1,
+        "applied": False,
+    }
     assert MetricSeries.objects.get(run__hash=run_hash).count == 2
 
 
 def test_create_with_a_bad_batch_writes_nothing(api):
     run_hash = new_hash()
-    body = {"hash": run_hash, "batch": {"seq": 1, "metrics": [{"name": "loss", "steps": [0], "values": ["x"]}]}}
+    body = {
+        "hash": run_hash,
+        "batch": {
+            "seq": 1,
+            "metrics": [{"name": "loss", "steps": [0], "values": ["x"]}],
+        },
+    }
     answer = api.post("/api/v1/runs/", body, format="json")
     assert answer.status_code == 400 and "numbers" in answer.json()["error"]
     assert not Run.objects.filter(hash=run_hash).exists()

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _post(server, token, path, body, raw=None):
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     if raw is not None:
-        return requests.post(f"{server.url}{path}", data=raw, headers=headers, timeout=10)
+        return requests.post(
+            f"{server.url}{path}", data=raw, headers=headers, timeout=10
+        )
     return requests.post(f"{server.url}{path}", json=body, headers=headers, timeout=10)
 
 
@@ -20,9 +22,16 @@ def test_ingest_round_trip_over_real_http(server):
     owner = make_user()
     token = make_token(owner)
     run_hash = new_hash()
-    created = _post(server, token, "/api/v1/runs/", {"hash": run_hash, "experiment": "mnist", "params": {"hparams": {"lr": 0.001}}})
+    created = _post(
+        server,
+        token,
+        "/api/v1/runs/",
+        {"hash": run_hash, "experiment": "mnist", "params": {"hparams": {"lr": 0.001}}},
+    )
     assert created.status_code == 201
-    again = _post(server, token, "/api/v1/runs/", {"hash": run_hash, "experiment": "mnist"})
+    again = _post(
+        server, token, "/api/v1/runs/", {"hash": run_hash, "experiment": "mnist"}
+    )
     assert again.status_code == 200
     body = (
         '{"seq": 17, "params": {"hparams": {"batch_size": 64}},'
@@ -44,7 +53,9 @@ def test_ingest_round_trip_over_real_http(server):
     assert LogLine.objects.filter(run=run).count() == 1
 
     headers = {"Authorization": f"Bearer {token}"}
-    listing = requests.get(f"{server.url}/api/v1/runs/{run_hash}/metrics/", headers=headers, timeout=10).json()
+    listing = requests.get(
+        f"{server.url}/api/v1/runs/{run_hash}/metrics/", headers=headers, timeout=10
+    ).json()
     assert listing[0]["name"] == "loss" and listing[0]["context"] == {"subset": "train"}
     points = requests.get(
         f"{server.url}/api/v1/runs/{run_hash}/metrics/{listing[0]['id']}/points?max_points=1000",

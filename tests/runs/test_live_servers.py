@@ -23,7 +23,9 @@ def _session_cookie(user) -> str:
 
 async def _first_event(ws_url: str, cookie: str, trigger, kind: str) -> dict:
     headers = {"Cookie": f"sessionid={cookie}"}
-    async with websockets.connect(ws_url, additional_headers=headers, origin="http://127.0.0.1") as socket:
+    async with websockets.connect(
+        ws_url, additional_headers=headers, origin="http://127.0.0.1"
+    ) as socket:
         await asyncio.to_thread(trigger)
         while True:
             event = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
@@ -45,7 +47,9 @@ def test_a_run_created_over_http_reaches_the_explorer_socket(server):
         ).raise_for_status()
 
     ws_url = server.url.replace("http", "ws") + "/ws/runs/"
-    event = asyncio.run(_first_event(ws_url, _session_cookie(user), create, "run.created"))
+    event = asyncio.run(
+        _first_event(ws_url, _session_cookie(user), create, "run.created")
+    )
     assert event["run"]["hash"] == run_hash and event["run"]["name"] == "live"
 
 
@@ -59,7 +63,9 @@ def test_anonymous_socket_is_closed_by_the_real_server(server):
         asyncio.run(attempt())
 
 
-@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (the Redis channel layer)")
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (the Redis channel layer)"
+)
 def test_with_redis_an_ingest_in_one_process_reaches_a_socket_of_another(server):
     second = ServerProcess().start()
     try:
@@ -67,7 +73,10 @@ def test_with_redis_an_ingest_in_one_process_reaches_a_socket_of_another(server)
         token = make_token(user)
         run_hash = new_hash()
         requests.post(
-            f"{server.url}/api/v1/runs/", json={"hash": run_hash}, headers={"Authorization": f"Bearer {token}"}, timeout=10
+            f"{server.url}/api/v1/runs/",
+            json={"hash": run_hash},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
         ).raise_for_status()
 
         def track_on_first():
@@ -79,7 +88,9 @@ def test_with_redis_an_ingest_in_one_process_reaches_a_socket_of_another(server)
             ).raise_for_status()
 
         ws_url = second.url.replace("http", "ws") + f"/ws/runs/{run_hash}/"
-        event = asyncio.run(_first_event(ws_url, _session_cookie(user), track_on_first, "run.logs"))
+        event = asyncio.run(
+            _first_event(ws_url, _session_cookie(user), track_on_first, "run.logs")
+        )
         assert event["lines"][0]["text"] == "from process one"
     finally:
         second.stop()

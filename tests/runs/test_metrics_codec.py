@@ -3,7 +3,14 @@ import math
 import numpy as np
 import pytest
 
-from runs.metrics import NULL_EPOCH, Points, decode_chunk, downsample, encode_chunk, summarize
+from runs.metrics import (
+    NULL_EPOCH,
+    Points,
+    decode_chunk,
+    downsample,
+    encode_chunk,
+    summarize,
+)
 
 
 def _points(steps, values, epochs=None, times=None) -> Points:
@@ -20,7 +27,12 @@ def _points(steps, values, epochs=None, times=None) -> Points:
     "points",
     [
         _points([0, 1, 2, 3], [0.5, math.nan, math.inf, -math.inf]),
-        _points([5, 10, 15], [1, 2, 3], epochs=[1, 1, 1], times=[1.7e9, 1.7e9 + 1, 1.7e9 + 2.5]),
+        _points(
+            [5, 10, 15],
+            [1, 2, 3],
+            epochs=[1, 1, 1],
+            times=[1.7e9, 1.7e9 + 1, 1.7e9 + 2.5],
+        ),
         _points([3, 1, 2, 100], [1, 2, 3, 4], epochs=[0, NULL_EPOCH, 2, 3]),
         _points([7], [42.0], epochs=[0]),
         _points([], []),
@@ -60,4 +72,9 @@ def test_downsample_leaves_short_series_alone():
 
 def test_summary_ignores_nan_for_min_and_max():
     summary = summarize(_points([0, 1, 2], [math.nan, 2.0, -1.0]))
-    assert (summary["min"], summary["max"], summary["last"], summary["count"]) == (-1.0, 2.0, -1.0, 3)
+    assert (summary["min"], summary["max"], summary["last"], summary["count"]) == (
+        -1.0,
+        2.0,
+        -1.0,
+        3,
+    )

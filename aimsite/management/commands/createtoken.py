@@ -14,7 +14,9 @@ class Command(BaseCommand):
     def handle(self, username: str, name: str, **options) -> None:
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"No user named {username!r}. Create one with `aimsite createsuperuser`.")
+            raise CommandError(
+                f"No user named {username!r}. Create one with `aimsite createsuperuser`."
+            )
         if not name.strip() or len(name) > 100:
             raise CommandError("--name must be 1 to 100 characters")
         _token, secret = ApiToken.issue(user, name.strip())

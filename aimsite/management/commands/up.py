@@ -38,12 +38,26 @@ class Command(BaseCommand):
     help = "Migrate the database and serve aimsite with daphne (HTTP + WebSocket)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--host", default=os.environ.get("AIMSITE_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("AIMSITE_PORT", "43800")))
-        parser.add_argument("--demo", action="store_true", help="fill demo data when there are no runs yet")
-        parser.add_argument("--no-migrate", action="store_true", help="skip migrations (another process ran them)")
+        parser.add_argument(
+            "--host", default=os.environ.get("AIMSITE_HOST", "127.0.0.1")
+        )
+        parser.add_argument(
+            "--port", type=int, default=int(os.environ.get("AIMSITE_PORT", "43800"))
+        )
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="fill demo data when there are no runs yet",
+        )
+        parser.add_argument(
+            "--no-migrate",
+            action="store_true",
+            help="skip migrations (another process ran them)",
+        )
 
-    def handle(self, host: str, port: int, demo: bool, no_migrate: bool, **options) -> None:
+    def handle(
+        self, host: str, port: int, demo: bool, no_migrate: bool, **options
+    ) -> None:
         started = time.monotonic()
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
@@ -54,21 +68,33 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"aimsite is starting at {url}"))
         self._print_sign_in()
         if not settings.REDIS_URL:
-            logger.warning("REDIS_URL is not set: live updates reach this process's sockets only")
-        self.stdout.write(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, data dir: {settings.DATA_DIR}")
-        self.stdout.write(f"prepared in {time.monotonic() - started:.2f}s; press Ctrl+C to stop")
+            logger.warning(
+                "REDIS_URL is not set: live updates reach this process's sockets only"
+            )
+        self.stdout.write(
+            f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, data dir: {settings.DATA_DIR}"
+        )
+        self.stdout.write(
+            f"prepared in {time.monotonic() - started:.2f}s; press Ctrl+C to stop"
+        )
         _start_heartbeat_watch()
         from daphne.cli import CommandLineInterface
 
-        CommandLineInterface().run(["-b", host, "-p", str(port), "--proxy-headers", "aimsite.asgi:application"])
+        CommandLineInterface().run(
+            ["-b", host, "-p", str(port), "--proxy-headers", "aimsite.asgi:application"]
+        )
 
     def _ensure_admin(self) -> None:
         User = get_user_model()
         password = os.environ.get("AIMSITE_ADMIN_PASSWORD")
         username = os.environ.get("AIMSITE_ADMIN_USER", "admin")
         if password and not User.objects.filter(username=username).exists():
-            User.objects.create_superuser(username=username, email="", password=password)
-            self.stdout.write(f"Created the administrator {username!r} (password from AIMSITE_ADMIN_PASSWORD).")
+            User.objects.create_superuser(
+                username=username, email="", password=password
+            )
+            self.stdout.write(
+                f"Created the administrator {username!r} (password from AIMSITE_ADMIN_PASSWORD)."
+            )
 
     def _print_sign_in(self) -> None:
         User = get_user_model()
@@ -81,7 +107,14 @@ class Command(BaseCommand):
             )
             return
         username = os.environ.get("AIMSITE_ADMIN_USER", "admin")
-        if os.environ.get("AIMSITE_ADMIN_PASSWORD") and User.objects.filter(username=username).exists():
-            self.stdout.write(f"Sign in as {username!r} with the password in AIMSITE_ADMIN_PASSWORD.")
+        if (
+            os.environ.get("AIMSITE_ADMIN_PASSWORD")
+            and User.objects.filter(username=username).exists()
+        ):
+            self.stdout.write(
+                f"Sign in as {username!r} with the password in AIMSITE_ADMIN_PASSWORD."
+            )
         else:
-            self.stdout.write("Sign in with your account (`aimsite createsuperuser` makes one).")
+            self.stdout.write(
+                "Sign in with your account (`aimsite createsuperuser` makes one)."
+            )
