@@ -4,6 +4,7 @@ and the explorer's batch endpoints (archive, delete, export.csv, suggestions).""
 import json
 
 from django.core.handlers.asgi import ASGIRequest
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -122,26 +123,30 @@ class RunViewSet(
         values = serializer.validated_data
         try:
             batch = ingest.parse_batch(raw_batch) if raw_batch is not None else None
-            run, created = ingest.get_or_create_run(
-                run_hash=values["hash"],
-                user=request.user,
-                experiment_name=values.get("experiment"),
-                name=values.get("name", ""),
-                description=values.get("description", ""),
-                params=values.get("params"),
-                tags=values.get("tags"),
-            )
-            result = ingest.apply_batch(run, batch) if batch is not None else None
+            with transaction.atomic():
+                run, created = ingest.get_or_create_run(
+                    run_hash=values["hash"],
+                    user=request.user,
+                    experiment_name=values.get("experiment"),
+                    name=values.get("name", ""),
+                    description=values.get("description", ""),
+                    params=values.get("params"),
+                    tags=values.get("tags"),
+                )
+                result = ingest.apply_batch(run, batch) if batch is not None else None
         except ingest.IngestError as error:
             return error_response(error.message, error.status, error.field)
-        if result is not None:
-            run.refresh_from_db()
-        body = RunDetailSerializer(run).data
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        if result is not None and result.run is not None:
+            run = result.run
+        # `Prefer: return=minimal` (RFC 7240): the SDK needs no run document back.
+        if "return=minimal" in request.headers.get("Prefer", ""):
+            body = {"hash": run.hash}
+        else:
+            body = RunDetailSerializer(run).data
         if result is not None:
             body["batch"] = {"seq": result.seq, "applied": result.applied}
-        return Response(
-            body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
+        return Response(body, status=code)
 
     @extend_schema(request=RunUpdateSerializer, responses=RunDetailSerializer)
     def partial_update(self, request, hash=None):

@@ -71,6 +71,7 @@ class Batch:
 class BatchResult:
     seq: int | None
     applied: bool
+    run: Run | None = None  # the run as the batch left it, when applied
 
 
 # -- validation (pure: no database) -------------------------------------------
@@ -337,6 +338,19 @@ def get_or_create_run(
     return run, True
 
 
+_SUMMARY_FIELDS = [
+    "count",
+    "first_step",
+    "first",
+    "last_step",
+    "last",
+    "min",
+    "max",
+    "last_time",
+    "chunk_count",
+]
+
+
 def _append_series(run: Run, batches: list[SeriesBatch]) -> list[MetricSeries]:
     if not batches:
         return []
@@ -348,79 +362,87 @@ def _append_series(run: Run, batches: list[SeriesBatch]) -> list[MetricSeries]:
             merged[key].points = Points.concat([merged[key].points, item.points])
         else:
             merged[key] = item
-    names = {name for name, _ in merged}
     existing = {
         (series.name, series.context_key): series
-        for series in MetricSeries.objects.filter(run=run, name__in=names)
+        for series in MetricSeries.objects.filter(
+            run=run, name__in={name for name, _ in merged}
+        )
     }
-    new_series = [
-        MetricSeries(run=run, name=item.name, context=item.context, context_key=key[1])
+    # New series are inserted with their summaries and chunk count already set;
+    # only series that existed before need an UPDATE afterwards.
+    new_series = {
+        key: MetricSeries(
+            run=run, name=item.name, context=item.context, context_key=key[1]
+        )
         for key, item in merged.items()
         if key not in existing
-    ]
-    if new_series:
-        MetricSeries.objects.bulk_create(new_series)
-        existing.update(
-            {
-                (series.name, series.context_key): series
-                for series in MetricSeries.objects.filter(run=run, name__in=names)
-            }
-        )
-    open_chunks = {
-        chunk.series_id: chunk
-        for chunk in MetricChunk.objects.filter(
-            series__in=[existing[key] for key in merged],
-            count__lt=CHUNK_SIZE,
-        ).order_by("series_id", "index")  # the dict keeps the highest index
     }
-    chunks_to_create, chunks_to_update, touched = [], [], []
-    for key, item in merged.items():
-        series = existing[key]
-        points = item.points
+    for key, series in new_series.items():
+        points = merged[key].points
+        series.chunk_count = -(-len(points) // CHUNK_SIZE)
+        _merge_summary(series, summarize(points))
+    if new_series:
+        MetricSeries.objects.bulk_create(new_series.values())
+        for series in new_series.values():
+            if series.pk is None:  # a database that cannot return ids from bulk inserts
+                series.pk = MetricSeries.objects.get(
+                    run=run, name=series.name, context_key=series.context_key
+                ).pk
+    chunks_to_create: list[MetricChunk] = []
+    for key, series in new_series.items():
+        chunks_to_create += _new_chunks(series, merged[key].points, first_index=0)
+    open_chunks = (
+        {
+            chunk.series_id: chunk
+            for chunk in MetricChunk.objects.filter(
+                series__in=list(existing.values()), count__lt=CHUNK_SIZE
+            ).order_by("series_id", "index")  # the dict keeps the highest index
+        }
+        if existing
+        else {}
+    )
+    for key, series in existing.items():
+        if key not in merged:
+            continue
+        points = merged[key].points
         chunk = open_chunks.get(series.id)
         if chunk is not None and chunk.index == series.chunk_count - 1:
             room = CHUNK_SIZE - chunk.count
-            head, points = points.slice(0, room), points.slice(room, len(points))
+            head, rest = points.slice(0, room), points.slice(room, len(points))
             combined = Points.concat([decode_chunk(chunk.data), head])
             chunk.data = encode_chunk(combined)
             chunk.count = len(combined)
             chunk.first_step = int(combined.steps.min())
             chunk.last_step = int(combined.steps.max())
-            chunks_to_update.append(chunk)
-        for start in range(0, len(points), CHUNK_SIZE):
-            part = points.slice(start, start + CHUNK_SIZE)
-            chunks_to_create.append(
-                MetricChunk(
-                    series=series,
-                    index=series.chunk_count,
-                    count=len(part),
-                    first_step=int(part.steps.min()),
-                    last_step=int(part.steps.max()),
-                    data=encode_chunk(part),
-                )
-            )
-            series.chunk_count += 1
-        _merge_summary(series, summarize(item.points))
-        touched.append(series)
-    for chunk in chunks_to_update:
-        _update_row(chunk, ["data", "count", "first_step", "last_step"])
+            _update_row(chunk, ["data", "count", "first_step", "last_step"])
+        else:
+            rest = points
+        new_chunks = _new_chunks(series, rest, first_index=series.chunk_count)
+        chunks_to_create += new_chunks
+        series.chunk_count += len(new_chunks)
+        _merge_summary(series, summarize(points))
+        _update_row(series, _SUMMARY_FIELDS)
     MetricChunk.objects.bulk_create(chunks_to_create, batch_size=200)
-    for series in touched:
-        _update_row(
-            series,
-            [
-                "count",
-                "first_step",
-                "first",
-                "last_step",
-                "last",
-                "min",
-                "max",
-                "last_time",
-                "chunk_count",
-            ],
+    return [*new_series.values(), *(existing[key] for key in merged if key in existing)]
+
+
+def _new_chunks(
+    series: MetricSeries, points: Points, first_index: int
+) -> list[MetricChunk]:
+    chunks = []
+    for position, start in enumerate(range(0, len(points), CHUNK_SIZE)):
+        part = points.slice(start, start + CHUNK_SIZE)
+        chunks.append(
+            MetricChunk(
+                series=series,
+                index=first_index + position,
+                count=len(part),
+                first_step=int(part.steps.min()),
+                last_step=int(part.steps.max()),
+                data=encode_chunk(part),
+            )
         )
-    return touched
+    return chunks
 
 
 def _update_row(instance, fields: list[str]) -> None:
@@ -502,7 +524,7 @@ def apply_batch(run: Run, batch: Batch) -> BatchResult:
         ):
             return BatchResult(batch.seq, False)
         raise
-    return BatchResult(batch.seq, True)
+    return BatchResult(batch.seq, True, run)
 
 
 def apply_tag_names(run: Run, attach: list[str], detach: list[str]) -> None:

@@ -111,30 +111,93 @@ async def _group_send_all(layer, messages: list[tuple[str, dict]]) -> None:
             logger.exception("live event %s to %s not sent", event.get("type"), group)
 
 
+# The server's event loop (bound by aimsite.asgi on every call) and the queue of
+# event batches its drain task sends, one batch after another, in order.
+_server_loop: asyncio.AbstractEventLoop | None = None
+_queues: dict[asyncio.AbstractEventLoop, asyncio.Queue] = {}
+_drains: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+
+
+def bind_event_loop(loop: asyncio.AbstractEventLoop) -> None:
+    global _server_loop
+    _server_loop = loop
+
+
+async def _drain(queue: asyncio.Queue) -> None:
+    while True:
+        layer, messages = await queue.get()
+        await _group_send_all(layer, messages)
+
+
+def _enqueue(layer, messages: list[tuple[str, dict]]) -> None:
+    """Runs on the server's loop: FIFO, so each run's events keep their order."""
+    loop = asyncio.get_running_loop()
+    queue = _queues.get(loop)
+    if queue is None:
+        for stale in [known for known in _queues if known.is_closed()]:
+            del _queues[stale]
+            _drains.pop(stale, None)
+        queue = _queues[loop] = asyncio.Queue()
+        _drains[loop] = loop.create_task(_drain(queue))
+    queue.put_nowait((layer, messages))
+
+
 def _send(messages: list[tuple[str, dict]]) -> None:
     layer = get_channel_layer()
     if layer is None or not messages:
         return
     try:
-        asyncio.get_running_loop()
+        running = asyncio.get_running_loop()
     except RuntimeError:
-        pass
-    else:
+        running = None
+    loop = _server_loop
+    if loop is not None and running is None and not loop.is_closed():
+        # Inside the server: hand the events to its loop and return at once; the
+        # request does not wait for delivery (that wait was a fifth of a small
+        # ingest request).
+        try:
+            loop.call_soon_threadsafe(_enqueue, layer, messages)
+            return
+        except RuntimeError:  # the loop closed meanwhile
+            pass
+    if running is not None:
         # Sync code called on an event loop's own thread (a test driving a browser):
         # async_to_sync cannot run here, and no socket of this process listens.
         logger.debug("live events skipped: called from inside a running event loop")
         return
-    # One hop into the event loop for all of a transaction's events: each
-    # async_to_sync costs a thread handoff, which dominated small ingest requests.
     try:
         async_to_sync(_group_send_all)(layer, messages)
     except Exception:
         logger.exception("live events not sent")
 
 
+class _Flush:
+    """One on-commit callback carrying every live message of a transaction."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, dict]] = []
+
+    def __call__(self) -> None:
+        _send(self.messages)
+
+
 def _after_commit_all(messages: list[tuple[str, dict]]) -> None:
-    if messages:
-        transaction.on_commit(lambda: _send(messages))
+    if not messages:
+        return
+    # Join the flush already registered at this savepoint level, if any: one loop
+    # hop per transaction instead of one per event (it shares the savepoint's fate
+    # on rollback, as the events should).
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and connection.run_on_commit:
+        savepoints, callback, _robust = connection.run_on_commit[-1]
+        if isinstance(callback, _Flush) and set(savepoints) == set(
+            connection.savepoint_ids
+        ):
+            callback.messages.extend(messages)
+            return
+    flush = _Flush()
+    flush.messages.extend(messages)
+    transaction.on_commit(flush)
 
 
 def _after_commit(groups: list[str], event: dict) -> None:

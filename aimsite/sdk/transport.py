@@ -118,7 +118,8 @@ class Connection:
         self._host = parsed.hostname or "127.0.0.1"
         self._port = parsed.port or (443 if self._https else 80)
         self._base_path = parsed.path.rstrip("/")
-        self._headers = {"Connection": "keep-alive"}
+        # The SDK reads nothing back from the run it creates (RFC 7240).
+        self._headers = {"Connection": "keep-alive", "Prefer": "return=minimal"}
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
         self.timeout = timeout
