@@ -402,20 +402,35 @@ def test_create_with_a_bad_batch_writes_nothing(api):
 
 
 def test_create_answers_minimally_when_asked(api):
-    answer = api.post("/api/v1/runs/", {"hash": new_hash()}, format="json", HTTP_PREFER="return=minimal")
+    answer = api.post(
+        "/api/v1/runs/",
+        {"hash": new_hash()},
+        format="json",
+        HTTP_PREFER="return=minimal",
+    )
     assert answer.status_code == 201 and set(answer.json()) == {"hash"}
 
 
 def test_a_batch_extends_existing_series_and_adds_new_ones(api):
     run = make_run(api.user, metrics={"loss": [1.0, 2.0]})
-    body = {"seq": 1, "metrics": [
-        {"name": "loss", "steps": [2, 3], "values": [0.5, 3.0]},
-        {"name": "acc", "steps": [0], "values": [0.1]},
-    ]}
+    body = {
+        "seq": 1,
+        "metrics": [
+            {"name": "loss", "steps": [2, 3], "values": [0.5, 3.0]},
+            {"name": "acc", "steps": [0], "values": [0.1]},
+        ],
+    }
     assert _track(api, run, body).status_code == 200
     loss = MetricSeries.objects.get(run=run, name="loss")
     acc = MetricSeries.objects.get(run=run, name="acc")
-    assert (loss.count, loss.first, loss.last, loss.min, loss.max, loss.chunk_count) == (4, 1.0, 3.0, 0.5, 3.0, 1)
+    assert (
+        loss.count,
+        loss.first,
+        loss.last,
+        loss.min,
+        loss.max,
+        loss.chunk_count,
+    ) == (4, 1.0, 3.0, 0.5, 3.0, 1)
     assert (acc.count, acc.first, acc.last, acc.chunk_count) == (1, 0.1, 0.1, 1)
     points = api.get(f"/api/v1/runs/{run.hash}/metrics/{loss.id}/points").json()
     assert points["steps"] == [0, 1, 2, 3]
