@@ -534,8 +534,16 @@ def apply_tag_names(run: Run, attach: list[str], detach: list[str]) -> None:
     from tags.models import Tag
     from tags.services import TagInvalid
 
+    # Names that exist exactly are found in one query; the rest go through the
+    # case-insensitive lookup or are created, as on the tags page.
+    exact = (
+        {tag.name: tag for tag in Tag.objects.filter(name__in=attach)} if attach else {}
+    )
     try:
-        tags = [services.create_tag_for_attach(name, run.owner) for name in attach]
+        tags = [
+            exact.get(name) or services.create_tag_for_attach(name, run.owner)
+            for name in attach
+        ]
     except TagInvalid as error:
         raise IngestError(f"tags.attach: {error.message}", "tags") from error
     if tags:
