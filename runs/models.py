@@ -18,14 +18,6 @@ def validate_run_hash(value: str) -> None:
         raise ValidationError("run hash must be 24 lowercase hex characters")
 
 
-class RunQuerySet(models.QuerySet):
-    def visible(self) -> "RunQuerySet":
-        return self.filter(is_archived=False)
-
-    def editable_by(self, user) -> "RunQuerySet":
-        return self if user.is_staff else self.filter(owner=user)
-
-
 class Run(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active"
@@ -62,7 +54,6 @@ class Run(models.Model):
     )
     pinned_metrics = models.JSONField(default=list, blank=True)
 
-    objects = RunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -92,12 +83,6 @@ class Run(models.Model):
 
     def can_edit(self, user) -> bool:
         return bool(user.is_staff or (self.owner_id and self.owner_id == user.id))
-
-    def archive(self, is_archived: bool = True) -> None:
-        self.is_archived = is_archived
-        self.updated_at = timezone.now()
-        self.save(update_fields=["is_archived", "updated_at"])
-
 
 class AppliedBatch(models.Model):
     """The client sequence numbers already applied to a run: replays change nothing."""
