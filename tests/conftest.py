@@ -74,7 +74,7 @@ class ServerProcess:
         self.process: subprocess.Popen | None = None
         self.log_path = Path(os.environ["AIMSITE_DATA_DIR"]) / f"daphne-{self.port}.log"
 
-    def start(self, timeout: float = 20) -> "ServerProcess":
+    def start(self, timeout: float = 20, answer_timeout: float = 1) -> "ServerProcess":
         env = {
             **os.environ,
             "DATABASE_URL": database_url_for_subprocess(),
@@ -104,7 +104,7 @@ class ServerProcess:
                     f"daphne exited: {self.log_path.read_text()[-2000:]}"
                 )
             try:
-                requests.get(f"{self.url}/accounts/login/", timeout=1)
+                requests.get(f"{self.url}/accounts/login/", timeout=answer_timeout)
                 return self
             except (
                 requests.ConnectionError,

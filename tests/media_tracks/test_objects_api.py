@@ -1,34 +1,16 @@
-import io
 import json
-import wave
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from media_tracks.models import ObjectRecord, ObjectSequence
 from tests.conftest import api_for
 from tests.factories import make_run
+from tests.runs.run_page_data import png, wav
 
 pytestmark = pytest.mark.django_db
-
-
-def _png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 6), "red").save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def _wav() -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as clip:
-        clip.setnchannels(1)
-        clip.setsampwidth(2)
-        clip.setframerate(8000)
-        clip.writeframes(b"\x00\x00" * 800)
-    return buffer.getvalue()
 
 
 def _upload(api, run, objects, files=None):
@@ -66,7 +48,7 @@ def test_every_kind_of_object_round_trips(api):
         },
     ]
     answer = _upload(
-        api, run, objects, {"f0": ("a.png", _png()), "f1": ("b.wav", _wav())}
+        api, run, objects, {"f0": ("a.png", png()), "f1": ("b.wav", wav())}
     )
     assert answer.status_code == 200, answer.content
     assert answer.json() == {"received": 5, "created": 5}
@@ -159,7 +141,7 @@ def test_deleting_a_run_removes_its_files_from_disk(user):
         api,
         run,
         [{"kind": "image", "name": "s", "file": "f0"}],
-        {"f0": ("a.png", _png())},
+        {"f0": ("a.png", png())},
     )
     path = Path(ObjectRecord.objects.get().file.path)
     assert path.exists()
