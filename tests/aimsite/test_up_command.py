@@ -8,15 +8,13 @@ import requests
 from tests.conftest import REPO, free_port
 
 
-def test_up_migrates_creates_the_admin_and_serves(tmp_path):
+def _start_up(tmp_path, **env_overrides) -> tuple[subprocess.Popen, int]:
+    """`aimsite up` on the embedded default in tmp_path, once it answers HTTP."""
     port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "AIMSITE_DATA_DIR": str(tmp_path),
-        "AIMSITE_ADMIN_PASSWORD": "s3cret-pass",
-    }
-    env.pop("DATABASE_URL", None)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "AIMSITE_DATA_DIR": str(tmp_path)}
+    for name in ("DATABASE_URL", "AIMSITE_ADMIN_PASSWORD"):
+        env.pop(name, None)
+    env.update(env_overrides)
     process = subprocess.Popen(
         [sys.executable, "-m", "aimsite.cli", "up", "--port", str(port)],
         cwd=REPO,
@@ -25,16 +23,27 @@ def test_up_migrates_creates_the_admin_and_serves(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    return process, port
+
+
+def _stop(process: subprocess.Popen) -> str:
+    process.terminate()
+    return process.communicate(timeout=10)[0]
+
+
+def test_up_migrates_creates_the_admin_and_serves(tmp_path):
+    process, port = _start_up(tmp_path, AIMSITE_ADMIN_PASSWORD="s3cret-pass")
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                answer = requests.get(
-                    f"http://127.0.0.1:{port}/", timeout=1, allow_redirects=False
-                )
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        answer = requests.get(
+            f"http://127.0.0.1:{port}/", timeout=5, allow_redirects=False
+        )
         assert answer.status_code == 302
         session = requests.Session()
         login = session.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=5)
@@ -51,35 +60,13 @@ def test_up_migrates_creates_the_admin_and_serves(tmp_path):
         )
         assert signed_in.status_code == 200 and "Runs" in signed_in.text
     finally:
-        process.terminate()
-        output = process.communicate(timeout=10)[0]
+        output = _stop(process)
     assert f"http://127.0.0.1:{port}/" in output
     assert "Sign in as 'admin'" in output
     assert (tmp_path / "aimsite.sqlite3").exists()
 
 
 def test_up_without_users_says_how_to_create_one(tmp_path):
-    port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "AIMSITE_DATA_DIR": str(tmp_path)}
-    env.pop("AIMSITE_ADMIN_PASSWORD", None)
-    env.pop("DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "aimsite.cli", "up", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=10)[0]
+    process, _port = _start_up(tmp_path)
+    output = _stop(process)
     assert "aimsite createsuperuser" in output
