@@ -377,9 +377,7 @@ class Run:
     @name.setter
     def name(self, value: str) -> None:
         self._name = str(value)
-        with self._lock:
-            self._fields_patch["name"] = self._name
-        self._wake.set()
+        self._patch_field("name", self._name)
 
     @property
     def description(self) -> str:
@@ -388,9 +386,7 @@ class Run:
     @description.setter
     def description(self, value: str) -> None:
         self._description = str(value)
-        with self._lock:
-            self._fields_patch["description"] = self._description
-        self._wake.set()
+        self._patch_field("description", self._description)
 
     @property
     def experiment(self) -> str:
@@ -412,8 +408,12 @@ class Run:
     @archived.setter
     def archived(self, value: bool) -> None:
         self._archived = bool(value)
+        self._patch_field("is_archived", self._archived)
+
+    def _patch_field(self, field: str, value) -> None:
+        """Queue a change of a run field (PATCH runs/{hash}/) for the sender."""
         with self._lock:
-            self._fields_patch["is_archived"] = self._archived
+            self._fields_patch[field] = value
         self._wake.set()
 
     @property
