@@ -54,7 +54,6 @@ class Run(models.Model):
     )
     pinned_metrics = models.JSONField(default=list, blank=True)
 
-
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -83,6 +82,7 @@ class Run(models.Model):
 
     def can_edit(self, user) -> bool:
         return bool(user.is_staff or (self.owner_id and self.owner_id == user.id))
+
 
 class AppliedBatch(models.Model):
     """The client sequence numbers already applied to a run: replays change nothing."""
