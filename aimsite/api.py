@@ -47,9 +47,13 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    detail = response.data
-    response.data = {"error": _first_message(detail), "detail": detail}
+    response.data = error_body(response.data)
     return response
+
+
+def error_body(detail) -> dict:
+    """The JSON error format: a human `error` message, plus DRF's detail."""
+    return {"error": _first_message(detail), "detail": detail}
 
 
 def error_response(message: str, http_status: int = 400, field: str = "") -> Response:

@@ -11,10 +11,15 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, pagination, renderers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 
-from aimsite.api import IsOwnerOrStaffOrReadOnly, error_response, read_json_body
+from aimsite.api import (
+    IsOwnerOrStaffOrReadOnly,
+    error_body,
+    error_response,
+    read_json_body,
+)
 from runs import export, ingest, services
 from runs.filters import RunFilterSet
 from runs.models import LogLine, MetricSeries, Run
@@ -57,6 +62,7 @@ def _int_param(
 
 
 MAX_BATCH_HASHES = 10_000
+MAX_BULK_RUNS = 100  # runs created by one POST /runs/ with a list
 
 
 class _CSVRenderer(renderers.BaseRenderer):
@@ -112,12 +118,56 @@ class RunViewSet(
     @extend_schema(
         request=RunCreateSerializer,
         responses={201: RunDetailSerializer, 200: RunDetailSerializer},
+        description=(
+            "Create a run idempotently by its client-made hash, optionally with its "
+            "first `batch`. A JSON list of such objects (at most "
+            f"{MAX_BULK_RUNS}) creates many in one request and answers 200 with one "
+            "result per item, in order: the run's answer plus `code`, the HTTP "
+            "status it would have had alone (errors: `{code, hash, error, field?}`). "
+            "A refused item writes nothing and does not stop the others."
+        ),
     )
     def create(self, request):
         data = read_json_body(request)
+        if isinstance(data, list):
+            return self._create_many(request, data)
+        code, body = self._create_one(request, data)
+        return Response(body, status=code)
+
+    def _create_many(self, request, items: list) -> Response:
+        if not items:
+            return error_response("the list of runs is empty", 400)
+        if len(items) > MAX_BULK_RUNS:
+            return error_response(
+                f"at most {MAX_BULK_RUNS} runs per request, got {len(items)}", 413
+            )
+        results = []
+        # One transaction for the request (one commit), a savepoint per item so a
+        # refused item writes nothing and the others still apply.
+        with transaction.atomic():
+            for item in items:
+                try:
+                    code, body = self._create_one(request, item)
+                except (ValidationError, ParseError) as error:
+                    code, body = 400, error_body(error.detail)
+                if code >= 400:
+                    body.setdefault(
+                        "hash", item.get("hash") if isinstance(item, dict) else None
+                    )
+                results.append({**body, "code": code})
+        return Response(results, status=status.HTTP_200_OK)
+
+    def _create_one(self, request, data) -> tuple[int, dict]:
+        """Create (or find) one run and apply its optional first batch.
+
+        Returns (HTTP status, answer); a refused item answers 4xx and writes nothing.
+        """
+        if not isinstance(data, dict):
+            return 400, {"error": "a run is a JSON object"}
+        data = dict(data)
         # An optional first batch rides along, so a short run costs one request to
-        # open and one to close; it is validated before anything is written.
-        raw_batch = data.pop("batch", None) if isinstance(data, dict) else None
+        # open and close; it is validated before anything is written.
+        raw_batch = data.pop("batch", None)
         serializer = RunCreateSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
@@ -135,7 +185,10 @@ class RunViewSet(
                 )
                 result = ingest.apply_batch(run, batch) if batch is not None else None
         except ingest.IngestError as error:
-            return error_response(error.message, error.status, error.field)
+            body = {"hash": values["hash"], "error": error.message}
+            if error.field:
+                body["field"] = error.field
+            return error.status, body
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         if result is not None and result.run is not None:
             run = result.run
@@ -146,7 +199,7 @@ class RunViewSet(
             body = RunDetailSerializer(run).data
         if result is not None:
             body["batch"] = {"seq": result.seq, "applied": result.applied}
-        return Response(body, status=code)
+        return code, body
 
     @extend_schema(request=RunUpdateSerializer, responses=RunDetailSerializer)
     def partial_update(self, request, hash=None):

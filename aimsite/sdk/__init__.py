@@ -2,9 +2,14 @@
 
     from aimsite.sdk import Run, Image, Audio, Text, Figure, Distribution
 
+`Run.close()` returns at once; what the run still has to send goes out in the
+background. `flush()` (or `close(wait=True)`) waits until the server has it, and
+interpreter exit waits too.
+
 Imports no Django: it is a client library (DESIGN.md §7).
 """
 
+from aimsite.sdk.courier import flush
 from aimsite.sdk.objects import Audio, Distribution, Figure, Image, Text
 from aimsite.sdk.run import AimsiteWarning, Run
 from aimsite.sdk.spool import default_spool_dir, send_spool_files
@@ -18,5 +23,6 @@ __all__ = [
     "Run",
     "Text",
     "default_spool_dir",
+    "flush",
     "send_spool_files",
 ]

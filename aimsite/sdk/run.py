@@ -26,6 +26,7 @@ from collections import deque
 from pathlib import Path
 
 from aimsite.sdk import terminal
+from aimsite.sdk.courier import courier
 from aimsite.sdk.objects import TrackedObject
 from aimsite.sdk.sender import AimsiteWarning, Sender, warn_once
 from aimsite.sdk.spool import default_spool_dir
@@ -163,6 +164,8 @@ def _close_all_runs() -> None:
         # Interpreter exit: one run failing to close must not stop the others.
         with contextlib.suppress(Exception):
             run.close()
+    # What closed runs handed over reaches the server, or the spool, before exit.
+    courier.flush()
 
 
 def _excepthook(kind, error, trace) -> None:
@@ -287,6 +290,7 @@ class Run:
     # -- resuming --------------------------------------------------------------
 
     def _resume(self, explicit_experiment: str | None) -> None:
+        courier.flush()  # this run may have been closed a moment ago in this process
         connection = Connection(self.server, self._token, timeout=10)
         path = f"{API_PREFIX}/runs/{self.hash}"
         try:
@@ -584,10 +588,18 @@ class Run:
             self.log_lines(text.rstrip("\n").split("\n"))
         self.close(status="failed")
 
-    def close(self, status: str = "finished") -> None:
-        """Send everything left, mark the run finished (or `status`), stop the threads."""
+    def close(self, status: str = "finished", *, wait: bool = False) -> None:
+        """Mark the run finished (or `status`), stop its threads and hand what is
+        left to the process's courier, which sends it in the background.
+
+        Returns at once; with `wait=True` it returns once the server has
+        acknowledged everything (or, if it is unreachable, the data is spooled).
+        Interpreter exit waits for the courier, and `aimsite.sdk.flush()` does too.
+        """
         with self._lock:
             if self._closed:
+                if wait:
+                    self._wait_delivered()
                 return
             self._closed = True
             self._final_status = status
@@ -598,6 +610,13 @@ class Run:
         self._sender.join()
         with _live_lock:
             _live_runs.discard(self)
+        if wait:
+            self._wait_delivered()
+
+    def _wait_delivered(self) -> None:
+        self._sender.join()
+        if self._sender.parcel is not None:
+            self._sender.parcel.done.wait()
 
     def finalize(self) -> None:
         """Aim's name for close()."""

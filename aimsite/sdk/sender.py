@@ -5,6 +5,8 @@ FLUSH_INTERVAL. Requests go out in order: create the run (lazily, on the first
 flush), field patches, tag changes, track batches, object uploads. After a network
 error or 5xx every later request is appended to the spool file behind the failed
 one, so order is kept, and the spool is resent with backoff until it empties.
+At close the last requests are not sent here but handed to the process's courier
+(courier.py), so closing a run does not wait for the network.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import time
 import warnings
 from typing import TYPE_CHECKING
 
+from aimsite.sdk.courier import Parcel, courier
 from aimsite.sdk.spool import Request, SpoolWriter, send_spool_files
 from aimsite.sdk.transport import (
     API_PREFIX,
@@ -64,6 +67,9 @@ class Sender(threading.Thread):
         self.next_retry = 0.0
         self.last_request = time.monotonic()
         self.first_batch = True
+        # At close, the last requests are collected here and handed to the courier.
+        self.handoff: list[Request] | None = None
+        self.parcel: Parcel | None = None
 
     # -- the loop ----------------------------------------------------------------
 
@@ -84,6 +90,8 @@ class Sender(threading.Thread):
                     closing or time.monotonic() >= self.next_retry
                 ):
                     self._drain_spool()
+                if closing and self.spool.path is None:
+                    self.handoff = []
                 self._flush(final=closing)
             except Exception as error:  # never let the sender die silently
                 warn_once(f"aimsite sender error: {error!r}")
@@ -92,6 +100,12 @@ class Sender(threading.Thread):
         self._finish()
 
     def _finish(self) -> None:
+        run = self.run_
+        if self.handoff:
+            self.parcel = Parcel(
+                run.server, run._token, run._spool_dir, run.hash, self.handoff
+            )
+            courier.submit(self.parcel)
         if self.spool.path is not None:
             path = self.spool.path
             self.spool.release()
@@ -126,6 +140,9 @@ class Sender(threading.Thread):
 
     def _deliver(self, request: Request) -> None:
         self.last_request = time.monotonic()
+        if self.handoff is not None:
+            self.handoff.append(request)
+            return
         if self.spool.path is not None:
             # Already behind: keep order by queueing after what is spooled.
             self.spool.append(request)

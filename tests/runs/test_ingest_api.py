@@ -8,7 +8,7 @@ from django.test import override_settings
 from runs.metrics import CHUNK_SIZE
 from runs.models import AppliedBatch, LogLine, MetricChunk, MetricSeries, Run
 from tests.conftest import api_for
-from tests.factories import make_run, new_hash
+from tests.factories import make_run, make_user, new_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -409,6 +409,84 @@ def test_create_answers_minimally_when_asked(api):
         HTTP_PREFER="return=minimal",
     )
     assert answer.status_code == 201 and set(answer.json()) == {"hash"}
+
+
+def _short_run(run_hash: str, seq: int = 1, values=(0.5,)) -> dict:
+    return {
+        "hash": run_hash,
+        "experiment": "sweep",
+        "params": {"lr": 0.1},
+        "tags": ["bulk"],
+        "batch": {
+            "seq": seq,
+            "metrics": [
+                {"name": "loss", "steps": list(range(len(values))), "values": values}
+            ],
+            "status": "finished",
+        },
+    }
+
+
+def test_a_list_creates_many_runs_in_one_request_with_a_result_each(api):
+    hashes = [new_hash() for _ in range(3)]
+    answer = api.post(
+        "/api/v1/runs/",
+        [_short_run(run_hash) for run_hash in hashes],
+        format="json",
+        HTTP_PREFER="return=minimal",
+    )
+    assert answer.status_code == 200
+    assert answer.json() == [
+        {"code": 201, "hash": run_hash, "batch": {"seq": 1, "applied": True}}
+        for run_hash in hashes
+    ]
+    runs = Run.objects.filter(hash__in=hashes)
+    assert {run.status for run in runs} == {"finished"}
+    assert {tuple(run.tags.values_list("name", flat=True)) for run in runs} == {
+        ("bulk",)
+    }
+    assert MetricSeries.objects.filter(run__in=runs, name="loss").count() == 3
+    # A replay (the SDK retrying after a lost answer) changes nothing.
+    again = api.post(
+        "/api/v1/runs/", [_short_run(run_hash) for run_hash in hashes], format="json"
+    )
+    assert [item["code"] for item in again.json()] == [200, 200, 200]
+    assert [item["batch"]["applied"] for item in again.json()] == [False] * 3
+    assert MetricSeries.objects.get(run__hash=hashes[0]).count == 1
+
+
+def test_a_refused_item_of_a_list_writes_nothing_and_the_others_apply(api):
+    good, bad_batch, theirs = new_hash(), new_hash(), make_run(make_user("eve"))
+    items = [
+        _short_run(good),
+        _short_run(bad_batch, values=["x"]),
+        {"hash": "not-a-hash"},
+        _short_run(theirs.hash),
+        "not an object",
+        {"hash": new_hash(), "colour": "blue"},
+    ]
+    answer = api.post("/api/v1/runs/", items, format="json")
+    assert answer.status_code == 200
+    results = answer.json()
+    assert [item["code"] for item in results] == [201, 400, 400, 403, 400, 400]
+    assert "numbers" in results[1]["error"] and results[1]["hash"] == bad_batch
+    assert "hash" in results[2]["error"]
+    assert "another user" in results[3]["error"]
+    assert "object" in results[4]["error"]
+    assert "colour" in results[5]["error"]
+    assert Run.objects.filter(hash=good, status="finished").exists()
+    assert not Run.objects.filter(hash=bad_batch).exists()
+    assert not MetricSeries.objects.filter(run=theirs).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [([], 400, "empty"), ([{"hash": "ab" * 12}] * 101, 413, "at most 100")],
+)
+def test_a_list_that_is_empty_or_too_long_is_refused_whole(api, body, code, message):
+    answer = api.post("/api/v1/runs/", body, format="json")
+    assert answer.status_code == code and message in answer.json()["error"]
+    assert not Run.objects.filter(hash="ab" * 12).exists()
 
 
 def test_a_batch_extends_existing_series_and_adds_new_ones(api):

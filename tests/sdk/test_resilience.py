@@ -10,7 +10,7 @@ import time
 import pytest
 from django.core.management import call_command
 
-from aimsite.sdk import Run
+from aimsite.sdk import Run, flush
 from runs.models import LogLine, MetricSeries
 from runs.models import Run as RunModel
 from runs.points import read_points
@@ -66,7 +66,7 @@ def test_server_stopped_and_restarted_mid_run_loses_nothing_and_repeats_nothing(
     for step in range(600, 900):
         run.track(float(step), name="loss")
     run.log_lines(["after the outage"])
-    run.close()
+    run.close(wait=True)
 
     assert _steps(run.hash) == list(range(900))
     series = MetricSeries.objects.get(run__hash=run.hash, name="loss")
@@ -121,6 +121,7 @@ def test_a_killed_process_leaves_a_spool_that_the_next_run_sends(
     own_server.start()
     with Run(server=own_server.url, token=token, **quiet) as next_run:
         next_run.track(1.0, name="loss")
+    flush()
 
     assert _steps(run_hash) == list(range(1000))
     stored = RunModel.objects.get(hash=run_hash)

@@ -8,7 +8,16 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image as PILImage
 
-from aimsite.sdk import AimsiteWarning, Audio, Distribution, Figure, Image, Run, Text
+from aimsite.sdk import (
+    AimsiteWarning,
+    Audio,
+    Distribution,
+    Figure,
+    Image,
+    Run,
+    Text,
+    flush,
+)
 from media_tracks.models import ObjectRecord, ObjectSequence
 from runs.models import LogLine, MetricSeries
 from runs.points import read_points
@@ -47,7 +56,7 @@ def test_params_name_description_tags_and_archive_round_trip(
     assert run["hparams"]["lr"] == 0.001
     assert run["dataset", "name"] == "digits"
     assert run.experiment == "mnist" and run.archived and run.tags == ["cnn"]
-    run.close()
+    run.close(wait=True)
 
     data = _run_json(owner, run.hash)
     assert data["params"] == {
@@ -83,6 +92,7 @@ def test_track_numbers_dicts_steps_epochs_and_contexts(server, owner, token, qui
         run.track(0.25, name="loss", context={"subset": "val"})
         run.track({"acc": 0.9, "f1": np.float32(0.75)}, step=3)
         run.track(np.float64(2.5), name="lr")
+    flush()  # close() hands the last batch to the courier; wait for the server
 
     train = _points(run.hash, "loss", {"subset": "train"})
     assert train.steps.tolist() == [0, 1, 2, 3, 4]
@@ -98,6 +108,7 @@ def test_nan_and_infinity_survive_the_trip(server, token, quiet):
     with Run(server=server.url, token=token, **quiet) as run:
         for value in (1.0, math.nan, math.inf, -math.inf):
             run.track(value, name="odd")
+    flush()
     values = _points(run.hash, "odd").values
     assert values[0] == 1.0 and math.isnan(values[1])
     assert values[2] == math.inf and values[3] == -math.inf
@@ -131,7 +142,7 @@ def test_resuming_a_run_reads_its_params_and_continues_steps_and_logs(
     again["hparams", "momentum"] = 0.9
     again.track(3.0, name="loss")
     again.log_lines(["second session"])
-    again.close()
+    again.close(wait=True)
 
     assert _points(first.hash, "loss").steps.tolist() == [0, 1, 2]
     lines = list(
@@ -149,6 +160,7 @@ def test_resuming_a_run_by_a_new_hash_creates_it(server, owner, token, quiet):
     run_hash = "ab" * 12
     with Run(run_hash=run_hash, server=server.url, token=token, **quiet) as run:
         run.track(1.0, name="x")
+    flush()
     assert _run_json(owner, run_hash)["status"] == "finished"
 
 
@@ -176,6 +188,7 @@ def test_objects_round_trip_with_batches_and_indices(server, token, quiet, tmp_p
         run.track(Figure(go.Figure(go.Bar(y=[1, 2]))), name="chart")
         run.track(Distribution(np.arange(100), bin_count=10), name="weights")
         run.track(Distribution(hist=[1, 2], bin_range=(0, 1)), name="weights")
+    flush()
 
     samples = ObjectSequence.objects.get(run__hash=run.hash, name="samples")
     assert samples.kind == "image" and samples.context == {"subset": "val"}
@@ -222,6 +235,7 @@ def test_terminal_output_is_captured_with_progress_bars_collapsed(
         import sys
 
         print("a warning line", file=sys.stderr)
+    flush()
     assert "epoch 1 starting" in capsys.readouterr().out  # still printed as usual
     texts = list(
         LogLine.objects.filter(run__hash=run.hash)
@@ -250,7 +264,7 @@ def test_system_params_and_metrics_are_recorded_with_secrets_masked(
         import time
 
         time.sleep(0.05)
-    run.close()
+    run.close(wait=True)
     system = _run_json(owner, run.hash)["meta"]["__system_params"]
     assert (
         system["env"]["MY_API_TOKEN"] == "***"
@@ -282,6 +296,7 @@ def test_an_exception_in_a_with_block_marks_the_run_failed_with_its_traceback(
     ):
         run.track(1.0, name="loss")
         1 / 0  # noqa: B018
+    flush()
     assert _run_json(owner, run.hash)["status"] == "failed"
     log = "\n".join(
         LogLine.objects.filter(run__hash=run.hash).values_list("text", flat=True)
@@ -302,6 +317,7 @@ def test_a_refused_request_warns_once_and_does_not_block_later_data(
         theirs.close()
         with Run(server=server.url, token=token, **quiet) as mine:
             mine.track(2.0, name="loss")
+        flush()
     messages = [
         str(w.message) for w in caught if issubclass(w.category, AimsiteWarning)
     ]

@@ -1,0 +1,267 @@
+"""The courier: one thread per process delivering what closed runs leave behind.
+
+`Run.close()` hands a run's last requests over as a parcel and returns at once. The
+courier sends parcels in order on one keep-alive connection per server and token,
+merging the creations of short runs (a run opened and closed between two flushes is
+a single `POST /runs/`) into one request of up to MAX_BULK_RUNS runs. A network
+error or 5xx spools the parcel to disk (spool.py) and marks the server down: later
+parcels go straight to the spool, and the spooled files are resent with backoff.
+Every parcel is therefore acknowledged, refused (warned once) or on disk when
+`flush()` returns, which interpreter exit waits for.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aimsite.sdk.spool import Request, SpoolWriter, send_spool_files
+from aimsite.sdk.transport import (
+    API_PREFIX,
+    Connection,
+    RejectedError,
+    TransientError,
+)
+
+MAX_BULK_RUNS = 100  # the server's limit for a list sent to POST /runs/
+MAX_BULK_BYTES = 8 * 2**20
+RETRY_MIN, RETRY_MAX = 0.25, 8.0
+CREATE_PATH = f"{API_PREFIX}/runs/"
+
+
+@dataclass(eq=False)
+class Parcel:
+    """The requests a closed run still has to send, in order."""
+
+    server: str
+    token: str | None
+    spool_dir: Path
+    run_hash: str
+    requests: list[Request]
+    done: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def route(self) -> tuple[str, str | None]:
+        return self.server, self.token
+
+    @property
+    def spool_key(self) -> tuple[str, str | None, Path]:
+        return self.server, self.token, self.spool_dir
+
+    @property
+    def is_creation(self) -> bool:
+        """A whole short run: one create request, which can join a bulk creation."""
+        if len(self.requests) != 1:
+            return False
+        request = self.requests[0]
+        return (
+            request.method == "POST"
+            and request.path == CREATE_PATH
+            and request.content_type == "application/json"
+            and request.body is not None
+        )
+
+
+class Courier:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._idle = threading.Condition(self._lock)
+        self._queue: deque[Parcel] = deque()
+        self._unfinished = 0
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._connections: dict[tuple[str, str | None], Connection] = {}
+        # Unreachable servers: (server, token, spool dir) → (next retry, delay).
+        self._down: dict[tuple[str, str | None, Path], tuple[float, float]] = {}
+
+    # -- the caller's side -------------------------------------------------------
+
+    def submit(self, parcel: Parcel) -> None:
+        with self._lock:
+            if self._thread is None or self._pid != os.getpid():
+                # First use, or a forked child (threads do not survive a fork).
+                self._pid = os.getpid()
+                self._connections = {}
+                self._thread = threading.Thread(
+                    target=self._loop, name="aimsite-courier", daemon=True
+                )
+                self._thread.start()
+            self._queue.append(parcel)
+            self._unfinished += 1
+            self._wake.notify()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every parcel handed over so far is delivered, refused or
+        spooled; False if `timeout` seconds passed first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while self._unfinished:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._idle.wait(remaining)
+        return True
+
+    # -- the courier thread --------------------------------------------------------
+
+    def _loop(self) -> None:
+        from aimsite.sdk.sender import warn_once
+
+        while True:
+            with self._lock:
+                while not self._queue:
+                    if not self._wake.wait(self._retry_wait()):
+                        break
+                parcels = list(self._queue)
+                self._queue.clear()
+            try:
+                self._retry_spools(warn_once)
+                self._deliver_all(parcels, warn_once)
+            except Exception as error:  # never let the courier die silently
+                warn_once(f"aimsite courier error: {error!r}")
+            finally:
+                for parcel in parcels:
+                    parcel.done.set()
+                with self._lock:
+                    self._unfinished -= len(parcels)
+                    if not self._unfinished:
+                        self._idle.notify_all()
+
+    def _retry_wait(self) -> float | None:
+        if not self._down:
+            return None
+        next_retry = min(retry for retry, _delay in self._down.values())
+        return max(0.01, next_retry - time.monotonic())
+
+    def _retry_spools(self, warn) -> None:
+        now = time.monotonic()
+        for key, (next_retry, delay) in list(self._down.items()):
+            if now < next_retry:
+                continue
+            server, token, directory = key
+            result = send_spool_files(directory, server, token, warn=warn)
+            if result.files_left:
+                delay = min(delay * 2, RETRY_MAX)
+                self._down[key] = (time.monotonic() + delay, delay)
+            else:
+                del self._down[key]
+
+    def _connection(self, route: tuple[str, str | None]) -> Connection:
+        connection = self._connections.get(route)
+        if connection is None:
+            connection = self._connections[route] = Connection(*route)
+        return connection
+
+    def _deliver_all(self, parcels: list[Parcel], warn) -> None:
+        bulk: list[Parcel] = []
+        size = 0
+        for parcel in parcels:
+            if parcel.spool_key in self._down:
+                self._spool(parcel, parcel.requests, warn)
+                continue
+            if parcel.is_creation:
+                body_size = len(parcel.requests[0].body)
+                if bulk and (
+                    bulk[0].spool_key != parcel.spool_key
+                    or len(bulk) >= MAX_BULK_RUNS
+                    or size + body_size > MAX_BULK_BYTES
+                ):
+                    self._send_bulk(bulk, warn)
+                    bulk, size = [], 0
+                bulk.append(parcel)
+                size += body_size
+                continue
+            self._send_bulk(bulk, warn)
+            bulk, size = [], 0
+            self._send_each(parcel, warn)
+        self._send_bulk(bulk, warn)
+
+    def _send_bulk(self, bulk: list[Parcel], warn) -> None:
+        if not bulk:
+            return
+        if len(bulk) == 1 or bulk[0].spool_key in self._down:
+            for parcel in bulk:
+                self._send_each(parcel, warn)
+            return
+        body = b"[" + b",".join(parcel.requests[0].body for parcel in bulk) + b"]"
+        try:
+            _status, answers = self._connection(bulk[0].route).request(
+                "POST", CREATE_PATH, body
+            )
+        except TransientError as error:
+            self._mark_down(bulk[0], error, warn)
+            for parcel in bulk:
+                self._spool(parcel, parcel.requests, warn)
+            return
+        except RejectedError:
+            # Refused as a whole (a server without bulk creation, say): one by one,
+            # so each refusal names its own reason.
+            for parcel in bulk:
+                self._send_each(parcel, warn)
+            return
+        if not isinstance(answers, list) or len(answers) != len(bulk):
+            for parcel in bulk:  # an answer that does not fit: resend (idempotent)
+                self._send_each(parcel, warn)
+            return
+        for parcel, answer in zip(bulk, answers, strict=True):
+            code = answer.get("code", 200) if isinstance(answer, dict) else 200
+            if code >= 400:
+                warn(
+                    f"aimsite: the server refused run {parcel.run_hash} ({code}): "
+                    f"{answer.get('error', '')}"
+                )
+
+    def _send_each(self, parcel: Parcel, warn) -> None:
+        connection = self._connection(parcel.route)
+        for position, request in enumerate(parcel.requests):
+            if parcel.spool_key in self._down:
+                self._spool(parcel, parcel.requests[position:], warn)
+                return
+            try:
+                connection.request(
+                    request.method, request.path, request.body, request.content_type
+                )
+            except TransientError as error:
+                self._mark_down(parcel, error, warn)
+                self._spool(parcel, parcel.requests[position:], warn)
+                return
+            except RejectedError as error:
+                warn(
+                    f"aimsite: the server refused {request.method} {request.path} "
+                    f"({error.status}): {error.message}"
+                )
+
+    def _mark_down(self, parcel: Parcel, error: Exception, warn) -> None:
+        self._down[parcel.spool_key] = (time.monotonic() + RETRY_MIN, RETRY_MIN)
+        connection = self._connections.pop(parcel.route, None)
+        if connection is not None:
+            connection.close()
+        warn(
+            f"aimsite: cannot reach {parcel.server} ({error}); the data of closed runs "
+            f"is kept in {parcel.spool_dir} and sent when the server answers again "
+            "(or by the next Run, or `aimsite sync`)"
+        )
+
+    def _spool(self, parcel: Parcel, requests: list[Request], warn) -> None:
+        writer = SpoolWriter(parcel.spool_dir, parcel.server, parcel.run_hash)
+        try:
+            for request in requests:
+                writer.append(request)
+        except OSError as error:
+            warn(f"aimsite: could not write the spool in {parcel.spool_dir}: {error}")
+        finally:
+            writer.release()  # unlocked: this courier or any other process resends it
+
+
+courier = Courier()
+
+
+def flush(timeout: float | None = None) -> bool:
+    """Wait until everything closed runs of this process handed over has reached the
+    server (or, if it is unreachable, the spool). Returns False on timeout."""
+    return courier.flush(timeout)
