@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 
 import pytest
 from django.core.management import call_command
@@ -250,3 +251,67 @@ def test_a_script_that_never_calls_close_is_finished_at_exit(server, token):
     assert done.returncode == 0, done.stderr
     stored = RunModel.objects.get(hash=done.stdout.split()[0])
     assert stored.status == "finished" and _steps(stored.hash) == list(range(10))
+
+
+def test_short_runs_closed_in_a_row_all_arrive_whole(server, token, quiet):
+    runs = []
+    for index in range(30):
+        run = Run(experiment="sweep", server=server.url, token=token, **quiet)
+        run["hparams"] = {"index": index}
+        run.add_tag(f"group-{index % 3}")
+        for step in range(5):
+            run.track(index + step * 0.1, name="loss")
+        run.close()  # hands off at once; the courier sends them in bulk
+        runs.append(run)
+    assert flush(timeout=60)
+    stored = {
+        run.hash: run
+        for run in RunModel.objects.filter(experiment__name="sweep").prefetch_related(
+            "tags"
+        )
+    }
+    assert len(stored) == 30
+    for index, run in enumerate(runs):
+        row = stored[run.hash]
+        assert row.status == "finished" and row.params == {"hparams": {"index": index}}
+        assert [tag.name for tag in row.tags.all()] == [f"group-{index % 3}"]
+        assert _steps(run.hash) == [0, 1, 2, 3, 4]
+
+
+def test_runs_closed_while_the_server_is_down_arrive_when_it_is_back(
+    own_server, token, quiet, spool_dir
+):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        runs = []
+        for index in range(5):
+            run = Run(experiment="outage", server=own_server.url, token=token, **quiet)
+            run["index"] = index
+            run.track(float(index), name="loss")
+            run.close()
+            runs.append(run)
+        assert flush(timeout=60)  # delivered or on disk: here, on disk
+    assert any("cannot reach" in str(w.message) for w in caught)
+    assert len(list(spool_dir.glob("*.spool"))) == 5
+
+    own_server.start()  # the courier resends the spool by itself, with backoff
+    _wait_for(
+        lambda: (
+            RunModel.objects.filter(
+                experiment__name="outage", status="finished"
+            ).count()
+            == 5
+        )
+    )
+    _wait_for(lambda: not list(spool_dir.glob("*.spool")))
+    for index, run in enumerate(runs):
+        assert RunModel.objects.get(hash=run.hash).params == {"index": index}
+        assert _steps(run.hash) == [0]
+
+
+def test_close_with_wait_returns_once_the_server_has_the_run(server, token, quiet):
+    for _ in range(5):
+        run = Run(server=server.url, token=token, **quiet)
+        run.track(1.0, name="loss")
+        run.close(wait=True)
+        assert RunModel.objects.get(hash=run.hash).status == "finished"
