@@ -68,13 +68,16 @@ class Parcel:
 
 class Courier:
     def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        """Fresh state; also in a forked child, whose parent delivers its own parcels."""
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._idle = threading.Condition(self._lock)
         self._queue: deque[Parcel] = deque()
         self._unfinished = 0
         self._thread: threading.Thread | None = None
-        self._pid = 0
         self._connections: dict[tuple[str, str | None], Connection] = {}
         # Unreachable servers: (server, token, spool dir) → (next retry, delay).
         self._down: dict[tuple[str, str | None, Path], tuple[float, float]] = {}
@@ -83,10 +86,7 @@ class Courier:
 
     def submit(self, parcel: Parcel) -> None:
         with self._lock:
-            if self._thread is None or self._pid != os.getpid():
-                # First use, or a forked child (threads do not survive a fork).
-                self._pid = os.getpid()
-                self._connections = {}
+            if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._loop, name="aimsite-courier", daemon=True
                 )
@@ -122,8 +122,11 @@ class Courier:
             try:
                 self._retry_spools(warn_once)
                 self._deliver_all(parcels, warn_once)
-            except Exception as error:  # never let the courier die silently
+            except Exception as error:  # never let the courier die, nor lose a parcel
                 warn_once(f"aimsite courier error: {error!r}")
+                for parcel in parcels:
+                    if not parcel.done.is_set():
+                        self._spool(parcel, parcel.requests, warn_once)
             finally:
                 for parcel in parcels:
                     parcel.done.set()
@@ -215,6 +218,7 @@ class Courier:
                     f"aimsite: the server refused run {parcel.run_hash} ({code}): "
                     f"{answer.get('error', '')}"
                 )
+            parcel.done.set()
 
     def _send_each(self, parcel: Parcel, warn) -> None:
         connection = self._connection(parcel.route)
@@ -235,6 +239,7 @@ class Courier:
                     f"aimsite: the server refused {request.method} {request.path} "
                     f"({error.status}): {error.message}"
                 )
+        parcel.done.set()
 
     def _mark_down(self, parcel: Parcel, error: Exception, warn) -> None:
         self._down[parcel.spool_key] = (time.monotonic() + RETRY_MIN, RETRY_MIN)
@@ -256,9 +261,12 @@ class Courier:
             warn(f"aimsite: could not write the spool in {parcel.spool_dir}: {error}")
         finally:
             writer.release()  # unlocked: this courier or any other process resends it
+        parcel.done.set()
 
 
 courier = Courier()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=courier._reset)
 
 
 def flush(timeout: float | None = None) -> bool:
