@@ -183,7 +183,11 @@ class RunViewSet(
                     params=values.get("params"),
                     tags=values.get("tags"),
                 )
-                result = ingest.apply_batch(run, batch) if batch is not None else None
+                result = (
+                    ingest.apply_batch(run, batch, new_run=created)
+                    if batch is not None
+                    else None
+                )
         except ingest.IngestError as error:
             body = {"hash": values["hash"], "error": error.message}
             if error.field:

@@ -302,7 +302,9 @@ def get_or_create_run(
     """
     if not isinstance(run_hash, str) or not HASH_RE.match(run_hash):
         raise IngestError("hash must be 24 lowercase hex characters", "hash")
-    existing = Run.objects.filter(hash=run_hash).select_related("experiment").first()
+    existing = next(
+        iter(Run.objects.filter(hash=run_hash).select_related("experiment")[:1]), None
+    )
     if existing is not None:
         if not existing.can_edit(user):
             raise IngestError("this run belongs to another user", "hash", status=403)
@@ -330,7 +332,7 @@ def get_or_create_run(
                 last_heartbeat=now,
             )
             if tags:
-                apply_tag_names(run, tags, [])
+                apply_tag_names(run, tags, [], new_run=True)
     except IntegrityError:
         # Two requests with the same new hash raced; the loser returns the winner's.
         return get_or_create_run(run_hash=run_hash, user=user)
@@ -351,7 +353,9 @@ _SUMMARY_FIELDS = [
 ]
 
 
-def _append_series(run: Run, batches: list[SeriesBatch]) -> list[MetricSeries]:
+def _append_series(
+    run: Run, batches: list[SeriesBatch], *, new_run: bool = False
+) -> list[MetricSeries]:
     if not batches:
         return []
     # One batch may name a series twice: merge them so each series is written once.
@@ -362,12 +366,16 @@ def _append_series(run: Run, batches: list[SeriesBatch]) -> list[MetricSeries]:
             merged[key].points = Points.concat([merged[key].points, item.points])
         else:
             merged[key] = item
-    existing = {
-        (series.name, series.context_key): series
-        for series in MetricSeries.objects.filter(
-            run=run, name__in={name for name, _ in merged}
-        )
-    }
+    existing = (
+        {}
+        if new_run
+        else {
+            (series.name, series.context_key): series
+            for series in MetricSeries.objects.filter(
+                run=run, name__in={name for name, _ in merged}
+            )
+        }
+    )
     # New series are inserted with their summaries and chunk count already set;
     # only series that existed before need an UPDATE afterwards.
     new_series = {
@@ -473,19 +481,28 @@ def _merge_summary(series: MetricSeries, batch: dict) -> None:
     series.count += batch["count"]
 
 
-def apply_batch(run: Run, batch: Batch) -> BatchResult:
-    """Apply one validated batch atomically; a seq seen before changes nothing."""
+def apply_batch(run: Run, batch: Batch, *, new_run: bool = False) -> BatchResult:
+    """Apply one validated batch atomically; a seq seen before changes nothing.
+
+    `new_run`: the run was created in the current transaction, so it has no
+    applied batches or series yet and its row is already ours, as given (and no
+    savepoint is needed: the caller's transaction holds the whole creation).
+    """
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=not new_run):
             if batch.seq is not None:
-                if AppliedBatch.objects.filter(run=run, seq=batch.seq).exists():
+                if (
+                    not new_run
+                    and AppliedBatch.objects.filter(run=run, seq=batch.seq).exists()
+                ):
                     return BatchResult(batch.seq, False)
                 AppliedBatch.objects.create(run=run, seq=batch.seq)
-            run = (
-                Run.objects.select_for_update(of=("self",))
-                .select_related("experiment")
-                .get(pk=run.pk)
-            )
+            if not new_run:
+                run = (
+                    Run.objects.select_for_update(of=("self",))
+                    .select_related("experiment")
+                    .get(pk=run.pk)
+                )
             fields = ["last_heartbeat", "updated_at"]
             if batch.params:
                 run.params = deep_merge(run.params or {}, batch.params)
@@ -493,7 +510,7 @@ def apply_batch(run: Run, batch: Batch) -> BatchResult:
             if batch.meta:
                 run.meta = deep_merge(run.meta or {}, batch.meta)
                 fields.append("meta")
-            touched = _append_series(run, batch.series)
+            touched = _append_series(run, batch.series, new_run=new_run)
             if batch.logs:
                 LogLine.objects.bulk_create(
                     [
@@ -527,9 +544,14 @@ def apply_batch(run: Run, batch: Batch) -> BatchResult:
     return BatchResult(batch.seq, True, run)
 
 
-def apply_tag_names(run: Run, attach: list[str], detach: list[str]) -> None:
+def apply_tag_names(
+    run: Run, attach: list[str], detach: list[str], *, new_run: bool = False
+) -> None:
     """Attach tags by name (creating missing ones, as Aim's run.add_tag does) and
-    detach others; a name the tags page would refuse raises IngestError."""
+    detach others; a name the tags page would refuse raises IngestError.
+
+    `new_run`: the run was just created and has no tags yet.
+    """
     from runs import services
     from tags.models import Tag
     from tags.services import TagInvalid
@@ -546,6 +568,13 @@ def apply_tag_names(run: Run, attach: list[str], detach: list[str]) -> None:
         ]
     except TagInvalid as error:
         raise IngestError(f"tags.attach: {error.message}", "tags") from error
+    if new_run:
+        unique = sorted({tag.pk: tag for tag in tags}.values(), key=lambda t: t.name)
+        Run.tags.through.objects.bulk_create(
+            [Run.tags.through(run=run, tag=tag) for tag in unique]
+        )
+        live.run_tags_changed(run, tags=unique)
+        return
     if tags:
         run.tags.add(*tags)
     if detach:

@@ -260,13 +260,17 @@ def runs_removed(
     _after_commit([RUNS_GROUP, *[run_group(h) for h in hashes]], event)
 
 
-def run_tags_changed(run) -> None:
+def run_tags_changed(run, tags=None) -> None:
+    """`tags`: the run's tags when the caller has them (else they are read)."""
+    if tags is None:
+        tags = run.tags.filter(is_archived=False)
     event: TagsChangedEvent = {
         "type": "run.tags",
         "hash": run.hash,
         "tags": [
             {"id": tag.id, "name": tag.name, "color": tag.color}
-            for tag in run.tags.filter(is_archived=False)
+            for tag in tags
+            if not tag.is_archived
         ],
     }
     _after_commit([RUNS_GROUP, run_group(run.hash)], event)
