@@ -142,22 +142,26 @@ class RunViewSet(
                 f"at most {MAX_BULK_RUNS} runs per request, got {len(items)}", 413
             )
         results = []
+        lookups = ingest.Lookups()
         # One transaction for the request (one commit), a savepoint per item so a
         # refused item writes nothing and the others still apply.
         with transaction.atomic():
             for item in items:
                 try:
-                    code, body = self._create_one(request, item)
+                    code, body = self._create_one(request, item, lookups)
                 except (ValidationError, ParseError) as error:
                     code, body = 400, error_body(error.detail)
                 if code >= 400:
+                    lookups.clear()
                     body.setdefault(
                         "hash", item.get("hash") if isinstance(item, dict) else None
                     )
                 results.append({**body, "code": code})
         return Response(results, status=status.HTTP_200_OK)
 
-    def _create_one(self, request, data) -> tuple[int, dict]:
+    def _create_one(
+        self, request, data, lookups: ingest.Lookups | None = None
+    ) -> tuple[int, dict]:
         """Create (or find) one run and apply its optional first batch.
 
         Returns (HTTP status, answer); a refused item answers 4xx and writes nothing.
@@ -182,6 +186,7 @@ class RunViewSet(
                     description=values.get("description", ""),
                     params=values.get("params"),
                     tags=values.get("tags"),
+                    lookups=lookups,
                 )
                 result = (
                     ingest.apply_batch(run, batch, new_run=created)

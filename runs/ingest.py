@@ -286,6 +286,20 @@ def deep_merge(target: dict, patch: dict) -> dict:
     return target
 
 
+@dataclass
+class Lookups:
+    """Experiments and tags found earlier in the same transaction (bulk creation of
+    runs): each is read once per request instead of once per run. Clear it when an
+    item rolls back, since what that item created is gone."""
+
+    experiments: dict[str, Experiment] = field(default_factory=dict)
+    tags: dict[str, object] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.experiments.clear()
+        self.tags.clear()
+
+
 def get_or_create_run(
     *,
     run_hash: str,
@@ -295,11 +309,13 @@ def get_or_create_run(
     description: str = "",
     params: dict | None = None,
     tags: list[str] | None = None,
+    lookups: Lookups | None = None,
 ) -> tuple[Run, bool]:
     """Create a run by its client-made hash; an existing run of this user is returned.
 
     Raises IngestError (403) when the hash belongs to someone else's run.
     """
+    lookups = lookups or Lookups()
     if not isinstance(run_hash, str) or not HASH_RE.match(run_hash):
         raise IngestError("hash must be 24 lowercase hex characters", "hash")
     existing = next(
@@ -317,9 +333,12 @@ def get_or_create_run(
     now = timezone.now()
     try:
         with transaction.atomic():
-            experiment, _ = Experiment.objects.get_or_create(
-                name=experiment_name, defaults={"owner": user}
-            )
+            experiment = lookups.experiments.get(experiment_name)
+            if experiment is None:
+                experiment, _ = Experiment.objects.get_or_create(
+                    name=experiment_name, defaults={"owner": user}
+                )
+                lookups.experiments[experiment_name] = experiment
             run = Run.objects.create(
                 hash=run_hash,
                 name=name[:200],
@@ -331,8 +350,9 @@ def get_or_create_run(
                 updated_at=now,
                 last_heartbeat=now,
             )
+            live.mark_new(run)
             if tags:
-                apply_tag_names(run, tags, [], new_run=True)
+                apply_tag_names(run, tags, [], new_run=True, lookups=lookups)
     except IntegrityError:
         # Two requests with the same new hash raced; the loser returns the winner's.
         return get_or_create_run(run_hash=run_hash, user=user)
@@ -545,7 +565,12 @@ def apply_batch(run: Run, batch: Batch, *, new_run: bool = False) -> BatchResult
 
 
 def apply_tag_names(
-    run: Run, attach: list[str], detach: list[str], *, new_run: bool = False
+    run: Run,
+    attach: list[str],
+    detach: list[str],
+    *,
+    new_run: bool = False,
+    lookups: Lookups | None = None,
 ) -> None:
     """Attach tags by name (creating missing ones, as Aim's run.add_tag does) and
     detach others; a name the tags page would refuse raises IngestError.
@@ -558,9 +583,11 @@ def apply_tag_names(
 
     # Names that exist exactly are found in one query; the rest go through the
     # case-insensitive lookup or are created, as on the tags page.
-    exact = (
-        {tag.name: tag for tag in Tag.objects.filter(name__in=attach)} if attach else {}
-    )
+    known = lookups.tags if lookups is not None else {}
+    missing = [name for name in attach if name not in known]
+    exact = {name: known[name] for name in attach if name in known}
+    if missing:
+        exact.update({tag.name: tag for tag in Tag.objects.filter(name__in=missing)})
     try:
         tags = [
             exact.get(name) or services.create_tag_for_attach(name, run.owner)
@@ -568,6 +595,7 @@ def apply_tag_names(
         ]
     except TagInvalid as error:
         raise IngestError(f"tags.attach: {error.message}", "tags") from error
+    known.update(zip(attach, tags, strict=True))
     if new_run:
         unique = sorted({tag.pk: tag for tag in tags}.values(), key=lambda t: t.name)
         Run.tags.through.objects.bulk_create(

@@ -32,6 +32,20 @@ def run_group(run_hash: str) -> str:
     return f"run.{run_hash}"
 
 
+def mark_new(run) -> None:
+    """The run is being created in the current transaction. Its page's socket
+    joins only once the run exists (committed), so events sent from this
+    transaction skip the run's own group, which has no members yet."""
+    run._live_new = True
+    transaction.on_commit(lambda: run.__dict__.pop("_live_new", None))
+
+
+def _run_groups(run) -> list[str]:
+    if getattr(run, "_live_new", False):
+        return [RUNS_GROUP]
+    return [RUNS_GROUP, run_group(run.hash)]
+
+
 class MetricSummary(TypedDict):
     id: int
     name: str
@@ -217,7 +231,7 @@ def _is_due(run_hash: str, force: bool) -> bool:
 
 def run_created(run) -> None:
     event: RunChangedEvent = {"type": "run.created", "run": run_row(run), "metrics": []}
-    _after_commit([RUNS_GROUP, run_group(run.hash)], event)
+    _after_commit(_run_groups(run), event)
 
 
 def _changed_event(run, series) -> RunChangedEvent:
@@ -227,7 +241,7 @@ def _changed_event(run, series) -> RunChangedEvent:
 
 def run_changed(run, series=None, force: bool = True) -> None:
     if _is_due(run.hash, force):
-        _after_commit([RUNS_GROUP, run_group(run.hash)], _changed_event(run, series))
+        _after_commit(_run_groups(run), _changed_event(run, series))
 
 
 def run_tracked(
@@ -236,7 +250,8 @@ def run_tracked(
     """After a batch: new log lines always go out; summaries are coalesced; a bare
     heartbeat sends nothing."""
     messages: list[tuple[str, dict]] = []
-    if log_lines:
+    groups = _run_groups(run)
+    if log_lines and run_group(run.hash) in groups:
         event: RunLogsEvent = {
             "type": "run.logs",
             "hash": run.hash,
@@ -247,7 +262,7 @@ def run_tracked(
         messages.append((run_group(run.hash), event))
     if (status_changed or data_changed) and _is_due(run.hash, status_changed):
         changed = _changed_event(run, series)
-        messages += [(RUNS_GROUP, changed), (run_group(run.hash), changed)]
+        messages += [(group, changed) for group in groups]
     _after_commit_all(messages)
 
 
@@ -273,7 +288,7 @@ def run_tags_changed(run, tags=None) -> None:
             if not tag.is_archived
         ],
     }
-    _after_commit([RUNS_GROUP, run_group(run.hash)], event)
+    _after_commit(_run_groups(run), event)
 
 
 def runs_tags_changed(run_hashes: list[str]) -> None:
