@@ -133,10 +133,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
-# Keep connections between requests: reopening SQLite and replaying the PRAGMAs
-# above cost more than a small ingest batch itself.
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 600)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DB_POOL_MAX = env_int("AIMSITE_DB_POOL_MAX", 20)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_MAX:
+    # Under ASGI every request runs in a fresh context, so a "persistent"
+    # connection is opened per request anyway (~3 ms with PostgreSQL): a pool
+    # (psycopg_pool, Django's own support) hands out open connections instead.
+    # AIMSITE_DB_POOL_MAX=0 turns it off (behind PgBouncer, say).
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, DB_POOL_MAX),
+        "max_size": DB_POOL_MAX,
+        "timeout": 30,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them
+else:
+    # Django's advice under ASGI: no persistent connections (each request has its
+    # own context, so they would not be reused anyway); SQLite opens in ~0.5 ms.
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
