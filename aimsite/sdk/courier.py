@@ -1,13 +1,18 @@
 """The courier: one thread per process delivering what closed runs leave behind.
 
-`Run.close()` hands a run's last requests over as a parcel and returns at once. The
-courier sends parcels in order on one keep-alive connection per server and token,
+`Run.close()` hands a run's last requests over as a parcel: they are appended to the
+courier's journal, a spool file on disk (spool.py), and close() returns. The courier
+thread sends parcels in order on one keep-alive connection per server and token,
 merging the creations of short runs (a run opened and closed between two flushes is
-a single `POST /runs/`) into one request of up to MAX_BULK_RUNS runs. A network
-error or 5xx spools the parcel to disk (spool.py) and marks the server down: later
-parcels go straight to the spool, and the spooled files are resent with backoff.
-Every parcel is therefore acknowledged, refused (warned once) or on disk when
-`flush()` returns, which interpreter exit waits for.
+a single `POST /runs/`) into one request of up to MAX_BULK_RUNS runs. A journal is
+deleted once all its parcels are acknowledged (or refused, warned once).
+
+So a parcel is never only in memory: if the process is killed before delivery, the
+journal stays behind and the next Run, or `aimsite sync`, sends it. A network error
+or 5xx marks the server down: the journal is kept (unlocked, like any abandoned
+spool), later parcels only go to disk, and the courier resends the spool files with
+backoff. `flush()`, which interpreter exit calls, waits until every parcel handed
+over is acknowledged, refused or kept on disk.
 """
 
 from __future__ import annotations
@@ -29,8 +34,21 @@ from aimsite.sdk.transport import (
 
 MAX_BULK_RUNS = 100  # the server's limit for a list sent to POST /runs/
 MAX_BULK_BYTES = 8 * 2**20
+JOURNAL_MAX_PARCELS = 1000  # then the next parcels start a new journal file
+JOURNAL_MAX_BYTES = 64 * 2**20
 RETRY_MIN, RETRY_MAX = 0.25, 8.0
 CREATE_PATH = f"{API_PREFIX}/runs/"
+
+
+@dataclass(eq=False)
+class Journal:
+    """A spool file holding parcels until they are delivered (then it is deleted)."""
+
+    writer: SpoolWriter
+    pending: int = 0  # parcels written and not yet finished
+    written: int = 0
+    size: int = 0
+    kept: bool = False  # something in it was not delivered: keep the file
 
 
 @dataclass(eq=False)
@@ -43,6 +61,7 @@ class Parcel:
     run_hash: str
     requests: list[Request]
     done: threading.Event = field(default_factory=threading.Event)
+    journal: Journal | None = None
 
     @property
     def route(self) -> tuple[str, str | None]:
@@ -79,25 +98,30 @@ class Courier:
         self._unfinished = 0
         self._thread: threading.Thread | None = None
         self._connections: dict[tuple[str, str | None], Connection] = {}
+        # The journal new parcels go to, per (server, spool dir).
+        self._journals: dict[tuple[str, Path], Journal] = {}
         # Unreachable servers: (server, token, spool dir) → (next retry, delay).
         self._down: dict[tuple[str, str | None, Path], tuple[float, float]] = {}
 
     # -- the caller's side -------------------------------------------------------
 
     def submit(self, parcel: Parcel) -> None:
+        """Write the parcel to the journal and queue it; returns without network."""
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._loop, name="aimsite-courier", daemon=True
                 )
                 self._thread.start()
+                _finish_in_multiprocessing_children()
+            self._write(parcel)
             self._queue.append(parcel)
             self._unfinished += 1
             self._wake.notify()
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until every parcel handed over so far is delivered, refused or
-        spooled; False if `timeout` seconds passed first."""
+        """Wait until every parcel handed over so far is delivered, refused or kept
+        on disk; False if `timeout` seconds passed first."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             while self._unfinished:
@@ -106,6 +130,51 @@ class Courier:
                     return False
                 self._idle.wait(remaining)
         return True
+
+    def _write(self, parcel: Parcel) -> None:
+        key = (parcel.server, parcel.spool_dir)
+        journal = self._journals.get(key)
+        if journal is None or (
+            journal.written >= JOURNAL_MAX_PARCELS or journal.size >= JOURNAL_MAX_BYTES
+        ):
+            writer = SpoolWriter(parcel.spool_dir, parcel.server, "courier")
+            journal = self._journals[key] = Journal(writer)
+        try:
+            for request in parcel.requests:
+                journal.writer.append(request)
+                journal.size += len(request.body or b"")
+        except OSError as error:
+            from aimsite.sdk.sender import warn_once
+
+            warn_once(
+                f"aimsite: cannot write to the spool in {parcel.spool_dir} ({error}); "
+                "closed runs are kept in memory only until the server has them"
+            )
+            return
+        journal.pending += 1
+        journal.written += 1
+        parcel.journal = journal
+
+    def _finished(self, parcels: list[Parcel]) -> None:
+        """Under the lock: the parcels are done; journals left empty are closed."""
+        for parcel in parcels:
+            parcel.done.set()
+            journal = parcel.journal
+            if journal is None:
+                continue
+            journal.pending -= 1
+            if journal.pending:
+                continue
+            key = (parcel.server, parcel.spool_dir)
+            if self._journals.get(key) is journal:
+                del self._journals[key]
+            if journal.kept:
+                journal.writer.release()  # an abandoned spool now: resent later
+            else:
+                journal.writer.discard()
+        self._unfinished -= len(parcels)
+        if not self._unfinished:
+            self._idle.notify_all()
 
     # -- the courier thread --------------------------------------------------------
 
@@ -125,15 +194,10 @@ class Courier:
             except Exception as error:  # never let the courier die, nor lose a parcel
                 warn_once(f"aimsite courier error: {error!r}")
                 for parcel in parcels:
-                    if not parcel.done.is_set():
-                        self._spool(parcel, parcel.requests, warn_once)
+                    self._keep(parcel, warn_once)
             finally:
-                for parcel in parcels:
-                    parcel.done.set()
                 with self._lock:
-                    self._unfinished -= len(parcels)
-                    if not self._unfinished:
-                        self._idle.notify_all()
+                    self._finished(parcels)
 
     def _retry_wait(self) -> float | None:
         if not self._down:
@@ -165,7 +229,7 @@ class Courier:
         size = 0
         for parcel in parcels:
             if parcel.spool_key in self._down:
-                self._spool(parcel, parcel.requests, warn)
+                self._keep(parcel, warn)
                 continue
             if parcel.is_creation:
                 body_size = len(parcel.requests[0].body)
@@ -199,7 +263,7 @@ class Courier:
         except TransientError as error:
             self._mark_down(bulk[0], error, warn)
             for parcel in bulk:
-                self._spool(parcel, parcel.requests, warn)
+                self._keep(parcel, warn)
             return
         except RejectedError:
             # Refused as a whole (a server without bulk creation, say): one by one,
@@ -218,13 +282,12 @@ class Courier:
                     f"aimsite: the server refused run {parcel.run_hash} ({code}): "
                     f"{answer.get('error', '')}"
                 )
-            parcel.done.set()
 
     def _send_each(self, parcel: Parcel, warn) -> None:
         connection = self._connection(parcel.route)
-        for position, request in enumerate(parcel.requests):
+        for request in parcel.requests:
             if parcel.spool_key in self._down:
-                self._spool(parcel, parcel.requests[position:], warn)
+                self._keep(parcel, warn)
                 return
             try:
                 connection.request(
@@ -232,14 +295,13 @@ class Courier:
                 )
             except TransientError as error:
                 self._mark_down(parcel, error, warn)
-                self._spool(parcel, parcel.requests[position:], warn)
+                self._keep(parcel, warn)
                 return
             except RejectedError as error:
                 warn(
                     f"aimsite: the server refused {request.method} {request.path} "
                     f"({error.status}): {error.message}"
                 )
-        parcel.done.set()
 
     def _mark_down(self, parcel: Parcel, error: Exception, warn) -> None:
         self._down[parcel.spool_key] = (time.monotonic() + RETRY_MIN, RETRY_MIN)
@@ -252,16 +314,34 @@ class Courier:
             "(or by the next Run, or `aimsite sync`)"
         )
 
-    def _spool(self, parcel: Parcel, requests: list[Request], warn) -> None:
-        writer = SpoolWriter(parcel.spool_dir, parcel.server, parcel.run_hash)
-        try:
-            for request in requests:
-                writer.append(request)
-        except OSError as error:
-            warn(f"aimsite: could not write the spool in {parcel.spool_dir}: {error}")
-        finally:
-            writer.release()  # unlocked: this courier or any other process resends it
-        parcel.done.set()
+    def _keep(self, parcel: Parcel, warn) -> None:
+        """The parcel was not delivered: its journal file stays for a resend (the
+        whole file is resent; the server ignores what it already has)."""
+        if parcel.journal is not None:
+            with self._lock:
+                parcel.journal.kept = True
+                # New parcels start a fresh journal, so this one is released soon.
+                key = (parcel.server, parcel.spool_dir)
+                if self._journals.get(key) is parcel.journal:
+                    del self._journals[key]
+            return
+        warn(
+            f"aimsite: the data of run {parcel.run_hash} could neither reach "
+            f"{parcel.server} nor be written to {parcel.spool_dir}; it is lost"
+        )
+
+
+def _finish_in_multiprocessing_children() -> None:
+    """A multiprocessing child started by fork leaves through os._exit, skipping
+    atexit; multiprocessing runs its own exit finalizers there, so close what is
+    open and wait for the courier in one of those."""
+    from aimsite.sdk.run import _close_all_runs, _in_multiprocessing_child
+
+    if not _in_multiprocessing_child():
+        return
+    from multiprocessing import util
+
+    util.Finalize(None, _close_all_runs, exitpriority=100)
 
 
 courier = Courier()

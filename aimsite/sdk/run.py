@@ -592,9 +592,12 @@ class Run:
         """Mark the run finished (or `status`), stop its threads and hand what is
         left to the process's courier, which sends it in the background.
 
-        Returns at once; with `wait=True` it returns once the server has
-        acknowledged everything (or, if it is unreachable, the data is spooled).
-        Interpreter exit waits for the courier, and `aimsite.sdk.flush()` does too.
+        Returns at once, the data safe in the courier's journal on disk; with
+        `wait=True` it returns once the server has acknowledged everything (or, if
+        it is unreachable, the data is kept in the spool). Interpreter exit waits
+        for the courier, and `aimsite.sdk.flush()` does too. In a multiprocessing
+        worker, which its pool may terminate as soon as the task returns, close()
+        always waits.
         """
         with self._lock:
             if self._closed:
@@ -610,7 +613,7 @@ class Run:
         self._sender.join()
         with _live_lock:
             _live_runs.discard(self)
-        if wait:
+        if wait or _in_multiprocessing_child():
             self._wait_delivered()
 
     def _wait_delivered(self) -> None:
@@ -637,6 +640,11 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.hash} experiment={self._experiment!r} server={self.server}>"
+
+
+def _in_multiprocessing_child() -> bool:
+    multiprocessing = sys.modules.get("multiprocessing")
+    return multiprocessing is not None and multiprocessing.parent_process() is not None
 
 
 def _deep_merge(target: dict, patch: dict) -> dict:

@@ -89,7 +89,11 @@ CHILD_KILLED = f"""
     run = Run(experiment="killed", {QUIET})
     print(run.hash, flush=True)
     run["hparams"] = {{"lr": 0.5}}
-    for step in range(1000):
+    for step in range(500):
+        run.track(float(step), name="loss")
+    while run._sender.spool.count < 1:  # the first flush met the outage
+        time.sleep(0.02)
+    for step in range(500, 1000):
         run.track(float(step), name="loss")
     run.log_lines(["tracked while the server was down"])
     while run._sender.spool.count < 2:
@@ -292,7 +296,7 @@ def test_runs_closed_while_the_server_is_down_arrive_when_it_is_back(
             runs.append(run)
         assert flush(timeout=60)  # delivered or on disk: here, on disk
     assert any("cannot reach" in str(w.message) for w in caught)
-    assert len(list(spool_dir.glob("*.spool"))) == 5
+    assert list(spool_dir.glob("*.spool"))  # the courier kept its journal
 
     own_server.start()  # the courier resends the spool by itself, with backoff
     _wait_for(
@@ -315,3 +319,85 @@ def test_close_with_wait_returns_once_the_server_has_the_run(server, token, quie
         run.track(1.0, name="loss")
         run.close(wait=True)
         assert RunModel.objects.get(hash=run.hash).status == "finished"
+
+
+CHILD_CLOSED_THEN_KILLED = f"""
+    import time
+    from aimsite.sdk import Run
+    hashes = []
+    for index in range(3):
+        run = Run(experiment="frozen", {QUIET})
+        run["index"] = index
+        run.track(float(index), name="loss")
+        run.close()  # returns at once: the run waits in the courier's journal
+        hashes.append(run.hash)
+    print(" ".join(hashes), flush=True)
+    time.sleep(120)
+"""
+
+
+def test_runs_closed_just_before_the_process_is_killed_are_sent_by_the_next_run(
+    own_server, token, quiet, spool_dir
+):
+    own_server.start()
+    # A stopped server takes connections and answers nothing: the child's courier
+    # is still waiting when the child is killed.
+    os.kill(own_server.process.pid, signal.SIGSTOP)
+    try:
+        env = {**os.environ, "AIMSITE_SERVER": own_server.url, "AIMSITE_TOKEN": token}
+        child = subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(CHILD_CLOSED_THEN_KILLED)],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            hashes = child.stdout.readline().split()
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        assert len(hashes) == 3 and list(spool_dir.glob("*.spool"))
+    finally:
+        os.kill(own_server.process.pid, signal.SIGCONT)
+
+    with Run(server=own_server.url, token=token, **quiet) as next_run:
+        next_run.track(1.0, name="loss")
+    flush()
+    for index, run_hash in enumerate(hashes):
+        stored = RunModel.objects.get(hash=run_hash)
+        assert stored.status == "finished" and stored.params == {"index": index}
+        assert _steps(run_hash) == [0]
+    assert not list(spool_dir.glob("*.spool"))
+
+
+def test_a_multiprocessing_pool_sweep_has_every_run_on_the_server_when_it_ends(
+    server, token
+):
+    done = run_child(
+        f"""
+        import multiprocessing
+        from aimsite.sdk import Run
+
+        def train(index):
+            run = Run(experiment="pool", {QUIET})
+            run["index"] = index
+            for step in range(3):
+                run.track(index + step / 10, name="loss")
+            run.close()
+            return run.hash
+
+        if __name__ == "__main__":
+            # The pool is terminated as soon as map() returns.
+            with multiprocessing.get_context("fork").Pool(2) as pool:
+                print(" ".join(pool.map(train, range(6))))
+        """,
+        {"AIMSITE_SERVER": server.url, "AIMSITE_TOKEN": token},
+    )
+    assert done.returncode == 0, done.stderr
+    hashes = done.stdout.split()
+    for index, run_hash in enumerate(hashes):
+        stored = RunModel.objects.get(hash=run_hash)
+        assert stored.status == "finished" and stored.params == {"index": index}
+        assert _steps(run_hash) == [0, 1, 2]
