@@ -1,5 +1,6 @@
 """aimsite settings: one file, configured only from the environment (DESIGN.md §2)."""
 
+import importlib.util
 import logging
 import os
 import secrets
@@ -134,7 +135,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 DB_POOL_MAX = env_int("AIMSITE_DB_POOL_MAX", 20)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_MAX:
+if (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and DB_POOL_MAX
+    and importlib.util.find_spec("psycopg_pool") is not None  # the [postgres] extra
+):
     # Under ASGI every request runs in a fresh context, so a "persistent"
     # connection is opened per request anyway (~3 ms with PostgreSQL): a pool
     # (psycopg_pool, Django's own support) hands out open connections instead.
@@ -149,6 +154,7 @@ else:
     # Django's advice under ASGI: no persistent connections (each request has its
     # own context, so they would not be reused anyway); SQLite opens in ~0.5 ms.
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

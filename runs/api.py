@@ -4,7 +4,7 @@ and the explorer's batch endpoints (archive, delete, export.csv, suggestions).""
 import json
 
 from django.core.handlers.asgi import ASGIRequest
-from django.db import transaction
+from django.db import DataError, transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -74,6 +74,12 @@ class _CSVRenderer(renderers.BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         return json.dumps(data).encode()
+
+
+def data_error_message(error: DataError) -> str:
+    """A value the database cannot store (PostgreSQL refuses NUL characters, say)."""
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"the database cannot store this data: {reason[:200]}"
 
 
 def query_error_response(error: QueryError) -> Response:
@@ -198,6 +204,8 @@ class RunViewSet(
             if error.field:
                 body["field"] = error.field
             return error.status, body
+        except DataError as error:
+            return 400, {"hash": values["hash"], "error": data_error_message(error)}
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         if result is not None and result.run is not None:
             run = result.run
@@ -255,6 +263,8 @@ class RunViewSet(
             result = ingest.apply_batch(run, batch)
         except ingest.IngestError as error:
             return error_response(error.message, error.status, error.field)
+        except DataError as error:
+            return error_response(data_error_message(error), 400)
         return Response({"seq": result.seq, "applied": result.applied})
 
     @extend_schema(responses=MetricSeriesSerializer(many=True))

@@ -355,6 +355,8 @@ def get_or_create_run(
                 apply_tag_names(run, tags, [], new_run=True, lookups=lookups)
     except IntegrityError:
         # Two requests with the same new hash raced; the loser returns the winner's.
+        # What this attempt created (and cached) was rolled back with it.
+        lookups.clear()
         return get_or_create_run(run_hash=run_hash, user=user)
     live.run_created(run)
     return run, True

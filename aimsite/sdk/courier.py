@@ -17,6 +17,7 @@ over is acknowledged, refused or kept on disk.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -90,34 +91,61 @@ class Courier:
         self._reset()
 
     def _reset(self) -> None:
-        """Fresh state; also in a forked child, whose parent delivers its own parcels."""
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._idle = threading.Condition(self._lock)
         self._queue: deque[Parcel] = deque()
+        self._in_hand: list[Parcel] = []  # taken from the queue, being delivered
         self._unfinished = 0
         self._thread: threading.Thread | None = None
         self._connections: dict[tuple[str, str | None], Connection] = {}
-        # The journal new parcels go to, per (server, spool dir).
-        self._journals: dict[tuple[str, Path], Journal] = {}
+        # The journal new parcels go to, per (server, token, spool dir).
+        self._journals: dict[tuple[str, str | None, Path], Journal] = {}
         # Unreachable servers: (server, token, spool dir) → (next retry, delay).
         self._down: dict[tuple[str, str | None, Path], tuple[float, float]] = {}
 
+    def _after_fork_in_child(self) -> None:
+        """A forked child starts afresh (its parent delivers its own parcels): it
+        closes its copies of the journals (they hold no unwritten bytes: appends
+        happen under the lock, which the fork waited for) and releases waiters."""
+        journals = list(self._journals.values())
+        parcels = [*self._queue, *self._in_hand]
+        self._reset()
+        for journal in journals:
+            journal.writer.release()  # the parent's descriptor keeps the lock
+        for parcel in parcels:
+            parcel.done.set()
+
     # -- the caller's side -------------------------------------------------------
+
+    def start(self) -> bool:
+        """Start the courier thread if it is not running; False if it cannot be
+        (a thread started while the interpreter exits raises since Python 3.12)."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return True
+            thread = threading.Thread(
+                target=self._loop, name="aimsite-courier", daemon=True
+            )
+            try:
+                thread.start()
+            except RuntimeError:
+                return False
+            self._thread = thread
+        _finish_in_multiprocessing_children()
+        return True
 
     def submit(self, parcel: Parcel) -> None:
         """Write the parcel to the journal and queue it; returns without network."""
+        running = self.start()
         with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._loop, name="aimsite-courier", daemon=True
-                )
-                self._thread.start()
-                _finish_in_multiprocessing_children()
             self._write(parcel)
-            self._queue.append(parcel)
             self._unfinished += 1
-            self._wake.notify()
+            if running:
+                self._queue.append(parcel)
+                self._wake.notify()
+                return
+        self._process([parcel])  # no courier thread: deliver it here and now
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every parcel handed over so far is delivered, refused or kept
@@ -125,14 +153,17 @@ class Courier:
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             while self._unfinished:
+                if self._thread is None or not self._thread.is_alive():
+                    return False  # nobody left to deliver (the journal keeps them)
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
-                self._idle.wait(remaining)
+                self._idle.wait(0.5 if remaining is None else min(remaining, 0.5))
         return True
 
     def _write(self, parcel: Parcel) -> None:
-        key = (parcel.server, parcel.spool_dir)
+        """Under the lock: append the parcel to its journal (flushed to the OS)."""
+        key = parcel.spool_key
         journal = self._journals.get(key)
         if journal is None or (
             journal.written >= JOURNAL_MAX_PARCELS or journal.size >= JOURNAL_MAX_BYTES
@@ -150,6 +181,12 @@ class Courier:
                 f"aimsite: cannot write to the spool in {parcel.spool_dir} ({error}); "
                 "closed runs are kept in memory only until the server has them"
             )
+            # Never append behind a torn line: later parcels start a new file, and
+            # this one keeps what it holds whole if parcels in it are unfinished.
+            del self._journals[key]
+            journal.kept = bool(journal.pending)
+            if not journal.pending:
+                journal.writer.discard()
             return
         journal.pending += 1
         journal.written += 1
@@ -158,29 +195,28 @@ class Courier:
     def _finished(self, parcels: list[Parcel]) -> None:
         """Under the lock: the parcels are done; journals left empty are closed."""
         for parcel in parcels:
-            parcel.done.set()
             journal = parcel.journal
-            if journal is None:
-                continue
-            journal.pending -= 1
-            if journal.pending:
-                continue
-            key = (parcel.server, parcel.spool_dir)
-            if self._journals.get(key) is journal:
-                del self._journals[key]
-            if journal.kept:
-                journal.writer.release()  # an abandoned spool now: resent later
-            else:
-                journal.writer.discard()
+            if journal is not None:
+                journal.pending -= 1
+                if not journal.pending:
+                    self._close_journal(parcel.spool_key, journal)
+            parcel.done.set()
         self._unfinished -= len(parcels)
         if not self._unfinished:
             self._idle.notify_all()
 
+    def _close_journal(self, key, journal: Journal) -> None:
+        if self._journals.get(key) is journal:
+            del self._journals[key]
+        if journal.kept:
+            journal.writer.release()  # an abandoned spool now: resent with backoff
+            self._schedule_retry(key)
+        else:
+            journal.writer.discard()
+
     # -- the courier thread --------------------------------------------------------
 
     def _loop(self) -> None:
-        from aimsite.sdk.sender import warn_once
-
         while True:
             with self._lock:
                 while not self._queue:
@@ -188,16 +224,29 @@ class Courier:
                         break
                 parcels = list(self._queue)
                 self._queue.clear()
-            try:
-                self._retry_spools(warn_once)
-                self._deliver_all(parcels, warn_once)
-            except Exception as error:  # never let the courier die, nor lose a parcel
+                self._in_hand = parcels
+            self._process(parcels)
+
+    def _process(self, parcels: list[Parcel]) -> None:
+        from aimsite.sdk.sender import warn_once
+
+        try:
+            self._retry_spools(warn_once)
+            self._deliver_all(parcels, warn_once)
+        except Exception as error:  # never let the courier die, nor lose a parcel
+            with contextlib.suppress(Exception):
                 warn_once(f"aimsite courier error: {error!r}")
-                for parcel in parcels:
-                    self._keep(parcel, warn_once)
-            finally:
-                with self._lock:
-                    self._finished(parcels)
+            for parcel in parcels:
+                if parcel.journal is not None:
+                    with self._lock:
+                        parcel.journal.kept = True  # resent whole; idempotent
+        finally:
+            with self._lock:
+                self._in_hand = []
+                self._finished(parcels)
+
+    def _schedule_retry(self, key) -> None:
+        self._down.setdefault(key, (time.monotonic() + RETRY_MIN, RETRY_MIN))
 
     def _retry_wait(self) -> float | None:
         if not self._down:
@@ -211,12 +260,18 @@ class Courier:
             if now < next_retry:
                 continue
             server, token, directory = key
-            result = send_spool_files(directory, server, token, warn=warn)
-            if result.files_left:
-                delay = min(delay * 2, RETRY_MAX)
-                self._down[key] = (time.monotonic() + delay, delay)
-            else:
-                del self._down[key]
+            sent = False
+            try:
+                result = send_spool_files(directory, server, token, warn=warn)
+                sent = not result.files_left
+            except Exception as error:  # an unreadable file: try again later
+                warn(f"aimsite: resending the spool in {directory} failed: {error!r}")
+            finally:
+                if sent:
+                    del self._down[key]
+                else:
+                    delay = min(delay * 2, RETRY_MAX)
+                    self._down[key] = (time.monotonic() + delay, delay)
 
     def _connection(self, route: tuple[str, str | None]) -> Connection:
         connection = self._connections.get(route)
@@ -229,7 +284,7 @@ class Courier:
         size = 0
         for parcel in parcels:
             if parcel.spool_key in self._down:
-                self._keep(parcel, warn)
+                self._keep(parcel, parcel.requests, warn)
                 continue
             if parcel.is_creation:
                 body_size = len(parcel.requests[0].body)
@@ -263,7 +318,7 @@ class Courier:
         except TransientError as error:
             self._mark_down(bulk[0], error, warn)
             for parcel in bulk:
-                self._keep(parcel, warn)
+                self._keep(parcel, parcel.requests, warn)
             return
         except RejectedError:
             # Refused as a whole (a server without bulk creation, say): one by one,
@@ -277,7 +332,9 @@ class Courier:
             return
         for parcel, answer in zip(bulk, answers, strict=True):
             code = answer.get("code", 200) if isinstance(answer, dict) else 200
-            if code >= 400:
+            if code >= 500 or code in (408, 429):
+                self._keep(parcel, parcel.requests, warn)  # may succeed later
+            elif code >= 400:
                 warn(
                     f"aimsite: the server refused run {parcel.run_hash} ({code}): "
                     f"{answer.get('error', '')}"
@@ -285,9 +342,9 @@ class Courier:
 
     def _send_each(self, parcel: Parcel, warn) -> None:
         connection = self._connection(parcel.route)
-        for request in parcel.requests:
+        for position, request in enumerate(parcel.requests):
             if parcel.spool_key in self._down:
-                self._keep(parcel, warn)
+                self._keep(parcel, parcel.requests[position:], warn)
                 return
             try:
                 connection.request(
@@ -295,7 +352,7 @@ class Courier:
                 )
             except TransientError as error:
                 self._mark_down(parcel, error, warn)
-                self._keep(parcel, warn)
+                self._keep(parcel, parcel.requests[position:], warn)
                 return
             except RejectedError as error:
                 warn(
@@ -314,21 +371,28 @@ class Courier:
             "(or by the next Run, or `aimsite sync`)"
         )
 
-    def _keep(self, parcel: Parcel, warn) -> None:
-        """The parcel was not delivered: its journal file stays for a resend (the
-        whole file is resent; the server ignores what it already has)."""
-        if parcel.journal is not None:
+    def _keep(self, parcel: Parcel, requests: list[Request], warn) -> None:
+        """Requests of the parcel that were not delivered go to a spool file of their
+        own (resent with backoff, by the next Run or by `aimsite sync`), so only they
+        are resent; if that cannot be written, the parcel's journal is kept whole."""
+        writer = SpoolWriter(parcel.spool_dir, parcel.server, parcel.run_hash)
+        try:
+            for request in requests:
+                writer.append(request)
+        except OSError:
+            writer.discard()
             with self._lock:
-                parcel.journal.kept = True
-                # New parcels start a fresh journal, so this one is released soon.
-                key = (parcel.server, parcel.spool_dir)
-                if self._journals.get(key) is parcel.journal:
-                    del self._journals[key]
+                if parcel.journal is not None:
+                    parcel.journal.kept = True
+                    return
+            warn(
+                f"aimsite: the data of run {parcel.run_hash} could neither reach "
+                f"{parcel.server} nor be written to {parcel.spool_dir}; it is lost"
+            )
             return
-        warn(
-            f"aimsite: the data of run {parcel.run_hash} could neither reach "
-            f"{parcel.server} nor be written to {parcel.spool_dir}; it is lost"
-        )
+        writer.release()
+        with self._lock:
+            self._schedule_retry(parcel.spool_key)
 
 
 def _finish_in_multiprocessing_children() -> None:
@@ -346,7 +410,12 @@ def _finish_in_multiprocessing_children() -> None:
 
 courier = Courier()
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=courier._reset)
+    # Fork only between two journal writes; the child starts afresh.
+    os.register_at_fork(
+        before=lambda: courier._lock.acquire(),
+        after_in_parent=lambda: courier._lock.release(),
+        after_in_child=courier._after_fork_in_child,
+    )
 
 
 def flush(timeout: float | None = None) -> bool:

@@ -271,6 +271,7 @@ class Run:
         self._sender = Sender(self)
         self._capture_sink = None
         _install_hooks()
+        courier.start()  # now, not at exit, where a thread may no longer start
         with _live_lock:
             _live_runs.add(self)
         self._sender.start()
@@ -600,12 +601,14 @@ class Run:
         always waits.
         """
         with self._lock:
-            if self._closed:
-                if wait:
-                    self._wait_delivered()
-                return
+            already_closed = self._closed
             self._closed = True
-            self._final_status = status
+            if not already_closed:
+                self._final_status = status
+        if already_closed:
+            if wait:
+                self._wait_delivered()
+            return
         self._stop_system.set()
         if self._capture_sink is not None:
             terminal.capture.remove(self._capture_sink)

@@ -512,3 +512,22 @@ def test_a_batch_extends_existing_series_and_adds_new_ones(api):
     assert (acc.count, acc.first, acc.last, acc.chunk_count) == (1, 0.1, 0.1, 1)
     points = api.get(f"/api/v1/runs/{run.hash}/metrics/{loss.id}/points").json()
     assert points["steps"] == [0, 1, 2, 3]
+
+
+def test_text_the_database_cannot_store_is_refused_not_a_server_error(api):
+    """PostgreSQL refuses NUL characters in text and JSON; SQLite stores them."""
+    from django.db import connection
+
+    run_hash = new_hash()
+    created = api.post(
+        "/api/v1/runs/", {"hash": run_hash, "params": {"note": "a\x00b"}}, format="json"
+    )
+    run = make_run(api.user)
+    tracked = _track(api, run, {"seq": 1, "params": {"note": "a\x00b"}})
+    if connection.vendor == "postgresql":
+        assert created.status_code == 400 and "cannot store" in created.json()["error"]
+        assert tracked.status_code == 400 and "cannot store" in tracked.json()["error"]
+        assert not Run.objects.filter(hash=run_hash).exists()
+        _nothing_written(run)
+    else:
+        assert (created.status_code, tracked.status_code) == (201, 200)
