@@ -1,5 +1,6 @@
 """Nothing lost, nothing twice: server restarts, killed processes, spools, concurrency."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -35,6 +36,26 @@ def _wait_for(condition, timeout: float = 20) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def _child_killed_at_the_end(code: str, server_url: str, token: str):
+    """A Python child logging to `server_url`; its stdout is yielded, and it is
+    SIGKILLed (no exit handlers run) when the block ends."""
+    env = {**os.environ, "AIMSITE_SERVER": server_url, "AIMSITE_TOKEN": token}
+    child = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        yield child.stdout
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
 
 
 @pytest.fixture
@@ -106,21 +127,9 @@ CHILD_KILLED = f"""
 def test_a_killed_process_leaves_a_spool_that_the_next_run_sends(
     own_server, token, quiet, spool_dir
 ):
-    env = {**os.environ, "AIMSITE_SERVER": own_server.url, "AIMSITE_TOKEN": token}
-    child = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(CHILD_KILLED)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        run_hash = child.stdout.readline().strip()
-        assert child.stdout.readline().strip() == "spooled"
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait()
+    with _child_killed_at_the_end(CHILD_KILLED, own_server.url, token) as output:
+        run_hash = output.readline().strip()
+        assert output.readline().strip() == "spooled"
     assert len(list(spool_dir.glob("*.spool"))) == 1
 
     own_server.start()
@@ -344,20 +353,10 @@ def test_runs_closed_just_before_the_process_is_killed_are_sent_by_the_next_run(
     # is still waiting when the child is killed.
     os.kill(own_server.process.pid, signal.SIGSTOP)
     try:
-        env = {**os.environ, "AIMSITE_SERVER": own_server.url, "AIMSITE_TOKEN": token}
-        child = subprocess.Popen(
-            [sys.executable, "-c", textwrap.dedent(CHILD_CLOSED_THEN_KILLED)],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        try:
-            hashes = child.stdout.readline().split()
-        finally:
-            child.send_signal(signal.SIGKILL)
-            child.wait()
+        with _child_killed_at_the_end(
+            CHILD_CLOSED_THEN_KILLED, own_server.url, token
+        ) as output:
+            hashes = output.readline().split()
         assert len(hashes) == 3 and list(spool_dir.glob("*.spool"))
     finally:
         os.kill(own_server.process.pid, signal.SIGCONT)
