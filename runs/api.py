@@ -1,13 +1,15 @@
 """REST API for runs: list/get/patch/delete, ingest (`track`), metrics and logs,
-and the explorer's batch endpoints (archive, delete, export.csv, suggestions)."""
+and the explorer's batch endpoints (selection counts, archive, delete,
+export.csv, suggestions)."""
 
 import json
 
 from django.core.handlers.asgi import ASGIRequest
 from django.db import DataError, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import pluralize
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, pagination, renderers, status, viewsets
 from rest_framework.decorators import action
@@ -370,7 +372,8 @@ class RunViewSet(
 
     # -- explorer batch endpoints (by hashes, or by an AimQL query) ----------------
 
-    def _selected_runs(self, data: object) -> list[Run] | Response:
+    def _selection(self, data: object) -> QuerySet | Response:
+        """The runs a batch body names: `hashes` (every one must exist) or `q`."""
         if not isinstance(data, dict):
             return error_response("send a JSON object with `hashes` or `q`")
         hashes, query = data.get("hashes"), data.get("q")
@@ -385,8 +388,8 @@ class RunViewSet(
                 return error_response(
                     f"give 1 to {MAX_BATCH_HASHES} hashes", 400, "hashes"
                 )
-            runs = list(Run.objects.filter(hash__in=hashes))
-            missing = sorted(set(hashes) - {run.hash for run in runs})
+            runs = Run.objects.filter(hash__in=hashes)
+            missing = sorted(set(hashes) - set(runs.values_list("hash", flat=True)))
             if missing:
                 return error_response(
                     f"unknown runs: {', '.join(missing[:5])}", 404, "hashes"
@@ -394,17 +397,71 @@ class RunViewSet(
             return runs
         if isinstance(query, str):
             try:
-                return list(filter_runs(Run.objects.all(), query))
+                return filter_runs(Run.objects.all(), query)
             except QueryError as error:
                 return query_error_response(error)
         return error_response("give `hashes` (a list) or `q` (an AimQL query)")
+
+    def _selected_runs(self, data: object) -> list[Run] | Response:
+        """The runs to change. With `expected` (the count the user confirmed), a
+        selection that has grown or shrunk since is refused and nothing changes."""
+        expected = data.get("expected") if isinstance(data, dict) else None
+        if expected is not None and (
+            not isinstance(expected, int) or isinstance(expected, bool) or expected < 0
+        ):
+            return error_response(
+                "expected must be the number of runs you confirmed", 400, "expected"
+            )
+        runs = self._selection(data)
+        if isinstance(runs, Response):
+            return runs
+        runs = list(runs)
+        if expected is not None and len(runs) != expected:
+            return error_response(
+                f"The selection changed since you confirmed: {len(runs)} "
+                f"run{pluralize(len(runs))} match now, you confirmed {expected}. "
+                "Nothing was changed.",
+                409,
+                "expected",
+            )
+        return runs
+
+    @extend_schema(
+        request={"application/json": {"type": "object"}},
+        responses={
+            200: {
+                "type": "object",
+                "properties": {
+                    "total": {"type": "integer"},
+                    "changeable": {"type": "integer"},
+                    "owned": {"type": "integer"},
+                    "archived": {"type": "integer"},
+                },
+            }
+        },
+        description=(
+            'Count a selection before a batch: {hashes: [...]} or {q: "AimQL"}. '
+            "`changeable` runs are the caller's own (every run for staff). A POST, "
+            "so a long list of hashes travels in the body as for archive and delete."
+        ),
+    )
+    @action(detail=False, methods=["post"], url_path="selection")
+    def batch_selection(self, request):
+        runs = self._selection(read_json_body(request))
+        if isinstance(runs, Response):
+            return runs
+        return Response(services.selection_summary(runs, request.user))
 
     @extend_schema(
         request={"application/json": {"type": "object"}},
         responses={
             200: {"type": "object", "properties": {"count": {"type": "integer"}}}
         },
-        description='Archive or unarchive runs: {hashes: [...]} or {q: "AimQL"}, is_archived (default true).',
+        description=(
+            'Archive or unarchive runs: {hashes: [...]} or {q: "AimQL"}, is_archived '
+            "(default true), expected (optional: the number of runs confirmed; 409 "
+            "and no change when the selection holds another number)."
+        ),
     )
     @action(detail=False, methods=["post"], url_path="archive")
     def batch_archive(self, request):
@@ -427,7 +484,10 @@ class RunViewSet(
         responses={
             200: {"type": "object", "properties": {"count": {"type": "integer"}}}
         },
-        description='Delete runs with their rows and files: {hashes: [...]} or {q: "AimQL"}. Irreversible.',
+        description=(
+            'Delete runs with their rows and files: {hashes: [...]} or {q: "AimQL"}, '
+            "expected (optional, as for archive). Irreversible."
+        ),
     )
     @action(detail=False, methods=["post"], url_path="delete")
     def batch_delete(self, request):

@@ -7,11 +7,13 @@ PermissionDenied naming the runs that cannot be changed, so nothing is half-done
 import logging
 import shutil
 from pathlib import Path
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from runs import live
@@ -29,6 +31,30 @@ def check_editable(runs: list[Run], user) -> None:
             f"You may not change {len(refused)} of the selected runs "
             f"(owned by someone else): {names}{more}. Nothing was changed."
         )
+
+
+class SelectionSummary(TypedDict):
+    total: int
+    changeable: int  # the user may archive or delete these (owner or staff)
+    owned: int
+    archived: int
+
+
+def selection_summary(runs: QuerySet, user) -> SelectionSummary:
+    """What a batch on these runs would touch, counted in one query, so a
+    confirmation can say how many runs change before anything does."""
+    counts = runs.aggregate(
+        total=Count("pk"),
+        # Run.can_edit() in SQL: the owner, or staff for every run.
+        owned=Count("pk", filter=Q(owner_id=user.pk)),
+        archived=Count("pk", filter=Q(is_archived=True)),
+    )
+    return {
+        "total": counts["total"],
+        "changeable": counts["total"] if user.is_staff else counts["owned"],
+        "owned": counts["owned"],
+        "archived": counts["archived"],
+    }
 
 
 def archive_runs(runs, user, *, is_archived: bool = True) -> int:
