@@ -61,7 +61,8 @@ def json_attr(value: object) -> str:
 
 @register.filter
 def can_edit_run(run, user) -> str:
-    """The row's data-can-edit: "true" for the owner or staff (no query)."""
+    """The row's data-can-edit: "true" for the owner or staff (no query). The tag
+    picker and the batch actions of every runs table read this one flag."""
     return "true" if user.is_authenticated and run.can_edit(user) else "false"
 
 

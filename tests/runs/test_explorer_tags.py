@@ -19,17 +19,19 @@ def _client(user) -> Client:
 
 
 def _tag_cells(response) -> dict[str, dict]:
-    """run hash -> the data-* of its Tags cell."""
+    """run hash -> the row's data-can-edit and its Tags cell's tags."""
     body = response.content.decode()
     cells = {}
     for match in re.finditer(
-        r'<tr data-hash="(?P<hash>[0-9a-f]+)".*?<td data-col="tags"(?P<attrs>[^>]*)>',
+        r'<tr data-hash="(?P<hash>[0-9a-f]+)"(?P<row>[^>]*)>'
+        r'.*?<td data-col="tags"(?P<attrs>[^>]*)>',
         body,
         re.S,
     ):
+        row = dict(re.findall(r'(data-[\w-]+)="([^"]*)"', match["row"]))
         attrs = dict(re.findall(r'(data-[\w-]+)="([^"]*)"', match["attrs"]))
         cells[match["hash"]] = {
-            "can_edit": attrs["data-can-edit"],
+            "can_edit": row["data-can-edit"],
             "tags": json.loads(html.unescape(attrs["data-tags"])),
         }
     return cells

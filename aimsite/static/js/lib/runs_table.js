@@ -7,9 +7,10 @@
 //   table.reload({ query, sort }); table.selection(); table.refreshRows(hashes); …
 //   table.applyTagsEvent(event);  // a live `run.tags` event: update that row's tag picker
 //
+// Every row carries data-can-edit (owner or staff), rendered by the server for first
+// loads, more rows and live refreshes alike; the tag picker and selection() read it.
 // The Tags cell of every row is a tag picker (js/lib/tag_picker.js): the server renders
-// the chips plus data-tags / data-can-edit (owner or staff), and this module mounts a
-// picker on each row as rows arrive (first load, more rows, live refresh). A refreshed
+// the chips plus data-tags, and this module mounts a picker on each row as rows arrive (first load, more rows, live refresh). A refreshed
 // row keeps its picker (an open "Select tag" popover survives live updates); pickers of
 // rows that leave the page are destroyed.
 
@@ -144,7 +145,7 @@ export function mountRunsTable(element, options = {}) {
     pickers.set(cell, mountTagPicker(cell, {
       runHash: row.dataset.hash,
       tags: readTags(cell),
-      canEdit: cell.dataset.canEdit === "true",
+      canEdit: row.dataset.canEdit === "true",
       emptyText: "",
       onChange: (tags) => { cell.dataset.tags = JSON.stringify(tags); },
     }));
@@ -164,7 +165,7 @@ export function mountRunsTable(element, options = {}) {
     const oldCell = tagsCell(existing);
     const newCell = tagsCell(row);
     const picker = oldCell && pickers.get(oldCell);
-    if (!picker || !newCell || oldCell.dataset.canEdit !== newCell.dataset.canEdit) {
+    if (!picker || !newCell || existing.dataset.canEdit !== row.dataset.canEdit) {
       destroyPickers(existing);
       existing.replaceWith(row);
       return row;
@@ -269,6 +270,9 @@ export function mountRunsTable(element, options = {}) {
         query: state.query,
         hasArchived: state.allMatching || rows.some((row) => row.dataset.archived === "true"),
         hasUnarchived: state.allMatching || rows.some((row) => row.dataset.archived !== "true"),
+        // Selected runs the user may not change; unknown (null) for a selection by
+        // query, which the server counts (js/lib/runs_batch_actions.js).
+        notEditable: state.allMatching ? null : rows.filter((row) => row.dataset.canEdit !== "true").length,
       };
     },
     clearSelection() {
@@ -310,6 +314,9 @@ export function mountRunsTable(element, options = {}) {
         row.classList.add("flash");
       }
       syncHeader();
+      // A refreshed row may have changed what the selection allows (archived, owner),
+      // and a new run changes what "all matching" holds.
+      if (state.allMatching || hashes.some((hash) => state.selected.has(hash))) notify();
     },
     removeRows(hashes) {
       let removed = 0;

@@ -1,10 +1,9 @@
 // Runs explorer page: search bar (suggestions, recent queries), the runs table,
 // Live Update, column choice, archive / unarchive / delete and CSV export.
 import { api } from "../../js/lib/http.js";
-import { toast } from "../../js/lib/toast.js";
-import { confirmDialog } from "../../js/lib/dialog.js";
 import { connectLive } from "../../js/lib/live.js";
 import { mountRunsTable } from "../../js/lib/runs_table.js";
+import { mountBatchActions } from "../../js/lib/runs_batch_actions.js";
 
 const KEYS = { live: "runs.liveUpdate", hidden: "runs.hiddenColumns", recent: "runs.recentQueries" };
 const API = "/api/v1/runs";
@@ -188,72 +187,18 @@ document.addEventListener("click", (event) => {
 // -- selection actions -----------------------------------------------------------
 
 const label = document.querySelector("[data-selection-label]");
-const buttons = Object.fromEntries([...document.querySelectorAll("[data-action]")].map((b) => [b.dataset.action, b]));
+const batchActions = mountBatchActions(document.querySelector(".runs-toolbar"), table);
 
 function updateToolbar(selection) {
   const count = selection.count || 0;
   label.textContent = count ? `${count} run${count === 1 ? "" : "s"} selected` : "No runs selected";
-  buttons.archive.disabled = !count || !selection.hasUnarchived;
-  buttons.unarchive.disabled = !count || !selection.hasArchived;
-  buttons.delete.disabled = !count;
+  batchActions.update(selection);
 }
 
 function updateTotal() {
   const total = table.total;
   document.querySelector("[data-total-label]").textContent = total === null ? "" : `${total} run${total === 1 ? "" : "s"}`;
 }
-
-function target(selection) {
-  return selection.allMatching ? { q: selection.query } : { hashes: selection.hashes };
-}
-
-const ACTIONS = {
-  archive: {
-    title: "Archive runs",
-    message: (n) => `Archive ${n} run${n === 1 ? "" : "s"}? Archived runs are hidden from the explorer until unarchived.`,
-    confirmLabel: "Archive",
-    run: (selection) => api(`${API}/archive`, { method: "POST", body: { ...target(selection), is_archived: true } }),
-    done: (result) => `Archived ${result.count} run${result.count === 1 ? "" : "s"}`,
-  },
-  unarchive: {
-    title: "Unarchive runs",
-    message: (n) => `Unarchive ${n} run${n === 1 ? "" : "s"}?`,
-    confirmLabel: "Unarchive",
-    run: (selection) => api(`${API}/archive`, { method: "POST", body: { ...target(selection), is_archived: false } }),
-    done: (result) => `Unarchived ${result.count} run${result.count === 1 ? "" : "s"}`,
-  },
-  delete: {
-    title: "Delete runs",
-    message: (n) => `Delete ${n} run${n === 1 ? "" : "s"} with all their metrics, logs and files?`,
-    warning: "This operation is irreversible: the runs are deleted from the disk.",
-    confirmLabel: "Delete",
-    danger: true,
-    run: (selection) => api(`${API}/delete`, { method: "POST", body: target(selection) }),
-    done: (result) => `Deleted ${result.count} run${result.count === 1 ? "" : "s"}`,
-  },
-};
-
-Object.entries(ACTIONS).forEach(([name, action]) => {
-  buttons[name].addEventListener("click", async () => {
-    const selection = table.selection();
-    if (!selection.count) return;
-    const confirmed = await confirmDialog({
-      title: action.title,
-      message: action.message(selection.count),
-      warning: action.warning || "",
-      confirmLabel: action.confirmLabel,
-      danger: Boolean(action.danger),
-    });
-    if (!confirmed) return;
-    try {
-      const result = await action.run(selection);
-      toast(action.done(result));
-      await table.reload();
-    } catch (error) {
-      toast(error.message, "error");
-    }
-  });
-});
 
 // -- export --------------------------------------------------------------------------
 

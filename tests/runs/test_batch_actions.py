@@ -5,6 +5,7 @@ import pytest
 import requests
 from rest_framework.test import APIClient
 
+from experiments.models import Experiment
 from runs.models import Run
 from tests.conftest import api_for
 from tests.factories import make_run, make_token, make_user
@@ -201,3 +202,19 @@ def test_count_then_confirmed_archive_over_http(server):
         timeout=10,
     ).json()
     assert (everything["total"], everything["changeable"]) == (1, 0)
+
+
+@pytest.mark.parametrize("page", ["explorer", "experiment runs tab"])
+def test_pages_with_the_runs_table_render_the_one_batch_toolbar(client, user, page):
+    make_run(user, experiment="nlp")
+    client.force_login(user)
+    path = (
+        "/"
+        if page == "explorer"
+        else f"/experiments/{Experiment.objects.get(name='nlp').pk}/runs/"
+    )
+    body = client.get(path).content.decode()
+    for name in ("archive", "unarchive", "delete"):
+        assert body.count(f'data-action="{name}" disabled') == 1
+    assert body.count("data-batch-note") == 1
+    assert "runs_batch_actions.js" not in body  # the comment stays in the template
