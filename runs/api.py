@@ -24,7 +24,7 @@ from aimsite.api import (
 )
 from runs import export, ingest, services
 from runs.filters import RunFilterSet
-from runs.models import LogLine, MetricSeries, Run
+from runs.models import HASH_RE, LogLine, MetricSeries, Run
 from runs.points import points_json, read_points
 from runs.query import QueryError, filter_runs
 from runs.serializers import (
@@ -387,6 +387,15 @@ class RunViewSet(
             if not hashes or len(hashes) > MAX_BATCH_HASHES:
                 return error_response(
                     f"give 1 to {MAX_BATCH_HASHES} hashes", 400, "hashes"
+                )
+            # Checked before the query: PostgreSQL refuses NUL in a text parameter.
+            malformed = [item for item in hashes if not HASH_RE.fullmatch(item)]
+            if malformed:
+                return error_response(
+                    "hashes must be run hashes (24 lowercase hex characters), "
+                    f"got {malformed[0]!r:.40}",
+                    400,
+                    "hashes",
                 )
             runs = Run.objects.filter(hash__in=hashes)
             missing = sorted(set(hashes) - set(runs.values_list("hash", flat=True)))

@@ -91,6 +91,8 @@ def test_selection_is_counted_in_one_query(api, mixed, django_assert_num_queries
         ({"q": 5}, 400, "give `hashes`"),
         ([1, 2], 400, "JSON object"),
         ({"hashes": ["0" * 24]}, 404, "unknown runs: " + "0" * 24),
+        ({"hashes": ["a\x00b"]}, 400, "hashes must be run hashes"),
+        ({"hashes": ["0" * 24 + "\n"]}, 400, "hashes must be run hashes"),
     ],
 )
 def test_selection_rejects_bad_input_with_a_message(api, mixed, body, status, message):
