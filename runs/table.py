@@ -16,7 +16,7 @@ from django.db.models import F, FloatField, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from runs.models import SYSTEM_METRIC_PREFIX, MetricSeries, Run
+from runs.models import HASH_RE, SYSTEM_METRIC_PREFIX, MetricSeries, Run
 from runs.query import QueryError, compile_query, sql
 from tags.models import Tag
 
@@ -283,7 +283,9 @@ def runs_page(
     sort = sort or DEFAULT_SORT
     runs = compile_query(query, now).apply(base_queryset())
     if hashes is not None:
-        runs = runs.filter(hash__in=hashes[:500])
+        # A malformed hash names no run (and PostgreSQL refuses NUL in a parameter).
+        wanted = [item for item in hashes[:500] if HASH_RE.fullmatch(item)]
+        runs = runs.filter(hash__in=wanted)
     total = runs.count() if not cursor and hashes is None else None
     runs = sorted_runs(runs, sort, now)
     offset = 0

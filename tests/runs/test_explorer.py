@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.test import Client
@@ -123,6 +124,15 @@ def test_table_rows_for_live_refresh_only_return_matching_hashes(signed_in, thre
         {"rows": "1", "q": "run.hparams.lr > 0.05", "hashes": f"{a.hash},{b.hash}"},
     ).content.decode()
     assert b.hash in html and a.hash not in html
+
+
+def test_table_rows_for_malformed_hashes_are_empty_not_an_error(signed_in, three_runs):
+    a = three_runs[0]
+    response = signed_in.get(
+        "/runs/table", {"rows": "1", "hashes": f"a\x00b,{a.hash},zz"}
+    )
+    assert response.status_code == 200
+    assert re.findall(r'data-hash="([0-9a-f]+)"', response.content.decode()) == [a.hash]
 
 
 def test_table_rejects_a_bad_query_with_400_html(signed_in):
