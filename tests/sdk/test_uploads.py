@@ -135,7 +135,7 @@ def test_a_server_with_lower_limits_gets_every_object_in_uploads_that_fit(
 
 
 def test_a_corrupt_image_is_kept_and_named_while_the_rest_of_its_upload_arrives(
-    server, token, quiet, spool_dir
+    server, token, quiet, spool_dir, capsys
 ):
     run = Run(server=server.url, token=token, **quiet)
     images = _tiny_images(10)
@@ -158,6 +158,9 @@ def test_a_corrupt_image_is_kept_and_named_while_the_rest_of_its_upload_arrives(
     with pytest.raises(CommandError, match="still refuses") as refusal:
         call_command("sync", server=server.url, token=token, spool_dir=str(spool_dir))
     assert str(kept) in str(refusal.value)
+    reported = capsys.readouterr().err
+    assert 'image "samples" {"subset": "val"} step 7 index 4' in reported
+    assert "not a readable image" in reported
     assert list(spool_dir.glob("*.refused")) == [kept]
     assert _object_counts(server.url, token, run.hash)[("image", "samples", "val")] == 9
 
