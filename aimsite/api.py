@@ -3,8 +3,9 @@
 import json
 
 import orjson
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -23,6 +24,41 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "too_large"
+
+
+class UploadTooLarge(PayloadTooLarge):
+    """An upload over the limits it shares with the SDK; the answer names them
+    (`limits`), so the SDK packs its next uploads to fit."""
+
+
+class LengthRequired(exceptions.APIException):
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    default_detail = "Send the upload with a Content-Length header."
+    default_code = "length_required"
+
+
+def upload_limits() -> dict[str, int]:
+    """The server's limits for one upload (settings; defaults in aimsite/sdk/limits.py)."""
+    return {
+        "files": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
+        "bytes": settings.AIMSITE_MAX_UPLOAD_BYTES,
+        "objects": settings.AIMSITE_MAX_UPLOAD_OBJECTS,
+    }
+
+
+def check_upload_length(request) -> None:
+    """Refuse an upload over the byte limit before its body is parsed (Django's
+    multipart parser counts files but not their bytes)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        raise LengthRequired() from None
+    limit = settings.AIMSITE_MAX_UPLOAD_BYTES
+    if length > limit:
+        raise UploadTooLarge(
+            f"at most {limit} bytes per upload, and this one has {length}: "
+            "send fewer objects per upload"
+        )
 
 
 def _first_message(detail) -> str:
@@ -44,10 +80,18 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    if isinstance(exc, TooManyFilesSent):
+        # Django's answer would be a bare 400 page, which no client can act on.
+        exc = UploadTooLarge(
+            f"at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files per upload: "
+            "send fewer files per upload"
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     response.data = error_body(response.data)
+    if isinstance(exc, UploadTooLarge):
+        response.data["limits"] = upload_limits()
     return response
 
 

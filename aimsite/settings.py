@@ -8,6 +8,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from aimsite.sdk import limits as sdk_limits
+
 logger = logging.getLogger("aimsite")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -217,6 +219,20 @@ STORAGES = {
 # the hard cap that answers 413 (see aimsite.middleware).
 AIMSITE_MAX_BODY_BYTES = env_int("AIMSITE_MAX_BODY_BYTES", 64 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = AIMSITE_MAX_BODY_BYTES
+# Uploads of tracked objects: the SDK packs them to the same limits (its defaults
+# are these defaults). An upload over them is answered 413 naming them, and the SDK
+# packs to those from then on (aimsite/sdk/uploads.py). Django's own file count
+# limit is the same number, so it never refuses an upload the SDK made to fit.
+AIMSITE_MAX_UPLOAD_FILES = env_int(
+    "AIMSITE_MAX_UPLOAD_FILES", sdk_limits.MAX_UPLOAD_FILES
+)
+AIMSITE_MAX_UPLOAD_BYTES = env_int(
+    "AIMSITE_MAX_UPLOAD_BYTES", sdk_limits.MAX_UPLOAD_BYTES
+)
+AIMSITE_MAX_UPLOAD_OBJECTS = env_int(
+    "AIMSITE_MAX_UPLOAD_OBJECTS", sdk_limits.MAX_UPLOAD_OBJECTS
+)
+DATA_UPLOAD_MAX_NUMBER_FILES = AIMSITE_MAX_UPLOAD_FILES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 AIMSITE_MAX_POINTS_PER_BATCH = env_int("AIMSITE_MAX_POINTS_PER_BATCH", 1_000_000)
 AIMSITE_MAX_LOG_LINES_PER_BATCH = env_int("AIMSITE_MAX_LOG_LINES_PER_BATCH", 100_000)

@@ -10,7 +10,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aimsite.api import IsOwnerOrStaffOrReadOnly, error_response
+from aimsite.api import (
+    IsOwnerOrStaffOrReadOnly,
+    check_upload_length,
+    error_response,
+    upload_limits,
+)
 from media_tracks import services
 from media_tracks.models import ObjectRecord, ObjectSequence
 from runs.ingest import IngestError
@@ -79,6 +84,7 @@ class RunObjectsView(APIView):
     def post(self, request, hash: str):
         run = get_object_or_404(Run, hash=hash)
         self.check_object_permissions(request, run)
+        check_upload_length(request)
         raw = request.data.get("batch")
         if raw is None:
             raise ParseError('Send a "batch" field holding JSON: {"objects": [...]}.')
@@ -91,7 +97,10 @@ class RunObjectsView(APIView):
             objects = services.parse_objects(raw, request.FILES)
             created = services.store_objects(run, objects)
         except IngestError as error:
-            return error_response(error.message, error.status, error.field)
+            response = error_response(error.message, error.status, error.field)
+            if error.status == 413:
+                response.data["limits"] = upload_limits()
+            return response
         return Response({"received": len(objects), "created": created})
 
 

@@ -11,6 +11,7 @@ import math
 import wave
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -19,7 +20,6 @@ from runs.contexts import ContextError, context_key, validate_context, validate_
 from runs.ingest import IngestError
 from runs.models import Run
 
-MAX_OBJECTS_PER_BATCH = 1000
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_TEXT_LENGTH = 1_000_000
 MAX_BINS = 10_000
@@ -207,10 +207,9 @@ def parse_objects(batch: object, files) -> list[ParsedObject]:
     objects = batch["objects"]
     if not objects:
         raise IngestError("objects is empty", "objects")
-    if len(objects) > MAX_OBJECTS_PER_BATCH:
-        raise IngestError(
-            f"at most {MAX_OBJECTS_PER_BATCH} objects per upload", "objects", 413
-        )
+    limit = settings.AIMSITE_MAX_UPLOAD_OBJECTS
+    if len(objects) > limit:
+        raise IngestError(f"at most {limit} objects per upload", "objects", 413)
     return [_parse_object(raw, i, files) for i, raw in enumerate(objects)]
 
 

@@ -5,7 +5,8 @@ courier's journal, a spool file on disk (spool.py), and close() returns. The cou
 thread sends parcels in order on one keep-alive connection per server and token,
 merging the creations of short runs (a run opened and closed between two flushes is
 a single `POST /runs/`) into one request of up to MAX_BULK_RUNS runs. A journal is
-deleted once all its parcels are acknowledged (or refused, warned once).
+deleted once all its parcels are acknowledged (or refused, warned once; a refused
+upload of tracked objects is split and what stays refused kept, see spool.send).
 
 So a parcel is never only in memory: if the process is killed before delivery, the
 journal stays behind and the next Run, or `aimsite sync`, sends it. A network error
@@ -25,7 +26,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aimsite.sdk.spool import Request, SpoolWriter, send_spool_files
+from aimsite.sdk.spool import Request, SpoolWriter, send, send_spool_files
 from aimsite.sdk.transport import (
     API_PREFIX,
     Connection,
@@ -347,9 +348,7 @@ class Courier:
                 self._keep(parcel, parcel.requests[position:], warn)
                 return
             try:
-                connection.request(
-                    request.method, request.path, request.body, request.content_type
-                )
+                send(connection, request, parcel.spool_dir, warn)
             except TransientError as error:
                 self._mark_down(parcel, error, warn)
                 self._keep(parcel, parcel.requests[position:], warn)

@@ -6,7 +6,9 @@ flush), field patches, tag changes, track batches, object uploads. After a netwo
 error or 5xx every later request is appended to the spool file behind the failed
 one, so order is kept, and the spool is resent with backoff until it empties.
 At close the last requests are not sent here but handed to the process's courier
-(courier.py), so closing a run does not wait for the network.
+(courier.py), so closing a run does not wait for the network. Object uploads are
+packed to fit the limits the server shares with the SDK (uploads.py); one the server
+refuses is split and resent, and what it still refuses is kept (spool.send).
 """
 
 from __future__ import annotations
@@ -17,22 +19,20 @@ import time
 import warnings
 from typing import TYPE_CHECKING
 
+from aimsite.sdk import uploads
 from aimsite.sdk.courier import Parcel, courier
-from aimsite.sdk.spool import Request, SpoolWriter, send_spool_files
+from aimsite.sdk.spool import Request, SpoolWriter, send, send_spool_files
 from aimsite.sdk.transport import (
     API_PREFIX,
     Connection,
     RejectedError,
     TransientError,
     dumps,
-    multipart,
 )
 
 FLUSH_INTERVAL = 0.5  # seconds between batches while tracking
 MAX_POINTS_PER_REQUEST = 200_000
 MAX_LOGS_PER_REQUEST = 20_000
-MAX_OBJECTS_PER_REQUEST = 200
-MAX_OBJECT_BYTES_PER_REQUEST = 16 * 2**20
 HEARTBEAT_INTERVAL = 30.0
 RETRY_MIN, RETRY_MAX = 0.25, 8.0
 
@@ -148,9 +148,7 @@ class Sender(threading.Thread):
             self.spool.append(request)
             return
         try:
-            self.connection.request(
-                request.method, request.path, request.body, request.content_type
-            )
+            send(self.connection, request, self.run_._spool_dir, warn_once)
         except TransientError as error:
             self.spool.append(request)
             self.spool_sent = 0
@@ -172,9 +170,7 @@ class Sender(threading.Thread):
             if position < self.spool_sent:
                 continue
             try:
-                self.connection.request(
-                    request.method, request.path, request.body, request.content_type
-                )
+                send(self.connection, request, self.run_._spool_dir, warn_once)
             except TransientError:
                 self.retry_delay = min(self.retry_delay * 2, RETRY_MAX)
                 self.next_retry = time.monotonic() + self.retry_delay
@@ -282,24 +278,10 @@ class Sender(threading.Thread):
 
     def _send_objects(self) -> None:
         run = self.run_
-        objects = run._objects
-        while objects:
-            records, files, size = [], {}, 0
-            while (
-                objects
-                and len(records) < MAX_OBJECTS_PER_REQUEST
-                and size < MAX_OBJECT_BYTES_PER_REQUEST
-            ):
-                record, content = objects.popleft()
-                if content is not None:
-                    part = f"file{len(records)}"
-                    record["file"] = part
-                    files[part] = (f"{part}.{record.get('format') or 'bin'}", content)
-                    size += len(content)
-                records.append(record)
-            body, content_type = multipart(
-                {"batch": dumps({"objects": records})}, files
-            )
+        while run._objects:
+            # Read again for every upload: a 413 may just have lowered them.
+            limits = uploads.limits_for(run.server)
+            body, content_type = uploads.encode(uploads.take(run._objects, limits))
             self._deliver(Request("POST", f"{run._path}/objects", body, content_type))
 
 

@@ -2,7 +2,8 @@
 
 No Django here (the SDK is a client library). Errors are sorted into two kinds the
 sender acts on: `TransientError` (network trouble, 5xx: retry later, spool) and
-`RejectedError` (4xx: the server refused the data; warn once and move on).
+`RejectedError` (4xx: the server refused the data; warn once and move on, except
+for uploads of tracked objects, which are split and kept: spool.send).
 """
 
 from __future__ import annotations
@@ -28,12 +29,17 @@ class TransientError(Exception):
 
 
 class RejectedError(Exception):
-    """The server answered 4xx: the request is wrong and retrying will not help."""
+    """The server answered 4xx: the request is wrong and retrying will not help.
 
-    def __init__(self, status: int, message: str):
+    `answer` is the decoded JSON error (`error`, and `field` or `limits` when the
+    server names them), or None.
+    """
+
+    def __init__(self, status: int, message: str, answer: dict | None = None):
         super().__init__(f"{status}: {message}")
         self.status = status
         self.message = message
+        self.answer = answer
 
 
 def _has_non_finite(value: object) -> bool:
@@ -184,15 +190,16 @@ class Connection:
         if status >= 500 or status in (408, 429):
             raise TransientError(f"server answered {status}")
         if status >= 400:
-            message = ""
+            message, answer = "", None
             try:
-                answer = loads(data)
-                if isinstance(answer, dict):
+                decoded = loads(data)
+                if isinstance(decoded, dict):
+                    answer = decoded
                     message = answer.get("error") or answer.get("detail") or ""
             except ValueError:
                 message = data[:200].decode(errors="replace")
             raise RejectedError(
-                status, str(message) or http.client.responses.get(status, "")
+                status, str(message) or http.client.responses.get(status, ""), answer
             )
         try:
             return status, loads(data) if data else None

@@ -121,3 +121,30 @@ def test_many_runs_opened_and_closed_one_after_another(server, token):
     closing, durable = _open_and_close(server, token, count, {})
     title = f"{count} runs with default options (system params/metrics, capture on)"
     _report(f"{title}: until durable", durable, "runs/s", "-")
+
+
+def test_images_from_track_until_stored(server, token):
+    """Aim's image logging: 1,000 small images one per call, and 64 per call."""
+    import numpy as np
+
+    from aimsite.sdk import Image
+    from media_tracks.models import ObjectRecord
+
+    pixels = np.random.default_rng(0).integers(0, 255, (1000, 8, 8, 3), np.uint8)
+    images = [Image(array) for array in pixels]
+    for title, per_call in (("one per call", 1), ("64 per call", 64)):
+        run = Run(server=server.url, token=token, **QUIET)
+        started = time.perf_counter()
+        for step, first in enumerate(range(0, len(images), per_call)):
+            batch = images[first : first + per_call]
+            run.track(batch if per_call > 1 else batch[0], name="samples", step=step)
+        run.close(wait=True)
+        elapsed = time.perf_counter() - started
+        stored = ObjectRecord.objects.filter(sequence__run__hash=run.hash).count()
+        assert stored == len(images)
+        _report(
+            f"1,000 8x8 images, {title}: track → stored",
+            stored / elapsed,
+            "images/s",
+            "-",
+        )

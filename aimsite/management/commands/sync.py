@@ -1,4 +1,6 @@
-"""`aimsite sync`: send the SDK's leftover spool files (data tracked while the server was down)."""
+"""`aimsite sync`: send the SDK's leftover spool files (data tracked while the server was
+down), and resend the tracked objects the server refused (`.refused` files, see
+aimsite/sdk/spool.py); objects refused again stay in their files and are listed."""
 
 import os
 
@@ -10,8 +12,9 @@ from aimsite.sdk.transport import DEFAULT_SERVER
 
 class Command(BaseCommand):
     help = (
-        "Send spool files the SDK left behind when the server was unreachable. "
-        "Files still being written by a running process are skipped."
+        "Send spool files the SDK left behind when the server was unreachable, and "
+        "resend tracked objects the server refused. Files still being written by a "
+        "running process are skipped."
     )
     requires_system_checks = []
 
@@ -39,7 +42,11 @@ class Command(BaseCommand):
             )
         directory = spool_dir or default_spool_dir()
         result = send_spool_files(
-            directory, server, token, warn=lambda message: self.stderr.write(message)
+            directory,
+            server,
+            token,
+            warn=lambda message: self.stderr.write(message),
+            include_refused=True,
         )
         self.stdout.write(
             f"Sent {result.files_sent} spool file(s), {result.requests_sent} request(s) to {server}"
@@ -48,4 +55,11 @@ class Command(BaseCommand):
         if result.files_left:
             raise CommandError(
                 f"{server} is unreachable: {result.files_left} file(s) left in {directory}; try again later."
+            )
+        if result.refused:
+            files = "\n".join(f"  {path}" for path in result.refused)
+            raise CommandError(
+                f"{server} still refuses the tracked objects of {len(result.refused)} "
+                f"upload(s) (the reasons are above). They are kept in\n{files}\n"
+                "`aimsite sync` sends them again; delete a file to give its objects up."
             )
