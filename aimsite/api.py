@@ -38,7 +38,7 @@ class LengthRequired(exceptions.APIException):
 
 
 def upload_limits() -> dict[str, int]:
-    """The server's limits for one upload (settings; defaults in aimsite/sdk/limits.py)."""
+    """The server's limits for one upload (settings; defaults in aimsite/limits.py)."""
     return {
         "files": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
         "bytes": settings.AIMSITE_MAX_UPLOAD_BYTES,

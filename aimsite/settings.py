@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from aimsite.sdk import limits as sdk_limits
+from aimsite import limits as upload_limits
 
 logger = logging.getLogger("aimsite")
 
@@ -224,13 +224,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = AIMSITE_MAX_BODY_BYTES
 # packs to those from then on (aimsite/sdk/uploads.py). Django's own file count
 # limit is the same number, so it never refuses an upload the SDK made to fit.
 AIMSITE_MAX_UPLOAD_FILES = env_int(
-    "AIMSITE_MAX_UPLOAD_FILES", sdk_limits.MAX_UPLOAD_FILES
+    "AIMSITE_MAX_UPLOAD_FILES", upload_limits.MAX_UPLOAD_FILES
 )
 AIMSITE_MAX_UPLOAD_BYTES = env_int(
-    "AIMSITE_MAX_UPLOAD_BYTES", sdk_limits.MAX_UPLOAD_BYTES
+    "AIMSITE_MAX_UPLOAD_BYTES", upload_limits.MAX_UPLOAD_BYTES
 )
 AIMSITE_MAX_UPLOAD_OBJECTS = env_int(
-    "AIMSITE_MAX_UPLOAD_OBJECTS", sdk_limits.MAX_UPLOAD_OBJECTS
+    "AIMSITE_MAX_UPLOAD_OBJECTS", upload_limits.MAX_UPLOAD_OBJECTS
 )
 DATA_UPLOAD_MAX_NUMBER_FILES = AIMSITE_MAX_UPLOAD_FILES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -18,7 +18,7 @@ import re
 from collections import deque
 from dataclasses import dataclass
 
-from aimsite.sdk.limits import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, MAX_UPLOAD_OBJECTS
+from aimsite.limits import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, MAX_UPLOAD_OBJECTS
 from aimsite.sdk.transport import (
     API_PREFIX,
     RejectedError,

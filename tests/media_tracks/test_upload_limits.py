@@ -5,7 +5,7 @@ import json
 import pytest
 import requests
 
-from aimsite.sdk import limits
+from aimsite import limits
 from media_tracks.models import ObjectRecord, ObjectSequence
 from tests.conftest import ServerProcess
 from tests.factories import make_run, make_token, make_user

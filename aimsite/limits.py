@@ -1,5 +1,7 @@
 """How much one upload of tracked objects may carry: the limits the SDK and server share.
 
+A top-level module with no imports, so the server reads it without loading the SDK.
+
 The SDK packs every upload of images, audio and other objects to fit them
 (uploads.py); the server reads them as the defaults of AIMSITE_MAX_UPLOAD_FILES,
 AIMSITE_MAX_UPLOAD_BYTES and AIMSITE_MAX_UPLOAD_OBJECTS (settings.py, which sets
