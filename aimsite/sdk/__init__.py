@@ -10,8 +10,9 @@ Imports no Django: it is a client library (DESIGN.md §7).
 """
 
 from aimsite.sdk.courier import flush
+from aimsite.sdk.notices import AimsiteWarning
 from aimsite.sdk.objects import Audio, Distribution, Figure, Image, Text
-from aimsite.sdk.run import AimsiteWarning, Run
+from aimsite.sdk.run import Run
 from aimsite.sdk.spool import default_spool_dir, send_spool_files
 
 __all__ = [

@@ -14,18 +14,24 @@ or 5xx marks the server down: the journal is kept (unlocked, like any abandoned
 spool), later parcels only go to disk, and the courier resends the spool files with
 backoff. `flush()`, which interpreter exit calls, waits until every parcel handed
 over is acknowledged, refused or kept on disk.
+
+Below run and sender, above spool and transport, it imports nothing above it: at
+import it registers its flush and fork handlers with lifecycle.py, which calls them
+at exit (after closing the open runs) and around os.fork(), and it warns through
+notices.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aimsite.sdk import lifecycle
+from aimsite.sdk.notices import warn_once
 from aimsite.sdk.spool import Request, SpoolWriter, send, send_spool_files
 from aimsite.sdk.transport import (
     API_PREFIX,
@@ -133,7 +139,7 @@ class Courier:
             except RuntimeError:
                 return False
             self._thread = thread
-        _finish_in_multiprocessing_children()
+        lifecycle.close_at_multiprocessing_child_exit()
         return True
 
     def submit(self, parcel: Parcel) -> None:
@@ -176,8 +182,6 @@ class Courier:
                 journal.writer.append(request)
                 journal.size += len(request.body or b"")
         except OSError as error:
-            from aimsite.sdk.sender import warn_once
-
             warn_once(
                 f"aimsite: cannot write to the spool in {parcel.spool_dir} ({error}); "
                 "closed runs are kept in memory only until the server has them"
@@ -229,11 +233,9 @@ class Courier:
             self._process(parcels)
 
     def _process(self, parcels: list[Parcel]) -> None:
-        from aimsite.sdk.sender import warn_once
-
         try:
-            self._retry_spools(warn_once)
-            self._deliver_all(parcels, warn_once)
+            self._retry_spools()
+            self._deliver_all(parcels)
         except Exception as error:  # never let the courier die, nor lose a parcel
             with contextlib.suppress(Exception):
                 warn_once(f"aimsite courier error: {error!r}")
@@ -255,7 +257,7 @@ class Courier:
         next_retry = min(retry for retry, _delay in self._down.values())
         return max(0.01, next_retry - time.monotonic())
 
-    def _retry_spools(self, warn) -> None:
+    def _retry_spools(self) -> None:
         now = time.monotonic()
         for key, (next_retry, delay) in list(self._down.items()):
             if now < next_retry:
@@ -263,10 +265,12 @@ class Courier:
             server, token, directory = key
             sent = False
             try:
-                result = send_spool_files(directory, server, token, warn=warn)
+                result = send_spool_files(directory, server, token, warn=warn_once)
                 sent = not result.files_left
             except Exception as error:  # an unreadable file: try again later
-                warn(f"aimsite: resending the spool in {directory} failed: {error!r}")
+                warn_once(
+                    f"aimsite: resending the spool in {directory} failed: {error!r}"
+                )
             finally:
                 if sent:
                     del self._down[key]
@@ -280,12 +284,12 @@ class Courier:
             connection = self._connections[route] = Connection(*route)
         return connection
 
-    def _deliver_all(self, parcels: list[Parcel], warn) -> None:
+    def _deliver_all(self, parcels: list[Parcel]) -> None:
         bulk: list[Parcel] = []
         size = 0
         for parcel in parcels:
             if parcel.spool_key in self._down:
-                self._keep(parcel, parcel.requests, warn)
+                self._keep(parcel, parcel.requests)
                 continue
             if parcel.is_creation:
                 body_size = len(parcel.requests[0].body)
@@ -294,22 +298,22 @@ class Courier:
                     or len(bulk) >= MAX_BULK_RUNS
                     or size + body_size > MAX_BULK_BYTES
                 ):
-                    self._send_bulk(bulk, warn)
+                    self._send_bulk(bulk)
                     bulk, size = [], 0
                 bulk.append(parcel)
                 size += body_size
                 continue
-            self._send_bulk(bulk, warn)
+            self._send_bulk(bulk)
             bulk, size = [], 0
-            self._send_each(parcel, warn)
-        self._send_bulk(bulk, warn)
+            self._send_each(parcel)
+        self._send_bulk(bulk)
 
-    def _send_bulk(self, bulk: list[Parcel], warn) -> None:
+    def _send_bulk(self, bulk: list[Parcel]) -> None:
         if not bulk:
             return
         if len(bulk) == 1 or bulk[0].spool_key in self._down:
             for parcel in bulk:
-                self._send_each(parcel, warn)
+                self._send_each(parcel)
             return
         body = b"[" + b",".join(parcel.requests[0].body for parcel in bulk) + b"]"
         try:
@@ -317,60 +321,60 @@ class Courier:
                 "POST", CREATE_PATH, body
             )
         except TransientError as error:
-            self._mark_down(bulk[0], error, warn)
+            self._mark_down(bulk[0], error)
             for parcel in bulk:
-                self._keep(parcel, parcel.requests, warn)
+                self._keep(parcel, parcel.requests)
             return
         except RejectedError:
             # Refused as a whole (a server without bulk creation, say): one by one,
             # so each refusal names its own reason.
             for parcel in bulk:
-                self._send_each(parcel, warn)
+                self._send_each(parcel)
             return
         if not isinstance(answers, list) or len(answers) != len(bulk):
             for parcel in bulk:  # an answer that does not fit: resend (idempotent)
-                self._send_each(parcel, warn)
+                self._send_each(parcel)
             return
         for parcel, answer in zip(bulk, answers, strict=True):
             code = answer.get("code", 200) if isinstance(answer, dict) else 200
             if code >= 500 or code in (408, 429):
-                self._keep(parcel, parcel.requests, warn)  # may succeed later
+                self._keep(parcel, parcel.requests)  # may succeed later
             elif code >= 400:
-                warn(
+                warn_once(
                     f"aimsite: the server refused run {parcel.run_hash} ({code}): "
                     f"{answer.get('error', '')}"
                 )
 
-    def _send_each(self, parcel: Parcel, warn) -> None:
+    def _send_each(self, parcel: Parcel) -> None:
         connection = self._connection(parcel.route)
         for position, request in enumerate(parcel.requests):
             if parcel.spool_key in self._down:
-                self._keep(parcel, parcel.requests[position:], warn)
+                self._keep(parcel, parcel.requests[position:])
                 return
             try:
-                send(connection, request, parcel.spool_dir, warn)
+                send(connection, request, parcel.spool_dir, warn_once)
             except TransientError as error:
-                self._mark_down(parcel, error, warn)
-                self._keep(parcel, parcel.requests[position:], warn)
+                self._mark_down(parcel, error)
+                self._keep(parcel, parcel.requests[position:])
                 return
             except RejectedError as error:
-                warn(
+                warn_once(
                     f"aimsite: the server refused {request.method} {request.path} "
                     f"({error.status}): {error.message}"
                 )
 
-    def _mark_down(self, parcel: Parcel, error: Exception, warn) -> None:
+    def _mark_down(self, parcel: Parcel, error: Exception) -> None:
         self._down[parcel.spool_key] = (time.monotonic() + RETRY_MIN, RETRY_MIN)
         connection = self._connections.pop(parcel.route, None)
         if connection is not None:
             connection.close()
-        warn(
+        warn_once(
             f"aimsite: cannot reach {parcel.server} ({error}); the data of closed runs "
             f"is kept in {parcel.spool_dir} and sent when the server answers again "
             "(or by the next Run, or `aimsite sync`)"
         )
 
-    def _keep(self, parcel: Parcel, requests: list[Request], warn) -> None:
+    def _keep(self, parcel: Parcel, requests: list[Request]) -> None:
         """Requests of the parcel that were not delivered go to a spool file of their
         own (resent with backoff, by the next Run or by `aimsite sync`), so only they
         are resent; if that cannot be written, the parcel's journal is kept whole."""
@@ -384,7 +388,7 @@ class Courier:
                 if parcel.journal is not None:
                     parcel.journal.kept = True
                     return
-            warn(
+            warn_once(
                 f"aimsite: the data of run {parcel.run_hash} could neither reach "
                 f"{parcel.server} nor be written to {parcel.spool_dir}; it is lost"
             )
@@ -394,27 +398,15 @@ class Courier:
             self._schedule_retry(parcel.spool_key)
 
 
-def _finish_in_multiprocessing_children() -> None:
-    """A multiprocessing child started by fork leaves through os._exit, skipping
-    atexit; multiprocessing runs its own exit finalizers there, so close what is
-    open and wait for the courier in one of those."""
-    from aimsite.sdk.run import _close_all_runs, _in_multiprocessing_child
-
-    if not _in_multiprocessing_child():
-        return
-    from multiprocessing import util
-
-    util.Finalize(None, _close_all_runs, exitpriority=100)
-
-
 courier = Courier()
-if hasattr(os, "register_at_fork"):
-    # Fork only between two journal writes; the child starts afresh.
-    os.register_at_fork(
-        before=lambda: courier._lock.acquire(),
-        after_in_parent=lambda: courier._lock.release(),
-        after_in_child=courier._after_fork_in_child,
-    )
+# Fork only between two journal writes; the child starts afresh.
+lifecycle.at_fork(
+    before=lambda: courier._lock.acquire(),
+    after_in_parent=lambda: courier._lock.release(),
+    after_in_child=courier._after_fork_in_child,
+)
+# At exit, what the runs closed there hand over reaches the server (or the spool).
+lifecycle.after_runs_closed(courier.flush)
 
 
 def flush(timeout: float | None = None) -> bool:

@@ -6,29 +6,32 @@ batches and sends them on one keep-alive connection. Every request is idempotent
 the server (see spool.py), so a failed one can be retried, spooled to disk and resent
 later without anything applied twice. The run itself is created by the sender's first
 request, so opening a run costs no round trip.
+
+The top of the SDK's layers, whose imports run one way: run → sender → courier →
+spool → uploads → transport. Beside them are two leaves every layer may import:
+notices.py (`AimsiteWarning`, `warn_once`) and lifecycle.py, where a run registers
+itself to be closed at interpreter exit and marked failed by an uncaught exception.
 """
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import itertools
 import json
 import math
 import os
 import re
 import secrets
-import sys
 import threading
 import time
 import traceback
 from collections import deque
 from pathlib import Path
 
-from aimsite.sdk import terminal
+from aimsite.sdk import lifecycle, terminal
 from aimsite.sdk.courier import courier
+from aimsite.sdk.notices import AimsiteWarning, warn_once
 from aimsite.sdk.objects import TrackedObject
-from aimsite.sdk.sender import AimsiteWarning, Sender, warn_once
+from aimsite.sdk.sender import Sender
 from aimsite.sdk.spool import default_spool_dir
 from aimsite.sdk.transport import (
     API_PREFIX,
@@ -149,47 +152,6 @@ class _Series:
         self.points: list[tuple] = []
 
 
-# -- process-wide lifecycle -------------------------------------------------------
-
-_live_runs: set[Run] = set()
-_live_lock = threading.Lock()
-_hooks_installed = False
-_previous_excepthook = sys.excepthook
-
-
-def _close_all_runs() -> None:
-    with _live_lock:
-        runs = list(_live_runs)
-    for run in runs:
-        # Interpreter exit: one run failing to close must not stop the others.
-        with contextlib.suppress(Exception):
-            run.close()
-    # What closed runs handed over reaches the server, or the spool, before exit.
-    courier.flush()
-
-
-def _excepthook(kind, error, trace) -> None:
-    _previous_excepthook(kind, error, trace)  # prints the traceback (captured as logs)
-    if issubclass(kind, KeyboardInterrupt | SystemExit):
-        return
-    text = "".join(traceback.format_exception(kind, error, trace))
-    with _live_lock:
-        runs = list(_live_runs)
-    for run in runs:
-        run._mark_failed(text)
-
-
-def _install_hooks() -> None:
-    global _hooks_installed, _previous_excepthook
-    with _live_lock:
-        if _hooks_installed:
-            return
-        _hooks_installed = True
-    _previous_excepthook = sys.excepthook
-    sys.excepthook = _excepthook
-    atexit.register(_close_all_runs)
-
-
 class Run:
     """A run on an aimsite server, with Aim's tracking API.
 
@@ -270,10 +232,8 @@ class Run:
         self._stop_system = threading.Event()
         self._sender = Sender(self)
         self._capture_sink = None
-        _install_hooks()
+        lifecycle.add_run(self)  # closed at exit, marked failed by an uncaught error
         courier.start()  # now, not at exit, where a thread may no longer start
-        with _live_lock:
-            _live_runs.add(self)
         self._sender.start()
         if capture_terminal_logs:
             self._capture_sink = self._add_log_line
@@ -565,6 +525,8 @@ class Run:
             self._add_log_line(line, now)
 
     def _track_system(self, interval: float) -> None:
+        # Imported here, not at the top: system.py loads platform, subprocess and
+        # importlib.metadata, which `import aimsite.sdk` should not pay for.
         from aimsite.sdk.system import SystemSampler
 
         try:
@@ -585,6 +547,7 @@ class Run:
     # -- lifecycle -------------------------------------------------------------
 
     def _mark_failed(self, text: str) -> None:
+        """An uncaught exception ended the script (lifecycle's excepthook)."""
         if self._capture_sink is None:
             self.log_lines(text.rstrip("\n").split("\n"))
         self.close(status="failed")
@@ -614,9 +577,8 @@ class Run:
             terminal.capture.remove(self._capture_sink)
         self._wake.set()
         self._sender.join()
-        with _live_lock:
-            _live_runs.discard(self)
-        if wait or _in_multiprocessing_child():
+        lifecycle.remove_run(self)
+        if wait or lifecycle.in_multiprocessing_child():
             self._wait_delivered()
 
     def _wait_delivered(self) -> None:
@@ -643,11 +605,6 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.hash} experiment={self._experiment!r} server={self.server}>"
-
-
-def _in_multiprocessing_child() -> bool:
-    multiprocessing = sys.modules.get("multiprocessing")
-    return multiprocessing is not None and multiprocessing.parent_process() is not None
 
 
 def _deep_merge(target: dict, patch: dict) -> dict:

@@ -9,6 +9,9 @@ At close the last requests are not sent here but handed to the process's courier
 (courier.py), so closing a run does not wait for the network. Object uploads are
 packed to fit the limits the server shares with the SDK (uploads.py); one the server
 refuses is split and resent, and what it still refuses is kept (spool.send).
+
+Imported by run.py and importing only below it (courier, spool, uploads, transport)
+and the leaf notices.py: it knows the Run only as a type, never imports it at runtime.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ from __future__ import annotations
 import math
 import threading
 import time
-import warnings
 from typing import TYPE_CHECKING
 
 from aimsite.sdk import uploads
 from aimsite.sdk.courier import Parcel, courier
+from aimsite.sdk.notices import warn_once
 from aimsite.sdk.spool import Request, SpoolWriter, send, send_spool_files
 from aimsite.sdk.transport import (
     API_PREFIX,
@@ -36,22 +39,8 @@ MAX_LOGS_PER_REQUEST = 20_000
 HEARTBEAT_INTERVAL = 30.0
 RETRY_MIN, RETRY_MAX = 0.25, 8.0
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for annotations only: run.py imports this module
     from aimsite.sdk.run import Run
-
-
-class AimsiteWarning(UserWarning):
-    """Data the server refused, or a server that could not be reached."""
-
-
-_warned: set[str] = set()
-
-
-def warn_once(message: str) -> None:
-    if message in _warned:
-        return
-    _warned.add(message)
-    warnings.warn(message, AimsiteWarning, stacklevel=3)
 
 
 class Sender(threading.Thread):
@@ -117,6 +106,8 @@ class Sender(threading.Thread):
         self.connection.close()
 
     def _collect_system_params(self) -> None:
+        # Imported here, not at the top: system.py loads platform, subprocess and
+        # importlib.metadata, which `import aimsite.sdk` should not pay for.
         from aimsite.sdk.system import system_params
 
         try:
