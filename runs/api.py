@@ -253,7 +253,11 @@ class RunViewSet(
                 },
             }
         },
-        description="Apply one batch: params patch, metric points, log lines, status. Idempotent by `seq`.",
+        description=(
+            "Apply one batch: params patch, metric points, log lines, status. "
+            "`seq` is required: an integer per run, used to drop replays (a batch "
+            "whose seq was applied before changes nothing)."
+        ),
     )
     @action(detail=True, methods=["post"])
     def track(self, request, hash=None):

@@ -35,6 +35,7 @@ MAX_TAGS_PER_BATCH = 100
 _SERIES_FIELDS = {"name", "context", "steps", "values", "epochs", "times"}
 _LOG_FIELDS = {"line", "text", "time"}
 _INT64_MAX = 2**63 - 1
+SEQ_REQUIRED = "seq is required: an integer per run, used to drop replays"
 
 
 class IngestError(ValueError):
@@ -57,7 +58,7 @@ class SeriesBatch:
 
 @dataclass
 class Batch:
-    seq: int | None = None
+    seq: int
     params: dict | None = None
     meta: dict | None = None
     series: list[SeriesBatch] = field(default_factory=list)
@@ -69,7 +70,7 @@ class Batch:
 
 @dataclass
 class BatchResult:
-    seq: int | None
+    seq: int
     applied: bool
     run: Run | None = None  # the run as the batch left it, when applied
 
@@ -235,11 +236,14 @@ def parse_batch(raw: object) -> Batch:
     unknown = set(raw) - _BATCH_FIELDS
     if unknown:
         raise IngestError(f"unknown fields: {', '.join(sorted(unknown))}", "batch")
-    batch = Batch()
     seq = raw.get("seq")
-    if seq is not None and (type(seq) is not int or not (0 <= seq <= _INT64_MAX)):
+    # Required: a batch without one could never be told from its own replay, so a
+    # client's retry would apply it twice.
+    if seq is None:
+        raise IngestError(SEQ_REQUIRED, "seq")
+    if type(seq) is not int or not (0 <= seq <= _INT64_MAX):
         raise IngestError("seq must be a non-negative integer", "seq")
-    batch.seq = seq
+    batch = Batch(seq)
     if raw.get("params") is not None:
         batch.params = validate_params(raw["params"])
     if raw.get("meta") is not None:
@@ -512,13 +516,12 @@ def apply_batch(run: Run, batch: Batch, *, new_run: bool = False) -> BatchResult
     """
     try:
         with transaction.atomic(savepoint=not new_run):
-            if batch.seq is not None:
-                if (
-                    not new_run
-                    and AppliedBatch.objects.filter(run=run, seq=batch.seq).exists()
-                ):
-                    return BatchResult(batch.seq, False)
-                AppliedBatch.objects.create(run=run, seq=batch.seq)
+            if (
+                not new_run
+                and AppliedBatch.objects.filter(run=run, seq=batch.seq).exists()
+            ):
+                return BatchResult(batch.seq, False)
+            AppliedBatch.objects.create(run=run, seq=batch.seq)
             if not new_run:
                 run = (
                     Run.objects.select_for_update(of=("self",))
@@ -557,10 +560,7 @@ def apply_batch(run: Run, batch: Batch, *, new_run: bool = False) -> BatchResult
             )
     except IntegrityError:
         # The same seq committed concurrently by a retry that overtook this one.
-        if (
-            batch.seq is not None
-            and AppliedBatch.objects.filter(run=run, seq=batch.seq).exists()
-        ):
+        if AppliedBatch.objects.filter(run=run, seq=batch.seq).exists():
             return BatchResult(batch.seq, False)
         raise
     return BatchResult(batch.seq, True, run)

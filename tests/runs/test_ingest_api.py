@@ -175,6 +175,8 @@ def test_status_finished_sets_finished_at(api):
 
 BAD_BATCHES = [
     ("[1, 2]", "JSON object"),
+    ('{"status": "finished"}', "seq is required: an integer per run"),
+    ('{"seq": null, "status": "finished"}', "seq is required: an integer per run"),
     ('{"seq": 1, "metrics": [', "Malformed JSON"),
     ('{"seq": -1}', "seq"),
     ('{"seq": "1"}', "seq"),
