@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from aimsite.text import text_problem
 from experiments.models import DEFAULT_EXPERIMENT_NAME, Experiment
 from runs import live
 from runs.contexts import ContextError, context_key, validate_context, validate_name
@@ -78,13 +79,22 @@ class BatchResult:
 # -- validation (pure: no database) -------------------------------------------
 
 
+def _check_text(text: str, where: str) -> None:
+    problem = text_problem(text)
+    if problem:
+        raise IngestError(f"{where} {problem}", where)
+
+
 def _check_json_tree(value: object, where: str, depth: int = 0) -> None:
     if depth > MAX_PARAMS_DEPTH:
         raise IngestError(f"{where} is nested deeper than {MAX_PARAMS_DEPTH}", where)
-    if isinstance(value, dict):
+    if isinstance(value, str):
+        _check_text(value, where)
+    elif isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise IngestError(f"{where} keys must be strings", where)
+            _check_text(key, f"{where} key {key!r:.40}")
             _check_json_tree(item, f"{where}.{key}", depth + 1)
     elif isinstance(value, list):
         for position, item in enumerate(value):
@@ -217,6 +227,7 @@ def parse_tag_names(raw: object, where: str) -> list[str]:
             raise IngestError(
                 f"{where} holds {name!r:.60}: tag names are 1 to 50 characters", where
             )
+        _check_text(name, f"{where} name {name!r:.60}")
     return [name.strip() for name in raw]
 
 
