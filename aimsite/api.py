@@ -1,4 +1,4 @@
-"""Shared API pieces: permissions, the JSON error format and body parsing."""
+"""Shared API pieces: permissions, the JSON error format, body and parameter parsing."""
 
 import json
 
@@ -6,9 +6,17 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
+from django.db import DataError
 from rest_framework import exceptions, permissions, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from aimsite.parsers import refuse_unstorable_json
+
+# The largest value SQLite's and PostgreSQL's 64-bit integers hold: a larger one in
+# a query is an OverflowError (SQLite) or a DataError (PostgreSQL), not "no rows".
+INT64_MAX = 2**63 - 1
 
 
 class IsOwnerOrStaffOrReadOnly(permissions.BasePermission):
@@ -74,6 +82,12 @@ def _first_message(detail) -> str:
     return str(detail)
 
 
+def data_error_message(error: DataError) -> str:
+    """A value the database cannot store or compare (a number out of its range, say)."""
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"the database cannot store this data: {reason[:200]}"
+
+
 def exception_handler(exc, context):
     """Every API error is JSON with a human `error` message (plus DRF's detail)."""
     if isinstance(exc, DjangoPermissionDenied):
@@ -86,6 +100,10 @@ def exception_handler(exc, context):
             f"at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files per upload: "
             "send fewer files per upload"
         )
+    if isinstance(exc, DataError):
+        # The last line of defence: input the validators let through but the
+        # database refuses is the client's to fix, so it is a 400, not a 500.
+        exc = exceptions.ValidationError(data_error_message(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -107,6 +125,22 @@ def error_response(message: str, http_status: int = 400, field: str = "") -> Res
     return Response(data, status=http_status)
 
 
+def int_param(
+    request, name: str, default: int | None, low: int = 0, high: int = 2**62
+) -> int | None:
+    """An integer query parameter within [low, high]; a 400 naming it otherwise."""
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise ValidationError({name: f"must be an integer, got {raw!r:.30}"}) from error
+    if not low <= value <= high:
+        raise ValidationError({name: f"must be between {low} and {high}"})
+    return value
+
+
 def read_json_body(request) -> object:
     """Decode a JSON body fast (orjson), accepting NaN/Infinity tokens too.
 
@@ -119,11 +153,14 @@ def read_json_body(request) -> object:
     if not body:
         raise exceptions.ParseError("The request body is empty; send a JSON object.")
     try:
+        # orjson refuses lone surrogates itself; such a body takes the path below.
         return orjson.loads(body)
     except orjson.JSONDecodeError:
         pass
     try:
         # The wire format allows the NaN / Infinity tokens Python's json writes.
-        return json.loads(body)
+        data = json.loads(body)
     except (ValueError, RecursionError) as error:
         raise exceptions.ParseError(f"Malformed JSON: {error}") from error
+    refuse_unstorable_json(data)
+    return data

@@ -1,11 +1,47 @@
-"""Every page needs a signed-in user; the API answers 401 itself (DRF)."""
+"""Request-wide middleware: the URL text guard and the sign-in requirement."""
 
 from django.contrib.auth.middleware import (
     LoginRequiredMiddleware as _DjangoLoginRequired,
 )
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.deprecation import MiddlewareMixin
+
+from aimsite.text import text_problem
+
+
+class UrlTextGuardMiddleware(MiddlewareMixin):
+    """Refuses a URL whose path or query string decodes to a NUL, before any view.
+
+    `%00` decodes to a NUL, which PostgreSQL refuses in every text comparison
+    (`tags/?q=%00` and `runs/{hash}/objects?kind=%00` were 500s there), so it is
+    refused once here for every page, API call and parameter. Percent-decoding
+    replaces invalid UTF-8, so a URL cannot carry a lone surrogate.
+    """
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        problem = text_problem(request.path_info)
+        if problem:
+            return _bad_request(request, f"the URL path {problem}", "")
+        for name, values in request.GET.lists():
+            for text in (name, *values):
+                problem = text_problem(text)
+                if problem:
+                    return _bad_request(
+                        request, f"the query parameter {name!r:.40} {problem}", name
+                    )
+        return None
+
+
+def _bad_request(request: HttpRequest, message: str, field: str) -> HttpResponse:
+    if request.path_info.startswith("/api/"):
+        body = {"error": message, "field": field} if field else {"error": message}
+        return JsonResponse(body, status=400)
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
 class LoginRequiredMiddleware(_DjangoLoginRequired):
+    """Every page needs a signed-in user; the API answers 401 itself (DRF)."""
+
     def process_view(self, request, view_func, view_args, view_kwargs):
         # API clients get JSON 401/403 from DRF instead of a redirect to a form.
         if request.path_info.startswith("/api/"):

@@ -11,11 +11,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aimsite.api import (
+    INT64_MAX,
     IsOwnerOrStaffOrReadOnly,
     check_upload_length,
     error_response,
+    int_param,
     upload_limits,
 )
+from aimsite.parsers import JSONParser
 from media_tracks import services
 from media_tracks.models import ObjectRecord, ObjectSequence
 from runs.ingest import IngestError
@@ -66,7 +69,7 @@ class RunObjectsView(APIView):
     """`POST`: upload objects (multipart: `batch` JSON + file parts). `GET`: sequences."""
 
     permission_classes = [IsAuthenticated, IsOwnerOrStaffOrReadOnly]
-    parser_classes = [parsers.MultiPartParser, parsers.JSONParser]
+    parser_classes = [parsers.MultiPartParser, JSONParser]
 
     @extend_schema(responses=ObjectSequenceSerializer(many=True))
     def get(self, request, hash: str):
@@ -104,6 +107,9 @@ class RunObjectsView(APIView):
         return Response({"received": len(objects), "created": created})
 
 
+MAX_RECORDS_PAGE = 1000
+
+
 class SequenceRecordsView(APIView):
     """Records of one sequence, sliced by step and index ranges (lazy loading)."""
 
@@ -119,17 +125,13 @@ class SequenceRecordsView(APIView):
             "step": "step",
         }
         for param, lookup in bounds.items():
-            raw = request.query_params.get(param)
-            if raw not in (None, ""):
-                try:
-                    records = records.filter(**{lookup: int(raw)})
-                except ValueError:
-                    return error_response(f"{param} must be an integer", 400, param)
-        try:
-            limit = min(max(int(request.query_params.get("limit", 200)), 1), 1000)
-            offset = max(int(request.query_params.get("offset", 0)), 0)
-        except ValueError:
-            return error_response("limit and offset must be integers", 400, "limit")
+            value = int_param(request, param, None, -INT64_MAX, INT64_MAX)
+            if value is not None:
+                records = records.filter(**{lookup: value})
+        # A limit past the page size is served as a full page, as before; offsets
+        # stay within what the databases' 64-bit OFFSET takes.
+        limit = min(int_param(request, "limit", 200, 1, INT64_MAX), MAX_RECORDS_PAGE)
+        offset = int_param(request, "offset", 0, 0, 2**62)
         records = list(records.order_by("step", "index")[offset : offset + limit + 1])
         return Response(
             {

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from aimsite.text import find_unstorable_text, text_problem
 from media_tracks.models import ObjectRecord, ObjectSequence
 from runs.contexts import ContextError, context_key, validate_context, validate_name
 from runs.ingest import IngestError
@@ -23,6 +24,11 @@ from runs.models import Run
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_TEXT_LENGTH = 1_000_000
 MAX_BINS = 10_000
+# Pixels an uploaded image may declare (about 8192 x 8192). Set here rather than
+# left to Pillow's default, which only warns below twice its own limit: a small
+# compressed file can declare billions of pixels (a decompression bomb), and the
+# pages decode these images in the browser.
+MAX_IMAGE_PIXELS = 64 * 1024 * 1024
 IMAGE_FORMATS = {"png", "jpeg", "jpg", "gif", "webp", "bmp"}
 AUDIO_FORMATS = {"wav", "mp3", "ogg", "flac"}
 _RECORD_FIELDS = {
@@ -71,14 +77,30 @@ def _check_image(upload: UploadedFile, where: str) -> tuple[str, int, int]:
     from PIL import Image, UnidentifiedImageError
 
     try:
+        # Image.open reads only the header, so the size is known before any pixel
+        # is decoded; verify() checks the chunks without decoding them either.
         with Image.open(upload) as image:
-            image.verify()
             fmt = (image.format or "").lower()
             width, height = image.size
+            if width * height <= MAX_IMAGE_PIXELS:
+                image.verify()
+    except Image.DecompressionBombError as error:
+        # Pillow itself refuses sizes past twice its own limit, in Image.open.
+        raise IngestError(
+            f"{where}: the image declares more than {MAX_IMAGE_PIXELS} pixels "
+            "(a decompression bomb?)",
+            where,
+        ) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise IngestError(f"{where} is not a readable image", where) from error
     finally:
         upload.seek(0)
+    if width * height > MAX_IMAGE_PIXELS:
+        raise IngestError(
+            f"{where}: the image is {width}x{height} pixels, more than the "
+            f"{MAX_IMAGE_PIXELS} allowed",
+            where,
+        )
     fmt = "jpeg" if fmt == "jpg" else fmt
     if fmt not in IMAGE_FORMATS:
         raise IngestError(f"{where}: image format {fmt!r} is not supported", where)
@@ -154,6 +176,9 @@ def _parse_object(raw: object, position: int, files) -> ParsedObject:
         raise IngestError(
             f"{where}.caption must be a string of at most 1000 characters", where
         )
+    problem = text_problem(caption)
+    if problem:
+        raise IngestError(f"{where}.caption {problem}", where)
     parsed = ParsedObject(
         kind=kind,
         name=name,
@@ -193,6 +218,9 @@ def _parse_object(raw: object, position: int, files) -> ParsedObject:
             raise IngestError(
                 f"{where}.data must be a Plotly figure object ({{data, layout}})", where
             )
+        found = find_unstorable_text(data, f"{where}.data")
+        if found is not None:
+            raise IngestError(f"{found[0]} {found[1]}", where)
         parsed.data = data
     else:
         parsed.data = _check_distribution(raw.get("data"), where)

@@ -4,6 +4,7 @@ export.csv, suggestions)."""
 
 import json
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.handlers.asgi import ASGIRequest
 from django.db import DataError, transaction
 from django.db.models import Prefetch, QuerySet
@@ -13,15 +14,18 @@ from django.template.defaultfilters import pluralize
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, pagination, renderers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
 
 from aimsite.api import (
     IsOwnerOrStaffOrReadOnly,
+    data_error_message,
     error_body,
     error_response,
+    int_param,
     read_json_body,
 )
+from aimsite.text import text_problem
 from runs import export, ingest, services
 from runs.filters import RunFilterSet
 from runs.models import HASH_RE, LogLine, MetricSeries, Run
@@ -47,20 +51,20 @@ class RunCursorPagination(pagination.CursorPagination):
     max_page_size = 500
     ordering = ("-created_at", "-id")
 
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        # A hand-made cursor carries any text as its position; text no database
+        # can compare is as invalid as a cursor that does not decode.
+        if cursor is not None and cursor.position and text_problem(cursor.position):
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
 
-def _int_param(
-    request, name: str, default: int | None, low: int = 0, high: int = 2**62
-) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError as error:
-        raise ValidationError({name: f"must be an integer, got {raw!r:.30}"}) from error
-    if not low <= value <= high:
-        raise ValidationError({name: f"must be between {low} and {high}"})
-    return value
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except DjangoValidationError as error:
+            # The position is compared with the ordering column: "junk" is no date.
+            raise NotFound(self.invalid_cursor_message) from error
 
 
 MAX_BATCH_HASHES = 10_000
@@ -76,12 +80,6 @@ class _CSVRenderer(renderers.BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         return json.dumps(data).encode()
-
-
-def data_error_message(error: DataError) -> str:
-    """A value the database cannot store (PostgreSQL refuses NUL characters, say)."""
-    reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"the database cannot store this data: {reason[:200]}"
 
 
 def query_error_response(error: QueryError) -> Response:
@@ -255,7 +253,11 @@ class RunViewSet(
                 },
             }
         },
-        description="Apply one batch: params patch, metric points, log lines, status. Idempotent by `seq`.",
+        description=(
+            "Apply one batch: params patch, metric points, log lines, status. "
+            "`seq` is required: an integer per run, used to drop replays (a batch "
+            "whose seq was applied before changes nothing)."
+        ),
     )
     @action(detail=True, methods=["post"])
     def track(self, request, hash=None):
@@ -265,8 +267,6 @@ class RunViewSet(
             result = ingest.apply_batch(run, batch)
         except ingest.IngestError as error:
             return error_response(error.message, error.status, error.field)
-        except DataError as error:
-            return error_response(data_error_message(error), 400)
         return Response({"seq": result.seq, "applied": result.applied})
 
     @extend_schema(responses=MetricSeriesSerializer(many=True))
@@ -294,8 +294,8 @@ class RunViewSet(
     @action(detail=True, methods=["get"], url_path=r"metrics/(?P<series_id>\d+)/points")
     def points(self, request, hash=None, series_id=None):
         series = get_object_or_404(MetricSeries, pk=series_id, run__hash=hash)
-        max_points = _int_param(request, "max_points", 0, 0, 1_000_000)
-        after_step = _int_param(request, "after_step", None)
+        max_points = int_param(request, "max_points", 0, 0, 1_000_000)
+        after_step = int_param(request, "after_step", None)
         points = read_points(series, after_step=after_step)
         return HttpResponse(
             points_json(points, max_points), content_type="application/json"
@@ -318,9 +318,9 @@ class RunViewSet(
     @action(detail=True, methods=["get"])
     def logs(self, request, hash=None):
         run = get_object_or_404(Run, hash=hash)
-        limit = _int_param(request, "limit", 1000, 1, 10_000)
-        after = _int_param(request, "after", None, -1)
-        before = _int_param(request, "before", None)
+        limit = int_param(request, "limit", 1000, 1, 10_000)
+        after = int_param(request, "after", None, -1)
+        before = int_param(request, "before", None)
         lines = LogLine.objects.filter(run=run)
         if after is not None:
             lines = lines.filter(line__gt=after).order_by("line")[:limit]

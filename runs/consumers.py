@@ -4,7 +4,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from runs.live import RUNS_GROUP, run_group
-from runs.models import Run
+from runs.models import HASH_RE, Run
 
 _CLOSE_UNAUTHENTICATED = 4401
 _CLOSE_NOT_FOUND = 4404
@@ -82,4 +82,8 @@ class RunConsumer(_SignedInConsumer):
 
     @database_sync_to_async
     def _run_exists(self, run_hash: str) -> bool:
-        return Run.objects.filter(hash=run_hash).exists()
+        # The path is any text (a NUL that PostgreSQL refuses, a group name the
+        # channel layer refuses): only a well-formed hash reaches the database.
+        return (
+            bool(HASH_RE.match(run_hash)) and Run.objects.filter(hash=run_hash).exists()
+        )

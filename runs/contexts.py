@@ -7,6 +7,8 @@ all key series the same way.
 import json
 import re
 
+from aimsite.text import text_problem
+
 MAX_NAME_LENGTH = 255
 MAX_CONTEXT_BYTES = 1024
 _NAME_RE = re.compile(r"^[^\x00-\x1f\x7f]+$")
@@ -23,11 +25,19 @@ def validate_name(name: object, what: str = "name") -> str:
         raise ContextError(f"{what} is longer than {MAX_NAME_LENGTH} characters")
     if not _NAME_RE.match(name):
         raise ContextError(f"{what} contains control characters")
+    problem = text_problem(name)
+    if problem:
+        raise ContextError(f"{what} {problem}")
     return name
 
 
 def _check_context_value(value: object, path: str) -> None:
-    if value is None or isinstance(value, bool | int | str):
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            raise ContextError(f"context value at {path} {problem}")
+        return
+    if value is None or isinstance(value, bool | int):
         return
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
@@ -47,6 +57,9 @@ def validate_context(context: object) -> dict:
     for key, value in context.items():
         if not isinstance(key, str) or not key:
             raise ContextError("context keys must be non-empty strings")
+        problem = text_problem(key)
+        if problem:
+            raise ContextError(f"context key {key!r:.40} {problem}")
         _check_context_value(value, key)
     if len(context_key(context)) > MAX_CONTEXT_BYTES:
         raise ContextError(f"context is larger than {MAX_CONTEXT_BYTES} bytes")

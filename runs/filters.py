@@ -19,8 +19,14 @@ class QueryField(forms.CharField):
         try:
             return compile_query(text)
         except QueryError as error:
+            # The message goes in as a parameter: django-filter %-formats the
+            # message, and a query may hold "%" (`run.name == "%s"`).
             raise forms.ValidationError(
-                f"{error.message} (at column {error.position + 1} of {text[:200]!r})"
+                "%(message)s",
+                params={
+                    "message": f"{error.message} (at column {error.position + 1} "
+                    f"of {text[:200]!r})"
+                },
             ) from error
 
 

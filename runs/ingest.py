@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from aimsite.text import text_problem
 from experiments.models import DEFAULT_EXPERIMENT_NAME, Experiment
 from runs import live
 from runs.contexts import ContextError, context_key, validate_context, validate_name
@@ -35,6 +36,7 @@ MAX_TAGS_PER_BATCH = 100
 _SERIES_FIELDS = {"name", "context", "steps", "values", "epochs", "times"}
 _LOG_FIELDS = {"line", "text", "time"}
 _INT64_MAX = 2**63 - 1
+SEQ_REQUIRED = "seq is required: an integer per run, used to drop replays"
 
 
 class IngestError(ValueError):
@@ -57,7 +59,7 @@ class SeriesBatch:
 
 @dataclass
 class Batch:
-    seq: int | None = None
+    seq: int
     params: dict | None = None
     meta: dict | None = None
     series: list[SeriesBatch] = field(default_factory=list)
@@ -69,7 +71,7 @@ class Batch:
 
 @dataclass
 class BatchResult:
-    seq: int | None
+    seq: int
     applied: bool
     run: Run | None = None  # the run as the batch left it, when applied
 
@@ -77,13 +79,22 @@ class BatchResult:
 # -- validation (pure: no database) -------------------------------------------
 
 
+def _check_text(text: str, where: str) -> None:
+    problem = text_problem(text)
+    if problem:
+        raise IngestError(f"{where} {problem}", where)
+
+
 def _check_json_tree(value: object, where: str, depth: int = 0) -> None:
     if depth > MAX_PARAMS_DEPTH:
         raise IngestError(f"{where} is nested deeper than {MAX_PARAMS_DEPTH}", where)
-    if isinstance(value, dict):
+    if isinstance(value, str):
+        _check_text(value, where)
+    elif isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise IngestError(f"{where} keys must be strings", where)
+            _check_text(key, f"{where} key {key!r:.40}")
             _check_json_tree(item, f"{where}.{key}", depth + 1)
     elif isinstance(value, list):
         for position, item in enumerate(value):
@@ -216,6 +227,7 @@ def parse_tag_names(raw: object, where: str) -> list[str]:
             raise IngestError(
                 f"{where} holds {name!r:.60}: tag names are 1 to 50 characters", where
             )
+        _check_text(name, f"{where} name {name!r:.60}")
     return [name.strip() for name in raw]
 
 
@@ -235,11 +247,14 @@ def parse_batch(raw: object) -> Batch:
     unknown = set(raw) - _BATCH_FIELDS
     if unknown:
         raise IngestError(f"unknown fields: {', '.join(sorted(unknown))}", "batch")
-    batch = Batch()
     seq = raw.get("seq")
-    if seq is not None and (type(seq) is not int or not (0 <= seq <= _INT64_MAX)):
+    # Required: a batch without one could never be told from its own replay, so a
+    # client's retry would apply it twice.
+    if seq is None:
+        raise IngestError(SEQ_REQUIRED, "seq")
+    if type(seq) is not int or not (0 <= seq <= _INT64_MAX):
         raise IngestError("seq must be a non-negative integer", "seq")
-    batch.seq = seq
+    batch = Batch(seq)
     if raw.get("params") is not None:
         batch.params = validate_params(raw["params"])
     if raw.get("meta") is not None:
@@ -512,13 +527,12 @@ def apply_batch(run: Run, batch: Batch, *, new_run: bool = False) -> BatchResult
     """
     try:
         with transaction.atomic(savepoint=not new_run):
-            if batch.seq is not None:
-                if (
-                    not new_run
-                    and AppliedBatch.objects.filter(run=run, seq=batch.seq).exists()
-                ):
-                    return BatchResult(batch.seq, False)
-                AppliedBatch.objects.create(run=run, seq=batch.seq)
+            if (
+                not new_run
+                and AppliedBatch.objects.filter(run=run, seq=batch.seq).exists()
+            ):
+                return BatchResult(batch.seq, False)
+            AppliedBatch.objects.create(run=run, seq=batch.seq)
             if not new_run:
                 run = (
                     Run.objects.select_for_update(of=("self",))
@@ -557,10 +571,7 @@ def apply_batch(run: Run, batch: Batch, *, new_run: bool = False) -> BatchResult
             )
     except IntegrityError:
         # The same seq committed concurrently by a retry that overtook this one.
-        if (
-            batch.seq is not None
-            and AppliedBatch.objects.filter(run=run, seq=batch.seq).exists()
-        ):
+        if AppliedBatch.objects.filter(run=run, seq=batch.seq).exists():
             return BatchResult(batch.seq, False)
         raise
     return BatchResult(batch.seq, True, run)

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from aimsite.api import INT64_MAX
 from runs.metrics import finite_or_none
 from runs.models import MetricSeries, Run
 from tags.models import Tag
@@ -147,7 +148,12 @@ class RunTagsSerializer(serializers.Serializer):
         required=False,
     )
     ids = serializers.ListField(
-        child=serializers.IntegerField(), min_length=1, max_length=100, required=False
+        # Bounded like the database's ids: a larger one cannot match a row, and
+        # SQLite raises OverflowError on it instead of finding nothing.
+        child=serializers.IntegerField(min_value=1, max_value=INT64_MAX),
+        min_length=1,
+        max_length=100,
+        required=False,
     )
     create_missing = serializers.BooleanField(default=False)
 

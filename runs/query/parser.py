@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 
 from django.utils.dateparse import parse_date, parse_datetime
 
+from aimsite.text import text_problem
 from runs.query.nodes import (
     BoolOp,
     Compare,
@@ -547,6 +548,9 @@ def parse(text: str) -> ParsedQuery:
         raise QueryError(
             f"the query is longer than {MAX_LENGTH} characters", MAX_LENGTH
         )
+    problem = text_problem(text)
+    if problem:
+        raise QueryError(f"the query {problem}")
     # One line, so ast column offsets are positions in the text the user sees.
     flat = re.sub(r"[\r\n\t\f\v]", " ", text)
     if not flat.strip():
@@ -569,6 +573,13 @@ def parse(text: str) -> ParsedQuery:
             "the query cannot be parsed (too deeply nested or invalid characters)"
         ) from None
     parser = _Parser(stripped, shift)
+    # Escapes make any text ("\x00", "\ud800"): no string literal, wherever it
+    # stands, may hold what no database can compare.
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            problem = text_problem(node.value)
+            if problem:
+                raise parser.fail(f"this string {problem}", node)
     try:
         root = parser.predicate(tree.body, 0)
     except RecursionError:

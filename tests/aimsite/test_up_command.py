@@ -1,4 +1,5 @@
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -70,3 +71,28 @@ def test_up_without_users_says_how_to_create_one(tmp_path):
     process, _port = _start_up(tmp_path)
     output = _stop(process)
     assert "aimsite createsuperuser" in output
+
+
+def _raw_answer(port: int, head: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(head)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_up_answers_over_long_requests_with_414_and_431(tmp_path):
+    process, port = _start_up(tmp_path)
+    try:
+        long_url = b"GET /?q=" + b"a" * 20_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+        long_header = (
+            b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 20_000 + b"\r\n\r\n"
+        )
+        assert _raw_answer(port, long_url).startswith(b"HTTP/1.1 414 URI Too Long\r\n")
+        assert _raw_answer(port, long_header).startswith(
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+        )
+        assert requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=5).ok
+    finally:
+        _stop(process)

@@ -66,3 +66,31 @@ def test_ingest_round_trip_over_real_http(server):
     assert points["values"][:2] == [0.9, 0.7] and points["values"][2] is None
     assert points["epochs"] == [0, 0, 0]
     assert math.isclose(points["times"][1], 1767225601.0, abs_tol=1e-3)
+
+
+@pytest.mark.parametrize("seq", ["absent", None])
+def test_a_batch_without_seq_is_refused_over_real_http(server, seq):
+    owner = make_user()
+    token = make_token(owner)
+    run_hash = new_hash()
+    batch = {"logs": [{"line": 0, "text": "replayable"}], "status": "finished"}
+    if seq != "absent":
+        batch["seq"] = seq
+    created = _post(server, token, "/api/v1/runs/", {"hash": run_hash, "batch": batch})
+    assert created.status_code == 400
+    assert created.json() == {
+        "hash": run_hash,
+        "error": "seq is required: an integer per run, used to drop replays",
+        "field": "seq",
+    }
+    assert not Run.objects.filter(hash=run_hash).exists()
+
+    assert _post(server, token, "/api/v1/runs/", {"hash": run_hash}).status_code == 201
+    for _attempt in range(2):  # a client's retry is refused the same way
+        answer = _post(server, token, f"/api/v1/runs/{run_hash}/track", batch)
+        assert answer.status_code == 400
+        assert answer.json()["error"].startswith("seq is required")
+    run = Run.objects.get(hash=run_hash)
+    assert run.status == "active"
+    assert not LogLine.objects.filter(run=run).exists()
+    assert not run.applied_batches.exists()

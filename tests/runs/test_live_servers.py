@@ -21,10 +21,15 @@ def _session_cookie(user) -> str:
     return client.cookies["sessionid"].value
 
 
+def _page_origin(ws_url: str) -> str:
+    """The origin of a page served by the same server (scheme, host and port)."""
+    return "http" + ws_url.removeprefix("ws").split("/ws/")[0]
+
+
 async def _first_event(ws_url: str, cookie: str, trigger, kind: str) -> dict:
     headers = {"Cookie": f"sessionid={cookie}"}
     async with websockets.connect(
-        ws_url, additional_headers=headers, origin="http://127.0.0.1"
+        ws_url, additional_headers=headers, origin=_page_origin(ws_url)
     ) as socket:
         await asyncio.to_thread(trigger)
         while True:
@@ -56,7 +61,7 @@ def test_a_run_created_over_http_reaches_the_explorer_socket(server):
 def test_anonymous_socket_is_closed_by_the_real_server(server):
     async def attempt():
         ws_url = server.url.replace("http", "ws") + "/ws/runs/"
-        async with websockets.connect(ws_url, origin="http://127.0.0.1") as socket:
+        async with websockets.connect(ws_url, origin=server.url) as socket:
             await asyncio.wait_for(socket.recv(), timeout=5)
 
     with pytest.raises(websockets.exceptions.WebSocketException):
