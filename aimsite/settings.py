@@ -1,4 +1,4 @@
-"""aimsite settings: one file, configured only from the environment (DESIGN.md §2)."""
+"""aimsite settings: one file, configured only from the environment (docs/architecture.md)."""
 
 import importlib.util
 import logging

@@ -1,4 +1,4 @@
-"""WebSocket consumers: the runs explorer feed and one run's feed (DESIGN.md §6)."""
+"""WebSocket consumers: the runs explorer feed and one run's feed (docs/architecture.md, "Live updates")."""
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer

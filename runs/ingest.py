@@ -1,6 +1,6 @@
 """The ingest path: create runs by client-made hash and apply tracked batches.
 
-One batch (DESIGN.md §5) carries a params patch, metric points for many series, log
+One batch (docs/architecture.md, "The ingest path") carries a params patch, metric points for many series, log
 lines and a status change. It is validated whole before anything is written, then
 applied in one transaction, and its client sequence number is recorded in the same
 transaction, so a replayed batch changes nothing and a rejected one writes nothing.

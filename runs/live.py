@@ -1,4 +1,4 @@
-"""The one gateway for live events (DESIGN.md §6).
+"""The one gateway for live events (docs/architecture.md, "Live updates").
 
 Sync code (services, ingest) calls these functions; each sends after the current
 transaction commits, through the channel layer, so with Redis an ingest in one

@@ -6,7 +6,7 @@
 background. `flush()` (or `close(wait=True)`) waits until the server has it, and
 interpreter exit waits too.
 
-Imports no Django: it is a client library (DESIGN.md §7).
+Imports no Django: it is a client library (docs/architecture.md, "The ingest path").
 """
 
 from aimsite.sdk.courier import flush

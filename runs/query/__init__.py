@@ -1,4 +1,4 @@
-"""The run-query language (AimQL-compatible, DESIGN.md §4).
+"""The run-query language (AimQL-compatible; docs/architecture.md, "The query language").
 
 `parse()` turns a query string into a small AST (runs.query.nodes) with a
 whitelist over Python's `ast`; `compile_query()` turns it into one `Q`; and
