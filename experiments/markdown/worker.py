@@ -7,7 +7,6 @@ if one render runs far past the budget, so a renderer whose server died without
 killing it cannot keep a core busy; the server process normally kills it first.
 """
 
-import os
 import signal
 import struct
 import sys
@@ -41,9 +40,6 @@ def _render(text: str) -> tuple[bytes, str]:
 
 def main(budget: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server handles Ctrl-C
-    # On a busy machine the server's own requests go first; a render that is
-    # slowed down past the budget is refused, which is the safe side.
-    os.nice(5)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     requests = sys.stdin.buffer
     answers = sys.stdout.buffer

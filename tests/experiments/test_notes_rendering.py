@@ -136,6 +136,8 @@ def _admin_post(admin_client, experiment, notes: str):
 
 
 def test_admin_saves_notes_through_the_service(admin_client, staff_user, experiment):
+    change_page = f"/admin/experiments/experiment/{experiment.pk}/change/"
+    assert admin_client.get(change_page).status_code == 200
     answer = _admin_post(admin_client, experiment, "*edited*")
     assert answer.status_code == 302
     experiment.refresh_from_db()
