@@ -238,6 +238,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 AIMSITE_MAX_POINTS_PER_BATCH = env_int("AIMSITE_MAX_POINTS_PER_BATCH", 1_000_000)
 AIMSITE_MAX_LOG_LINES_PER_BATCH = env_int("AIMSITE_MAX_LOG_LINES_PER_BATCH", 100_000)
 AIMSITE_HEARTBEAT_TIMEOUT = env_int("AIMSITE_HEARTBEAT_TIMEOUT", 15 * 60)
+# Rendering one note (Markdown → HTML) may take this long; past it the renderer
+# process is killed and the note refused (experiments/markdown/renderer.py).
+AIMSITE_NOTES_RENDER_MS = env_int("AIMSITE_NOTES_RENDER_MS", 750)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from aimsite.api import IsOwnerOrStaffOrReadOnly, error_response
 from experiments import services, stats
-from experiments.markdown import render_markdown
+from experiments.markdown import RendererBusy, render_markdown
 from experiments.models import Experiment
 from experiments.serializers import (
     ActivitySerializer,
@@ -35,7 +35,7 @@ def _notes_payload(experiment: Experiment) -> dict:
     editor = experiment.notes_updated_by
     return {
         "notes": experiment.notes,
-        "html": render_markdown(experiment.notes),
+        "html": experiment.notes_html,
         "updated_at": experiment.notes_updated_at,
         "updated_by": editor.get_username() if editor else None,
     }
@@ -43,6 +43,12 @@ def _notes_payload(experiment: Experiment) -> dict:
 
 def _django_error_message(error: DjangoValidationError) -> str:
     return " ".join(error.messages)
+
+
+def _busy_response(error: RendererBusy) -> Response:
+    response = error_response(str(error), status.HTTP_503_SERVICE_UNAVAILABLE, "notes")
+    response["Retry-After"] = "1"
+    return response
 
 
 class ExperimentViewSet(viewsets.ModelViewSet):
@@ -154,6 +160,8 @@ class ExperimentViewSet(viewsets.ModelViewSet):
                 )
             except DjangoValidationError as error:
                 return error_response(_django_error_message(error), field="notes")
+            except RendererBusy as error:
+                return _busy_response(error)
         return Response(_notes_payload(experiment))
 
     @extend_schema(request=NotesSerializer)
@@ -162,4 +170,10 @@ class ExperimentViewSet(viewsets.ModelViewSet):
         """Render Markdown exactly as saved notes are rendered, without saving."""
         serializer = NotesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response({"html": render_markdown(serializer.validated_data["notes"])})
+        try:
+            html = render_markdown(serializer.validated_data["notes"])
+        except DjangoValidationError as error:
+            return error_response(_django_error_message(error), field="notes")
+        except RendererBusy as error:
+            return _busy_response(error)
+        return Response({"html": html})

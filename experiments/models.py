@@ -32,6 +32,9 @@ class Experiment(models.Model):
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True, max_length=2000)
     notes = models.TextField(blank=True, help_text="Markdown, rendered and sanitised")
+    # Rendered once when saved (services.save_notes): rendering can take long
+    # enough that doing it on every view would let one note stall the server.
+    notes_html = models.TextField(blank=True, editable=False)
     notes_updated_at = models.DateTimeField(null=True, blank=True)
     notes_updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

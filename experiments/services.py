@@ -5,6 +5,8 @@ with a message; nothing is written when a check fails. Shape validation (name
 required, unique, length) is the job of the form or serializer in front of these.
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -77,19 +79,45 @@ def delete_experiment(experiment: Experiment, user) -> None:
             ) from error
 
 
-def save_notes(experiment: Experiment, user, notes: str) -> Experiment:
-    """Store Markdown notes and who edited them when."""
-    check_editable(experiment, user)
+@dataclass(frozen=True)
+class RenderedNotes:
+    """Notes text with its sanitised HTML, as made by render_notes()."""
+
+    text: str
+    html: str
+
+
+def render_notes(notes: str) -> RenderedNotes:
+    """Check the length and render within the time budget.
+
+    Raises ValidationError (too long; MarkdownRefused: too complex to render in
+    time) or experiments.markdown.RendererBusy.
+    """
     if len(notes) > MAX_NOTES_LENGTH:
         raise ValidationError(f"Notes are limited to {MAX_NOTES_LENGTH:,} characters.")
-    experiment.notes = notes
+    return RenderedNotes(text=notes, html=render_markdown(notes))
+
+
+def save_notes(experiment: Experiment, user, notes: str | RenderedNotes) -> Experiment:
+    """Store Markdown notes, their rendered HTML, and who edited them when.
+
+    Pass the text, or RenderedNotes when a form already rendered it to validate
+    (the admin), so it is not rendered twice. Nothing is written when the check,
+    the length or the rendering fails.
+    """
+    check_editable(experiment, user)
+    rendered = notes if isinstance(notes, RenderedNotes) else render_notes(notes)
+    experiment.notes = rendered.text
+    experiment.notes_html = rendered.html
     experiment.notes_updated_at = timezone.now()
     experiment.notes_updated_by = user
     experiment.save(
-        update_fields=["notes", "notes_updated_at", "notes_updated_by", "updated_at"]
+        update_fields=[
+            "notes",
+            "notes_html",
+            "notes_updated_at",
+            "notes_updated_by",
+            "updated_at",
+        ]
     )
     return experiment
-
-
-def notes_html(experiment: Experiment) -> str:
-    return render_markdown(experiment.notes)

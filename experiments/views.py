@@ -2,6 +2,7 @@
 (overview, runs, notes, settings). Writes go through experiments.services."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from experiments import services, stats
 from experiments.forms import ExperimentForm, NotesForm
-from experiments.markdown import render_markdown
+from experiments.markdown import RendererBusy
 from experiments.models import Experiment
 
 LIST_PAGE_SIZE = 50
@@ -119,16 +120,21 @@ def experiment_notes(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         services.check_editable(experiment, request.user)
         form = NotesForm(request.POST)
-        if form.is_valid():
-            services.save_notes(experiment, request.user, form.cleaned_data["notes"])
-            messages.success(request, "Notes saved.")
-            return redirect("experiments:notes", pk=experiment.pk)
         status = 400
-    context = {
-        **_page_context(request, experiment, "notes"),
-        "form": form,
-        "notes_html": render_markdown(experiment.notes),
-    }
+        if form.is_valid():
+            try:
+                services.save_notes(
+                    experiment, request.user, form.cleaned_data["notes"]
+                )
+            except ValidationError as error:
+                form.add_error("notes", error)
+            except RendererBusy as error:
+                form.add_error("notes", str(error))
+                status = 503
+            else:
+                messages.success(request, "Notes saved.")
+                return redirect("experiments:notes", pk=experiment.pk)
+    context = {**_page_context(request, experiment, "notes"), "form": form}
     return render(request, "experiments/notes.html", context, status=status)
 
 

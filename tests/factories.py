@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from aimsite.models import ApiToken
 from experiments.models import Experiment
+from experiments.services import render_notes
 from runs import ingest
 from runs.models import Run
 from tags.models import Tag
@@ -38,6 +39,9 @@ def new_hash() -> str:
 
 
 def make_experiment(name: str | None = None, owner=None, **fields) -> Experiment:
+    """fields: model fields; `notes` are rendered as saving them would."""
+    if fields.get("notes"):
+        fields["notes_html"] = render_notes(fields["notes"]).html
     return Experiment.objects.create(
         name=name or f"experiment-{next(_counter)}", owner=owner, **fields
     )

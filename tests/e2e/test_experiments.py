@@ -352,3 +352,26 @@ def test_runs_tab_compares_several_selected_runs(signed_in_page, server, mnist):
     rows.nth(2).locator("[data-select-row]").check()
     expect(page.locator("#selection-count")).to_have_text("2 selected", timeout=2000)
     _compare_opens_the_explorer_with(page, hashes)
+
+
+def test_notes_too_complex_to_render_are_refused_in_preview_and_on_save(
+    signed_in_page, server, mnist
+):
+    page = signed_in_page
+    page.goto(f"{page.base_url}/experiments/{mnist.pk}/notes/")
+    page.fill("#notes-editor", "[a](" * 25_000)
+    page.get_by_role("tab", name="Preview").click()
+    expect(page.locator("#notes-preview .field-error")).to_contain_text(
+        "This note is too complex to render within"
+    )
+    page.get_by_role("tab", name="Write").click()
+    page.get_by_role("button", name="Save notes").click()
+    expect(page.locator('[data-error-for="notes"]')).to_contain_text(
+        "This note is too complex to render within"
+    )
+    expect(page.locator("#notes-rendered")).to_contain_text("No notes yet.")
+    shot(page, server, "notes-too-complex")
+    page.fill("#notes-editor", "**fine**")
+    page.get_by_role("button", name="Save notes").click()
+    expect(page.locator(".toast")).to_contain_text("Notes saved.")
+    expect(page.locator("#notes-rendered strong")).to_have_text("fine")

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from experiments.models import Experiment
+from experiments.services import save_notes
 from media_tracks import services as media
 from runs import ingest
 from runs.models import Run
@@ -112,11 +113,14 @@ class Command(BaseCommand):
                 name=exp_name, defaults={"owner": owner}
             )
             experiment.description = experiment.description or description
-            experiment.notes = experiment.notes or (
-                f"# {exp_name}\n\n{description}\n\n- [x] baseline\n- [ ] sweep the learning rate\n\n"
-                "| run | note |\n|---|---|\n| first | looks fine |\n"
-            )
             experiment.save()
+            if not experiment.notes and experiment.can_edit(owner):
+                save_notes(
+                    experiment,
+                    owner,
+                    f"# {exp_name}\n\n{description}\n\n- [x] baseline\n- [ ] sweep the learning rate\n\n"
+                    "| run | note |\n|---|---|\n| first | looks fine |\n",
+                )
             for number in range(runs_per_experiment):
                 index = exp_index * runs_per_experiment + number
                 created = now - timedelta(

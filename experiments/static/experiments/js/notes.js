@@ -1,7 +1,7 @@
 // Notes tab: Write / Preview toggle. The preview is rendered and sanitised by the
 // server with the same function as saved notes, so it is inserted as returned.
+// A note too complex to render in time is refused with a message, shown in place.
 import { api } from "../../js/lib/http.js";
-import { toast } from "../../js/lib/toast.js";
 
 const form = document.getElementById("notes-form");
 const editor = document.getElementById("notes-editor");
@@ -18,9 +18,9 @@ function setMode(mode) {
   preview.hidden = mode !== "preview";
 }
 
-function showPreviewMessage(text) {
+function showPreviewMessage(text, className = "muted") {
   const paragraph = document.createElement("p");
-  paragraph.className = "muted";
+  paragraph.className = className;
   paragraph.textContent = text;
   preview.replaceChildren(paragraph);
 }
@@ -36,8 +36,7 @@ async function showPreview() {
       showPreviewMessage("Nothing to preview.");
     }
   } catch (error) {
-    showPreviewMessage("Preview failed.");
-    toast(error.message, "error");
+    showPreviewMessage(error.message, "field-error");
   }
 }
 
