@@ -54,6 +54,7 @@ def test_pages_build_elements_through_the_dom_helper():
     assert {
         "aimsite/static/js/lib/dialog.js",
         "aimsite/static/js/lib/tag_picker.js",
+        "aimsite/static/js/lib/search_bar.js",
         "runs/static/runs/js/run_tab_charts.js",
         "runs/static/runs/js/run_tab_params.js",
         "runs/static/runs/js/run_sequences.js",
