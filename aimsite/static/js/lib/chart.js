@@ -11,6 +11,8 @@
 //
 // Long series are drawn with WebGL (scattergl); short ones with SVG, because browsers
 // allow only a handful of WebGL contexts per page and a page may hold dozens of charts.
+import { el } from "./dom.js";
+
 const WEBGL_THRESHOLD = 2000;
 const LINE_COLOR = "#1473e6";
 const X_TITLES = { step: "step", epoch: "epoch", time: "relative time (s)" };
@@ -54,8 +56,7 @@ export function createMetricChart(container, options = {}) {
     smoothing: options.smoothing || 0,
     timeOrigin: options.timeOrigin ?? null,
   };
-  const plot = document.createElement("div");
-  plot.className = "metric-plot";
+  const plot = el("div", "metric-plot");
   container.append(plot);
 
   function origin() {

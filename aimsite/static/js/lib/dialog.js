@@ -1,6 +1,7 @@
 // The one modal pattern: native <dialog class="modal">.
 // Server-rendered dialogs hold real forms and open from [data-dialog-open="id"];
 // confirmDialog() builds the same markup for JS-driven actions.
+import { el } from "./dom.js";
 
 export function openDialog(dialog) {
   if (!dialog.open) dialog.showModal();
@@ -23,35 +24,28 @@ export function initDialogTriggers(root) {
   });
 }
 
-function element(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  node.append(...children);
-  return node;
-}
-
 /**
  * Ask for confirmation. Resolves true when confirmed, false on cancel or Escape.
  * { title, message, warning, confirmLabel, danger }
  */
 export function confirmDialog({ title, message, warning = "", confirmLabel = "Confirm", danger = false }) {
   return new Promise((resolve) => {
-    const confirmButton = element("button", {
+    const confirmButton = el("button", {
       type: "submit",
       className: `btn ${danger ? "btn-danger" : "btn-primary"}`,
-      textContent: confirmLabel,
+      text: confirmLabel,
     });
-    const cancelButton = element("button", { type: "button", className: "btn", textContent: "Cancel" });
-    const body = element("div", { className: "modal-body" }, [
-      element("h3", { textContent: title }),
-      element("p", { textContent: message }),
+    const cancelButton = el("button", { type: "button", className: "btn", text: "Cancel" });
+    const body = el("div", "modal-body", [
+      el("h3", {}, title),
+      el("p", {}, message),
+      warning ? el("p", "warning", warning) : null,
     ]);
-    if (warning) body.append(element("p", { className: "warning", textContent: warning }));
-    const form = element("form", { method: "dialog" }, [
+    const form = el("form", { method: "dialog" }, [
       body,
-      element("div", { className: "modal-actions" }, [cancelButton, confirmButton]),
+      el("div", "modal-actions", [cancelButton, confirmButton]),
     ]);
-    const dialog = element("dialog", { className: "modal" }, [form]);
+    const dialog = el("dialog", "modal", form);
     document.body.append(dialog);
     let confirmed = false;
     confirmButton.addEventListener("click", () => { confirmed = true; });

@@ -24,3 +24,8 @@ export function formatNumber(value) {
   if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(4);
   return value.toFixed(abs < 1 ? 5 : 4).replace(/0+$/, "").replace(/\.$/, "");
 }
+
+/** "1 run", "3 runs": a count with its noun, plural unless exactly one. */
+export function plural(count, noun) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}

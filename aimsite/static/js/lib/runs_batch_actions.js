@@ -16,11 +16,12 @@
 import { api } from "./http.js";
 import { toast } from "./toast.js";
 import { confirmDialog } from "./dialog.js";
+import { plural } from "./format.js";
 
 const API = "/api/v1/runs";
 const RULE = "Only a run's owner or staff may archive or delete it.";
 
-const runs = (n) => `${n} run${n === 1 ? "" : "s"}`;
+const runs = (n) => plural(n, "run");
 const scope = (allMatching) => (allMatching ? "runs matching the query" : "selected runs");
 
 function target(selection) {

@@ -14,16 +14,11 @@
 // row keeps its picker (an open "Select tag" popover survives live updates); pickers of
 // rows that leave the page are destroyed.
 
+import { el, parseHtml } from "./dom.js";
 import { formatDuration } from "./format.js";
 import { mountTagPicker, applyTagsEvent } from "./tag_picker.js";
 
 const DEFAULT_URL = "/runs/table";
-
-function parseFragment(html) {
-  const template = document.createElement("template");
-  template.innerHTML = html; // server-rendered, escaped by Django templates
-  return template.content;
-}
 
 export function mountRunsTable(element, options = {}) {
   const state = {
@@ -110,12 +105,7 @@ export function mountRunsTable(element, options = {}) {
   }
 
   function linkButton(label, onClick) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "btn-link";
-    button.textContent = label;
-    button.addEventListener("click", onClick);
-    return button;
+    return el("button", { type: "button", className: "btn-link", text: label, on: { click: onClick } });
   }
 
   function refreshSelection() {
@@ -214,11 +204,11 @@ export function mountRunsTable(element, options = {}) {
     state.allMatching = false;
     const { ok, html } = await fetchHtml(params());
     if (!ok) {
-      options.onError?.(parseFragment(html));
+      options.onError?.(parseHtml(html));
       return;
     }
     destroyPickers(element);
-    element.replaceChildren(parseFragment(html));
+    element.replaceChildren(parseHtml(html));
     mounted();
     notify();
   }
@@ -229,7 +219,7 @@ export function mountRunsTable(element, options = {}) {
     try {
       const { ok, html } = await fetchHtml(params({ rows: "1", cursor: state.nextCursor, columns: JSON.stringify(state.columns) }));
       if (!ok) return;
-      const fragment = parseFragment(html);
+      const fragment = parseHtml(html);
       const body = fragment.querySelector("tbody");
       state.nextCursor = body?.dataset.nextCursor || "";
       const known = new Set([...tbody().querySelectorAll("tr[data-hash]")].map((row) => row.dataset.hash));
@@ -290,7 +280,7 @@ export function mountRunsTable(element, options = {}) {
       }
       const { ok, html } = await fetchHtml(params({ rows: "1", hashes: hashes.join(","), columns: JSON.stringify(state.columns) }));
       if (!ok) return;
-      const fresh = new Map([...parseFragment(html).querySelectorAll("tr[data-hash]")].map((row) => [row.dataset.hash, row]));
+      const fresh = new Map([...parseHtml(html).querySelectorAll("tr[data-hash]")].map((row) => [row.dataset.hash, row]));
       for (const hash of hashes) {
         const existing = rowFor(hash);
         let row = fresh.get(hash);

@@ -28,6 +28,7 @@
 // by this module on first use (pages may also link it in <head> to avoid a flash).
 import { api } from "./http.js";
 import { toast } from "./toast.js";
+import { el } from "./dom.js";
 
 const pickers = new WeakMap();
 const STYLESHEET = new URL("../../tags/css/tag_picker.css", import.meta.url).href;
@@ -36,32 +37,25 @@ let popoverCount = 0;
 
 function ensureStylesheet() {
   if (document.querySelector(`link[href="${STYLESHEET}"]`)) return;
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = STYLESHEET;
-  document.head.append(link);
-}
-
-function el(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  node.append(...children);
-  return node;
+  document.head.append(el("link", { rel: "stylesheet", href: STYLESHEET }));
 }
 
 /** One coloured tag chip (also used by other pages for read-only chips). */
 export function renderTagChip(tag, { onRemove = null } = {}) {
-  const chip = el("span", { className: "tag-chip" }, [
-    el("span", { className: "tag-dot", ariaHidden: "true" }),
-    el("span", { className: "tag-name", textContent: tag.name }),
+  const chip = el("span", {
+    className: "tag-chip",
+    style: { "--tag-color": tag.color || "#5F6B7A" },
+    dataset: { tagId: tag.id },
+  }, [
+    el("span", { className: "tag-dot", attrs: { "aria-hidden": "true" } }),
+    el("span", "tag-name", tag.name),
   ]);
-  chip.style.setProperty("--tag-color", tag.color || "#5F6B7A");
-  chip.dataset.tagId = tag.id;
   if (onRemove) {
-    const remove = el("button", { type: "button", className: "tag-remove", textContent: "×" });
-    remove.setAttribute("aria-label", `Remove tag ${tag.name}`);
-    remove.title = `Remove ${tag.name}`;
-    remove.addEventListener("click", () => onRemove(tag, remove));
+    const remove = el("button", {
+      type: "button", className: "tag-remove", title: `Remove ${tag.name}`, text: "×",
+      attrs: { "aria-label": `Remove tag ${tag.name}` },
+      on: { click: () => onRemove(tag, remove) },
+    });
     chip.append(remove);
   }
   return chip;
@@ -74,22 +68,24 @@ function tagsUrl(runHash) {
 function buildPopover() {
   popoverCount += 1;
   const titleId = `tag-picker-title-${popoverCount}`;
-  const search = el("input", { type: "search", placeholder: "Search tags", className: "tag-picker-search" });
-  search.setAttribute("aria-label", "Search tags");
-  const list = el("ul", { className: "tag-picker-options" });
+  const search = el("input", {
+    type: "search", placeholder: "Search tags", className: "tag-picker-search",
+    attrs: { "aria-label": "Search tags" },
+  });
+  const list = el("ul", "tag-picker-options");
   const empty = el("p", { className: "tag-picker-empty muted small", hidden: true });
-  const apply = el("button", { type: "button", className: "btn btn-primary btn-sm", textContent: "Attach", disabled: true });
-  const create = el("a", { href: CREATE_TAG_URL, className: "tag-picker-create small", textContent: "Create tag" });
-  const popover = el("div", { className: "tag-picker-popover" }, [
-    el("div", { className: "tag-picker-title", id: titleId, textContent: "Select tag" }),
+  const apply = el("button", { type: "button", className: "btn btn-primary btn-sm", text: "Attach", disabled: true });
+  const create = el("a", { href: CREATE_TAG_URL, className: "tag-picker-create small", text: "Create tag" });
+  const popover = el("div", {
+    className: "tag-picker-popover",
+    attrs: { popover: "auto", role: "dialog", "aria-labelledby": titleId },
+  }, [
+    el("div", { className: "tag-picker-title", id: titleId, text: "Select tag" }),
     search,
     list,
     empty,
-    el("div", { className: "tag-picker-actions" }, [create, apply]),
+    el("div", "tag-picker-actions", [create, apply]),
   ]);
-  popover.setAttribute("popover", "auto");
-  popover.setAttribute("role", "dialog");
-  popover.setAttribute("aria-labelledby", titleId);
   return { popover, search, list, empty, apply };
 }
 
@@ -107,7 +103,7 @@ function renderOptions(state) {
         else state.selected.delete(tag.id);
         updateApply(state);
       });
-      return el("li", {}, [el("label", { className: "tag-picker-option" }, [box, renderTagChip(tag)])]);
+      return el("li", {}, el("label", "tag-picker-option", [box, renderTagChip(tag)]));
     }),
   );
   let message = "";
@@ -192,7 +188,7 @@ function renderChips(state) {
   const onRemove = state.canEdit ? (tag, button) => removeTag(state, tag, button) : null;
   const chips = state.tags.map((tag) => renderTagChip(tag, { onRemove }));
   if (!chips.length && !state.canEdit && state.emptyText) {
-    chips.push(el("span", { className: "muted small", textContent: state.emptyText }));
+    chips.push(el("span", "muted small", state.emptyText));
   }
   state.chipList.replaceChildren(...chips);
 }
@@ -245,16 +241,16 @@ export function mountTagPicker(container, { runHash, tags = [], canEdit = false,
   const state = {
     runHash, canEdit, onChange, emptyText, tags: [], choices: [], selected: new Set(),
     loading: false, busy: false, parts: null, attachButton: null,
-    chipList: el("span", { className: "tag-picker-chips" }),
+    chipList: el("span", "tag-picker-chips"),
   };
-  const root = el("div", { className: "tag-picker" }, [state.chipList]);
-  root.dataset.runHash = runHash;
+  const root = el("div", { className: "tag-picker", dataset: { runHash } }, state.chipList);
   if (canEdit) {
     state.parts = buildPopover();
-    state.attachButton = el("button", { type: "button", className: "btn btn-sm tag-picker-attach", textContent: "+ Attach" });
-    state.attachButton.setAttribute("aria-haspopup", "dialog");
-    state.attachButton.setAttribute("aria-expanded", "false");
-    state.attachButton.popoverTargetElement = state.parts.popover;
+    state.attachButton = el("button", {
+      type: "button", className: "btn btn-sm tag-picker-attach", text: "+ Attach",
+      attrs: { "aria-haspopup": "dialog", "aria-expanded": "false" },
+      popoverTargetElement: state.parts.popover,
+    });
     root.append(state.attachButton, state.parts.popover);
     wirePopover(state);
   }

@@ -1,13 +1,13 @@
-// The one toast function. Messages are inserted with textContent, never HTML.
+// The one toast function. Messages are inserted as text, never HTML.
+import { el } from "./dom.js";
+
 const REGION_ID = "toasts";
 const TIMEOUT_MS = 5000;
 
 function region() {
   let element = document.getElementById(REGION_ID);
   if (!element) {
-    element = document.createElement("div");
-    element.id = REGION_ID;
-    element.setAttribute("role", "status");
+    element = el("div", { id: REGION_ID, attrs: { role: "status" } });
     document.body.append(element);
   }
   return element;
@@ -21,15 +21,10 @@ function arm(element) {
 
 /** Show a toast. kind: "success" | "error" | "info". */
 export function toast(message, kind = "success") {
-  const element = document.createElement("div");
-  element.className = `toast toast-${kind}`;
-  const text = document.createElement("span");
-  text.textContent = message;
-  const close = document.createElement("button");
-  close.type = "button";
-  close.setAttribute("aria-label", "Dismiss");
-  close.textContent = "×";
-  element.append(text, close);
+  const element = el("div", `toast toast-${kind}`, [
+    el("span", {}, message),
+    el("button", { type: "button", text: "×", attrs: { "aria-label": "Dismiss" } }),
+  ]);
   region().append(element);
   arm(element);
   return element;

@@ -2,6 +2,8 @@
 // Colours, bold, dim, italic and underline are rendered; every other escape sequence
 // (cursor moves, erase line, OSC titles) is dropped; a carriage return keeps only what
 // was written after it, as a terminal would show a progress bar.
+import { el } from "../../js/lib/dom.js";
+
 const SGR = /\x1b\[([0-9;]*)m/g;
 const OTHER_ESCAPES = /\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b\[[0-9;?]*[A-Za-ln-z]|\x1b[()][A-Za-z0-9]|\x1b[=>NOMDEHc78]/g;
 const BASE16 = ["#2e3440", "#d93a3a", "#18ab6d", "#c99a06", "#1473e6", "#b04fc9", "#0ea5b7", "#c7ccd6",
@@ -44,15 +46,14 @@ function span(text, state) {
   if (!state.fg && !state.bg && !state.bold && !state.dim && !state.italic && !state.underline) {
     return document.createTextNode(text);
   }
-  const node = document.createElement("span");
-  node.textContent = text;
-  if (state.fg) node.style.color = state.fg;
-  if (state.bg) node.style.backgroundColor = state.bg;
-  if (state.bold) node.style.fontWeight = "700";
-  if (state.dim) node.style.opacity = "0.7";
-  if (state.italic) node.style.fontStyle = "italic";
-  if (state.underline) node.style.textDecoration = "underline";
-  return node;
+  const style = {};
+  if (state.fg) style.color = state.fg;
+  if (state.bg) style["background-color"] = state.bg;
+  if (state.bold) style["font-weight"] = "700";
+  if (state.dim) style.opacity = "0.7";
+  if (state.italic) style["font-style"] = "italic";
+  if (state.underline) style["text-decoration"] = "underline";
+  return el("span", { style }, text);
 }
 
 /** Nodes for one line of terminal output. */

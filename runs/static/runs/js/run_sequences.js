@@ -1,13 +1,8 @@
 // The list of tracked sequences (name + unpacked context) on the left of the object
 // tabs, with a name filter. The selection is kept in ?sequence=<id> so reload keeps it.
 import { api } from "../../js/lib/http.js";
-
-export function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+import { el } from "../../js/lib/dom.js";
+import { plural } from "../../js/lib/format.js";
 
 export function contextText(context) {
   return Object.entries(context || {}).map(([key, value]) => `${key}: ${value}`).join(", ");
@@ -17,19 +12,23 @@ export function mountSequenceList(sequences, onSelect) {
   const list = document.getElementById("sequence-list");
   const filter = document.querySelector("[data-sequence-filter]");
   const items = sequences.map((sequence) => {
-    const item = el("li", "sequence-item");
-    item.setAttribute("role", "option");
-    item.tabIndex = 0;
-    item.dataset.sequenceId = sequence.id;
-    item.append(el("div", "sequence-name", sequence.name));
     const entries = Object.entries(sequence.context || {});
-    const context = el("div", "sequence-context");
-    for (const [key, value] of entries) context.append(el("span", "context-chip", `${key}: ${value}`));
-    if (!entries.length) context.append(el("span", "muted small", "no context"));
-    item.append(context, el("div", "muted small", `${sequence.count} item${sequence.count === 1 ? "" : "s"} · steps ${sequence.first_step}–${sequence.last_step}`));
+    const chips = entries.map(([key, value]) => el("span", "context-chip", `${key}: ${value}`));
     const choose = () => select(sequence);
-    item.addEventListener("click", choose);
-    item.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); choose(); } });
+    const item = el("li", {
+      className: "sequence-item",
+      tabIndex: 0,
+      attrs: { role: "option" },
+      dataset: { sequenceId: sequence.id },
+      on: {
+        click: choose,
+        keydown: (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); choose(); } },
+      },
+    }, [
+      el("div", "sequence-name", sequence.name),
+      el("div", "sequence-context", entries.length ? chips : el("span", "muted small", "no context")),
+      el("div", "muted small", `${plural(sequence.count, "item")} · steps ${sequence.first_step}–${sequence.last_step}`),
+    ]);
     list.append(item);
     return { sequence, item };
   });

@@ -4,16 +4,10 @@
 import { api } from "../../js/lib/http.js";
 import { toast } from "../../js/lib/toast.js";
 import { createMetricChart } from "../../js/lib/chart.js";
+import { el } from "../../js/lib/dom.js";
 
 const SYSTEM_PREFIX = "__system__";
 const MAX_LIVE_POINTS = 6000; // past this, reload the downsampled series instead of appending
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function contextChips(context) {
   const entries = Object.entries(context || {});
@@ -38,13 +32,9 @@ export function mount(data, run) {
   const cards = new Map(); // series id -> {series, card, chart, loading, loaded}
   const timeOrigin = Date.parse(run.created_at) / 1000;
 
-  const pinnedSection = el("div", "chart-section");
-  const pinnedTitle = el("h2", "chart-section-title", "Pinned");
-  const pinnedGrid = el("div", "chart-cards");
-  pinnedGrid.id = "pinned-charts";
-  pinnedSection.append(pinnedTitle, pinnedGrid);
-  const restGrid = el("div", "chart-cards");
-  restGrid.id = "other-charts";
+  const pinnedGrid = el("div", { className: "chart-cards", id: "pinned-charts" });
+  const pinnedSection = el("div", "chart-section", [el("h2", "chart-section-title", "Pinned"), pinnedGrid]);
+  const restGrid = el("div", { className: "chart-cards", id: "other-charts" });
   grid.append(pinnedSection, restGrid);
 
   const observer = new IntersectionObserver((entries) => {
@@ -80,26 +70,30 @@ export function mount(data, run) {
 
   function addCard(series) {
     const key = seriesKey(series);
-    const card = el("article", "card chart-card");
-    card.dataset.seriesId = series.id;
-    card.dataset.metric = series.name;
-    const header = el("header", "chart-header");
-    const title = el("div", "chart-title");
-    title.append(el("strong", "", isSystem ? series.name.slice(SYSTEM_PREFIX.length) : series.name), ...contextChips(series.context));
-    const pinButton = el("button", "btn btn-sm pin-button", pinned.has(key) ? "Unpin" : "Pin");
-    pinButton.type = "button";
-    pinButton.disabled = !run.can_edit;
-    if (!run.can_edit) pinButton.title = "Only the owner or staff may pin metrics";
-    pinButton.addEventListener("click", () => {
-      const wasPinned = pinned.has(key);
-      if (wasPinned) pinned.delete(key); else pinned.add(key);
-      placeCards();
-      savePins(wasPinned ? `Unpinned ${series.name}.` : `Pinned ${series.name}.`);
+    const title = el("div", "chart-title", [
+      el("strong", "", isSystem ? series.name.slice(SYSTEM_PREFIX.length) : series.name),
+      ...contextChips(series.context),
+    ]);
+    const pinButton = el("button", {
+      type: "button",
+      className: "btn btn-sm pin-button",
+      text: pinned.has(key) ? "Unpin" : "Pin",
+      disabled: !run.can_edit,
+      attrs: { title: run.can_edit ? null : "Only the owner or staff may pin metrics" },
+      on: {
+        click: () => {
+          const wasPinned = pinned.has(key);
+          if (wasPinned) pinned.delete(key); else pinned.add(key);
+          placeCards();
+          savePins(wasPinned ? `Unpinned ${series.name}.` : `Pinned ${series.name}.`);
+        },
+      },
     });
-    if (!isSystem) header.append(title, pinButton); else header.append(title);
-    const body = el("div", "chart-body");
-    body.append(el("div", "chart-loading muted small", "Loading…"));
-    card.append(header, body);
+    const body = el("div", "chart-body", el("div", "chart-loading muted small", "Loading…"));
+    const card = el("article", {
+      className: "card chart-card",
+      dataset: { seriesId: series.id, metric: series.name },
+    }, [el("header", "chart-header", isSystem ? title : [title, pinButton]), body]);
     const item = { series, key, card, body, pinButton, chart: null, loading: null };
     cards.set(series.id, item);
     observer.observe(card);

@@ -1,6 +1,7 @@
 // Distributions tab: pick a layer (name + context), see its histogram at a step (slider
 // over the tracked steps, or jump to a step) and a heatmap of the histograms over steps.
-import { el, fetchRecords, mountSequenceList, contextText } from "./run_sequences.js";
+import { el } from "../../js/lib/dom.js";
+import { fetchRecords, mountSequenceList, contextText } from "./run_sequences.js";
 
 const PLOT_CONFIG = { displaylogo: false, responsive: true };
 

@@ -1,6 +1,7 @@
 // Figures tab: Plotly figures by name, context and step, drawn interactively at their
 // own size; the container scrolls when a figure is larger than it.
-import { el, fetchRecords, mountSequenceList, contextText } from "./run_sequences.js";
+import { el } from "../../js/lib/dom.js";
+import { fetchRecords, mountSequenceList, contextText } from "./run_sequences.js";
 
 export function mount(data) {
   const slider = document.getElementById("figure-step-slider");

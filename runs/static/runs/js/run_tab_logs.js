@@ -3,6 +3,7 @@
 // when the user scrolls to the top. New lines stream over the socket; follow mode keeps
 // the view at the bottom until the user scrolls up.
 import { api } from "../../js/lib/http.js";
+import { el } from "../../js/lib/dom.js";
 import { ansiNodes } from "./run_ansi.js";
 
 const ROW_HEIGHT = 20;
@@ -51,17 +52,10 @@ export function mount(data, run) {
     const fragment = document.createDocumentFragment();
     const width = String(lines.length ? lines[lines.length - 1].line : 0).length;
     for (let i = first; i < last; i += 1) {
-      const row = document.createElement("div");
-      row.className = "log-row";
-      row.dataset.line = lines[i].line;
-      const number = document.createElement("span");
-      number.className = "log-number";
-      number.textContent = String(lines[i].line).padStart(width, " ");
-      const text = document.createElement("span");
-      text.className = "log-text";
-      text.append(...ansiNodes(lines[i].text));
-      row.append(number, text);
-      fragment.append(row);
+      fragment.append(el("div", { className: "log-row", dataset: { line: lines[i].line } }, [
+        el("span", "log-number", String(lines[i].line).padStart(width, " ")),
+        el("span", "log-text", ansiNodes(lines[i].text)),
+      ]));
     }
     rows.replaceChildren(fragment);
     count.textContent = `${total.toLocaleString()} lines`;

@@ -2,7 +2,8 @@
 // (an informational message instead when only one step or index exists); records load
 // a page at a time as the user scrolls, so thousands of images never load at once.
 import { api } from "../../js/lib/http.js";
-import { el, fetchRecords, mountSequenceList } from "./run_sequences.js";
+import { el } from "../../js/lib/dom.js";
+import { fetchRecords, mountSequenceList } from "./run_sequences.js";
 import { highlight, makeMatcher } from "./run_text_search.js";
 
 const PAGE_SIZE = { image: 48, audio: 24, text: 100 };

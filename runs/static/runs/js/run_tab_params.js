@@ -1,12 +1,6 @@
 // Params tab: the params tree as a collapsible JSON-like view, with copy as JSON.
 import { toast } from "../../js/lib/toast.js";
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+import { el } from "../../js/lib/dom.js";
 
 function renderScalar(value) {
   if (value === null) return el("span", "json-null", "null");

@@ -1,6 +1,8 @@
 // Text search for the Texts tab: three modes, and highlighting built from text nodes.
 //   words: every word must appear, any case     case: the exact phrase, case-sensitive
 //   regex: a JavaScript regular expression (throws SyntaxError when invalid)
+import { el } from "../../js/lib/dom.js";
+
 function escape(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
@@ -33,9 +35,7 @@ export function highlight(text, matcher) {
   while ((match = pattern.exec(text)) !== null) {
     if (match[0] === "") { pattern.lastIndex += 1; continue; }
     if (match.index > last) nodes.push(document.createTextNode(text.slice(last, match.index)));
-    const mark = document.createElement("mark");
-    mark.textContent = match[0];
-    nodes.push(mark);
+    nodes.push(el("mark", {}, match[0]));
     last = match.index + match[0].length;
   }
   if (last < text.length) nodes.push(document.createTextNode(text.slice(last)));

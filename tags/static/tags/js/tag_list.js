@@ -4,6 +4,8 @@
 import { api } from "../../js/lib/http.js";
 import { openDialog } from "../../js/lib/dialog.js";
 import { toast } from "../../js/lib/toast.js";
+import { el } from "../../js/lib/dom.js";
+import { plural } from "../../js/lib/format.js";
 
 const page = document.getElementById("tags-page");
 const existingNames = JSON.parse(document.getElementById("tag-names").textContent);
@@ -136,22 +138,12 @@ deleteForm.addEventListener("submit", (event) => {
 const panel = document.getElementById("tag-runs-panel");
 
 function runLink(run) {
-  const link = document.createElement("a");
-  link.href = page.dataset.runUrl.replace("RUNHASH", encodeURIComponent(run.hash));
-  link.className = "tag-run";
-  const name = document.createElement("span");
-  name.className = "tag-run-name";
-  name.textContent = run.name;
-  const hash = document.createElement("span");
-  hash.className = "mono small muted";
-  hash.textContent = run.hash;
-  const experiment = document.createElement("span");
-  experiment.className = "small muted";
-  experiment.textContent = run.is_archived ? `${run.experiment} · archived` : run.experiment;
-  link.append(name, hash, experiment);
-  const item = document.createElement("li");
-  item.append(link);
-  return item;
+  const href = page.dataset.runUrl.replace("RUNHASH", encodeURIComponent(run.hash));
+  return el("li", {}, el("a", { className: "tag-run", href }, [
+    el("span", "tag-run-name", run.name),
+    el("span", "mono small muted", run.hash),
+    el("span", "small muted", run.is_archived ? `${run.experiment} · archived` : run.experiment),
+  ]));
 }
 
 async function openUsedIn(row) {
@@ -168,7 +160,7 @@ async function openUsedIn(row) {
     list.replaceChildren(...body.runs.map(runLink));
     empty.hidden = body.runs.length > 0;
     const shown = body.runs.length < body.count ? ` (newest ${body.runs.length} shown)` : "";
-    count.textContent = `${body.count} run${body.count === 1 ? "" : "s"}${shown}`;
+    count.textContent = `${plural(body.count, "run")}${shown}`;
   } catch (error) {
     count.textContent = "";
     toast(error.message, "error");

@@ -1,0 +1,150 @@
+// The explorer shell shared by the runs explorer and the Metrics, Params, Scatters and
+// media explorers (docs: DESIGN.md §10): the AimQL search bar with suggestions and
+// recent queries (search_bar.js), the query error slot, the state kept in the address,
+// the selection toolbar over the runs table (runs_batch_actions.js) and the Live Update
+// switch. Markup: templates/runs/explorers/_search_bar.html, _live_toggle.html and
+// _selection.html; this module finds their parts by data attributes inside `root`.
+//
+//   const shell = createExplorerShell({
+//     root: document,                    // where the shell's markup is
+//     name: "runs",                      // localStorage namespace: runs.recentQueries, runs.liveUpdate
+//     suggestionsUrl: "/api/v1/runs/suggestions",
+//     subjects: ["run"],                 // what a completable expression starts with
+//     stateKeys: { sort: "-created" },   // URL parameters besides the query, with their
+//                                        // defaults; values are strings, as in the address
+//     onQuery: null,                     // (query) => …: search in place (pushState); null: the
+//                                        // form submits and the server renders the page
+//     onStateChange: null,               // (state, query) => …: after Back / Forward; without
+//                                        // it, onQuery(query) runs when the query changed
+//     noun: "run",                       // "3 runs selected", "12 runs"
+//     table: null,                       // the runs table (runs_table.js) the toolbar acts on
+//     live: null,                        // { path, onEvent, catchUp }: the Live Update switch
+//   });
+//   shell.query                          // the query in the address
+//   shell.state()                        // { key: value } for every state key
+//   shell.setState({ sort: "name" }, { push: false })   // defaults leave the address
+//   shell.showError(fragment | null)     // a server-rendered query error, or clear it
+//   shell.setTotal(count | null)         // the total next to the title
+//   shell.updateSelection(selection)     // from the table's onSelectionChange
+//
+// Every state key travels with a new search (the form's submission carries the
+// values that differ from their defaults), so a sorted or grouped view stays so.
+
+import { mountSearchBar } from "./search_bar.js";
+import { mountBatchActions } from "./runs_batch_actions.js";
+import { connectLive } from "./live.js";
+import { plural } from "./format.js";
+import { readStored, writeStored } from "./storage.js";
+
+function mountLiveToggle(root, storageKey, { path, onEvent, catchUp }) {
+  const toggle = root.querySelector("[data-live-switch]");
+  const dot = root.querySelector("[data-live-status]");
+  let live = null;
+
+  function setLive(on) {
+    writeStored(storageKey, on);
+    dot.hidden = !on;
+    if (on && !live) {
+      let opened = false;
+      // Not live until the socket is open: events sent before then never arrive.
+      dot.classList.add("offline");
+      live = connectLive(path, {
+        onEvent,
+        onStatus: (status) => dot.classList.toggle("offline", status !== "open"),
+        // After a reconnect, catch up on what happened meanwhile.
+        onOpen: async () => { if (opened) await catchUp(); opened = true; },
+        poll: () => catchUp(),
+      });
+    } else if (!on && live) {
+      live.close();
+      live = null;
+    }
+  }
+
+  toggle.checked = Boolean(readStored(storageKey, false));
+  toggle.addEventListener("change", () => setLive(toggle.checked));
+  setLive(toggle.checked);
+}
+
+export function createExplorerShell({
+  root = document, name, suggestionsUrl, subjects = ["run"], stateKeys = {},
+  onQuery = null, onStateChange = null, noun = "run", table = null, live = null,
+}) {
+  const form = root.querySelector("[data-search-form]");
+  const queryParam = form.querySelector("[data-search-input]").name;
+  const errorSlot = root.querySelector("[data-query-error-slot]");
+  const totalLabel = root.querySelector("[data-total-label]");
+  const selectionLabel = root.querySelector("[data-selection-label]");
+  const toolbar = root.querySelector("[data-selection-toolbar]");
+  const batchActions = table && toolbar ? mountBatchActions(toolbar, table) : null;
+
+  const address = () => new URL(location.href).searchParams;
+
+  function state() {
+    const params = address();
+    return Object.fromEntries(Object.entries(stateKeys).map(([key, fallback]) => [key, params.get(key) ?? fallback]));
+  }
+
+  function setState(patch, { push = false } = {}) {
+    const url = new URL(location.href);
+    for (const [key, value] of Object.entries(patch)) {
+      if (!(key in stateKeys)) throw new Error(`Unknown explorer state key: ${key}`);
+      if (value === null || value === undefined || String(value) === String(stateKeys[key])) url.searchParams.delete(key);
+      else url.searchParams.set(key, value);
+    }
+    history[push ? "pushState" : "replaceState"](null, "", url);
+  }
+
+  let searched = address().get(queryParam) ?? ""; // the query the view shows
+
+  function search(query, event) {
+    if (!onQuery) return; // the form submits: the server renders the new view
+    event.preventDefault();
+    const url = new URL(location.href);
+    if (query) url.searchParams.set(queryParam, query);
+    else url.searchParams.delete(queryParam);
+    // Searching again for the same query refreshes; it is no new step for Back.
+    history[query === searched ? "replaceState" : "pushState"](null, "", url);
+    searched = query;
+    onQuery(query);
+  }
+
+  const bar = mountSearchBar(form, { suggestionsUrl, recentKey: `${name}.recentQueries`, subjects, onSubmit: search });
+
+  form.addEventListener("formdata", (event) => {
+    for (const [key, value] of Object.entries(state())) {
+      if (String(value) !== String(stateKeys[key])) event.formData.set(key, value);
+    }
+  });
+
+  if (onQuery || onStateChange) {
+    window.addEventListener("popstate", () => {
+      const query = address().get(queryParam) ?? "";
+      const queryChanged = query !== searched;
+      searched = query;
+      bar.setQuery(query);
+      if (onStateChange) onStateChange(state(), query);
+      else if (queryChanged) onQuery(query);
+    });
+  }
+
+  if (live) mountLiveToggle(root, `${name}.liveUpdate`, live);
+
+  return {
+    get query() { return address().get(queryParam) ?? ""; },
+    state,
+    setState,
+    showError(fragment) {
+      if (fragment) errorSlot.replaceChildren(fragment);
+      else errorSlot.replaceChildren();
+    },
+    setTotal(count) {
+      if (totalLabel) totalLabel.textContent = count === null || count === undefined ? "" : plural(count, noun);
+    },
+    updateSelection(selection) {
+      const count = selection.count || 0;
+      if (selectionLabel) selectionLabel.textContent = count ? `${plural(count, noun)} selected` : `No ${noun}s selected`;
+      batchActions?.update(selection);
+    },
+  };
+}

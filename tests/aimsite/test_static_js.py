@@ -1,0 +1,62 @@
+"""Rules our JavaScript keeps (STYLE.md §5): one DOM builder, js/lib/dom.js, and HTML
+parsed only where the server rendered or sanitised it."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DOM_HELPER = "aimsite/static/js/lib/dom.js"
+# Each parses HTML the server produced: dom.js's parseHtml (Django partials) and the
+# notes preview (markdown rendered and sanitised by experiments/markdown).
+PARSES_HTML = {DOM_HELPER, "experiments/static/experiments/js/notes.js"}
+
+ELEMENT_BUILDER = re.compile(
+    r"function\s+(el|element|h|make\w*)\s*\(\s*tag\b|\b(const|let)\s+el\s*=\s*\("
+)
+
+
+def _modules() -> dict[str, str]:
+    modules = {
+        str(path.relative_to(ROOT)): path.read_text()
+        for path in ROOT.glob("*/static/**/*.js")
+        if "vendor" not in path.parts
+    }
+    assert DOM_HELPER in modules
+    return modules
+
+
+def test_only_the_dom_helper_defines_an_element_builder():
+    builders = [
+        name for name, source in _modules().items() if ELEMENT_BUILDER.search(source)
+    ]
+    assert builders == [DOM_HELPER]
+
+
+def test_html_is_parsed_only_from_server_rendered_fragments():
+    parsing = {
+        name
+        for name, source in _modules().items()
+        if re.search(
+            r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write", source
+        )
+    }
+    assert parsing == PARSES_HTML
+
+
+def test_pages_build_elements_through_the_dom_helper():
+    importing = {
+        name
+        for name, source in _modules().items()
+        if re.search(
+            r'import \{[^}]*\bel\b[^}]*\} from "[./]*(js/lib/)?dom\.js"', source
+        )
+    }
+    assert {
+        "aimsite/static/js/lib/dialog.js",
+        "aimsite/static/js/lib/tag_picker.js",
+        "aimsite/static/js/lib/search_bar.js",
+        "runs/static/runs/js/run_tab_charts.js",
+        "runs/static/runs/js/run_tab_params.js",
+        "runs/static/runs/js/run_sequences.js",
+        "tags/static/tags/js/tag_list.js",
+    } <= importing
