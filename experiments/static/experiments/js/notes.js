@@ -1,6 +1,7 @@
 // Notes tab: Write / Preview toggle. The preview is rendered and sanitised by the
 // server with the same function as saved notes, so it is inserted as returned.
 // A note too complex to render in time is refused with a message, shown in place.
+import { el } from "../../js/lib/dom.js";
 import { api } from "../../js/lib/http.js";
 
 const form = document.getElementById("notes-form");
@@ -19,10 +20,7 @@ function setMode(mode) {
 }
 
 function showPreviewMessage(text, className = "muted") {
-  const paragraph = document.createElement("p");
-  paragraph.className = className;
-  paragraph.textContent = text;
-  preview.replaceChildren(paragraph);
+  preview.replaceChildren(el("p", className, text));
 }
 
 async function showPreview() {
