@@ -17,8 +17,8 @@ from django.db.models import Sum
 from django.db.models.functions import Length
 
 from runs.models import MetricChunk, MetricSeries
-from tests.conftest import REPO, free_port
 from tests.factories import make_token, make_user, new_hash
+from tests.helpers.servers import REPO, free_port
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
