@@ -1,6 +1,7 @@
 """Plain factory functions. Runs are made through the real ingest services."""
 
 import itertools
+import json
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -66,7 +67,8 @@ def make_run(
 ) -> Run:
     """A run made through the ingest path.
 
-    metrics: {"loss": [0.9, 0.5]} or {("loss", '{"subset": "val"}'): [...]} → steps 0..n-1.
+    metrics: {"loss": [0.9, 0.5]} or {("loss", '{"subset": "val"}'): [...]} → steps 0..n-1
+    (the context as JSON text, so the key stays hashable).
     fields: model fields set afterwards (created_at, is_archived, …).
     """
     owner = owner or make_user()
@@ -82,7 +84,7 @@ def make_run(
         raw["metrics"] = []
         for key, values in metrics.items():
             metric_name, context = (
-                (key, {}) if isinstance(key, str) else (key[0], key[1])
+                (key, {}) if isinstance(key, str) else (key[0], json.loads(key[1]))
             )
             raw["metrics"].append(
                 {

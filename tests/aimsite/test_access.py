@@ -8,8 +8,8 @@ from rest_framework.test import APIClient
 
 from aimsite.asgi import application
 from runs.models import Run
-from tests.conftest import api_for
 from tests.factories import make_run, make_user
+from tests.helpers.clients import api_for, session_cookie, signed_in_client
 
 PAGES = ["/", "/experiments/", "/tags/", "/accounts/tokens/"]
 
@@ -24,15 +24,15 @@ def test_pages_redirect_anonymous_users_to_sign_in(path):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", PAGES)
-def test_pages_render_for_a_signed_in_user(client, user, path):
-    client.force_login(user)
+def test_pages_render_for_a_signed_in_user(user, path):
+    client = signed_in_client(user)
     assert client.get(path).status_code == 200
 
 
 @pytest.mark.django_db
-def test_run_page_renders_and_404s(client, user):
+def test_run_page_renders_and_404s(user):
     run = make_run(user)
-    client.force_login(user)
+    client = signed_in_client(user)
     assert client.get(f"/runs/{run.hash}/").status_code == 200
     assert client.get("/runs/000000000000000000000000/").status_code == 404
 
@@ -122,11 +122,7 @@ async def _socket(path: str, user=None) -> WebsocketCommunicator:
     return WebsocketCommunicator(application, path, headers=headers)
 
 
-@database_sync_to_async
-def _session_for(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
+_session_for = database_sync_to_async(session_cookie)
 
 
 @pytest.mark.asyncio

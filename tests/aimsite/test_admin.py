@@ -5,6 +5,7 @@ import pytest
 from media_tracks.models import ObjectRecord
 from runs.models import Run
 from tests.factories import make_run, make_tag, make_user
+from tests.helpers.clients import signed_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +24,11 @@ CHANGELISTS = [
 
 
 @pytest.fixture
-def admin_client(client):
+def admin_client():
     admin = make_user("root", is_staff=True)
     admin.is_superuser = True
     admin.save()
-    client.force_login(admin)
-    return client
+    return signed_in_client(admin)
 
 
 @pytest.mark.parametrize("path", CHANGELISTS)
@@ -74,7 +74,7 @@ def test_admin_delete_action_removes_files(
     assert not path.exists()
 
 
-def test_non_staff_users_cannot_open_the_admin(client):
-    client.force_login(make_user())
+def test_non_staff_users_cannot_open_the_admin():
+    client = signed_in_client(make_user())
     answer = client.get("/admin/")
     assert answer.status_code == 302 and "/admin/login/" in answer["Location"]

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.helpers.clients import signed_in_client
+
 pytestmark = pytest.mark.django_db
 
 
@@ -18,8 +20,8 @@ def test_openapi_schema_lists_the_ingest_endpoints(api):
         assert any(p.rstrip("/") == path.rstrip("/") for p in paths), path
 
 
-def test_api_docs_page_is_served_without_a_cdn(client, user):
-    client.force_login(user)
+def test_api_docs_page_is_served_without_a_cdn(user):
+    client = signed_in_client(user)
     answer = client.get("/api/docs/")
     assert answer.status_code == 200
     assert b"swagger-ui" in answer.content

@@ -15,14 +15,14 @@ import zlib
 import pytest
 import requests
 import websockets
-from django.test import Client
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from experiments.models import Experiment
 from media_tracks.models import ObjectRecord, ObjectSequence
 from runs.models import AppliedBatch, LogLine, MetricSeries, Run
 from tags.models import Tag
-from tests.factories import make_run, make_tag, make_token, make_user, new_hash
+from tests.factories import make_run, make_tag, make_user, new_hash
+from tests.helpers.clients import session_cookie, signed_in_session, token_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,8 +38,7 @@ class Caller:
     def __init__(self, server, user):
         self.base = server.url
         self.user = user
-        self.http = requests.Session()
-        self.http.headers["Authorization"] = f"Bearer {make_token(user)}"
+        self.http = token_session(user)
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.http.get(f"{self.base}{path}", timeout=30, **kwargs)
@@ -55,12 +54,7 @@ class Caller:
         )
 
     def page(self, path: str) -> requests.Response:
-        client = Client()
-        client.force_login(self.user)
-        cookie = client.cookies["sessionid"].value
-        return requests.get(
-            f"{self.base}{path}", cookies={"sessionid": cookie}, timeout=30
-        )
+        return signed_in_session(self.user).get(f"{self.base}{path}", timeout=30)
 
 
 @pytest.fixture
@@ -436,16 +430,13 @@ def test_nul_in_batch_selections_is_a_4xx(caller, body):
 
 
 def test_nul_in_a_run_socket_path_is_refused(server, caller):
-    cookie = Client()
-    cookie.force_login(caller.user)
+    cookie = session_cookie(caller.user)
 
     async def attempt() -> int:
         async with websockets.connect(
             server.url.replace("http", "ws") + "/ws/runs/%00/",
             origin=server.url,
-            additional_headers={
-                "Cookie": f"sessionid={cookie.cookies['sessionid'].value}"
-            },
+            additional_headers={"Cookie": f"sessionid={cookie}"},
         ) as socket:
             with pytest.raises(ConnectionClosed):
                 await asyncio.wait_for(socket.recv(), timeout=10)

@@ -3,12 +3,13 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from aimsite.models import ApiToken, hash_token
+from tests.helpers.clients import signed_in_client
 
 pytestmark = pytest.mark.django_db
 
 
-def test_tokens_page_shows_the_secret_once_and_stores_only_its_hash(client, user):
-    client.force_login(user)
+def test_tokens_page_shows_the_secret_once_and_stores_only_its_hash(user):
+    client = signed_in_client(user)
     answer = client.post("/accounts/tokens/", {"name": "laptop"}, follow=True)
     assert answer.redirect_chain[-1][0] == "/accounts/tokens/"
     secret = answer.context["new_secret"]
@@ -23,17 +24,17 @@ def test_tokens_page_shows_the_secret_once_and_stores_only_its_hash(client, user
     assert b"laptop" in again.content
 
 
-def test_token_name_is_required(client, user):
-    client.force_login(user)
+def test_token_name_is_required(user):
+    client = signed_in_client(user)
     answer = client.post("/accounts/tokens/", {"name": ""})
     assert answer.status_code == 200
     assert ApiToken.objects.count() == 0
     assert b"This field is required" in answer.content
 
 
-def test_revoking_a_token_stops_it_and_needs_post(client, user):
+def test_revoking_a_token_stops_it_and_needs_post(user):
     token, secret = ApiToken.issue(user, "ci")
-    client.force_login(user)
+    client = signed_in_client(user)
     assert client.get(f"/accounts/tokens/{token.id}/revoke/").status_code == 405
     client.post(f"/accounts/tokens/{token.id}/revoke/")
     token.refresh_from_db()
@@ -43,9 +44,9 @@ def test_revoking_a_token_stops_it_and_needs_post(client, user):
     assert api.get("/api/v1/runs/").status_code == 401
 
 
-def test_a_user_cannot_revoke_someone_elses_token(client, user, other_user):
+def test_a_user_cannot_revoke_someone_elses_token(user, other_user):
     token, _ = ApiToken.issue(other_user, "theirs")
-    client.force_login(user)
+    client = signed_in_client(user)
     assert client.post(f"/accounts/tokens/{token.id}/revoke/").status_code == 404
     token.refresh_from_db()
     assert not token.is_revoked

@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from tests.conftest import REPO, free_port
+from tests.helpers.servers import REPO, free_port
 
 
 def _start_up(tmp_path, **env_overrides) -> tuple[subprocess.Popen, int]:

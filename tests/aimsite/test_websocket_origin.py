@@ -9,13 +9,14 @@ import requests
 import websockets
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.test import Client, override_settings
+from django.test import override_settings
 from websockets.exceptions import InvalidStatus
 
 from aimsite.asgi import application
 from aimsite.origins import is_allowed_origin, parse_origin
-from tests.conftest import ServerProcess
 from tests.factories import make_token, make_user, new_hash
+from tests.helpers.clients import session_cookie
+from tests.helpers.servers import ServerProcess
 
 
 def test_parse_origin_fills_in_default_ports_and_lowercases():
@@ -93,9 +94,7 @@ def test_csrf_trusted_origins_match_scheme_host_and_port(origin, allowed):
 
 @database_sync_to_async
 def _session_cookie() -> str:
-    client = Client()
-    client.force_login(make_user())
-    return client.cookies["sessionid"].value
+    return session_cookie(make_user())
 
 
 async def _handshake(origin: str, host: str = "127.0.0.1:43800") -> bool:
@@ -133,12 +132,6 @@ async def test_a_signed_in_socket_from_a_trusted_origin_is_accepted():
 # -- a real daphne and a real websocket client ------------------------------------
 
 
-def _cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
-
-
 async def _open(ws_url: str, origin: str, cookie: str, trigger=None) -> dict | None:
     """Connect; with `trigger`, return the first run.created event it causes."""
     async with websockets.connect(
@@ -164,7 +157,7 @@ def test_real_server_refuses_a_page_of_another_origin_with_the_users_cookie(
     ws_url = server.url.replace("http", "ws") + "/ws/runs/"
     page = origin.format(host=f"127.0.0.1:{server.port}")
     with pytest.raises(InvalidStatus) as refused:
-        asyncio.run(_open(ws_url, page, _cookie(make_user())))
+        asyncio.run(_open(ws_url, page, session_cookie(make_user())))
     assert refused.value.response.status_code == 403
 
 
@@ -183,7 +176,7 @@ def test_real_server_streams_to_a_page_of_its_own_origin(server):
         ).raise_for_status()
 
     ws_url = server.url.replace("http", "ws") + "/ws/runs/"
-    event = asyncio.run(_open(ws_url, server.url, _cookie(user), create))
+    event = asyncio.run(_open(ws_url, server.url, session_cookie(user), create))
     assert event["run"]["hash"] == run_hash
 
 
@@ -194,7 +187,7 @@ def test_real_server_accepts_an_origin_from_csrf_trusted_origins():
     ).start()
     try:
         ws_url = trusting.url.replace("http", "ws") + "/ws/runs/"
-        cookie = _cookie(make_user())
+        cookie = session_cookie(make_user())
         asyncio.run(_open(ws_url, "https://tracker.example.com", cookie))
         with pytest.raises(InvalidStatus):
             asyncio.run(_open(ws_url, "https://tracker.example.com:8443", cookie))

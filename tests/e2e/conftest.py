@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 from tests.factories import make_user
+from tests.helpers.clients import sign_in
 
 # page.* runs an event loop in this thread; Django's ORM refuses to run beside it otherwise
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -31,14 +32,6 @@ def browser_type_launch_args(browser_type_launch_args):
         "executable_path": CHROMIUM,
         "args": CHROMIUM_ARGS,
     }
-
-
-def sign_in(page, server, user) -> None:
-    page.goto(f"{server.url}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", user.raw_password)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 @pytest.fixture

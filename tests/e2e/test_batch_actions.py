@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from experiments.models import Experiment
 from runs.models import Run
-from tests.e2e.conftest import sign_in
 from tests.factories import make_run, make_token, make_user, new_hash
+from tests.helpers.clients import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

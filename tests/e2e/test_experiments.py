@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from experiments import stats
 from experiments.models import Experiment
-from tests.e2e.conftest import sign_in
 from tests.factories import make_experiment, make_run, make_user
+from tests.helpers.clients import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -42,7 +42,7 @@ def runs(signed_in_page):
             },
             metrics={
                 "loss": [1.0, loss],
-                ("loss", _Context(subset="val")): [loss + 0.1],
+                ("loss", '{"subset": "val"}'): [loss + 0.1],
                 "acc": [0.5 + index / 10],
             },
             status="finished" if index != 2 else None,
@@ -51,11 +51,6 @@ def runs(signed_in_page):
             run.tags.add(best)
         made.append(run)
     return made
-
-
-class _Context(dict):
-    def __hash__(self) -> int:
-        return hash(tuple(sorted(self.items())))
 
 
 def _rows(page):

@@ -5,8 +5,8 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from runs.models import Run
-from tests.e2e.conftest import sign_in
 from tests.factories import make_user
+from tests.helpers.clients import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

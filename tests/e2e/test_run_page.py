@@ -153,7 +153,7 @@ def test_pin_and_unpin_persist_after_reload(signed_in_page):
 
 
 def test_another_user_gets_a_read_only_run_page(page, server):
-    from tests.e2e.conftest import sign_in
+    from tests.helpers.clients import sign_in
 
     owner = make_user("owner1")
     viewer = make_user("viewer1")

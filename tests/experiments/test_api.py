@@ -7,8 +7,8 @@ from rest_framework.test import APIClient
 from experiments.markdown import MAX_NOTES_LENGTH
 from experiments.models import Experiment
 from runs import ingest
-from tests.conftest import api_for
 from tests.factories import make_experiment, make_run, new_hash
+from tests.helpers.clients import api_for
 
 pytestmark = pytest.mark.django_db
 

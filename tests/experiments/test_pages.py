@@ -7,26 +7,18 @@ from django.utils import timezone
 
 from experiments.models import Experiment
 from tests.factories import make_experiment, make_run
+from tests.helpers.clients import signed_in_client
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def client_for(client):
-    def sign_in(some_user):
-        client.force_login(some_user)
-        return client
-
-    return sign_in
-
-
-def test_list_shows_counts_by_status_and_searches(client_for, user):
+def test_list_shows_counts_by_status_and_searches(user):
     make_experiment("mnist", owner=user, description="digits")
     make_experiment("cifar", owner=user)
     make_run(user, experiment="mnist")
     make_run(user, experiment="mnist", status="finished")
     make_run(user, experiment="mnist", is_archived=True)
-    client = client_for(user)
+    client = signed_in_client(user)
     page = client.get(reverse("experiments:list")).content.decode()
     assert "mnist" in page and "cifar" in page
     row = re.search(r'<tr data-name="mnist">(.*?)</tr>', page, re.S).group(1)
@@ -49,8 +41,8 @@ def test_list_requires_sign_in(client):
     assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
-def test_create_sets_owner_and_redirects_with_toast(client_for, user):
-    client = client_for(user)
+def test_create_sets_owner_and_redirects_with_toast(user):
+    client = signed_in_client(user)
     response = client.post(
         reverse("experiments:create"),
         {"name": " resnet ", "description": "d"},
@@ -72,11 +64,9 @@ def test_create_sets_owner_and_redirects_with_toast(client_for, user):
         ("x" * 201, "at most 200 characters"),
     ],
 )
-def test_create_rejects_bad_names_inline_and_writes_nothing(
-    client_for, user, name, message
-):
+def test_create_rejects_bad_names_inline_and_writes_nothing(user, name, message):
     make_experiment("taken")
-    client = client_for(user)
+    client = signed_in_client(user)
     response = client.post(reverse("experiments:create"), {"name": name})
     assert response.status_code == 400
     page = response.content.decode()
@@ -84,15 +74,15 @@ def test_create_rejects_bad_names_inline_and_writes_nothing(
     assert Experiment.objects.count() == 1
 
 
-def test_create_requires_post(client_for, user):
-    assert client_for(user).get(reverse("experiments:create")).status_code == 405
+def test_create_requires_post(user):
+    assert signed_in_client(user).get(reverse("experiments:create")).status_code == 405
 
 
-def test_overview_cards_link_to_the_explorer_with_their_query(client_for, user):
+def test_overview_cards_link_to_the_explorer_with_their_query(user):
     experiment = make_experiment('we"ird\\name', owner=user)
     make_run(user, experiment=experiment.name, status="failed")
     page = (
-        client_for(user)
+        signed_in_client(user)
         .get(reverse("experiments:detail", args=[experiment.pk]))
         .content.decode()
     )
@@ -102,14 +92,16 @@ def test_overview_cards_link_to_the_explorer_with_their_query(client_for, user):
     assert "run.status" in href
 
 
-def test_overview_of_missing_experiment_is_404(client_for, user):
+def test_overview_of_missing_experiment_is_404(user):
     assert (
-        client_for(user).get(reverse("experiments:detail", args=[999])).status_code
+        signed_in_client(user)
+        .get(reverse("experiments:detail", args=[999]))
+        .status_code
         == 404
     )
 
 
-def test_activity_feed_is_newest_first_and_paged(client_for, user):
+def test_activity_feed_is_newest_first_and_paged(user):
     experiment = make_experiment("feed", owner=user)
     now = timezone.now()
     for index in range(20):
@@ -119,7 +111,7 @@ def test_activity_feed_is_newest_first_and_paged(client_for, user):
             name=f"run-{index:02d}",
             created_at=now - timedelta(hours=index),
         )
-    client = client_for(user)
+    client = signed_in_client(user)
     first = client.get(
         reverse("experiments:detail", args=[experiment.pk])
     ).content.decode()
@@ -133,9 +125,9 @@ def test_activity_feed_is_newest_first_and_paged(client_for, user):
     ]
 
 
-def test_notes_save_and_render_sanitised(client_for, user):
+def test_notes_save_and_render_sanitised(user):
     experiment = make_experiment("notes", owner=user)
-    client = client_for(user)
+    client = signed_in_client(user)
     notes = "# Title\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1))"
     response = client.post(
         reverse("experiments:notes", args=[experiment.pk]),
@@ -151,11 +143,9 @@ def test_notes_save_and_render_sanitised(client_for, user):
     assert experiment.notes == notes and experiment.notes_updated_by == user
 
 
-def test_notes_of_someone_else_are_read_only_and_post_is_forbidden(
-    client_for, user, other_user
-):
+def test_notes_of_someone_else_are_read_only_and_post_is_forbidden(user, other_user):
     experiment = make_experiment("theirs", owner=other_user, notes="hello")
-    client = client_for(user)
+    client = signed_in_client(user)
     page = client.get(
         reverse("experiments:notes", args=[experiment.pk])
     ).content.decode()
@@ -168,10 +158,10 @@ def test_notes_of_someone_else_are_read_only_and_post_is_forbidden(
     assert experiment.notes == "hello"
 
 
-def test_settings_validation_errors_are_inline_and_change_nothing(client_for, user):
+def test_settings_validation_errors_are_inline_and_change_nothing(user):
     experiment = make_experiment("keep", owner=user)
     make_experiment("other")
-    client = client_for(user)
+    client = signed_in_client(user)
     response = client.post(
         reverse("experiments:settings", args=[experiment.pk]), {"name": "other"}
     )
@@ -183,9 +173,9 @@ def test_settings_validation_errors_are_inline_and_change_nothing(client_for, us
     assert experiment.name == "keep"
 
 
-def test_settings_save_toasts(client_for, user):
+def test_settings_save_toasts(user):
     experiment = make_experiment("old", owner=user)
-    response = client_for(user).post(
+    response = signed_in_client(user).post(
         reverse("experiments:settings", args=[experiment.pk]),
         {"name": "new", "description": "d"},
         follow=True,
@@ -195,9 +185,9 @@ def test_settings_save_toasts(client_for, user):
     assert (experiment.name, experiment.description) == ("new", "d")
 
 
-def test_settings_of_someone_else_are_forbidden(client_for, user, other_user):
+def test_settings_of_someone_else_are_forbidden(user, other_user):
     experiment = make_experiment("theirs", owner=other_user)
-    client = client_for(user)
+    client = signed_in_client(user)
     assert (
         client.post(
             reverse("experiments:settings", args=[experiment.pk]), {"name": "x"}
@@ -216,9 +206,9 @@ def test_settings_of_someone_else_are_forbidden(client_for, user, other_user):
     assert experiment.name == "theirs" and not experiment.is_archived
 
 
-def test_archive_and_unarchive(client_for, user):
+def test_archive_and_unarchive(user):
     experiment = make_experiment("arch", owner=user)
-    client = client_for(user)
+    client = signed_in_client(user)
     client.post(
         reverse("experiments:archive", args=[experiment.pk]), {"is_archived": "true"}
     )
@@ -231,10 +221,10 @@ def test_archive_and_unarchive(client_for, user):
     assert not experiment.is_archived
 
 
-def test_delete_refused_while_the_experiment_has_runs(client_for, user):
+def test_delete_refused_while_the_experiment_has_runs(user):
     experiment = make_experiment("busy", owner=user)
     make_run(user, experiment="busy")
-    client = client_for(user)
+    client = signed_in_client(user)
     page = client.get(
         reverse("experiments:settings", args=[experiment.pk])
     ).content.decode()
@@ -246,21 +236,19 @@ def test_delete_refused_while_the_experiment_has_runs(client_for, user):
     assert Experiment.objects.filter(pk=experiment.pk).exists()
 
 
-def test_delete_of_an_empty_experiment(client_for, user):
+def test_delete_of_an_empty_experiment(user):
     experiment = make_experiment("empty", owner=user)
-    response = client_for(user).post(
+    response = signed_in_client(user).post(
         reverse("experiments:delete", args=[experiment.pk]), follow=True
     )
     assert "Experiment “empty” deleted." in response.content.decode()
     assert not Experiment.objects.filter(pk=experiment.pk).exists()
 
 
-def test_runs_tab_mounts_the_explorer_table_with_the_experiments_query(
-    client_for, user
-):
+def test_runs_tab_mounts_the_explorer_table_with_the_experiments_query(user):
     experiment = make_experiment('quo"te', owner=user)
     page = (
-        client_for(user)
+        signed_in_client(user)
         .get(reverse("experiments:runs", args=[experiment.pk]))
         .content.decode()
     )

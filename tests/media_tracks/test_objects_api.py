@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from media_tracks.models import ObjectRecord, ObjectSequence
-from tests.conftest import api_for
 from tests.factories import make_run
+from tests.helpers.clients import api_for
 from tests.runs.run_page_data import png, wav
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import requests
 
 from aimsite import limits
 from media_tracks.models import ObjectRecord, ObjectSequence
-from tests.conftest import ServerProcess
 from tests.factories import make_run, make_token, make_user
+from tests.helpers.servers import ServerProcess
 from tests.runs.run_page_data import png
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -17,23 +17,25 @@ from django.db.models import Sum
 from django.db.models.functions import Length
 
 from runs.models import MetricChunk, MetricSeries
-from tests.conftest import REPO, free_port
-from tests.factories import make_token, make_user, new_hash
+from tests.factories import make_user, new_hash
+from tests.helpers.clients import token_session
+from tests.helpers.servers import REPO, free_port
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
+
+
+# The batches are pre-encoded bytes, so requests cannot set the type itself.
+JSON = {"Content-Type": "application/json"}
 
 
 def _report(name: str, value: float, unit: str, target: str) -> None:
     print(f"\nPERF {name}: {value:,.2f} {unit}  (target {target})")
 
 
-def _new_run(server, token) -> str:
+def _new_run(server, api: requests.Session) -> str:
     run_hash = new_hash()
-    requests.post(
-        f"{server.url}/api/v1/runs/",
-        json={"hash": run_hash},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
+    api.post(
+        f"{server.url}/api/v1/runs/", json={"hash": run_hash}, timeout=30
     ).raise_for_status()
     return run_hash
 
@@ -59,36 +61,37 @@ def _batch(seq: int, start: int, per_series: int, series: int) -> bytes:
 
 
 def _fill(
-    server, token, run_hash: str, total: int, per_batch: int = 100_000, series: int = 1
+    server,
+    api: requests.Session,
+    run_hash: str,
+    total: int,
+    per_batch: int = 100_000,
+    series: int = 1,
 ) -> None:
-    session = requests.Session()
-    session.headers.update(
-        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    )
     per_series = per_batch // series
     for seq, start in enumerate(range(0, total // series, per_series)):
-        session.post(
+        api.post(
             f"{server.url}/api/v1/runs/{run_hash}/track",
             data=_batch(seq, start, per_series, series),
+            headers=JSON,
             timeout=120,
         ).raise_for_status()
 
 
 def test_ingest_points_per_second(server):
-    token = make_token(make_user())
-    run_hash = _new_run(server, token)
+    api = token_session(make_user())
+    run_hash = _new_run(server, api)
     series, per_series, batches = 10, 10_000, 10
     bodies = [
         _batch(seq, seq * per_series, per_series, series) for seq in range(batches)
     ]
-    session = requests.Session()
-    session.headers.update(
-        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    )
     started = time.perf_counter()
     for body in bodies:
-        session.post(
-            f"{server.url}/api/v1/runs/{run_hash}/track", data=body, timeout=120
+        api.post(
+            f"{server.url}/api/v1/runs/{run_hash}/track",
+            data=body,
+            headers=JSON,
+            timeout=120,
         ).raise_for_status()
     elapsed = time.perf_counter() - started
     total = series * per_series * batches
@@ -103,12 +106,15 @@ def test_ingest_points_per_second(server):
         ">= 200,000/s",
     )
 
-    small_hash = _new_run(server, token)
+    small_hash = _new_run(server, api)
     small_bodies = [_batch(seq, seq * 100, 100, 5) for seq in range(200)]
     started = time.perf_counter()
     for body in small_bodies:
-        session.post(
-            f"{server.url}/api/v1/runs/{small_hash}/track", data=body, timeout=60
+        api.post(
+            f"{server.url}/api/v1/runs/{small_hash}/track",
+            data=body,
+            headers=JSON,
+            timeout=60,
         ).raise_for_status()
     elapsed = time.perf_counter() - started
     _report(
@@ -124,13 +130,11 @@ def test_ingest_points_per_second(server):
     _report("bytes on disk per point (chunk payload)", stored / total, "bytes", "small")
 
 
-def _median_get(url: str, token: str, repeat: int = 7) -> tuple[float, int]:
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {token}"
+def _median_get(url: str, api: requests.Session, repeat: int = 7) -> tuple[float, int]:
     timings, size = [], 0
     for _ in range(repeat):
         started = time.perf_counter()
-        answer = session.get(url, timeout=60)
+        answer = api.get(url, timeout=60)
         timings.append(time.perf_counter() - started)
         answer.raise_for_status()
         size = len(answer.content)
@@ -138,12 +142,12 @@ def _median_get(url: str, token: str, repeat: int = 7) -> tuple[float, int]:
 
 
 def test_read_back_and_downsample(server):
-    token = make_token(make_user())
-    hundred_k = _new_run(server, token)
-    _fill(server, token, hundred_k, 100_000)
+    api = token_session(make_user())
+    hundred_k = _new_run(server, api)
+    _fill(server, api, hundred_k, 100_000)
     series = MetricSeries.objects.get(run__hash=hundred_k)
     seconds, size = _median_get(
-        f"{server.url}/api/v1/runs/{hundred_k}/metrics/{series.id}/points", token
+        f"{server.url}/api/v1/runs/{hundred_k}/metrics/{series.id}/points", api
     )
     _report(
         f"read-back of a 100,000-point series over HTTP ({size / 1e6:.1f} MB JSON)",
@@ -152,12 +156,12 @@ def test_read_back_and_downsample(server):
         "<= 60 ms",
     )
 
-    million = _new_run(server, token)
-    _fill(server, token, million, 1_000_000, per_batch=250_000)
+    million = _new_run(server, api)
+    _fill(server, api, million, 1_000_000, per_batch=250_000)
     series = MetricSeries.objects.get(run__hash=million)
     seconds, size = _median_get(
         f"{server.url}/api/v1/runs/{million}/metrics/{series.id}/points?max_points=1000",
-        token,
+        api,
     )
     _report(
         f"1,000,000-point series downsampled to 1,000 over HTTP ({size / 1e3:.0f} kB)",

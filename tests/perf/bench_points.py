@@ -21,6 +21,7 @@ from django.contrib.staticfiles import finders
 from runs import ingest
 from runs.points import points_json, read_points
 from tests.factories import make_run
+from tests.helpers.clients import signed_in_client
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db]
 
@@ -102,13 +103,13 @@ def _gzipped(name: str) -> int:
     return len(gzip.compress(Path(finders.find(name)).read_bytes(), 6))
 
 
-def test_million_point_series_chart_data_and_metrics_tab_weight(client, user):
+def test_million_point_series_chart_data_and_metrics_tab_weight(user):
     started = time.perf_counter()
     run = _million_point_run(user)
     _report("ingest 1,000,000 points (in process)", time.perf_counter() - started, "s")
     series = run.metrics.get()
     assert series.count == POINTS
-    client.force_login(user)
+    client = signed_in_client(user)
     url = f"/api/v1/runs/{run.hash}/metrics/{series.id}/points?max_points=1000"
 
     median, answer = _timed(lambda: client.get(url))

@@ -13,13 +13,13 @@ import time
 from datetime import timedelta
 
 import pytest
-import requests
 from django.utils import timezone
 
 from experiments.models import Experiment
 from runs.models import MetricSeries, Run
 from tags.models import Tag
-from tests.factories import make_token, make_user, new_hash
+from tests.factories import make_user, new_hash
+from tests.helpers.clients import signed_in_session, token_session
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
@@ -104,27 +104,10 @@ def _timed(function, repeat: int = 20) -> float:
     return statistics.median(samples) * 1000
 
 
-def _session(server, user) -> requests.Session:
-    session = requests.Session()
-    session.get(f"{server.url}/accounts/login/", timeout=10)
-    session.post(
-        f"{server.url}/accounts/login/",
-        data={
-            "username": user.username,
-            "password": user.raw_password,
-            "csrfmiddlewaretoken": session.cookies["csrftoken"],
-        },
-        headers={"Referer": f"{server.url}/accounts/login/"},
-        timeout=10,
-    )
-    return session
-
-
 def test_explorer_query_page_and_export(server):
     user = make_user("bench")
-    api = requests.Session()
-    api.headers["Authorization"] = f"Bearer {make_token(user)}"
-    browser = _session(server, user)
+    api = token_session(user)
+    browser = signed_in_session(user)
     built = 0
     for size in (1_000, 10_000):
         started = time.perf_counter()

@@ -14,7 +14,7 @@ from aimsite.sdk import Run, flush
 from runs.models import MetricSeries
 from runs.models import Run as RunModel
 from tests.factories import make_token, make_user
-from tests.sdk.conftest import PatientServer
+from tests.helpers.servers import PatientServer
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 

@@ -7,8 +7,8 @@ from rest_framework.test import APIClient
 
 from experiments.models import Experiment
 from runs.models import Run
-from tests.conftest import api_for
 from tests.factories import make_run, make_token, make_user
+from tests.helpers.clients import api_for, signed_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -207,9 +207,9 @@ def test_count_then_confirmed_archive_over_http(server):
 
 
 @pytest.mark.parametrize("page", ["explorer", "experiment runs tab"])
-def test_pages_with_the_runs_table_render_the_one_batch_toolbar(client, user, page):
+def test_pages_with_the_runs_table_render_the_one_batch_toolbar(user, page):
     make_run(user, experiment="nlp")
-    client.force_login(user)
+    client = signed_in_client(user)
     path = (
         "/"
         if page == "explorer"

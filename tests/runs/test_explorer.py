@@ -4,20 +4,13 @@ import json
 import re
 
 import pytest
-from django.test import Client
+from rest_framework.test import APIClient
 
 from runs.models import Run
-from tests.conftest import api_for
 from tests.factories import make_run, make_tag
+from tests.helpers.clients import api_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -250,8 +243,6 @@ def test_api_batch_unknown_hash_is_404(api):
 
 
 def test_batch_endpoints_require_authentication(three_runs):
-    from rest_framework.test import APIClient
-
     assert APIClient().post(
         "/api/v1/runs/delete", {"hashes": [three_runs[0].hash]}, format="json"
     ).status_code in (401, 403)

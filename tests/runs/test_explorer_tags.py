@@ -5,17 +5,11 @@ import json
 import re
 
 import pytest
-from django.test import Client
 
 from tests.factories import make_run, make_tag
+from tests.helpers.clients import signed_in_client
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _tag_cells(response) -> dict[str, dict]:
@@ -42,14 +36,14 @@ def test_row_tags_cell_says_whether_the_signed_in_user_may_edit_the_run(
 ):
     mine = make_run(user, name="mine")
     theirs = make_run(other_user, name="theirs")
-    cells = _tag_cells(_client(user).get("/runs/table"))
+    cells = _tag_cells(signed_in_client(user).get("/runs/table"))
     assert cells[mine.hash]["can_edit"] == "true"
     assert cells[theirs.hash]["can_edit"] == "false"
 
 
 def test_staff_may_edit_the_tags_of_every_row(user, staff_user):
     run = make_run(user, name="mine")
-    cells = _tag_cells(_client(staff_user).get("/runs/table"))
+    cells = _tag_cells(signed_in_client(staff_user).get("/runs/table"))
     assert cells[run.hash]["can_edit"] == "true"
 
 
@@ -58,7 +52,7 @@ def test_row_tags_cell_carries_the_tags_as_escaped_json_without_archived_ones(us
     tricky = make_tag('say "hi" <b>&', color="#18AB6D")
     gone = make_tag("gone", is_archived=True)
     run.tags.add(tricky, gone)
-    response = _client(user).get("/runs/table")
+    response = signed_in_client(user).get("/runs/table")
     assert "<b>&" not in response.content.decode()
     assert _tag_cells(response)[run.hash]["tags"] == [
         {"id": tricky.id, "name": 'say "hi" <b>&', "color": "#18AB6D"}
@@ -68,7 +62,9 @@ def test_row_tags_cell_carries_the_tags_as_escaped_json_without_archived_ones(us
 def test_refreshed_rows_carry_the_same_tag_data(user, other_user):
     run = make_run(other_user, name="theirs")
     run.tags.add(make_tag("best"))
-    response = _client(user).get("/runs/table", {"rows": "1", "hashes": run.hash})
+    response = signed_in_client(user).get(
+        "/runs/table", {"rows": "1", "hashes": run.hash}
+    )
     cell = _tag_cells(response)[run.hash]
     assert cell["can_edit"] == "false"
     assert [tag["name"] for tag in cell["tags"]] == ["best"]
@@ -81,7 +77,7 @@ def test_table_with_tags_and_mixed_owners_renders_in_a_fixed_number_of_queries(
     for index in range(30):
         run = make_run(user if index % 2 else other_user, name=f"r{index}")
         run.tags.add(*tags[: index % 4])
-    client = _client(user)
+    client = signed_in_client(user)
     with django_assert_max_num_queries(9):
         response = client.get("/runs/table")
     cells = _tag_cells(response)

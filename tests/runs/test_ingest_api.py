@@ -7,8 +7,8 @@ from django.test import override_settings
 
 from runs.metrics import CHUNK_SIZE
 from runs.models import AppliedBatch, LogLine, MetricChunk, MetricSeries, Run
-from tests.conftest import api_for
 from tests.factories import make_run, make_user, new_hash
+from tests.helpers.clients import api_for
 
 pytestmark = pytest.mark.django_db
 

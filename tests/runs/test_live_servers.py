@@ -7,18 +7,12 @@ import os
 import pytest
 import requests
 import websockets
-from django.test import Client
 
-from tests.conftest import ServerProcess
 from tests.factories import make_token, make_user, new_hash
+from tests.helpers.clients import session_cookie
+from tests.helpers.servers import ServerProcess
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _session_cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
 
 
 def _page_origin(ws_url: str) -> str:
@@ -53,7 +47,7 @@ def test_a_run_created_over_http_reaches_the_explorer_socket(server):
 
     ws_url = server.url.replace("http", "ws") + "/ws/runs/"
     event = asyncio.run(
-        _first_event(ws_url, _session_cookie(user), create, "run.created")
+        _first_event(ws_url, session_cookie(user), create, "run.created")
     )
     assert event["run"]["hash"] == run_hash and event["run"]["name"] == "live"
 
@@ -94,7 +88,7 @@ def test_with_redis_an_ingest_in_one_process_reaches_a_socket_of_another(server)
 
         ws_url = second.url.replace("http", "ws") + f"/ws/runs/{run_hash}/"
         event = asyncio.run(
-            _first_event(ws_url, _session_cookie(user), track_on_first, "run.logs")
+            _first_event(ws_url, session_cookie(user), track_on_first, "run.logs")
         )
         assert event["lines"][0]["text"] == "from process one"
     finally:

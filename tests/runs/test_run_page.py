@@ -6,8 +6,8 @@ from django.contrib.messages import get_messages
 from media_tracks.models import ObjectRecord, ObjectSequence
 from runs.models import LogLine, MetricSeries, Run
 from runs.run_page import TABS
-from tests.conftest import api_for
 from tests.factories import make_run
+from tests.helpers.clients import api_for, signed_in_client
 from tests.runs.run_page_data import make_full_run
 
 pytestmark = pytest.mark.django_db
@@ -26,10 +26,8 @@ def full_run(user):
 
 
 @pytest.mark.parametrize("tab", TAB_NAMES)
-def test_every_tab_renders_for_a_run_with_every_kind_of_data(
-    client, user, full_run, tab
-):
-    client.force_login(user)
+def test_every_tab_renders_for_a_run_with_every_kind_of_data(user, full_run, tab):
+    client = signed_in_client(user)
     answer = _page(client, full_run, tab)
     assert answer.status_code == 200
     html = answer.content.decode()
@@ -39,16 +37,16 @@ def test_every_tab_renders_for_a_run_with_every_kind_of_data(
 
 
 @pytest.mark.parametrize("tab", [t for t in TAB_NAMES if t != "settings"])
-def test_every_tab_of_an_empty_run_shows_an_empty_state(client, user, tab):
+def test_every_tab_of_an_empty_run_shows_an_empty_state(user, tab):
     run = make_run(user, status="finished")
-    client.force_login(user)
+    client = signed_in_client(user)
     answer = _page(client, run, tab)
     assert answer.status_code == 200
     assert "data-empty=" in answer.content.decode()
 
 
-def test_overview_cards_show_system_params(client, user, full_run):
-    client.force_login(user)
+def test_overview_cards_show_system_params(user, full_run):
+    client = signed_in_client(user)
     html = _page(client, full_run).content.decode()
     for text in [
         "--lr=0.001",
@@ -63,23 +61,23 @@ def test_overview_cards_show_system_params(client, user, full_run):
 
 
 def test_metrics_tab_lists_user_series_and_system_tab_lists_system_series(
-    client, user, full_run
+    user, full_run
 ):
-    client.force_login(user)
+    client = signed_in_client(user)
     metrics = _page(client, full_run, "metrics").context["series_rows"]
     system = _page(client, full_run, "system").context["series_rows"]
     assert {row["name"] for row in metrics} == {"loss", "accuracy"}
     assert {row["label"] for row in system} == {"cpu", "memory_percent"}
 
 
-def test_pinned_metrics_are_marked_and_persist_through_the_api(client, user, full_run):
+def test_pinned_metrics_are_marked_and_persist_through_the_api(user, full_run):
     series = MetricSeries.objects.get(run=full_run, name="accuracy")
     key = f"accuracy {series.context_key}"
     answer = api_for(user).patch(
         f"/api/v1/runs/{full_run.hash}/", {"pinned_metrics": [key]}, format="json"
     )
     assert answer.status_code == 200
-    client.force_login(user)
+    client = signed_in_client(user)
     rows = _page(client, full_run, "metrics").context["series_rows"]
     assert [row["name"] for row in rows if row["is_pinned"]] == ["accuracy"]
 
@@ -94,8 +92,8 @@ def test_another_user_may_not_pin_metrics(full_run, other_user):
     assert full_run.pinned_metrics == []
 
 
-def test_unknown_tab_and_unknown_run_are_404(client, user, full_run):
-    client.force_login(user)
+def test_unknown_tab_and_unknown_run_are_404(user, full_run):
+    client = signed_in_client(user)
     assert _page(client, full_run, "nope").status_code == 404
     assert client.get("/runs/" + "0" * 24 + "/").status_code == 404
 
@@ -105,16 +103,16 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, full_run):
     assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
 
 
-def test_another_user_sees_the_run_read_only(client, other_user, full_run):
-    client.force_login(other_user)
+def test_another_user_sees_the_run_read_only(other_user, full_run):
+    client = signed_in_client(other_user)
     html = _page(client, full_run, "settings").content.decode()
     assert 'data-testid="read-only"' in html
     assert 'id="delete-button" disabled' in html
     assert 'id="run-name-edit"' not in html
 
 
-def test_archive_from_settings_archives_and_unarchives(client, user, full_run):
-    client.force_login(user)
+def test_archive_from_settings_archives_and_unarchives(user, full_run):
+    client = signed_in_client(user)
     answer = client.post(
         f"/runs/{full_run.hash}/settings/archive/", {"is_archived": "true"}
     )
@@ -128,14 +126,14 @@ def test_archive_from_settings_archives_and_unarchives(client, user, full_run):
     assert not full_run.is_archived
 
 
-def test_archive_needs_post(client, user, full_run):
-    client.force_login(user)
+def test_archive_needs_post(user, full_run):
+    client = signed_in_client(user)
     assert client.get(f"/runs/{full_run.hash}/settings/archive/").status_code == 405
     assert client.get(f"/runs/{full_run.hash}/settings/delete/").status_code == 405
 
 
-def test_another_user_may_not_archive_or_delete(client, other_user, full_run):
-    client.force_login(other_user)
+def test_another_user_may_not_archive_or_delete(other_user, full_run):
+    client = signed_in_client(other_user)
     assert (
         client.post(
             f"/runs/{full_run.hash}/settings/archive/", {"is_archived": "true"}
@@ -147,15 +145,15 @@ def test_another_user_may_not_archive_or_delete(client, other_user, full_run):
     assert not full_run.is_archived
 
 
-def test_staff_may_archive_someone_elses_run(client, staff_user, full_run):
-    client.force_login(staff_user)
+def test_staff_may_archive_someone_elses_run(staff_user, full_run):
+    client = signed_in_client(staff_user)
     client.post(f"/runs/{full_run.hash}/settings/archive/", {"is_archived": "true"})
     full_run.refresh_from_db()
     assert full_run.is_archived
 
 
 def test_delete_from_settings_removes_rows_and_files_then_goes_to_the_explorer(
-    client, user, full_run, django_capture_on_commit_callbacks
+    user, full_run, django_capture_on_commit_callbacks
 ):
     files = [
         Path(record.file.path)
@@ -164,7 +162,7 @@ def test_delete_from_settings_removes_rows_and_files_then_goes_to_the_explorer(
         )
     ]
     assert files and all(path.exists() for path in files)
-    client.force_login(user)
+    client = signed_in_client(user)
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(f"/runs/{full_run.hash}/settings/delete/")
     assert answer.status_code == 302 and answer["Location"] == "/"
@@ -214,7 +212,7 @@ def test_sequence_records_slice_by_step_and_index(user, full_run):
     ]
 
 
-def test_overview_of_a_run_without_params_shows_the_empty_state(client, user):
+def test_overview_of_a_run_without_params_shows_the_empty_state(user):
     run = make_run(user)
-    client.force_login(user)
+    client = signed_in_client(user)
     assert 'data-empty="params"' in _page(client, run).content.decode()

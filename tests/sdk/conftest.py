@@ -1,12 +1,6 @@
-import os
-import subprocess
-import sys
-import textwrap
-
 import pytest
 
 from aimsite.sdk import flush
-from tests.conftest import REPO, ServerProcess
 from tests.factories import make_token, make_user
 
 
@@ -41,26 +35,3 @@ def quiet():
         "log_system_params": False,
         "capture_terminal_logs": False,
     }
-
-
-def run_child(
-    code: str, env: dict, timeout: float = 60, **popen
-) -> subprocess.CompletedProcess:
-    """Run a Python snippet in a fresh interpreter with the SDK importable."""
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=REPO,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        **popen,
-    )
-
-
-class PatientServer(ServerProcess):
-    """A ServerProcess that also waits out slow answers while daphne starts on a busy machine."""
-
-    def start(self, timeout: float = 60, answer_timeout: float = 5) -> "PatientServer":
-        return super().start(timeout=timeout, answer_timeout=answer_timeout)

@@ -3,7 +3,7 @@ import pytest
 from media_tracks.models import ObjectSequence
 from runs.models import MetricSeries
 from runs.models import Run as RunModel
-from tests.sdk.conftest import run_child
+from tests.helpers.children import run_child
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import aimsite.sdk
 from aimsite.sdk import notices, run
-from tests.sdk.conftest import run_child
+from tests.helpers.children import run_child
 
 SDK = Path(aimsite.sdk.__file__).parent
 # The SDK's layers, top first: a module imports only modules after it in this list

@@ -16,8 +16,8 @@ from aimsite.sdk import Run, flush
 from runs.models import LogLine, MetricSeries
 from runs.models import Run as RunModel
 from runs.points import read_points
-from tests.conftest import REPO
-from tests.sdk.conftest import PatientServer, run_child
+from tests.helpers.children import run_child
+from tests.helpers.servers import REPO, PatientServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

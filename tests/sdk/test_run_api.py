@@ -21,8 +21,8 @@ from aimsite.sdk import (
 from media_tracks.models import ObjectRecord, ObjectSequence
 from runs.models import LogLine, MetricSeries
 from runs.points import read_points
-from tests.conftest import api_for
 from tests.factories import make_run, make_user
+from tests.helpers.clients import api_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ from aimsite.sdk import AimsiteWarning, Audio, Image, Run, uploads
 from aimsite.sdk.courier import Parcel, courier
 from aimsite.sdk.spool import Request, SpoolWriter
 from tests.factories import make_run
-from tests.sdk.conftest import PatientServer
+from tests.helpers.servers import PatientServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

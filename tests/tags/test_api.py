@@ -1,8 +1,8 @@
 import pytest
 
 from tags.models import DEFAULT_TAG_COLOR, Tag
-from tests.conftest import api_for
 from tests.factories import make_run, make_tag
+from tests.helpers.clients import api_for
 
 pytestmark = pytest.mark.django_db
 

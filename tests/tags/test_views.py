@@ -2,14 +2,9 @@ import pytest
 
 from tags.models import Tag
 from tests.factories import make_run, make_tag
+from tests.helpers.clients import signed_in_client
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 def test_list_shows_active_tags_and_archived_in_their_own_tab(
@@ -169,10 +164,10 @@ def test_unknown_tag_is_404(signed_in):
     assert signed_in.post("/tags/999/edit/", {"name": "x"}).status_code == 404
 
 
-def test_admin_delete_action_detaches_runs_through_the_service(client, staff_user):
+def test_admin_delete_action_detaches_runs_through_the_service(staff_user):
     staff_user.is_superuser = True
     staff_user.save()
-    client.force_login(staff_user)
+    client = signed_in_client(staff_user)
     tag = make_tag("admin-gone")
     run = make_run(staff_user)
     run.tags.add(tag)
@@ -185,10 +180,10 @@ def test_admin_delete_action_detaches_runs_through_the_service(client, staff_use
     assert run.tags.count() == 0
 
 
-def test_admin_change_form_uses_the_same_validation(client, staff_user):
+def test_admin_change_form_uses_the_same_validation(staff_user):
     staff_user.is_superuser = True
     staff_user.save()
-    client.force_login(staff_user)
+    client = signed_in_client(staff_user)
     make_tag("taken")
     assert client.get("/admin/tags/tag/add/").status_code == 200
     response = client.post(

@@ -1,0 +1,97 @@
+"""A real daphne serving aimsite against the test database, and what it needs."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from django.db import connection
+
+REPO = Path(__file__).resolve().parent.parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url_for_subprocess() -> str:
+    """The test database as a DATABASE_URL, so a server process shares it."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    user = settings.get("USER") or "postgres"
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
+
+
+class ServerProcess:
+    """A real daphne on 127.0.0.1 serving aimsite against the test database."""
+
+    def __init__(self, port: int | None = None, extra_env: dict | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.extra_env = extra_env or {}
+        self.process: subprocess.Popen | None = None
+        self.log_path = Path(os.environ["AIMSITE_DATA_DIR"]) / f"daphne-{self.port}.log"
+
+    def start(self, timeout: float = 20, answer_timeout: float = 1) -> "ServerProcess":
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_for_subprocess(),
+            **self.extra_env,
+        }
+        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "aimsite.asgi:application",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"daphne exited: {self.log_path.read_text()[-2000:]}"
+                )
+            try:
+                requests.get(f"{self.url}/accounts/login/", timeout=answer_timeout)
+                return self
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+            ):  # a cold start under load
+                time.sleep(0.05)
+        raise RuntimeError("daphne did not start in time")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class PatientServer(ServerProcess):
+    """A ServerProcess that also waits out slow answers while daphne starts on a busy machine."""
+
+    def start(self, timeout: float = 60, answer_timeout: float = 5) -> "PatientServer":
+        return super().start(timeout=timeout, answer_timeout=answer_timeout)
