@@ -13,7 +13,7 @@ from experiments.markdown.renderer import (
     RendererBusy,
     render_markdown,
 )
-from tests.conftest import REPO
+from tests.helpers.servers import REPO
 
 # Unclosed link targets: Python-Markdown needs minutes for this, far past any budget.
 TOO_SLOW = "[a](" * 25_000
