@@ -30,6 +30,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:
@@ -89,6 +94,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "aimsite.middleware.QueryBudgetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -221,6 +227,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 AIMSITE_MAX_POINTS_PER_BATCH = env_int("AIMSITE_MAX_POINTS_PER_BATCH", 1_000_000)
 AIMSITE_MAX_LOG_LINES_PER_BATCH = env_int("AIMSITE_MAX_LOG_LINES_PER_BATCH", 100_000)
 AIMSITE_HEARTBEAT_TIMEOUT = env_int("AIMSITE_HEARTBEAT_TIMEOUT", 15 * 60)
+# Seconds any one SQL statement of a request may run (aimsite.query_budget):
+# past it the request answers 400 instead of tying up the server. 0 turns it off.
+AIMSITE_QUERY_TIMEOUT = env_float("AIMSITE_QUERY_TIMEOUT", 5.0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
