@@ -9,6 +9,11 @@ connection by an RE2 one. PostgreSQL matches the same patterns with its own
 engine, which without backreferences runs as an automaton and has no
 backtracking blow-up; the statement timeout (aimsite.query_budget) bounds
 whatever remains, as it does on SQLite between rows.
+
+Linear is not free: the heaviest allowed pattern costs RE2 a few microseconds
+per character, and one text is matched in one call the budget cannot cut
+short (a megabyte-long param string: seconds). RE2 releases the GIL while it
+matches, so other requests go on meanwhile.
 """
 
 import functools

@@ -6,6 +6,7 @@ each would take tens of seconds unbounded, so a missing bound fails the test
 import pytest
 from django.db import DatabaseError, OperationalError, connection
 
+from aimsite.middleware import QueryBudgetMiddleware
 from aimsite.query_budget import (
     QueryTimeout,
     query_budget,
@@ -109,3 +110,28 @@ def test_postgresql_statement_timeout_is_set_for_the_budget_and_reset_after():
     with query_budget(2):
         assert statement_timeout() == "2s"
     assert statement_timeout() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "body"),
+    [
+        (
+            "/api/v1/experiments/",
+            "application/json",
+            b'{"error": "the query took longer than 2 s; narrow it"}',
+        ),
+        (
+            "/experiments/",
+            "text/plain; charset=utf-8",
+            b"the query took longer than 2 s; narrow it",
+        ),
+    ],
+)
+def test_a_timeout_no_view_handled_answers_400_json_for_the_api_text_otherwise(
+    rf, path, content_type, body
+):
+    middleware = QueryBudgetMiddleware(lambda request: None)
+    response = middleware.process_exception(rf.get(path), QueryTimeout(2))
+    assert response.status_code == 400
+    assert response["Content-Type"] == content_type and response.content == body
+    assert middleware.process_exception(rf.get(path), ValueError("other")) is None
