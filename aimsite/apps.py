@@ -5,3 +5,8 @@ class AimsiteConfig(AppConfig):
     name = "aimsite"
     verbose_name = "Accounts and API tokens"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from aimsite import query_budget
+
+        query_budget.connect_signals()

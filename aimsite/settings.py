@@ -32,6 +32,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:
@@ -92,6 +97,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "aimsite.middleware.UrlTextGuardMiddleware",
+    "aimsite.middleware.QueryBudgetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -241,6 +247,9 @@ AIMSITE_HEARTBEAT_TIMEOUT = env_int("AIMSITE_HEARTBEAT_TIMEOUT", 15 * 60)
 # Rendering one note (Markdown → HTML) may take this long; past it the renderer
 # process is killed and the note refused (experiments/markdown/renderer.py).
 AIMSITE_NOTES_RENDER_MS = env_int("AIMSITE_NOTES_RENDER_MS", 750)
+# Seconds any one SQL statement of a request may run (aimsite.query_budget):
+# past it the request answers 400 instead of tying up the server. 0 turns it off.
+AIMSITE_QUERY_TIMEOUT = env_float("AIMSITE_QUERY_TIMEOUT", 5.0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

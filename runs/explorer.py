@@ -1,17 +1,28 @@
 """Runs explorer pages: the explorer itself and the runs-table partial it (and the
 experiment page's Runs tab) loads, pages, sorts and live-refreshes."""
 
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from aimsite.query_budget import query_timeout
 from runs.query import QueryError
 from runs.table import DEFAULT_SORT, RunsPage, parse_columns, runs_page
 
 
-def query_error_context(query: str, error: QueryError) -> dict:
-    """The expression with a caret under the column the error points at."""
+def query_error_context(query: str, error: QueryError | OperationalError) -> dict:
+    """The expression with a caret under the column the error points at, or
+    only the message when the query ran past the time budget.
+
+    Any other database error is re-raised.
+    """
     flat = query.replace("\n", " ").replace("\t", " ")
+    if not isinstance(error, QueryError):
+        timeout = query_timeout(error)
+        if timeout is None:
+            raise error
+        return {"message": timeout.message, "expression": flat, "caret": ""}
     position = max(0, min(error.position, len(flat)))
     return {
         "message": error.message,
@@ -37,7 +48,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     try:
         page = runs_page(query, sort)
         context.update(_table_context(page, request))
-    except QueryError as error:
+    except (QueryError, OperationalError) as error:
         context["error"] = query_error_context(query, error)
     return render(
         request, "runs/list.html", context, status=400 if "error" in context else 200
@@ -62,7 +73,7 @@ def runs_table(request: HttpRequest) -> HttpResponse:
             columns=parse_columns(request.GET.get("columns")),
             hashes=hashes.split(",") if hashes is not None else None,
         )
-    except QueryError as error:
+    except (QueryError, OperationalError) as error:
         return render(
             request,
             "runs/_query_error.html",

@@ -3,14 +3,17 @@ chunk (one query for the runs, one for their tags and one for their metric
 values per chunk), so 100,000 runs never sit in memory at once."""
 
 import csv
+import itertools
 from collections.abc import AsyncIterator, Iterator
 
 import orjson
 from asgiref.sync import sync_to_async
+from django.db import OperationalError
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from aimsite.query_budget import query_timeout, within_budget
 from runs.models import Run
 from runs.query.sql import DurationSeconds
 from runs.table import (
@@ -100,9 +103,24 @@ def export_columns(runs: QuerySet, columns: list[Column] | None) -> list[Column]
 
 
 def stream_csv(runs: QuerySet, columns: list[Column]) -> Iterator[str]:
-    """Yield CSV lines: hash, name, experiment, status, archived, dates, duration, tags, columns."""
-    writer = csv.writer(_Echo())
+    """CSV lines: hash, name, experiment, status, archived, dates, duration, tags, columns.
+
+    The first chunk is read before this returns, under the request's time
+    budget, so a query that fails or runs past it does so before the response
+    starts and can still be answered with a 400. The rest is read as the lines
+    are consumed, after the view has returned: each step under a budget of its
+    own (aimsite.query_budget).
+    """
     now = timezone.now()
+    chunks = _chunks(runs, now)
+    first = next(chunks, None)
+    return within_budget(
+        _lines(itertools.chain([first] if first else [], chunks), columns)
+    )
+
+
+def _lines(chunks: Iterator[list[dict]], columns: list[Column]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
     header = [
         "hash",
         "name",
@@ -117,32 +135,42 @@ def stream_csv(runs: QuerySet, columns: list[Column]) -> Iterator[str]:
     yield writer.writerow(header + [column.label for column in columns])
     param_columns = [column for column in columns if column.kind == "param"]
     metric_columns = [column for column in columns if column.kind == "metric"]
-    for chunk in _chunks(runs, now):
-        ids = [row["id"] for row in chunk]
-        tags = _tags(ids)
-        metrics = metric_values(ids, (ids[0], ids[-1])) if metric_columns else {}
-        lines = []
-        for row in chunk:
-            flat = flatten(orjson.loads(row["params_json"])) if param_columns else {}
-            run_metrics = metrics.get(row["id"], {})
-            values = [
-                row["hash"],
-                row["name"],
-                row["experiment__name"],
-                row["status"],
-                "true" if row["is_archived"] else "false",
-                row["created_at"].isoformat(),
-                row["finished_at"].isoformat() if row["finished_at"] else "",
-                round(row["duration_s"], 3),
-                ";".join(tags.get(row["id"], [])),
-            ]
-            for column in columns:
-                if column.kind == "param":
-                    values.append(_csv_value(flat.get(column.path)))
-                else:
-                    values.append(_csv_value(run_metrics.get(column.metric)))
-            lines.append(writer.writerow(values))
-        yield "".join(lines)
+    try:
+        for chunk in chunks:
+            ids = [row["id"] for row in chunk]
+            tags = _tags(ids)
+            metrics = metric_values(ids, (ids[0], ids[-1])) if metric_columns else {}
+            lines = []
+            for row in chunk:
+                flat = (
+                    flatten(orjson.loads(row["params_json"])) if param_columns else {}
+                )
+                run_metrics = metrics.get(row["id"], {})
+                values = [
+                    row["hash"],
+                    row["name"],
+                    row["experiment__name"],
+                    row["status"],
+                    "true" if row["is_archived"] else "false",
+                    row["created_at"].isoformat(),
+                    row["finished_at"].isoformat() if row["finished_at"] else "",
+                    round(row["duration_s"], 3),
+                    ";".join(tags.get(row["id"], [])),
+                ]
+                for column in columns:
+                    if column.kind == "param":
+                        values.append(_csv_value(flat.get(column.path)))
+                    else:
+                        values.append(_csv_value(run_metrics.get(column.metric)))
+                lines.append(writer.writerow(values))
+            yield "".join(lines)
+    except OperationalError as error:
+        timeout = query_timeout(error)
+        if timeout is None:
+            raise
+        # The 200 went out with the first lines: the file itself has to say that
+        # it is incomplete (an exception here would leave daphne's response open).
+        yield writer.writerow([f"error: the export stops here: {timeout.message}"])
 
 
 async def async_chunks(lines: Iterator[str]) -> AsyncIterator[str]:

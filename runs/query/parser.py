@@ -29,6 +29,7 @@ from runs.query.nodes import (
     Transform,
     Truthy,
 )
+from runs.query.regex import pattern_problem
 
 MAX_LENGTH = 4000
 MAX_DEPTH = 32
@@ -93,9 +94,6 @@ _NODE_NAMES = {
     ast.Await: "await",
     ast.Slice: "a slice",
 }
-_NESTED_QUANTIFIER = re.compile(
-    r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*{]|\?(?!\?))"
-)
 
 
 class _Parser:
@@ -269,21 +267,26 @@ class _Parser:
             raise self.fail(f"strings are limited to {MAX_STRING} characters", argument)
         return argument.value
 
-    def check_regex(self, pattern: str, node: ast.AST) -> None:
+    def check_regex(self, pattern: str, node: ast.Call) -> None:
+        where = node.args[0]
         if len(pattern) > MAX_REGEX:
             raise self.fail(
-                f"regular expressions are limited to {MAX_REGEX} characters", node
+                f"regular expressions are limited to {MAX_REGEX} characters", where
             )
         try:
-            re.compile(pattern)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # FutureWarning on "[[", say
+                re.compile(pattern)  # the language is Python's: its syntax first
         except (re.error, RecursionError, OverflowError) as error:
-            raise self.fail(f"invalid regular expression: {error}", node) from error
-        # Nested quantifiers like (a+)+ backtrack exponentially in Python's re,
-        # which SQLite's REGEXP uses; refuse them rather than hang.
-        if _NESTED_QUANTIFIER.search(pattern) or "(?" in pattern.replace("(?:", ""):
+            raise self.fail(f"invalid regular expression: {error}", where) from error
+        problem = pattern_problem(pattern)
+        if problem:
+            raise self.fail(problem, where)
+        # Flags and named groups read differently in PostgreSQL's engine.
+        if "(?" in pattern.replace("(?:", ""):
             raise self.fail(
-                "nested quantifiers and special groups are not allowed in patterns",
-                node,
+                "only (?:…) groups are allowed in patterns, not flags or named groups",
+                where,
             )
 
     def text_operand(self, node: ast.AST, depth: int) -> object:
