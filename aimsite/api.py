@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from aimsite.errors import data_error_message
 from aimsite.parsers import refuse_unstorable_json
 
 # The largest value SQLite's and PostgreSQL's 64-bit integers hold: a larger one in
@@ -80,12 +81,6 @@ def _first_message(detail) -> str:
             return f"{key}: {message}"
         return ""
     return str(detail)
-
-
-def data_error_message(error: DataError) -> str:
-    """A value the database cannot store or compare (a number out of its range, say)."""
-    reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"the database cannot store this data: {reason[:200]}"
 
 
 def exception_handler(exc, context):

@@ -18,10 +18,10 @@ from aimsite.api import (
     int_param,
     upload_limits,
 )
+from aimsite.errors import IngestError
 from aimsite.parsers import JSONParser
 from media_tracks import services
 from media_tracks.models import ObjectRecord, ObjectSequence
-from runs.ingest import IngestError
 from runs.models import Run
 
 

@@ -15,10 +15,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from aimsite.errors import IngestError
 from aimsite.text import find_unstorable_text, text_problem
 from media_tracks.models import ObjectRecord, ObjectSequence
 from runs.contexts import ContextError, context_key, validate_context, validate_name
-from runs.ingest import IngestError
 from runs.models import Run
 
 MAX_FILE_BYTES = 50 * 1024 * 1024

@@ -25,6 +25,7 @@ from aimsite.api import (
     int_param,
     read_json_body,
 )
+from aimsite.errors import IngestError
 from aimsite.text import text_problem
 from runs import export, ingest, services
 from runs.filters import RunFilterSet
@@ -199,7 +200,7 @@ class RunViewSet(
                     if batch is not None
                     else None
                 )
-        except ingest.IngestError as error:
+        except IngestError as error:
             body = {"hash": values["hash"], "error": error.message}
             if error.field:
                 body["field"] = error.field
@@ -265,7 +266,7 @@ class RunViewSet(
         try:
             batch = ingest.parse_batch(read_json_body(request))
             result = ingest.apply_batch(run, batch)
-        except ingest.IngestError as error:
+        except IngestError as error:
             return error_response(error.message, error.status, error.field)
         return Response({"seq": result.seq, "applied": result.applied})
 

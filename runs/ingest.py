@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from aimsite.errors import IngestError
 from aimsite.text import text_problem
 from experiments.models import DEFAULT_EXPERIMENT_NAME, Experiment
 from runs import live
@@ -37,16 +38,6 @@ _SERIES_FIELDS = {"name", "context", "steps", "values", "epochs", "times"}
 _LOG_FIELDS = {"line", "text", "time"}
 _INT64_MAX = 2**63 - 1
 SEQ_REQUIRED = "seq is required: an integer per run, used to drop replays"
-
-
-class IngestError(ValueError):
-    """Bad input. `field` names where, `status` is the HTTP status to answer."""
-
-    def __init__(self, message: str, field: str = "", status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status = status
 
 
 @dataclass

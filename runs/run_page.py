@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from aimsite.values import format_context, format_metric, param_rows
 from runs import services
 from runs.metrics import finite_or_none
 from runs.models import SYSTEM_METRIC_PREFIX, MetricSeries, Run
@@ -76,39 +77,13 @@ def _series_rows(series_list, pinned: list[str]) -> list[dict]:
     return rows
 
 
-def format_context(context: dict) -> str:
-    return ", ".join(f"{key}: {value}" for key, value in sorted(context.items())) or "—"
-
-
-def format_value(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e6):
-        return f"{value:.4e}"
-    return f"{value:.5f}".rstrip("0").rstrip(".")
-
-
 def _summary_rows(series_list) -> list[dict]:
     rows = _series_rows(series_list, [])
     for row in rows:
         row["context_text"] = format_context(row["context"])
         for field in ("last", "min", "max"):
-            row[f"{field}_text"] = format_value(row[field])
+            row[f"{field}_text"] = format_metric(row[field])
     return rows
-
-
-def _flatten(value, prefix: str = "") -> list[tuple[str, str]]:
-    """Nested params as (dotted key, JSON-ish value) rows for the Overview table."""
-    if isinstance(value, dict) and value:
-        rows = []
-        for key, item in value.items():
-            rows += _flatten(item, f"{prefix}.{key}" if prefix else str(key))
-        return rows
-    if isinstance(value, str):
-        return [(prefix, value)]
-    return [(prefix, json.dumps(value))]
 
 
 def _overview_context(run: Run) -> dict:
@@ -125,7 +100,7 @@ def _overview_context(run: Run) -> dict:
         if system.get(key)
     ]
     return {
-        "param_rows": _flatten(run.params) if run.params else [],
+        "param_rows": param_rows(run.params) if run.params else [],
         "metric_rows": _summary_rows([s for s in series if not s.is_system]),
         "system_rows": _summary_rows([s for s in series if s.is_system]),
         "argv_rows": list(enumerate(system.get("argv") or [])),
