@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
-from aimsite.errors import IngestError
+from aimsite.errors import IngestError, data_error_message
 from aimsite.text import text_problem
 from experiments.models import DEFAULT_EXPERIMENT_NAME, Experiment
 from runs import live
@@ -366,6 +366,79 @@ def get_or_create_run(
         return get_or_create_run(run_hash=run_hash, user=user)
     live.run_created(run)
     return run, True
+
+
+@dataclass
+class NewRun:
+    """A run as a client asks to create it (shape already checked), with its
+    optional first batch, so a short run costs one request to open and close."""
+
+    hash: str
+    experiment: str | None = None
+    name: str = ""
+    description: str = ""
+    params: dict | None = None
+    tags: list[str] | None = None
+    batch: Batch | None = None
+
+
+@dataclass
+class CreatedRun:
+    run: Run  # as its first batch left it, when one was applied
+    is_new: bool  # False: the caller's run with this hash existed already
+    batch: BatchResult | None = None
+
+
+def create_run(user, new: NewRun, *, lookups: Lookups | None = None) -> CreatedRun:
+    """Create (or find) one run by its client-made hash and apply its first batch.
+
+    The one ingest entry point for creating runs (API, demo command, tests): all
+    of it happens in one transaction, and a refused run raises IngestError with
+    nothing written.
+    """
+    try:
+        with transaction.atomic():
+            run, is_new = get_or_create_run(
+                run_hash=new.hash,
+                user=user,
+                experiment_name=new.experiment,
+                name=new.name,
+                description=new.description,
+                params=new.params,
+                tags=new.tags,
+                lookups=lookups,
+            )
+            result = (
+                apply_batch(run, new.batch, new_run=is_new)
+                if new.batch is not None
+                else None
+            )
+    except DataError as error:
+        # Input the validators let through but the database refuses (a number
+        # out of its range): the client's to fix.
+        raise IngestError(data_error_message(error)) from error
+    if result is not None and result.run is not None:
+        run = result.run
+    return CreatedRun(run, is_new, result)
+
+
+def create_runs(user, items: list[NewRun]) -> list[CreatedRun | IngestError]:
+    """Create many runs, answering one outcome per item, in order.
+
+    One transaction for all (one commit), a savepoint per item, so a refused
+    item writes nothing and the others still apply.
+    """
+    lookups = Lookups()
+    outcomes: list[CreatedRun | IngestError] = []
+    with transaction.atomic():
+        for item in items:
+            try:
+                outcomes.append(create_run(user, item, lookups=lookups))
+            except IngestError as error:
+                # What the refused item created (and cached) was rolled back.
+                lookups.clear()
+                outcomes.append(error)
+    return outcomes
 
 
 _SUMMARY_FIELDS = [
