@@ -42,6 +42,7 @@ from runs.serializers import (
 )
 from runs.suggestions import query_suggestions
 from runs.table import parse_columns
+from tags import services as tag_services
 from tags.models import Tag
 
 
@@ -351,25 +352,20 @@ class RunViewSet(
         serializer.is_valid(raise_exception=True)
         names = serializer.validated_data.get("names") or []
         ids = serializer.validated_data.get("ids") or []
-        found = list(Tag.objects.filter(name__in=names)) + list(
-            Tag.objects.filter(pk__in=ids)
-        )
-        missing = sorted(set(names) - {tag.name for tag in found}) + [
-            str(i) for i in sorted(set(ids) - {tag.id for tag in found})
-        ]
         if request.method == "POST":
-            if missing and serializer.validated_data["create_missing"] and not ids:
-                found += [
-                    services.create_tag_for_attach(name, request.user)
-                    for name in missing
-                ]
-            elif missing:
-                return error_response(
-                    f"unknown tags: {', '.join(missing)}", 400, "names"
+            try:
+                tags = tag_services.tags_for_attach(
+                    request.user,
+                    names,
+                    ids,
+                    create_missing=serializer.validated_data["create_missing"],
                 )
-            services.attach_tags(run, request.user, found)
+            except tag_services.UnknownTags as error:
+                return error_response(error.message, 400, "names")
+            services.attach_tags(run, request.user, tags)
         else:
-            services.detach_tags(run, request.user, found)
+            tags, _missing = tag_services.find_tags(names, ids)
+            services.detach_tags(run, request.user, tags)
         return Response(
             TagBriefSerializer(run.tags.filter(is_archived=False), many=True).data
         )

@@ -654,9 +654,8 @@ def apply_tag_names(
 
     `new_run`: the run was just created and has no tags yet.
     """
-    from runs import services
     from tags.models import Tag
-    from tags.services import TagInvalid
+    from tags.services import TagInvalid, create_tag_for_attach
 
     # Names that exist exactly are found in one query; the rest go through the
     # case-insensitive lookup or are created, as on the tags page.
@@ -667,8 +666,7 @@ def apply_tag_names(
         exact.update({tag.name: tag for tag in Tag.objects.filter(name__in=missing)})
     try:
         tags = [
-            exact.get(name) or services.create_tag_for_attach(name, run.owner)
-            for name in attach
+            exact.get(name) or create_tag_for_attach(name, run.owner) for name in attach
         ]
     except TagInvalid as error:
         raise IngestError(f"tags.attach: {error.message}", "tags") from error
