@@ -326,17 +326,10 @@ class RunViewSet(
         limit = int_param(request, "limit", 1000, 1, 10_000)
         after = int_param(request, "after", None, -1)
         before = int_param(request, "before", None)
-        lines = LogLine.objects.filter(run=run)
-        if after is not None:
-            lines = lines.filter(line__gt=after).order_by("line")[:limit]
-        elif before is not None:
-            lines = reversed(lines.filter(line__lt=before).order_by("-line")[:limit])
-        else:
-            lines = reversed(lines.order_by("-line")[:limit])
-        rows = [{"line": row.line, "text": row.text, "time": row.time} for row in lines]
-        return Response(
-            {"lines": rows, "total": LogLine.objects.filter(run=run).count()}
-        )
+        lines = LogLine.objects.for_run(run)
+        page = lines.page(after=after, before=before, limit=limit)
+        rows = [{"line": row.line, "text": row.text, "time": row.time} for row in page]
+        return Response({"lines": rows, "total": lines.count()})
 
     @extend_schema(request=RunTagsSerializer, responses=TagBriefSerializer(many=True))
     @action(detail=True, methods=["get", "post", "delete"], url_path="tags")

@@ -171,11 +171,29 @@ class MetricChunk(models.Model):
         return f"chunk {self.index} ({self.count} points)"
 
 
+class LogLineQuerySet(models.QuerySet):
+    def for_run(self, run: Run) -> "LogLineQuerySet":
+        return self.filter(run=run)
+
+    def page(
+        self, *, after: int | None = None, before: int | None = None, limit: int
+    ) -> list["LogLine"]:
+        """At most `limit` lines, in line order: those after `after` (live
+        catch-up), else those before `before` (paging back), else the last ones."""
+        if after is not None:
+            return list(self.filter(line__gt=after).order_by("line")[:limit])
+        if before is not None:
+            return list(self.filter(line__lt=before).order_by("-line")[:limit])[::-1]
+        return list(self.order_by("-line")[:limit])[::-1]
+
+
 class LogLine(models.Model):
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="log_lines")
     line = models.BigIntegerField()
     text = models.TextField()
     time = models.FloatField(null=True, blank=True)
+
+    objects = LogLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["run", "line"]
