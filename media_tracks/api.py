@@ -21,23 +21,26 @@ from aimsite.api import (
 from aimsite.errors import IngestError
 from aimsite.parsers import JSONParser
 from media_tracks import services
-from media_tracks.models import ObjectRecord, ObjectSequence
+from media_tracks.models import (
+    RECORD_FIELDS,
+    SEQUENCE_SUMMARY_FIELDS,
+    ObjectRecord,
+    ObjectSequence,
+    SequenceSummary,
+)
 from runs.models import Run
 
 
 class ObjectSequenceSerializer(serializers.ModelSerializer):
+    """Read-only: the fields describe the schema, ObjectSequence.as_summary() the data."""
+
     class Meta:
         model = ObjectSequence
-        fields = [
-            "id",
-            "kind",
-            "name",
-            "context",
-            "count",
-            "first_step",
-            "last_step",
-            "max_index",
-        ]
+        fields = SEQUENCE_SUMMARY_FIELDS
+        read_only_fields = SEQUENCE_SUMMARY_FIELDS
+
+    def to_representation(self, sequence: ObjectSequence) -> SequenceSummary:
+        return sequence.as_summary()
 
 
 class ObjectRecordSerializer(serializers.ModelSerializer):
@@ -45,21 +48,7 @@ class ObjectRecordSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ObjectRecord
-        fields = [
-            "id",
-            "step",
-            "index",
-            "epoch",
-            "time",
-            "caption",
-            "format",
-            "width",
-            "height",
-            "size",
-            "text",
-            "data",
-            "url",
-        ]
+        fields = ["id", *RECORD_FIELDS, "width", "height", "size", "url"]
 
     def get_url(self, record: ObjectRecord) -> str | None:
         return f"/api/v1/objects/{record.id}/file" if record.file else None

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from aimsite.values import format_context, format_metric, param_rows
 from runs import services
-from runs.metrics import finite_or_none
 from runs.models import SYSTEM_METRIC_PREFIX, MetricSeries, Run
+from tags.models import visible_chips
 
 TABS: list[tuple[str, str]] = [
     ("overview", "Overview"),
@@ -55,22 +55,16 @@ def metric_key(series: MetricSeries) -> str:
 
 
 def _series_rows(series_list, pinned: list[str]) -> list[dict]:
+    """Each series' summary, plus what the page's cards need: the pin key, a
+    label without the system prefix, and whether it is pinned."""
     rows = []
     for series in series_list:
         key = metric_key(series)
         rows.append(
             {
-                "id": series.id,
+                **series.as_summary(),
                 "key": key,
-                "name": series.name,
                 "label": series.name.removeprefix(SYSTEM_METRIC_PREFIX),
-                "context": series.context,
-                "count": series.count,
-                "first_step": series.first_step,
-                "last_step": series.last_step,
-                "last": finite_or_none(series.last),
-                "min": finite_or_none(series.min),
-                "max": finite_or_none(series.max),
                 "is_pinned": key in pinned,
             }
         )
@@ -130,20 +124,7 @@ def _tab_context(run: Run, tab: str) -> dict:
         from media_tracks.models import ObjectSequence
 
         sequences = ObjectSequence.objects.filter(run=run, kind=_OBJECT_TABS[tab])
-        return {
-            "sequences": [
-                {
-                    "id": sequence.id,
-                    "name": sequence.name,
-                    "context": sequence.context,
-                    "count": sequence.count,
-                    "first_step": sequence.first_step,
-                    "last_step": sequence.last_step,
-                    "max_index": sequence.max_index,
-                }
-                for sequence in sequences
-            ]
-        }
+        return {"sequences": [sequence.as_summary() for sequence in sequences]}
     if tab == "logs":
         return {"log_count": run.log_lines.count()}
     return {}
@@ -154,11 +135,7 @@ def run_detail(request: HttpRequest, hash: str, tab: str = "overview") -> HttpRe
         raise Http404(f"no tab {tab!r}")
     run = _get_run(hash)
     can_edit = run.can_edit(request.user)
-    tags = [
-        {"id": tag.id, "name": tag.name, "color": tag.color}
-        for tag in sorted(run.tags.all(), key=lambda t: t.name)
-        if not tag.is_archived
-    ]
+    tags = visible_chips(sorted(run.tags.all(), key=lambda t: t.name))
     page_data = {
         "hash": run.hash,
         "name": run.name,

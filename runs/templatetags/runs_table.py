@@ -7,6 +7,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from aimsite.values import format_cell
+from tags.models import visible_chips
 
 register = template.Library()
 MAX_CELL = 80
@@ -56,7 +57,5 @@ def can_edit_run(run, user) -> str:
 def run_tags_json(run) -> str:
     """The row's tags for the tag picker, from the page's prefetch (no query).
     Returned unsafe, so the template escapes it for the data-tags attribute."""
-    tags = [
-        {"id": tag.id, "name": tag.name, "color": tag.color} for tag in run.tags.all()
-    ]
+    tags = visible_chips(run.tags.all())
     return json.dumps(tags, separators=(",", ":"), ensure_ascii=False)
