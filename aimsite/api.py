@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.db import DataError
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -27,6 +27,14 @@ class IsOwnerOrStaffOrReadOnly(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return obj.can_edit(request.user)
+
+
+class SummarySerializer(serializers.ModelSerializer):
+    """Read-only: `Meta.fields` describe the schema, the model's as_summary() gives
+    the data, so the API sends the same dict as the pages and live events."""
+
+    def to_representation(self, instance) -> dict:
+        return instance.as_summary()
 
 
 class PayloadTooLarge(exceptions.APIException):

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from aimsite.api import (
     INT64_MAX,
     IsOwnerOrStaffOrReadOnly,
+    SummarySerializer,
     check_upload_length,
     error_response,
     int_param,
@@ -26,21 +27,14 @@ from media_tracks.models import (
     SEQUENCE_SUMMARY_FIELDS,
     ObjectRecord,
     ObjectSequence,
-    SequenceSummary,
 )
 from runs.models import Run
 
 
-class ObjectSequenceSerializer(serializers.ModelSerializer):
-    """Read-only: the fields describe the schema, ObjectSequence.as_summary() the data."""
-
+class ObjectSequenceSerializer(SummarySerializer):
     class Meta:
         model = ObjectSequence
-        fields = SEQUENCE_SUMMARY_FIELDS
-        read_only_fields = SEQUENCE_SUMMARY_FIELDS
-
-    def to_representation(self, sequence: ObjectSequence) -> SequenceSummary:
-        return sequence.as_summary()
+        fields = read_only_fields = SEQUENCE_SUMMARY_FIELDS
 
 
 class ObjectRecordSerializer(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
-from aimsite.api import INT64_MAX
-from runs.models import SERIES_SUMMARY_FIELDS, MetricSeries, Run, SeriesSummary
+from aimsite.api import INT64_MAX, SummarySerializer
+from runs.models import SERIES_SUMMARY_FIELDS, MetricSeries, Run
 from tags.models import Tag, TagChip, visible_chips
 
 
@@ -100,16 +100,10 @@ class RunCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class MetricSeriesSerializer(serializers.ModelSerializer):
-    """Read-only: the fields describe the schema, MetricSeries.as_summary() the data."""
-
+class MetricSeriesSerializer(SummarySerializer):
     class Meta:
         model = MetricSeries
-        fields = SERIES_SUMMARY_FIELDS
-        read_only_fields = SERIES_SUMMARY_FIELDS
-
-    def to_representation(self, series: MetricSeries) -> SeriesSummary:
-        return series.as_summary()
+        fields = read_only_fields = SERIES_SUMMARY_FIELDS
 
 
 class RunTagsSerializer(serializers.Serializer):
