@@ -7,11 +7,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.db import DataError
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from aimsite.errors import data_error_message
 from aimsite.parsers import refuse_unstorable_json
 
 # The largest value SQLite's and PostgreSQL's 64-bit integers hold: a larger one in
@@ -26,6 +27,14 @@ class IsOwnerOrStaffOrReadOnly(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return obj.can_edit(request.user)
+
+
+class SummarySerializer(serializers.ModelSerializer):
+    """Read-only: `Meta.fields` describe the schema, the model's as_summary() gives
+    the data, so the API sends the same dict as the pages and live events."""
+
+    def to_representation(self, instance) -> dict:
+        return instance.as_summary()
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -80,12 +89,6 @@ def _first_message(detail) -> str:
             return f"{key}: {message}"
         return ""
     return str(detail)
-
-
-def data_error_message(error: DataError) -> str:
-    """A value the database cannot store or compare (a number out of its range, say)."""
-    reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"the database cannot store this data: {reason[:200]}"
 
 
 def exception_handler(exc, context):

@@ -13,31 +13,28 @@ from rest_framework.views import APIView
 from aimsite.api import (
     INT64_MAX,
     IsOwnerOrStaffOrReadOnly,
+    SummarySerializer,
     check_upload_length,
     error_response,
     int_param,
     upload_limits,
 )
+from aimsite.errors import IngestError
 from aimsite.parsers import JSONParser
 from media_tracks import services
-from media_tracks.models import ObjectRecord, ObjectSequence
-from runs.ingest import IngestError
+from media_tracks.models import (
+    RECORD_FIELDS,
+    SEQUENCE_SUMMARY_FIELDS,
+    ObjectRecord,
+    ObjectSequence,
+)
 from runs.models import Run
 
 
-class ObjectSequenceSerializer(serializers.ModelSerializer):
+class ObjectSequenceSerializer(SummarySerializer):
     class Meta:
         model = ObjectSequence
-        fields = [
-            "id",
-            "kind",
-            "name",
-            "context",
-            "count",
-            "first_step",
-            "last_step",
-            "max_index",
-        ]
+        fields = read_only_fields = SEQUENCE_SUMMARY_FIELDS
 
 
 class ObjectRecordSerializer(serializers.ModelSerializer):
@@ -45,21 +42,7 @@ class ObjectRecordSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ObjectRecord
-        fields = [
-            "id",
-            "step",
-            "index",
-            "epoch",
-            "time",
-            "caption",
-            "format",
-            "width",
-            "height",
-            "size",
-            "text",
-            "data",
-            "url",
-        ]
+        fields = ["id", *RECORD_FIELDS, "width", "height", "size", "url"]
 
     def get_url(self, record: ObjectRecord) -> str | None:
         return f"/api/v1/objects/{record.id}/file" if record.file else None

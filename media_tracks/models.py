@@ -1,3 +1,5 @@
+from typing import TypedDict
+
 from django.db import models
 
 from runs.models import Run
@@ -34,6 +36,38 @@ class ObjectSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.name} {self.context_key}"
+
+    def as_summary(self) -> "SequenceSummary":
+        """The sequence without its records: the API and the run page's media
+        tabs both send this shape."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "name": self.name,
+            "context": self.context,
+            "count": self.count,
+            "first_step": self.first_step,
+            "last_step": self.last_step,
+            "max_index": self.max_index,
+        }
+
+
+class SequenceSummary(TypedDict):
+    id: int
+    kind: str
+    name: str
+    context: dict
+    count: int
+    first_step: int | None
+    last_step: int | None
+    max_index: int
+
+
+SEQUENCE_SUMMARY_FIELDS = list(SequenceSummary.__annotations__)
+
+# A record's fields that a client sends in an upload and reads back as they were
+# sent; the upload adds where the record goes (kind, name, context) and its file.
+RECORD_FIELDS = ["step", "index", "epoch", "time", "caption", "format", "text", "data"]
 
 
 def _object_upload_path(record: "ObjectRecord", filename: str) -> str:

@@ -15,10 +15,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from aimsite.errors import IngestError
 from aimsite.text import find_unstorable_text, text_problem
-from media_tracks.models import ObjectRecord, ObjectSequence
+from media_tracks.models import RECORD_FIELDS, ObjectRecord, ObjectSequence
 from runs.contexts import ContextError, context_key, validate_context, validate_name
-from runs.ingest import IngestError
 from runs.models import Run
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -31,20 +31,7 @@ MAX_BINS = 10_000
 MAX_IMAGE_PIXELS = 64 * 1024 * 1024
 IMAGE_FORMATS = {"png", "jpeg", "jpg", "gif", "webp", "bmp"}
 AUDIO_FORMATS = {"wav", "mp3", "ogg", "flac"}
-_RECORD_FIELDS = {
-    "kind",
-    "name",
-    "context",
-    "step",
-    "index",
-    "epoch",
-    "time",
-    "caption",
-    "format",
-    "file",
-    "text",
-    "data",
-}
+_UPLOAD_FIELDS = {"kind", "name", "context", "file", *RECORD_FIELDS}
 
 
 @dataclass
@@ -152,7 +139,7 @@ def _parse_object(raw: object, position: int, files) -> ParsedObject:
     where = f"objects[{position}]"
     if not isinstance(raw, dict):
         raise IngestError(f"{where} must be an object", where)
-    unknown = set(raw) - _RECORD_FIELDS
+    unknown = set(raw) - _UPLOAD_FIELDS
     if unknown:
         raise IngestError(
             f"{where} has unknown fields: {', '.join(sorted(unknown))}", where

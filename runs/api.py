@@ -6,7 +6,6 @@ import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.handlers.asgi import ASGIRequest
-from django.db import DataError, transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -19,15 +18,16 @@ from rest_framework.response import Response
 
 from aimsite.api import (
     IsOwnerOrStaffOrReadOnly,
-    data_error_message,
     error_body,
     error_response,
     int_param,
     read_json_body,
 )
+from aimsite.errors import IngestError
 from aimsite.text import text_problem
 from runs import export, ingest, services
 from runs.filters import RunFilterSet
+from runs.ingest import CreatedRun, NewRun
 from runs.models import HASH_RE, LogLine, MetricSeries, Run
 from runs.points import points_json, read_points
 from runs.query import QueryError, filter_runs
@@ -42,6 +42,7 @@ from runs.serializers import (
 )
 from runs.suggestions import query_suggestions
 from runs.table import parse_columns
+from tags import services as tag_services
 from tags.models import Tag
 
 
@@ -80,6 +81,13 @@ class _CSVRenderer(renderers.BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         return json.dumps(data).encode()
+
+
+def _ingest_error_body(run_hash: str, error: IngestError) -> dict:
+    body = {"hash": run_hash, "error": error.message}
+    if error.field:
+        body["field"] = error.field
+    return body
 
 
 def query_error_response(error: QueryError) -> Response:
@@ -137,7 +145,14 @@ class RunViewSet(
         data = read_json_body(request)
         if isinstance(data, list):
             return self._create_many(request, data)
-        code, body = self._create_one(request, data)
+        new = self._new_run(data)
+        if isinstance(new, Response):
+            return new
+        try:
+            created = ingest.create_run(request.user, new)
+        except IngestError as error:
+            return Response(_ingest_error_body(new.hash, error), status=error.status)
+        code, body = self._created_answer(request, new.hash, created)
         return Response(body, status=code)
 
     def _create_many(self, request, items: list) -> Response:
@@ -147,75 +162,65 @@ class RunViewSet(
             return error_response(
                 f"at most {MAX_BULK_RUNS} runs per request, got {len(items)}", 413
             )
+        parsed = [self._new_run(item) for item in items]
+        outcomes = iter(
+            ingest.create_runs(
+                request.user, [new for new in parsed if isinstance(new, NewRun)]
+            )
+        )
         results = []
-        lookups = ingest.Lookups()
-        # One transaction for the request (one commit), a savepoint per item so a
-        # refused item writes nothing and the others still apply.
-        with transaction.atomic():
-            for item in items:
-                try:
-                    code, body = self._create_one(request, item, lookups)
-                except (ValidationError, ParseError) as error:
-                    code, body = 400, error_body(error.detail)
-                if code >= 400:
-                    lookups.clear()
-                    body.setdefault(
-                        "hash", item.get("hash") if isinstance(item, dict) else None
-                    )
-                results.append({**body, "code": code})
+        for item, new in zip(items, parsed, strict=True):
+            if isinstance(new, NewRun):
+                code, body = self._created_answer(request, new.hash, next(outcomes))
+            else:
+                code, body = new.status_code, new.data
+                body.setdefault(
+                    "hash", item.get("hash") if isinstance(item, dict) else None
+                )
+            results.append({**body, "code": code})
         return Response(results, status=status.HTTP_200_OK)
 
-    def _create_one(
-        self, request, data, lookups: ingest.Lookups | None = None
-    ) -> tuple[int, dict]:
-        """Create (or find) one run and apply its optional first batch.
-
-        Returns (HTTP status, answer); a refused item answers 4xx and writes nothing.
-        """
+    def _new_run(self, data: object) -> NewRun | Response:
+        """One item of `POST /runs/` parsed, or the 400 answer saying why not."""
         if not isinstance(data, dict):
-            return 400, {"error": "a run is a JSON object"}
+            return error_response("a run is a JSON object")
         data = dict(data)
-        # An optional first batch rides along, so a short run costs one request to
-        # open and close; it is validated before anything is written.
+        # The optional first batch is validated before anything is written.
         raw_batch = data.pop("batch", None)
         serializer = RunCreateSerializer(data=data)
-        serializer.is_valid(raise_exception=True)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except (ValidationError, ParseError) as error:
+            return Response(error_body(error.detail), status=400)
         values = serializer.validated_data
         try:
             batch = ingest.parse_batch(raw_batch) if raw_batch is not None else None
-            with transaction.atomic():
-                run, created = ingest.get_or_create_run(
-                    run_hash=values["hash"],
-                    user=request.user,
-                    experiment_name=values.get("experiment"),
-                    name=values.get("name", ""),
-                    description=values.get("description", ""),
-                    params=values.get("params"),
-                    tags=values.get("tags"),
-                    lookups=lookups,
-                )
-                result = (
-                    ingest.apply_batch(run, batch, new_run=created)
-                    if batch is not None
-                    else None
-                )
-        except ingest.IngestError as error:
-            body = {"hash": values["hash"], "error": error.message}
-            if error.field:
-                body["field"] = error.field
-            return error.status, body
-        except DataError as error:
-            return 400, {"hash": values["hash"], "error": data_error_message(error)}
-        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        if result is not None and result.run is not None:
-            run = result.run
+        except IngestError as error:
+            return Response(_ingest_error_body(values["hash"], error), error.status)
+        return NewRun(
+            hash=values["hash"],
+            experiment=values.get("experiment"),
+            name=values.get("name", ""),
+            description=values.get("description", ""),
+            params=values.get("params"),
+            tags=values.get("tags"),
+            batch=batch,
+        )
+
+    def _created_answer(
+        self, request, run_hash: str, outcome: CreatedRun | IngestError
+    ) -> tuple[int, dict]:
+        """(HTTP status, answer) for one created run or one refused."""
+        if isinstance(outcome, IngestError):
+            return outcome.status, _ingest_error_body(run_hash, outcome)
+        code = status.HTTP_201_CREATED if outcome.is_new else status.HTTP_200_OK
         # `Prefer: return=minimal` (RFC 7240): the SDK needs no run document back.
         if "return=minimal" in request.headers.get("Prefer", ""):
-            body = {"hash": run.hash}
+            body = {"hash": outcome.run.hash}
         else:
-            body = RunDetailSerializer(run).data
-        if result is not None:
-            body["batch"] = {"seq": result.seq, "applied": result.applied}
+            body = RunDetailSerializer(outcome.run).data
+        if outcome.batch is not None:
+            body["batch"] = {"seq": outcome.batch.seq, "applied": outcome.batch.applied}
         return code, body
 
     @extend_schema(request=RunUpdateSerializer, responses=RunDetailSerializer)
@@ -265,7 +270,7 @@ class RunViewSet(
         try:
             batch = ingest.parse_batch(read_json_body(request))
             result = ingest.apply_batch(run, batch)
-        except ingest.IngestError as error:
+        except IngestError as error:
             return error_response(error.message, error.status, error.field)
         return Response({"seq": result.seq, "applied": result.applied})
 
@@ -321,17 +326,10 @@ class RunViewSet(
         limit = int_param(request, "limit", 1000, 1, 10_000)
         after = int_param(request, "after", None, -1)
         before = int_param(request, "before", None)
-        lines = LogLine.objects.filter(run=run)
-        if after is not None:
-            lines = lines.filter(line__gt=after).order_by("line")[:limit]
-        elif before is not None:
-            lines = reversed(lines.filter(line__lt=before).order_by("-line")[:limit])
-        else:
-            lines = reversed(lines.order_by("-line")[:limit])
-        rows = [{"line": row.line, "text": row.text, "time": row.time} for row in lines]
-        return Response(
-            {"lines": rows, "total": LogLine.objects.filter(run=run).count()}
-        )
+        lines = LogLine.objects.for_run(run)
+        page = lines.page(after=after, before=before, limit=limit)
+        rows = [{"line": row.line, "text": row.text, "time": row.time} for row in page]
+        return Response({"lines": rows, "total": lines.count()})
 
     @extend_schema(request=RunTagsSerializer, responses=TagBriefSerializer(many=True))
     @action(detail=True, methods=["get", "post", "delete"], url_path="tags")
@@ -347,25 +345,20 @@ class RunViewSet(
         serializer.is_valid(raise_exception=True)
         names = serializer.validated_data.get("names") or []
         ids = serializer.validated_data.get("ids") or []
-        found = list(Tag.objects.filter(name__in=names)) + list(
-            Tag.objects.filter(pk__in=ids)
-        )
-        missing = sorted(set(names) - {tag.name for tag in found}) + [
-            str(i) for i in sorted(set(ids) - {tag.id for tag in found})
-        ]
         if request.method == "POST":
-            if missing and serializer.validated_data["create_missing"] and not ids:
-                found += [
-                    services.create_tag_for_attach(name, request.user)
-                    for name in missing
-                ]
-            elif missing:
-                return error_response(
-                    f"unknown tags: {', '.join(missing)}", 400, "names"
+            try:
+                tags = tag_services.tags_for_attach(
+                    request.user,
+                    names,
+                    ids,
+                    create_missing=serializer.validated_data["create_missing"],
                 )
-            services.attach_tags(run, request.user, found)
+            except tag_services.UnknownTags as error:
+                return error_response(error.message, 400, "names")
+            services.attach_tags(run, request.user, tags)
         else:
-            services.detach_tags(run, request.user, found)
+            tags, _missing = tag_services.find_tags(names, ids)
+            services.detach_tags(run, request.user, tags)
         return Response(
             TagBriefSerializer(run.tags.filter(is_archived=False), many=True).data
         )

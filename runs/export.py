@@ -14,16 +14,15 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from aimsite.query_budget import query_timeout, within_budget
+from aimsite.values import flatten, format_cell
 from runs.models import Run
 from runs.query.sql import DurationSeconds
 from runs.table import (
     BASE_COLUMNS,
     Column,
-    flatten,
     metric_values,
     page_columns,
 )
-from runs.templatetags.runs_table import format_value
 from tags.models import Tag
 
 CHUNK = 2000
@@ -59,7 +58,7 @@ def _csv_value(value: object) -> str:
         return "true" if value else "false"
     if kind is int:
         return str(value)
-    return format_value(value)
+    return format_cell(value)
 
 
 def _chunks(runs: QuerySet, now) -> Iterator[list[dict]]:

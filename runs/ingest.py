@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
+from aimsite.errors import IngestError, data_error_message
 from aimsite.text import text_problem
 from experiments.models import DEFAULT_EXPERIMENT_NAME, Experiment
 from runs import live
@@ -37,16 +38,6 @@ _SERIES_FIELDS = {"name", "context", "steps", "values", "epochs", "times"}
 _LOG_FIELDS = {"line", "text", "time"}
 _INT64_MAX = 2**63 - 1
 SEQ_REQUIRED = "seq is required: an integer per run, used to drop replays"
-
-
-class IngestError(ValueError):
-    """Bad input. `field` names where, `status` is the HTTP status to answer."""
-
-    def __init__(self, message: str, field: str = "", status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status = status
 
 
 @dataclass
@@ -377,6 +368,79 @@ def get_or_create_run(
     return run, True
 
 
+@dataclass
+class NewRun:
+    """A run as a client asks to create it (shape already checked), with its
+    optional first batch, so a short run costs one request to open and close."""
+
+    hash: str
+    experiment: str | None = None
+    name: str = ""
+    description: str = ""
+    params: dict | None = None
+    tags: list[str] | None = None
+    batch: Batch | None = None
+
+
+@dataclass
+class CreatedRun:
+    run: Run  # as its first batch left it, when one was applied
+    is_new: bool  # False: the caller's run with this hash existed already
+    batch: BatchResult | None = None
+
+
+def create_run(user, new: NewRun, *, lookups: Lookups | None = None) -> CreatedRun:
+    """Create (or find) one run by its client-made hash and apply its first batch.
+
+    The one ingest entry point for creating runs (API, demo command, tests): all
+    of it happens in one transaction, and a refused run raises IngestError with
+    nothing written.
+    """
+    try:
+        with transaction.atomic():
+            run, is_new = get_or_create_run(
+                run_hash=new.hash,
+                user=user,
+                experiment_name=new.experiment,
+                name=new.name,
+                description=new.description,
+                params=new.params,
+                tags=new.tags,
+                lookups=lookups,
+            )
+            result = (
+                apply_batch(run, new.batch, new_run=is_new)
+                if new.batch is not None
+                else None
+            )
+    except DataError as error:
+        # Input the validators let through but the database refuses (a number
+        # out of its range): the client's to fix.
+        raise IngestError(data_error_message(error)) from error
+    if result is not None and result.run is not None:
+        run = result.run
+    return CreatedRun(run, is_new, result)
+
+
+def create_runs(user, items: list[NewRun]) -> list[CreatedRun | IngestError]:
+    """Create many runs, answering one outcome per item, in order.
+
+    One transaction for all (one commit), a savepoint per item, so a refused
+    item writes nothing and the others still apply.
+    """
+    lookups = Lookups()
+    outcomes: list[CreatedRun | IngestError] = []
+    with transaction.atomic():
+        for item in items:
+            try:
+                outcomes.append(create_run(user, item, lookups=lookups))
+            except IngestError as error:
+                # What the refused item created (and cached) was rolled back.
+                lookups.clear()
+                outcomes.append(error)
+    return outcomes
+
+
 _SUMMARY_FIELDS = [
     "count",
     "first_step",
@@ -590,9 +654,8 @@ def apply_tag_names(
 
     `new_run`: the run was just created and has no tags yet.
     """
-    from runs import services
     from tags.models import Tag
-    from tags.services import TagInvalid
+    from tags.services import TagInvalid, create_tag_for_attach
 
     # Names that exist exactly are found in one query; the rest go through the
     # case-insensitive lookup or are created, as on the tags page.
@@ -603,8 +666,7 @@ def apply_tag_names(
         exact.update({tag.name: tag for tag in Tag.objects.filter(name__in=missing)})
     try:
         tags = [
-            exact.get(name) or services.create_tag_for_attach(name, run.owner)
-            for name in attach
+            exact.get(name) or create_tag_for_attach(name, run.owner) for name in attach
         ]
     except TagInvalid as error:
         raise IngestError(f"tags.attach: {error.message}", "tags") from error

@@ -18,7 +18,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from runs.metrics import finite_or_none
+from runs.models import SeriesSummary
+from tags.models import TagChip, visible_chips
 
 logger = logging.getLogger(__name__)
 
@@ -46,17 +47,6 @@ def _run_groups(run) -> list[str]:
     return [RUNS_GROUP, run_group(run.hash)]
 
 
-class MetricSummary(TypedDict):
-    id: int
-    name: str
-    context: dict
-    count: int
-    last_step: int | None
-    last: float | None
-    min: float | None
-    max: float | None
-
-
 class RunRow(TypedDict):
     hash: str
     name: str
@@ -71,7 +61,7 @@ class RunRow(TypedDict):
 class RunChangedEvent(TypedDict):
     type: Literal["run.created", "run.updated"]
     run: RunRow
-    metrics: list[MetricSummary]
+    metrics: list[SeriesSummary]
 
 
 class RunsRemovedEvent(TypedDict):
@@ -88,20 +78,7 @@ class RunLogsEvent(TypedDict):
 class TagsChangedEvent(TypedDict):
     type: Literal["run.tags"]
     hash: str
-    tags: list[dict]
-
-
-def metric_summary(series) -> MetricSummary:
-    return {
-        "id": series.id,
-        "name": series.name,
-        "context": series.context,
-        "count": series.count,
-        "last_step": series.last_step,
-        "last": finite_or_none(series.last),
-        "min": finite_or_none(series.min),
-        "max": finite_or_none(series.max),
-    }
+    tags: list[TagChip]
 
 
 def run_row(run) -> RunRow:
@@ -235,7 +212,7 @@ def run_created(run) -> None:
 
 
 def _changed_event(run, series) -> RunChangedEvent:
-    metrics = [metric_summary(item) for item in series] if series is not None else []
+    metrics = [item.as_summary() for item in series] if series is not None else []
     return {"type": "run.updated", "run": run_row(run), "metrics": metrics}
 
 
@@ -282,11 +259,7 @@ def run_tags_changed(run, tags=None) -> None:
     event: TagsChangedEvent = {
         "type": "run.tags",
         "hash": run.hash,
-        "tags": [
-            {"id": tag.id, "name": tag.name, "color": tag.color}
-            for tag in tags
-            if not tag.is_archived
-        ],
+        "tags": visible_chips(tags),
     }
     _after_commit(_run_groups(run), event)
 
@@ -311,9 +284,6 @@ def runs_tags_changed(run_hashes: list[str]) -> None:
         event: TagsChangedEvent = {
             "type": "run.tags",
             "hash": run.hash,
-            "tags": [
-                {"id": tag.id, "name": tag.name, "color": tag.color}
-                for tag in run.tags.all()
-            ],
+            "tags": visible_chips(run.tags.all()),
         }
         _after_commit([RUNS_GROUP, run_group(run.hash)], event)

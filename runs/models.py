@@ -1,5 +1,6 @@
 import re
 from datetime import timedelta
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from experiments.models import Experiment
+from runs.metrics import finite_or_none
 from tags.models import Tag
 
 HASH_RE = re.compile(r"^[0-9a-f]{24}$")
@@ -146,6 +148,41 @@ class MetricSeries(models.Model):
     def is_system(self) -> bool:
         return self.name.startswith(SYSTEM_METRIC_PREFIX)
 
+    def as_summary(self) -> "SeriesSummary":
+        """The series without its points: the API, the run page and live
+        `run.updated` events all send this shape. Non-finite numbers become null
+        (JSON has no NaN)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "context": self.context,
+            "count": self.count,
+            "first_step": self.first_step,
+            "last_step": self.last_step,
+            "first": finite_or_none(self.first),
+            "last": finite_or_none(self.last),
+            "min": finite_or_none(self.min),
+            "max": finite_or_none(self.max),
+            "last_time": self.last_time,
+        }
+
+
+class SeriesSummary(TypedDict):
+    id: int
+    name: str
+    context: dict
+    count: int
+    first_step: int | None
+    last_step: int | None
+    first: float | None
+    last: float | None
+    min: float | None
+    max: float | None
+    last_time: float | None
+
+
+SERIES_SUMMARY_FIELDS = list(SeriesSummary.__annotations__)
+
 
 class MetricChunk(models.Model):
     """Up to CHUNK_SIZE points of one series, as packed arrays (see runs.metrics)."""
@@ -171,11 +208,29 @@ class MetricChunk(models.Model):
         return f"chunk {self.index} ({self.count} points)"
 
 
+class LogLineQuerySet(models.QuerySet):
+    def for_run(self, run: Run) -> "LogLineQuerySet":
+        return self.filter(run=run)
+
+    def page(
+        self, *, after: int | None = None, before: int | None = None, limit: int
+    ) -> list["LogLine"]:
+        """At most `limit` lines, in line order: those after `after` (live
+        catch-up), else those before `before` (paging back), else the last ones."""
+        if after is not None:
+            return list(self.filter(line__gt=after).order_by("line")[:limit])
+        if before is not None:
+            return list(self.filter(line__lt=before).order_by("-line")[:limit])[::-1]
+        return list(self.order_by("-line")[:limit])[::-1]
+
+
 class LogLine(models.Model):
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="log_lines")
     line = models.BigIntegerField()
     text = models.TextField()
     time = models.FloatField(null=True, blank=True)
+
+    objects = LogLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["run", "line"]

@@ -13,9 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from aimsite.values import format_context, format_metric, param_rows
 from runs import services
-from runs.metrics import finite_or_none
 from runs.models import SYSTEM_METRIC_PREFIX, MetricSeries, Run
+from tags.models import visible_chips
 
 TABS: list[tuple[str, str]] = [
     ("overview", "Overview"),
@@ -54,40 +55,20 @@ def metric_key(series: MetricSeries) -> str:
 
 
 def _series_rows(series_list, pinned: list[str]) -> list[dict]:
+    """Each series' summary, plus what the page's cards need: the pin key, a
+    label without the system prefix, and whether it is pinned."""
     rows = []
     for series in series_list:
         key = metric_key(series)
         rows.append(
             {
-                "id": series.id,
+                **series.as_summary(),
                 "key": key,
-                "name": series.name,
                 "label": series.name.removeprefix(SYSTEM_METRIC_PREFIX),
-                "context": series.context,
-                "count": series.count,
-                "first_step": series.first_step,
-                "last_step": series.last_step,
-                "last": finite_or_none(series.last),
-                "min": finite_or_none(series.min),
-                "max": finite_or_none(series.max),
                 "is_pinned": key in pinned,
             }
         )
     return rows
-
-
-def format_context(context: dict) -> str:
-    return ", ".join(f"{key}: {value}" for key, value in sorted(context.items())) or "—"
-
-
-def format_value(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e6):
-        return f"{value:.4e}"
-    return f"{value:.5f}".rstrip("0").rstrip(".")
 
 
 def _summary_rows(series_list) -> list[dict]:
@@ -95,20 +76,8 @@ def _summary_rows(series_list) -> list[dict]:
     for row in rows:
         row["context_text"] = format_context(row["context"])
         for field in ("last", "min", "max"):
-            row[f"{field}_text"] = format_value(row[field])
+            row[f"{field}_text"] = format_metric(row[field])
     return rows
-
-
-def _flatten(value, prefix: str = "") -> list[tuple[str, str]]:
-    """Nested params as (dotted key, JSON-ish value) rows for the Overview table."""
-    if isinstance(value, dict) and value:
-        rows = []
-        for key, item in value.items():
-            rows += _flatten(item, f"{prefix}.{key}" if prefix else str(key))
-        return rows
-    if isinstance(value, str):
-        return [(prefix, value)]
-    return [(prefix, json.dumps(value))]
 
 
 def _overview_context(run: Run) -> dict:
@@ -125,7 +94,7 @@ def _overview_context(run: Run) -> dict:
         if system.get(key)
     ]
     return {
-        "param_rows": _flatten(run.params) if run.params else [],
+        "param_rows": param_rows(run.params) if run.params else [],
         "metric_rows": _summary_rows([s for s in series if not s.is_system]),
         "system_rows": _summary_rows([s for s in series if s.is_system]),
         "argv_rows": list(enumerate(system.get("argv") or [])),
@@ -155,20 +124,7 @@ def _tab_context(run: Run, tab: str) -> dict:
         from media_tracks.models import ObjectSequence
 
         sequences = ObjectSequence.objects.filter(run=run, kind=_OBJECT_TABS[tab])
-        return {
-            "sequences": [
-                {
-                    "id": sequence.id,
-                    "name": sequence.name,
-                    "context": sequence.context,
-                    "count": sequence.count,
-                    "first_step": sequence.first_step,
-                    "last_step": sequence.last_step,
-                    "max_index": sequence.max_index,
-                }
-                for sequence in sequences
-            ]
-        }
+        return {"sequences": [sequence.as_summary() for sequence in sequences]}
     if tab == "logs":
         return {"log_count": run.log_lines.count()}
     return {}
@@ -179,11 +135,7 @@ def run_detail(request: HttpRequest, hash: str, tab: str = "overview") -> HttpRe
         raise Http404(f"no tab {tab!r}")
     run = _get_run(hash)
     can_edit = run.can_edit(request.user)
-    tags = [
-        {"id": tag.id, "name": tag.name, "color": tag.color}
-        for tag in sorted(run.tags.all(), key=lambda t: t.name)
-        if not tag.is_archived
-    ]
+    tags = visible_chips(sorted(run.tags.all(), key=lambda t: t.name))
     page_data = {
         "hash": run.hash,
         "name": run.name,

@@ -1,9 +1,8 @@
 from rest_framework import serializers
 
-from aimsite.api import INT64_MAX
-from runs.metrics import finite_or_none
-from runs.models import MetricSeries, Run
-from tags.models import Tag
+from aimsite.api import INT64_MAX, SummarySerializer
+from runs.models import SERIES_SUMMARY_FIELDS, MetricSeries, Run
+from tags.models import Tag, TagChip, visible_chips
 
 
 class TagBriefSerializer(serializers.ModelSerializer):
@@ -52,13 +51,9 @@ class RunSerializer(serializers.ModelSerializer):
     def get_duration(self, run: Run) -> float:
         return run.duration.total_seconds()
 
-    def get_tags(self, run: Run) -> list[dict]:
+    def get_tags(self, run: Run) -> list[TagChip]:
         # Uses the prefetched tags when the view prefetched them.
-        return [
-            {"id": tag.id, "name": tag.name, "color": tag.color}
-            for tag in run.tags.all()
-            if not tag.is_archived
-        ]
+        return visible_chips(run.tags.all())
 
 
 class RunDetailSerializer(RunSerializer):
@@ -105,39 +100,10 @@ class RunCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class MetricSeriesSerializer(serializers.ModelSerializer):
-    first = serializers.SerializerMethodField()
-    last = serializers.SerializerMethodField()
-    min = serializers.SerializerMethodField()
-    max = serializers.SerializerMethodField()
-
+class MetricSeriesSerializer(SummarySerializer):
     class Meta:
         model = MetricSeries
-        fields = [
-            "id",
-            "name",
-            "context",
-            "count",
-            "first_step",
-            "last_step",
-            "first",
-            "last",
-            "min",
-            "max",
-            "last_time",
-        ]
-
-    def get_first(self, series) -> float | None:
-        return finite_or_none(series.first)
-
-    def get_last(self, series) -> float | None:
-        return finite_or_none(series.last)
-
-    def get_min(self, series) -> float | None:
-        return finite_or_none(series.min)
-
-    def get_max(self, series) -> float | None:
-        return finite_or_none(series.max)
+        fields = read_only_fields = SERIES_SUMMARY_FIELDS
 
 
 class RunTagsSerializer(serializers.Serializer):

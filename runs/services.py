@@ -158,13 +158,3 @@ def detach_tags(run: Run, user, tags) -> Run:
     run.tags.remove(*tags)
     live.run_tags_changed(run)
     return run
-
-
-def create_tag_for_attach(name: str, user):
-    """A tag named from the SDK's `run.add_tag("x")`: the existing one whatever its
-    case (names are unique ignoring case), else a new one validated like the tags page's."""
-    from tags import services as tag_services
-    from tags.models import Tag
-
-    existing = Tag.objects.filter(name__iexact=name.strip()).first()
-    return existing or tag_services.create_tag(user, {"name": name})

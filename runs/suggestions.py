@@ -7,9 +7,9 @@ of a project change slowly) and the list is cached briefly per process.
 import json
 import time
 
+from aimsite.values import flatten
 from runs.models import SYSTEM_METRIC_PREFIX, MetricSeries, Run
 from runs.query.parser import FIELDS
-from runs.table import flatten
 
 SAMPLE_RUNS = 500
 MAX_METRICS = 500

@@ -16,13 +16,13 @@ from django.db.models import F, FloatField, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from aimsite.values import flatten
 from runs.models import HASH_RE, SYSTEM_METRIC_PREFIX, MetricSeries, Run
 from runs.query import QueryError, compile_query, sql
 from tags.models import Tag
 
 PAGE_SIZE = 50
 MAX_COLUMNS = 200
-MAX_FLATTEN_DEPTH = 6
 DEFAULT_SORT = "-created"
 
 BASE_COLUMNS: dict[str, str] = {
@@ -112,19 +112,6 @@ def parse_columns(raw: str | None) -> list[Column] | None:
     if any(column is None for column in columns):
         raise QueryError("unknown column id in columns")
     return [column for column in columns if column.kind != "base"]
-
-
-def flatten(params: object, prefix: tuple = (), depth: int = 0) -> dict[tuple, object]:
-    """{"hparams": {"lr": 1}} -> {("hparams", "lr"): 1}; lists stay whole."""
-    if not isinstance(params, dict) or depth >= MAX_FLATTEN_DEPTH:
-        return {prefix: params} if prefix else {}
-    flat: dict[tuple, object] = {}
-    for key, value in params.items():
-        if isinstance(value, dict) and value:
-            flat.update(flatten(value, (*prefix, key), depth + 1))
-        else:
-            flat[(*prefix, key)] = value
-    return flat
 
 
 # -- sorting -----------------------------------------------------------------

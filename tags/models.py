@@ -1,3 +1,6 @@
+from collections.abc import Iterable
+from typing import TypedDict
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -42,3 +45,19 @@ class Tag(models.Model):
 
     def can_edit(self, user) -> bool:
         return bool(user.is_staff or (self.owner_id and self.owner_id == user.id))
+
+    def as_chip(self) -> "TagChip":
+        """The tag as a chip: the run page, the runs table's tag picker, the API
+        and live `run.tags` events all send this shape."""
+        return {"id": self.id, "name": self.name, "color": self.color}
+
+
+class TagChip(TypedDict):
+    id: int
+    name: str
+    color: str
+
+
+def visible_chips(tags: Iterable[Tag]) -> list[TagChip]:
+    """Chips of the tags a run shows: archived tags are hidden from runs."""
+    return [tag.as_chip() for tag in tags if not tag.is_archived]

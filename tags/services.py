@@ -23,6 +23,15 @@ class TagInvalid(Exception):
         super().__init__(self.message)
 
 
+class UnknownTags(Exception):
+    """Tags named for attaching that do not exist (and may not be created)."""
+
+    def __init__(self, missing: list[str]):
+        self.missing = missing
+        self.message = f"unknown tags: {', '.join(missing)}"
+        super().__init__(self.message)
+
+
 def check_can_edit(tag: Tag, user) -> None:
     if not tag.can_edit(user):
         raise PermissionDenied(
@@ -43,6 +52,41 @@ def create_tag(user, data: dict) -> Tag:
     tag.owner = user
     tag.save()
     return tag
+
+
+def create_tag_for_attach(name: str, user) -> Tag:
+    """A tag named from the SDK's `run.add_tag("x")`: the existing one whatever its
+    case (names are unique ignoring case), else a new one validated like the tags page's."""
+    existing = Tag.objects.filter(name__iexact=name.strip()).first()
+    return existing or create_tag(user, {"name": name})
+
+
+def find_tags(names: list[str], ids: list[int]) -> tuple[list[Tag], list[str]]:
+    """The tags named by `names` or `ids`, and those of them that match no tag
+    (names first, then ids as text)."""
+    found = list(Tag.objects.filter(name__in=names)) + list(
+        Tag.objects.filter(pk__in=ids)
+    )
+    missing = sorted(set(names) - {tag.name for tag in found}) + [
+        str(i) for i in sorted(set(ids) - {tag.id for tag in found})
+    ]
+    return found, missing
+
+
+def tags_for_attach(
+    user, names: list[str], ids: list[int], *, create_missing: bool = False
+) -> list[Tag]:
+    """The tags to attach to a run, named by `names` or `ids`.
+
+    With `create_missing` (names only, as the SDK's `run.add_tag` does), names
+    that match no tag are created; otherwise they raise UnknownTags.
+    """
+    found, missing = find_tags(names, ids)
+    if missing and create_missing and not ids:
+        return found + [create_tag_for_attach(name, user) for name in missing]
+    if missing:
+        raise UnknownTags(missing)
+    return found
 
 
 def update_tag(tag: Tag, user, data: dict) -> Tag:

@@ -72,13 +72,6 @@ def make_run(
     fields: model fields set afterwards (created_at, is_archived, …).
     """
     owner = owner or make_user()
-    run, _ = ingest.get_or_create_run(
-        run_hash=new_hash(),
-        user=owner,
-        experiment_name=experiment,
-        name=name,
-        params=params,
-    )
     raw: dict = {"seq": 0}
     if metrics:
         raw["metrics"] = []
@@ -98,7 +91,16 @@ def make_run(
         raw["logs"] = [{"line": i, "text": text} for i, text in enumerate(logs)]
     if status:
         raw["status"] = status
-    ingest.apply_batch(run, ingest.parse_batch(raw))
+    run = ingest.create_run(
+        owner,
+        ingest.NewRun(
+            hash=new_hash(),
+            experiment=experiment,
+            name=name,
+            params=params,
+            batch=ingest.parse_batch(raw),
+        ),
+    ).run
     if fields:
         Run.objects.filter(pk=run.pk).update(**fields)
     run.refresh_from_db()

@@ -1,34 +1,21 @@
 """Formatting for the runs table: cell values and sort indicators."""
 
 import json
-import math
 
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from aimsite.values import format_cell
+from tags.models import visible_chips
+
 register = template.Library()
 MAX_CELL = 80
 
 
-def format_value(value: object) -> str:
-    """A param or metric value as the table (and the CSV export) shows it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return str(value)
-        return f"{value:.6g}"
-    if isinstance(value, int | str):
-        return str(value)
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
 @register.simple_tag
 def cell(row, column) -> str:
-    text = format_value(row.cells.get(column.id))
+    text = format_cell(row.cells.get(column.id))
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
@@ -70,7 +57,5 @@ def can_edit_run(run, user) -> str:
 def run_tags_json(run) -> str:
     """The row's tags for the tag picker, from the page's prefetch (no query).
     Returned unsafe, so the template escapes it for the data-tags attribute."""
-    tags = [
-        {"id": tag.id, "name": tag.name, "color": tag.color} for tag in run.tags.all()
-    ]
+    tags = visible_chips(run.tags.all())
     return json.dumps(tags, separators=(",", ":"), ensure_ascii=False)

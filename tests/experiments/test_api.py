@@ -150,7 +150,7 @@ def test_empty_default_experiment_can_be_deleted_and_ingest_recreates_it(
     default = Experiment.objects.default()
     assert api_for(staff_user).delete(detail(default)).status_code == 204
     assert not Experiment.objects.filter(name="default").exists()
-    run, _ = ingest.get_or_create_run(run_hash=new_hash(), user=user)
+    run = ingest.create_run(user, ingest.NewRun(hash=new_hash())).run
     assert run.experiment.name == "default"
 
 

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 
 from runs import live
 from tags import services
+from tags.models import Tag
 from tests.factories import make_run, make_tag
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +91,27 @@ def test_create_reports_every_bad_field(user):
     with pytest.raises(services.TagInvalid) as caught:
         services.create_tag(user, {"name": "", "comment": "c" * 201, "color": "blue"})
     assert set(caught.value.errors) == {"name", "comment", "color"}
+
+
+def test_tags_for_attach_finds_by_name_and_id_and_names_the_unknown(user):
+    by_name, by_id = make_tag("alpha"), make_tag("beta")
+    found = services.tags_for_attach(user, ["alpha"], [by_id.id])
+    assert {tag.pk for tag in found} == {by_name.pk, by_id.pk}
+    with pytest.raises(services.UnknownTags) as unknown:
+        services.tags_for_attach(user, ["alpha", "zeta"], [999_999])
+    assert unknown.value.message == "unknown tags: zeta, 999999"
+
+
+def test_tags_for_attach_creates_missing_names_only_when_asked_and_without_ids(user):
+    existing = make_tag("Shared")
+    found = services.tags_for_attach(
+        user, ["shared", "brand-new"], [], create_missing=True
+    )
+    assert existing in found  # the existing tag whatever the case
+    created = Tag.objects.get(name="brand-new")
+    assert created in found and created.owner == user and len(found) == 2
+    with pytest.raises(services.UnknownTags):
+        services.tags_for_attach(
+            user, ["other-new"], [existing.id], create_missing=True
+        )
+    assert not Tag.objects.filter(name="other-new").exists()

@@ -191,14 +191,7 @@ class Command(BaseCommand):
             "seed": index,
         }
         run_hash = "".join(rng.choice("0123456789abcdef") for _ in range(24))
-        run, _ = ingest.get_or_create_run(
-            run_hash=run_hash,
-            user=owner,
-            experiment_name=exp_name,
-            name=f"{family}-lr{lr:g}-bs{batch_size}-{number}",
-            description=f"Demo run {number} of {exp_name}",
-            params=params,
-        )
+        name = f"{family}-lr{lr:g}-bs{batch_size}-{number}"
         steps = self.steps if not is_active else self.steps // 3
         start = created.timestamp()
         seconds_per_step = rng.uniform(0.2, 0.6)
@@ -281,9 +274,7 @@ class Command(BaseCommand):
                     "times": system_times,
                 }
             )
-        logs = [
-            {"line": 0, "text": f"\x1b[1mStarting {run.name}\x1b[0m", "time": start}
-        ]
+        logs = [{"line": 0, "text": f"\x1b[1mStarting {name}\x1b[0m", "time": start}]
         for line in range(1, 150):
             step = line * steps // 150
             logs.append(
@@ -346,7 +337,17 @@ class Command(BaseCommand):
         batch = ingest.parse_batch(
             {"seq": 1, "metrics": metrics, "logs": logs, "status": status, "meta": meta}
         )
-        ingest.apply_batch(run, batch)
+        run = ingest.create_run(
+            owner,
+            ingest.NewRun(
+                hash=run_hash,
+                experiment=exp_name,
+                name=name,
+                description=f"Demo run {number} of {exp_name}",
+                params=params,
+                batch=batch,
+            ),
+        ).run
         finished = created + timedelta(seconds=duration) if status else None
         now = timezone.now()
         Run.objects.filter(pk=run.pk).update(

@@ -1,0 +1,75 @@
+"""Pure helpers that turn stored values into text or flat rows.
+
+No Django imports: the runs table, the CSV export, the run page and the search
+bar's suggestions all use these, and each way of showing a value lives here once.
+"""
+
+import json
+import math
+
+MAX_FLATTEN_DEPTH = 6
+
+
+def flatten(
+    params: object,
+    prefix: tuple = (),
+    depth: int = 0,
+    max_depth: int | None = MAX_FLATTEN_DEPTH,
+) -> dict[tuple, object]:
+    """{"hparams": {"lr": 1}} -> {("hparams", "lr"): 1}; lists stay whole.
+
+    Below `max_depth` (None: no limit) a nested object stays whole as one value.
+    """
+    if not isinstance(params, dict) or (max_depth is not None and depth >= max_depth):
+        return {prefix: params} if prefix else {}
+    flat: dict[tuple, object] = {}
+    for key, value in params.items():
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, (*prefix, key), depth + 1, max_depth))
+        else:
+            flat[(*prefix, key)] = value
+    return flat
+
+
+def format_cell(value: object) -> str:
+    """A param or metric value as the runs table (and the CSV export) shows it:
+    6 significant digits, JSON for lists and objects, empty for no value."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return str(value)
+        return f"{value:.6g}"
+    if isinstance(value, int | str):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def format_metric(value: float | None) -> str:
+    """A metric summary number as the run page shows it: integers plain, very
+    small or large numbers in scientific notation, a dash for no value."""
+    if value is None:
+        return "—"
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e6):
+        return f"{value:.4e}"
+    return f"{value:.5f}".rstrip("0").rstrip(".")
+
+
+def format_context(context: dict) -> str:
+    """A series context as one line of text ("subset: val"), a dash when empty."""
+    return ", ".join(f"{key}: {value}" for key, value in sorted(context.items())) or "—"
+
+
+def param_rows(params: dict) -> list[tuple[str, str]]:
+    """Nested params as (dotted key, JSON-ish value) rows, at any depth."""
+    return [
+        (
+            ".".join(str(key) for key in path),
+            value if isinstance(value, str) else json.dumps(value),
+        )
+        for path, value in flatten(params, max_depth=None).items()
+    ]
