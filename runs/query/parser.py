@@ -456,7 +456,10 @@ class _Parser:
                     "re.match(pattern, field) and re.search(pattern, field) are conditions",
                     node,
                 )
-            raise self.fail(f"only fields of `run` can be read. {ALLOWED}", current)
+            readable = " or ".join(f"`{name}`" for name in sorted(self.subjects))
+            raise self.fail(
+                f"only fields of {readable} can be read. {ALLOWED}", current
+            )
         steps.reverse()
         first_keys, first_node = steps[0]
         is_attribute = isinstance(first_node, ast.Attribute)
