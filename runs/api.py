@@ -40,7 +40,7 @@ from runs.serializers import (
     RunUpdateSerializer,
     TagBriefSerializer,
 )
-from runs.suggestions import query_suggestions
+from runs.suggestions import parse_subjects, query_suggestions
 from runs.table import parse_columns
 from tags import services as tag_services
 from tags.models import Tag
@@ -531,8 +531,21 @@ class RunViewSet(
         response["Content-Disposition"] = 'attachment; filename="runs.csv"'
         return response
 
-    @extend_schema(responses={200: {"type": "object"}})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "subjects",
+                str,
+                description="what the search bar reads: run (default) or run,metric",
+            )
+        ],
+        responses={200: {"type": "object"}},
+    )
     @action(detail=False, methods=["get"])
     def suggestions(self, request):
-        """Param keys and metric names for the search bar's completions."""
-        return Response(query_suggestions())
+        """Param keys and metric names (and `metric.` fields) for completions."""
+        try:
+            subjects = parse_subjects(request.query_params.get("subjects"))
+        except ValueError as error:
+            return error_response(str(error), 400, "subjects")
+        return Response(query_suggestions(subjects))

@@ -1,6 +1,8 @@
 """Runs explorer pages: the explorer itself and the runs-table partial it (and the
 experiment page's Runs tab) loads, pages, sorts and live-refreshes."""
 
+from urllib.parse import urlencode
+
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -9,6 +11,9 @@ from django.views.decorators.http import require_GET
 from aimsite.query_budget import query_timeout
 from runs.query import QueryError
 from runs.table import DEFAULT_SORT, RunsPage, parse_columns, runs_page
+
+# Where a query reading a sequence subject belongs (`metric.*` → Metrics explorer).
+SEQUENCE_EXPLORER_PATHS = {"metric": "/metrics/"}
 
 
 def query_error_context(query: str, error: QueryError | OperationalError) -> dict:
@@ -24,12 +29,17 @@ def query_error_context(query: str, error: QueryError | OperationalError) -> dic
             raise error
         return {"message": timeout.message, "expression": flat, "caret": ""}
     position = max(0, min(error.position, len(flat)))
-    return {
+    context = {
         "message": error.message,
         "expression": flat,
         "caret": " " * position + "^",
         "position": position,
     }
+    explorer = SEQUENCE_EXPLORER_PATHS.get(error.subject)
+    if explorer:
+        # The same query, unchanged, in the explorer that can read it.
+        context["explorer_url"] = f"{explorer}?{urlencode({'q': query})}"
+    return context
 
 
 def _table_context(page: RunsPage, request: HttpRequest) -> dict:

@@ -1,4 +1,6 @@
-"""Completions for the runs search bar: run fields, param paths, metric names.
+"""Completions for the explorers' search bars: run fields, param paths, metric
+names, and with the `metric` subject (the Metrics explorer) the sequence fields
+`metric.name`, `metric.context.<key>` for the keys seen, and the summaries.
 
 Param paths come from the most recent runs (a sample, not every run: the keys
 of a project change slowly) and the list is cached briefly per process.
@@ -10,11 +12,25 @@ import time
 from aimsite.values import flatten
 from runs.models import SYSTEM_METRIC_PREFIX, MetricSeries, Run
 from runs.query.parser import FIELDS
+from runs.query.subjects import SEQUENCE_SUBJECTS
 
 SAMPLE_RUNS = 500
 MAX_METRICS = 500
 CACHE_SECONDS = 30.0
-_cache: dict[str, tuple[float, dict]] = {}
+_cache: dict[frozenset, tuple[float, dict]] = {}
+
+
+def parse_subjects(text: str | None) -> frozenset[str]:
+    """`run,metric` -> {"run", "metric"}; `run` is always there. Raises ValueError."""
+    names = {name.strip() for name in (text or "").split(",") if name.strip()}
+    known = {"run", *SEQUENCE_SUBJECTS}
+    unknown = sorted(names - known)
+    if unknown:
+        raise ValueError(
+            f"unknown subject {unknown[0]!r:.40}; subjects are "
+            f"{', '.join(sorted(known))}"
+        )
+    return frozenset(names | {"run"})
 
 
 def _param_expression(path: tuple) -> str:
@@ -32,8 +48,28 @@ def _metric_expression(name: str, context_key: str) -> str:
     return f"run.metrics[{json.dumps(name)}, {context_key}].last"
 
 
-def query_suggestions() -> dict:
-    cached = _cache.get("all")
+def _context_expression(key: str) -> str:
+    if key.isidentifier() and not key.startswith("_"):
+        return f"metric.context.{key}"
+    return f"metric.context[{json.dumps(key)}]"
+
+
+def _metric_subject(metrics: list[tuple[str, str]]) -> dict:
+    """The `metric.` completions, from the series' names and contexts."""
+    context_keys = {key for _name, context in metrics for key in json.loads(context)}
+    names = sorted({name for name, _context in metrics})
+    return {
+        "fields": [
+            f"metric.{attribute}" for attribute in SEQUENCE_SUBJECTS["metric"].fields
+        ],
+        "params": [_context_expression(key) for key in sorted(context_keys)],
+        "metrics": [f"metric.name == {json.dumps(name)}" for name in names],
+    }
+
+
+def query_suggestions(subjects: frozenset[str] = frozenset({"run"})) -> dict:
+    """{"fields", "params", "metrics"}: expressions the search bar offers."""
+    cached = _cache.get(subjects)
     if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
         return cached[1]
     paths: set[tuple] = set()
@@ -41,7 +77,7 @@ def query_suggestions() -> dict:
         :SAMPLE_RUNS
     ]:
         paths.update(flatten(params))
-    metrics = (
+    metrics = list(
         MetricSeries.objects.exclude(name__startswith=SYSTEM_METRIC_PREFIX)
         .values_list("name", "context_key")
         .distinct()
@@ -52,5 +88,9 @@ def query_suggestions() -> dict:
         "params": sorted(_param_expression(path) for path in paths),
         "metrics": [_metric_expression(name, context) for name, context in metrics],
     }
-    _cache["all"] = (time.monotonic(), result)
+    if "metric" in subjects:
+        # Sequence fields first: they are what a Metrics explorer query starts with.
+        for group, values in _metric_subject(metrics).items():
+            result[group] = values + result[group]
+    _cache[subjects] = (time.monotonic(), result)
     return result

@@ -3,8 +3,10 @@
 `parse()` turns a query string into a small AST (runs.query.nodes) with a
 whitelist over Python's `ast`; `compile_query()` turns it into one `Q`; and
 `filter_runs()` applies it, hiding archived runs unless the query mentions
-`run.archived`. No request, HTTP or DRF here: the explorer, the REST API, CSV
-export and the experiment page are thin adapters over `filter_runs`.
+`run.archived`. `filter_series()` (runs.query.sequences) does the same for
+sequence-level queries (`metric.name == "loss"`) over metric series. No
+request, HTTP or DRF here: the explorers, the REST API, CSV export and the
+experiment page are thin adapters over these.
 """
 
 from dataclasses import dataclass
@@ -16,6 +18,11 @@ from django.utils import timezone
 from runs.query.compiler import compile_predicate
 from runs.query.nodes import ParsedQuery, QueryError
 from runs.query.parser import parse
+from runs.query.sequences import (
+    CompiledSequenceQuery,
+    compile_sequence_query,
+    filter_series,
+)
 
 
 @dataclass
@@ -43,9 +50,12 @@ def filter_runs(runs: QuerySet, text: str, now: datetime | None = None) -> Query
 
 __all__ = [
     "CompiledQuery",
+    "CompiledSequenceQuery",
     "ParsedQuery",
     "QueryError",
     "compile_query",
+    "compile_sequence_query",
     "filter_runs",
+    "filter_series",
     "parse",
 ]

@@ -1,8 +1,12 @@
-"""Compile the run-query AST (runs.query.nodes) into one Django `Q`.
+"""Compile the query AST (runs.query.nodes) into one Django `Q`.
 
 Every predicate is two-valued: a comparison with a missing value is False (and
 its `not` is True), as Python would see `None`, so the SQL wraps anything that
 may be NULL in COALESCE(…, false). One function per node type.
+
+The same compiler serves every queried model: `run_prefix` is the path from it
+to the run ("" for Run, "run__" for a series), and a sequence subject's fields
+(`metric.name`, `metric.context.subset`) are the queried model's own columns.
 """
 
 from datetime import datetime
@@ -45,6 +49,7 @@ from runs.query.nodes import (
     Truthy,
 )
 from runs.query.parser import to_datetime
+from runs.query.subjects import FLOAT_ATTRIBUTES
 
 _ORDER_LOOKUPS = {
     "<": LessThan,
@@ -71,15 +76,29 @@ def _safe(lookup) -> Q:
 
 def _describe(operand: object) -> str:
     if isinstance(operand, Field):
-        return f"run.{operand.name}"
+        return f"{operand.subject}.{_field_name(operand)}"
     if isinstance(operand, Metric):
         return f"run.metrics[{operand.name!r}].{operand.attribute}"
     return "this value"
 
 
 class Compiler:
-    def __init__(self, now: datetime):
+    def __init__(self, now: datetime, run_prefix: str = ""):
         self.now = now
+        self.run_prefix = run_prefix
+        # What a correlated subquery on the run (tags, run.metrics[…]) joins on.
+        self.run_pk = "run_id" if run_prefix else "pk"
+
+    def run_column(self, name: str) -> str:
+        return f"{self.run_prefix}{_COLUMNS.get(name, name)}"
+
+    def column(self, field: Field) -> str:
+        """The ORM path of a field: a run column through the join, or a
+        sequence subject's own column."""
+        return self.run_column(field.name) if field.subject == "run" else field.name
+
+    def json_column(self, param: Param) -> F:
+        return F(self.run_column(param.source) if param.subject == "run" else "context")
 
     # -- predicates ----------------------------------------------------------
 
@@ -103,21 +122,21 @@ class Compiler:
         raise QueryError("unsupported expression", getattr(node, "position", 0))
 
     def truthy(self, operand: object) -> Q:
-        if isinstance(operand, Field):
-            if operand.name == "archived":
-                return Q(is_archived=True)
-            if operand.name == "active":
-                return Q(status="active")
+        if isinstance(operand, Field) and operand.kind != "summary":
             if operand.kind == "text":
-                return ~Q(**{_COLUMNS.get(operand.name, operand.name): ""})
+                return ~Q(**{self.column(operand): ""})
+            if operand.name == "archived":
+                return Q(**{self.run_column("is_archived"): True})
+            if operand.name == "active":
+                return Q(**{self.run_column("status"): "active"})
             if operand.kind == "datetime":
-                return Q(**{f"{operand.name}__isnull": False})
+                return Q(**{f"{self.run_column(operand.name)}__isnull": False})
             return _safe(
                 GreaterThan(self.number(operand), 0)
             )  # duration is never negative
         if isinstance(operand, Param):
-            return Q(sql.JsonTruthy(F(operand.source), path=operand.path))
-        if isinstance(operand, Metric):
+            return Q(sql.JsonTruthy(self.json_column(operand), path=operand.path))
+        if isinstance(operand, Metric | Field):  # a summary column
             value = self.number(operand)
             return _safe(LessThan(value, 0)) | _safe(GreaterThan(value, 0))
         if isinstance(operand, Transform):
@@ -170,10 +189,18 @@ class Compiler:
             return Q(
                 Exists(
                     through.objects.filter(
-                        run_id=OuterRef("pk"), tag__name=needle, tag__is_archived=False
+                        run_id=OuterRef(self.run_pk),
+                        tag__name=needle,
+                        tag__is_archived=False,
                     )
                 )
             )
+        if (
+            isinstance(haystack, Param)
+            and haystack.source == "context"
+            and not haystack.path
+        ):  # "subset" in metric.context: Python tests the dict's keys
+            return Q(context__has_key=needle)
         expression = self.text(haystack)
         if not needle:
             return _safe(IsNull(expression, False))
@@ -184,9 +211,9 @@ class Compiler:
     def equals(self, left: object, value: object, position: int) -> Q:
         if isinstance(left, Param):
             return self._param_equals(left, value)
-        if isinstance(left, Field):
+        if isinstance(left, Field) and left.kind != "summary":
             return self._field_equals(left, value, position)
-        if isinstance(left, Metric):
+        if isinstance(left, Metric | Field):
             if value is None:
                 return Q(IsNull(self.number(left), True))
             if not _is_number(value):
@@ -206,7 +233,10 @@ class Compiler:
         raise QueryError("unsupported comparison", position)
 
     def _param_equals(self, param: Param, value: object) -> Q:
-        column = F(param.source)
+        column = self.json_column(param)
+        if isinstance(value, dict):
+            # The exact context, through the canonical key the series is stored under.
+            return Q(context_key=context_key(value))
         if value is None:
             return Q(sql.JsonIsNone(column, path=param.path))
         if isinstance(value, bool):
@@ -229,18 +259,18 @@ class Compiler:
             return truth if value else ~truth
         if value is None:
             if field.name == "finished_at":
-                return Q(finished_at__isnull=True)
+                return Q(**{self.run_column("finished_at__isnull"): True})
             return NEVER
         if field.kind == "text":
             if not isinstance(value, str):
                 raise QueryError(
-                    f"run.{_field_name(field)} is text; compare it with a string",
+                    f"{_describe(field)} is text; compare it with a string",
                     position,
                 )
-            return Q(**{_COLUMNS.get(field.name, field.name): value})
+            return Q(**{self.column(field): value})
         if field.kind == "datetime":
             moment = self._moment(field, value, position)
-            return Q(**{field.name: moment})
+            return Q(**{self.run_column(field.name): moment})
         if field.kind == "number":
             if not _is_number(value):
                 raise QueryError("run.duration is a number of seconds", position)
@@ -252,7 +282,7 @@ class Compiler:
             raise QueryError(f"{op} cannot compare with {value!r}", position)
         lookup = _ORDER_LOOKUPS[op]
         if isinstance(left, Param):
-            column = F(left.source)
+            column = self.json_column(left)
             if _is_number(value):
                 return _safe(lookup(sql.JsonNumber(column, path=left.path), value))
             if isinstance(value, str):
@@ -261,7 +291,7 @@ class Compiler:
                 )
             raise QueryError("params compare with numbers and strings", position)
         if isinstance(left, Metric) or (
-            isinstance(left, Field) and left.kind == "number"
+            isinstance(left, Field) and left.kind in ("number", "summary")
         ):
             if not _is_number(value):
                 raise QueryError(
@@ -270,7 +300,7 @@ class Compiler:
             return _safe(lookup(self.number(left), value))
         if isinstance(left, Field) and left.kind == "datetime":
             moment = self._moment(left, value, position)
-            return Q(**{f"{left.name}__{_ORDER_SUFFIX[op]}": moment})
+            return Q(**{f"{self.run_column(left.name)}__{_ORDER_SUFFIX[op]}": moment})
         if isinstance(left, Field | Transform) and (
             not isinstance(left, Field) or left.kind == "text"
         ):
@@ -294,8 +324,11 @@ class Compiler:
     # -- operand expressions -------------------------------------------------
 
     def number(self, operand: object):
+        if isinstance(operand, Field) and operand.kind == "summary":
+            value = F(operand.name)
+            return sql.NotNaN(value) if operand.name in FLOAT_ATTRIBUTES else value
         if isinstance(operand, Field):
-            return sql.DurationSeconds(self.now)
+            return sql.DurationSeconds(self.now, self.run_prefix)
         if isinstance(operand, Metric):
             return self.metric(operand)
         raise QueryError("not a number", getattr(operand, "position", 0))
@@ -311,18 +344,18 @@ class Compiler:
                 metric.position,
             )
         series = MetricSeries.objects.filter(
-            run_id=OuterRef("pk"),
+            run_id=OuterRef(self.run_pk),
             name=metric.name,
             context_key=context_key(metric.context),
         ).values(column)[:1]
         value = Subquery(series, output_field=FloatField())
-        return sql.NotNaN(value) if column in ("last", "min", "max", "first") else value
+        return sql.NotNaN(value) if column in FLOAT_ATTRIBUTES else value
 
     def text(self, operand: object):
         if isinstance(operand, Field):
-            return F(_COLUMNS.get(operand.name, operand.name))
+            return F(self.column(operand))
         if isinstance(operand, Param):
-            return sql.JsonText(F(operand.source), path=operand.path)
+            return sql.JsonText(self.json_column(operand), path=operand.path)
         if isinstance(operand, Transform):
             function = Lower if operand.function == "lower" else Upper
             return function(self.text(operand.operand))
@@ -333,5 +366,7 @@ def _field_name(field: Field) -> str:
     return {"finished_at": "end_time"}.get(field.name, field.name)
 
 
-def compile_predicate(root: object, now: datetime) -> Q:
-    return Compiler(now).predicate(root)
+def compile_predicate(root: object, now: datetime, run_prefix: str = "") -> Q:
+    """run_prefix: the ORM path from the queried model to the run ("run__" from
+    a series, "" when querying runs)."""
+    return Compiler(now, run_prefix).predicate(root)

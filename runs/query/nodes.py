@@ -11,10 +11,14 @@ from datetime import datetime
 class QueryError(ValueError):
     """A query that cannot be compiled; `position` is the 0-based column."""
 
-    def __init__(self, message: str, position: int = 0):
+    def __init__(self, message: str, position: int = 0, subject: str | None = None):
         super().__init__(message)
         self.message = message
         self.position = position
+        # Set when the query reads a sequence subject this caller does not
+        # search (`metric.*` in the runs explorer), so the page can point to
+        # the explorer that does.
+        self.subject = subject
 
 
 # -- operands ----------------------------------------------------------------
@@ -22,20 +26,25 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Field:
-    """A run column. kind: text | bool | datetime | number | tags."""
+    """A column of the subject: a run column (kind text | bool | datetime | number
+    | tags) or a sequence column (kind text, or summary: a nullable number)."""
 
     name: str
     kind: str
     position: int
+    subject: str = "run"
 
 
 @dataclass(frozen=True)
 class Param:
-    """A value inside run.params (source "params") or run.meta (source "meta")."""
+    """A value inside a JSON column: run.params (source "params"), run.meta
+    (source "meta") or a sequence's context (source "context"; an empty path is
+    the whole context)."""
 
     source: str
     path: tuple[str | int, ...]
     position: int
+    subject: str = "run"
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,9 @@ class Transform:
 
 @dataclass(frozen=True)
 class Literal:
-    value: object  # int | float | str | bool | None | datetime | tuple
+    value: (
+        object  # int | float | str | bool | None | datetime | tuple | dict (a context)
+    )
     position: int
 
 
@@ -116,6 +127,8 @@ class ParsedQuery:
     text: str
     root: object
     mentions_archived: bool = False
+    # Sequence subjects the query reads (e.g. {"metric"}).
+    reads: frozenset[str] = frozenset()
 
 
 DATETIME_TYPE = datetime

@@ -30,6 +30,12 @@ from runs.query.nodes import (
     Truthy,
 )
 from runs.query.regex import pattern_problem
+from runs.query.subjects import (
+    METRIC_ATTRIBUTES,
+    RUN_FIELDS,
+    SEQUENCE_SUBJECTS,
+    SequenceSubject,
+)
 
 MAX_LENGTH = 4000
 MAX_DEPTH = 32
@@ -40,24 +46,8 @@ MAX_PATH = 16
 MAX_INT = 2**63 - 1
 MAX_REGEX = 300
 
-# One table of the run's own fields: Aim's name -> (column, kind).
-FIELDS: dict[str, tuple[str, str]] = {
-    "hash": ("hash", "text"),
-    "name": ("name", "text"),
-    "description": ("description", "text"),
-    "experiment": ("experiment", "text"),
-    "status": ("status", "text"),
-    "archived": ("archived", "bool"),
-    "active": ("active", "bool"),
-    "creation_time": ("created_at", "datetime"),
-    "created_at": ("created_at", "datetime"),
-    "end_time": ("finished_at", "datetime"),
-    "finalized_at": ("finished_at", "datetime"),
-    "updated_at": ("updated_at", "datetime"),
-    "duration": ("duration", "number"),
-    "tags": ("tags", "tags"),
-}
-METRIC_ATTRIBUTES = ("last", "first", "min", "max", "last_step", "first_step", "count")
+FIELDS = RUN_FIELDS  # the run's own fields (runs.query.subjects)
+RUN_ONLY = frozenset({"run"})
 SYSTEM_PARAMS = "__system_params"
 STRING_METHODS = ("startswith", "endswith")
 TRANSFORMS = ("lower", "upper")
@@ -87,7 +77,6 @@ _NODE_NAMES = {
     ast.DictComp: "a comprehension",
     ast.GeneratorExp: "a generator",
     ast.JoinedStr: "an f-string",
-    ast.Dict: "a dict (only as a metric context)",
     ast.Set: "a set",
     ast.Starred: "a starred expression",
     ast.NamedExpr: "an assignment",
@@ -97,11 +86,13 @@ _NODE_NAMES = {
 
 
 class _Parser:
-    def __init__(self, text: str, shift: int = 0):
+    def __init__(self, text: str, shift: int = 0, subjects: frozenset = RUN_ONLY):
         self.text = text
         self.shift = shift
+        self.subjects = subjects
         self.conditions = 0
         self.mentions_archived = False
+        self.reads: set[str] = set()
         # ast gives UTF-8 byte offsets; positions are reported in characters.
         self._encoded = text.encode()
 
@@ -199,6 +190,15 @@ class _Parser:
             raise self.fail('use "name" in run.tags to test tags', node)
         if isinstance(right.value, tuple):
             raise self.fail("a list can only follow `in` / `not in`", node)
+        is_context = isinstance(left, Param) and left.source == "context"
+        if isinstance(right.value, dict) and not (
+            is_context and not left.path and op in ("==", "!=")
+        ):
+            raise self.fail(
+                "a dict compares only with a whole context: "
+                'metric.context == {"subset": "train"} (or !=)',
+                node,
+            )
         return Compare(op, left, right, position)
 
     def check_membership(
@@ -219,7 +219,8 @@ class _Parser:
             raise self.fail("only a string can be looked for inside a run field", node)
         if isinstance(right, Field) and right.kind not in ("text", "tags"):
             raise self.fail(
-                f"`in` needs a text field or run.tags, not run.{right.name}", node
+                f"`in` needs a text field or run.tags, not {right.subject}.{right.name}",
+                node,
             )
         if isinstance(right, Metric):
             raise self.fail("`in` does not apply to metric values", node)
@@ -296,7 +297,7 @@ class _Parser:
                 "this method applies to a run field, not to a literal", node
             )
         if isinstance(operand, Field) and operand.kind != "text":
-            raise self.fail(f"run.{operand.name} is not text", node)
+            raise self.fail(f"{operand.subject}.{operand.name} is not text", node)
         if isinstance(operand, Metric):
             raise self.fail("metric values are numbers, not text", node)
         return operand
@@ -311,15 +312,17 @@ class _Parser:
             return Literal(self.literal(node, depth), position)
         if isinstance(node, ast.Call):
             return self.call_operand(node, depth)
+        if isinstance(node, ast.Dict):
+            return Literal(self.context_literal(node, depth), position)
         if isinstance(node, ast.Name):
             if node.id == "run":
                 raise self.fail(
                     "name a field of the run, e.g. run.name or run.hparams.lr", node
                 )
-            if node.id == "metric":
+            if node.id in SEQUENCE_SUBJECTS:
+                subject = self.sequence_subject(node)
                 raise self.fail(
-                    '`metric` queries belong to the metrics explorer; here use run.metrics["name"].last',
-                    node,
+                    f"name a field of the {subject.name}: {subject.field_names}", node
                 )
             if node.id in (
                 "None",
@@ -327,7 +330,11 @@ class _Parser:
                 "False",
             ):  # pragma: no cover - Constant in py3.8+
                 return Literal(None, position)
-            raise self.fail(f"unknown name {node.id!r}; queries start with run.", node)
+            raise self.fail(
+                f"unknown name {node.id!r}; queries start with "
+                f"{' or '.join(f'{name}.' for name in sorted(self.subjects))}",
+                node,
+            )
         if isinstance(node, ast.Attribute | ast.Subscript):
             return self.run_access(node, depth)
         if isinstance(node, ast.BinOp):
@@ -440,13 +447,19 @@ class _Parser:
             else:
                 steps.append((self.subscript_keys(current, depth), current))
             current = current.value
+        if isinstance(current, ast.Name) and current.id in SEQUENCE_SUBJECTS:
+            steps.reverse()
+            return self.sequence_access(self.sequence_subject(current), steps, node)
         if not (isinstance(current, ast.Name) and current.id == "run"):
             if isinstance(current, ast.Name) and current.id == "re":
                 raise self.fail(
                     "re.match(pattern, field) and re.search(pattern, field) are conditions",
                     node,
                 )
-            raise self.fail(f"only fields of `run` can be read. {ALLOWED}", current)
+            readable = " or ".join(f"`{name}`" for name in sorted(self.subjects))
+            raise self.fail(
+                f"only fields of {readable} can be read. {ALLOWED}", current
+            )
         steps.reverse()
         first_keys, first_node = steps[0]
         is_attribute = isinstance(first_node, ast.Attribute)
@@ -469,6 +482,51 @@ class _Parser:
         if path[0] == SYSTEM_PARAMS:
             return Param("meta", tuple(path), position)
         return Param("params", tuple(path), position)
+
+    def sequence_subject(self, node: ast.Name) -> SequenceSubject:
+        """The subject a name refers to, refused where this search does not read it."""
+        subject = SEQUENCE_SUBJECTS[node.id]
+        if subject.name not in self.subjects:
+            raise QueryError(
+                f"`{subject.name}.*` reads {subject.describes}: "
+                f"use the {subject.explorer}",
+                self.position(node),
+                subject=subject.name,
+            )
+        self.reads.add(subject.name)
+        return subject
+
+    def sequence_access(
+        self, subject: SequenceSubject, steps: list, node: ast.AST
+    ) -> object:
+        """metric.name, metric.last…, metric.context, metric.context.subset,
+        metric.context["subset"]."""
+        keys, first = steps[0]
+        attribute = keys[0] if isinstance(first, ast.Attribute) else None
+        kind = subject.fields.get(attribute)
+        if kind is None:
+            raise self.fail(f"{subject.name} fields are {subject.field_names}", first)
+        position = self.position(node)
+        if kind != "context":
+            if len(steps) > 1:
+                raise self.fail(
+                    f"{subject.name}.{attribute} has no attributes or keys",
+                    steps[1][1],
+                )
+            return Field(attribute, kind, position, subject=subject.name)
+        path: list[str] = []
+        for keys, step in steps[1:]:
+            for key in keys:
+                if not isinstance(key, str):
+                    raise self.fail(
+                        f"{subject.name}.context keys are strings, "
+                        f'e.g. {subject.name}.context["subset"]',
+                        getattr(step, "slice", step),
+                    )
+                path.append(key)
+        if len(path) > MAX_PATH:
+            raise self.fail(f"paths are limited to {MAX_PATH} keys", node)
+        return Param("context", tuple(path), position, subject=subject.name)
 
     def subscript_keys(self, node: ast.Subscript, depth: int) -> tuple:
         index = node.slice
@@ -543,8 +601,14 @@ class _Parser:
         return Metric(name, context, attribute, self.position(node))
 
 
-def parse(text: str) -> ParsedQuery:
-    """Parse a query; an empty query matches every (non-archived) run."""
+def parse(text: str, subjects: frozenset[str] | set[str] = RUN_ONLY) -> ParsedQuery:
+    """Parse a query; an empty query matches every (non-archived) run.
+
+    subjects: what the caller searches, "run" plus at most one sequence subject
+    ("metric"); naming another sequence subject is an error that says which
+    explorer reads it.
+    """
+    subjects = frozenset(subjects)
     if not isinstance(text, str):
         raise QueryError("the query must be text")
     if len(text) > MAX_LENGTH:
@@ -575,7 +639,7 @@ def parse(text: str) -> ParsedQuery:
         raise QueryError(
             "the query cannot be parsed (too deeply nested or invalid characters)"
         ) from None
-    parser = _Parser(stripped, shift)
+    parser = _Parser(stripped, shift, subjects)
     # Escapes make any text ("\x00", "\ud800"): no string literal, wherever it
     # stands, may hold what no database can compare.
     for node in ast.walk(tree):
@@ -589,7 +653,7 @@ def parse(text: str) -> ParsedQuery:
         raise QueryError(
             f"the query is nested deeper than {MAX_DEPTH} levels"
         ) from None
-    return ParsedQuery(text, root, parser.mentions_archived)
+    return ParsedQuery(text, root, parser.mentions_archived, frozenset(parser.reads))
 
 
 def to_datetime(value: object) -> datetime | None:

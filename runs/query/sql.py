@@ -178,11 +178,12 @@ class DurationSeconds(VendorSQL):
         " THEN {4} ELSE {2} END) - {3}))::double precision, 0)",
     }
 
-    def __init__(self, now):
+    def __init__(self, now, prefix: str = ""):
+        """prefix: the path to the run from the queried model ("run__" from a series)."""
         super().__init__(
-            F("finished_at"),
-            F("status"),
-            F("updated_at"),
-            F("created_at"),
+            F(f"{prefix}finished_at"),
+            F(f"{prefix}status"),
+            F(f"{prefix}updated_at"),
+            F(f"{prefix}created_at"),
             Value(now, output_field=DateTimeField()),
         )

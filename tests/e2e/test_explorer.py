@@ -4,6 +4,7 @@ archive, delete and export."""
 import csv
 import io
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -85,6 +86,25 @@ def test_search_filters_runs_and_shows_query_errors_inline(signed_in_page, runs)
     page.press("#runs-query", "Enter")
     expect(error).to_contain_text("syntax error")
     page.screenshot(path=str(SCREENSHOTS / "query-error.png"))
+
+
+def test_a_metric_query_links_to_the_same_query_in_the_metrics_explorer(
+    signed_in_page, runs
+):
+    page = signed_in_page
+    page.goto(f"{page.base_url}/")
+    expect(_rows(page)).to_have_count(4)
+    query = 'metric.name == "loss" and run.hparams.lr > 0.01'
+    page.fill("#runs-query", query)
+    page.press("#runs-query", "Enter")
+    error = page.locator("[data-query-error]")
+    expect(error).to_contain_text(
+        "`metric.*` reads metric sequences: use the Metrics explorer"
+    )
+    link = error.locator("a[data-query-error-explorer]")
+    expect(link).to_have_text("Open this query in the Metrics explorer")
+    href = link.get_attribute("href")
+    assert href == "/metrics/?" + urlencode({"q": query})
 
 
 def test_suggestions_complete_param_keys_and_recent_queries_are_offered(

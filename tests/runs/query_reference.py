@@ -1,6 +1,9 @@
 """A Python-side reference evaluator for run queries: the ground truth the SQL
 compiler is checked against. It walks the same parsed AST with plain Python
 semantics (a missing value is None; a number never equals a string or a bool).
+
+Sequence queries (`metric.name == "loss"`) are evaluated per series: the row is
+the run's snapshot plus the series under the subject's name (`row["metric"]`).
 """
 
 import re
@@ -60,11 +63,43 @@ def _number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def series_rows(run: dict, series_list) -> list[dict]:
+    """One row per series of a run: what a sequence query can read about it."""
+    return [
+        {
+            **run,
+            "metric": {
+                "id": series.id,
+                "name": series.name,
+                "context": series.context,
+                "first": series.first,
+                "last": series.last,
+                "min": series.min,
+                "max": series.max,
+                "count": series.count,
+                "first_step": series.first_step,
+                "last_step": series.last_step,
+            },
+        }
+        for series in series_list
+    ]
+
+
+def _not_nan(value):
+    return None if isinstance(value, float) and value != value else value
+
+
 def _value(operand, run: dict):
+    if isinstance(operand, Field) and operand.subject != "run":
+        return _not_nan(run[operand.subject][operand.name])
     if isinstance(operand, Field):
         return run[operand.name]
     if isinstance(operand, Param):
-        value = run[operand.source]
+        value = (
+            run[operand.subject]["context"]
+            if operand.subject != "run"
+            else run[operand.source]
+        )
         for key in operand.path:
             if (
                 isinstance(key, int) and isinstance(value, list) and key < len(value)
@@ -75,8 +110,7 @@ def _value(operand, run: dict):
         return value
     if isinstance(operand, Metric):
         series = run["metrics"].get((operand.name, context_key(operand.context)))
-        value = series.get(operand.attribute) if series else None
-        return None if isinstance(value, float) and value != value else value
+        return _not_nan(series.get(operand.attribute) if series else None)
     if isinstance(operand, Transform):
         inner = _value(operand.operand, run)
         if not isinstance(inner, str):
@@ -86,6 +120,9 @@ def _value(operand, run: dict):
 
 
 def _equals(left, right, is_datetime: bool) -> bool:
+    if isinstance(right, dict):
+        # An exact context: the same canonical JSON (the key series are stored under).
+        return isinstance(left, dict) and context_key(left) == context_key(right)
     if is_datetime:
         if right is None:
             return left is None
@@ -155,6 +192,10 @@ def _compare(node: Compare, run: dict) -> bool:
             needle = node.left.value
             if isinstance(node.right, Field) and node.right.kind == "tags":
                 result = needle in haystack
+            elif isinstance(haystack, dict) and isinstance(node.right, Param):
+                # "subset" in metric.context tests the keys, as Python does;
+                # run params stay substring tests of text values.
+                result = node.right.source == "context" and needle in haystack
             else:
                 result = isinstance(haystack, str) and needle in haystack
         return not result if node.op == "notin" else result
