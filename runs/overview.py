@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from runs.metrics import Points, decode_chunk, encode_chunk, sort_by_step
+from runs.metrics import Points, decode_chunk, downsample, encode_chunk, sort_by_step
 
 MAX_BUCKETS = 1024
 _HEADER = struct.Struct("<BQQ")  # version, bucket size, points summarized
@@ -69,6 +69,42 @@ class Overview:
             merged.values[1:] != merged.values[:-1]
         )
         return merged.take(np.flatnonzero(keep))
+
+
+def _group_extremes(points: Points, group: int, prefer_low: bool) -> Points:
+    """Of each run of `group` consecutive buckets, the lowest (or highest) point."""
+    count = len(points)
+    rows = -(-count // group)
+    padded = np.full(rows * group, np.nan)
+    padded[:count] = points.values
+    keys = _low_key(padded) if prefer_low else -_high_key(padded)
+    # Rows start on a real bucket, so an all-NaN row still picks a real point.
+    picked = np.arange(rows) * group + keys.reshape(rows, group).argmin(axis=1)
+    return points.take(np.minimum(picked, count - 1))
+
+
+def downsample_overview(overview: Overview, max_points: int) -> Points:
+    """About `max_points` points in step order, keeping extremes, as
+    runs.metrics.downsample would pick from the raw points with buckets of whole
+    overview buckets (the caller checks the overview has enough buckets)."""
+    if overview.is_exact:
+        return downsample(sort_by_step(overview.low), max_points)
+    wanted = max(1, (max_points - 2) // 2)
+    group = -(-overview.bucket_count // wanted)
+    merged = Points.concat(
+        [
+            overview.ends,
+            _group_extremes(overview.low, group, True),
+            _group_extremes(overview.high, group, False),
+        ]
+    )
+    merged = merged.take(np.lexsort((merged.values, merged.steps)))
+    # A bucket's lowest point may also be its highest, or the series' first.
+    keep = np.ones(len(merged), bool)
+    keep[1:] = (merged.steps[1:] != merged.steps[:-1]) | (
+        merged.values[1:] != merged.values[:-1]
+    )
+    return merged.take(np.flatnonzero(keep))
 
 
 def _low_key(values: np.ndarray) -> np.ndarray:

@@ -55,3 +55,18 @@ def test_an_empty_overview_decodes_from_nothing():
 
     assert overview.count == 0
     assert len(overview.points()) == 0
+
+
+@pytest.mark.parametrize("max_points", [10, 101, 500, 2000])
+def test_downsampling_an_overview_keeps_ends_and_extremes(max_points):
+    rng = np.random.default_rng(max_points)
+    values = rng.normal(size=300_000)
+    values[[1234, 250_000]] = [-50.0, 50.0]
+    overview = overviews.append(overviews.Overview.empty(), _points(values))
+
+    sample = overviews.downsample_overview(overview, max_points)
+
+    assert len(sample) <= max_points + 2
+    assert np.all(np.diff(sample.steps) > 0)
+    assert sample.steps[0] == 0 and sample.steps[-1] == (len(values) - 1) * 3
+    assert {1234 * 3, 250_000 * 3} <= set(sample.steps.tolist())
