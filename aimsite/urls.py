@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from experiments.api import ExperimentViewSet
 from media_tracks.api import RecordFileView, RunObjectsView, SequenceRecordsView
 from runs.api import RunViewSet
+from runs.explorers.api import MetricsExplorerViewSet
 from tags.api import TagViewSet
 
 router = DefaultRouter()
@@ -14,6 +15,7 @@ router.trailing_slash = "/?"
 router.register("runs", RunViewSet, basename="run")
 router.register("experiments", ExperimentViewSet, basename="experiment")
 router.register("tags", TagViewSet, basename="tag")
+router.register("metrics", MetricsExplorerViewSet, basename="metrics")
 
 api_urlpatterns = [
     path("runs/<str:hash>/objects", RunObjectsView.as_view(), name="run-objects"),

@@ -278,7 +278,7 @@ class RunViewSet(
     @action(detail=True, methods=["get"], url_path="metrics")
     def metrics(self, request, hash=None):
         run = get_object_or_404(Run, hash=hash)
-        series = MetricSeries.objects.filter(run=run)
+        series = MetricSeries.objects.filter(run=run).defer("overview")
         return Response(MetricSeriesSerializer(series, many=True).data)
 
     @extend_schema(

@@ -19,6 +19,7 @@ from aimsite.errors import IngestError, data_error_message
 from aimsite.text import text_problem
 from experiments.models import DEFAULT_EXPERIMENT_NAME, Experiment
 from runs import live
+from runs import overview as overviews
 from runs.contexts import ContextError, context_key, validate_context, validate_name
 from runs.metrics import (
     CHUNK_SIZE,
@@ -450,7 +451,9 @@ _SUMMARY_FIELDS = [
     "min",
     "max",
     "last_time",
+    "first_time",
     "chunk_count",
+    "overview",
 ]
 
 
@@ -490,6 +493,9 @@ def _append_series(
         points = merged[key].points
         series.chunk_count = -(-len(points) // CHUNK_SIZE)
         _merge_summary(series, summarize(points))
+        series.overview = overviews.encode(
+            overviews.append(overviews.Overview.empty(), points)
+        )
     if new_series:
         MetricSeries.objects.bulk_create(new_series.values())
         for series in new_series.values():
@@ -530,6 +536,9 @@ def _append_series(
         chunks_to_create += new_chunks
         series.chunk_count += len(new_chunks)
         _merge_summary(series, summarize(points))
+        series.overview = overviews.encode(
+            overviews.append(overviews.decode(series.overview), points)
+        )
         _update_row(series, _SUMMARY_FIELDS)
     MetricChunk.objects.bulk_create(chunks_to_create, batch_size=200)
     return [*new_series.values(), *(existing[key] for key in merged if key in existing)]
@@ -579,6 +588,7 @@ def _merge_summary(series: MetricSeries, batch: dict) -> None:
     series.last_step = pick(series.last_step, batch["last_step"], max)
     series.min = pick(series.min, batch["min"], min)
     series.max = pick(series.max, batch["max"], max)
+    series.first_time = pick(series.first_time, batch["first_time"], min)
     series.count += batch["count"]
 
 

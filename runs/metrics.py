@@ -184,6 +184,7 @@ def summarize(points: Points) -> dict:
         "min": float(finite.min()) if len(finite) else None,
         "max": float(finite.max()) if len(finite) else None,
         "last_time": float(times[-1]) if not np.isnan(times[-1]) else None,
+        "first_time": None if np.all(np.isnan(times)) else float(np.nanmin(times)),
     }
 
 

@@ -127,7 +127,12 @@ class MetricSeries(models.Model):
     min = models.FloatField(null=True, blank=True)
     max = models.FloatField(null=True, blank=True)
     last_time = models.FloatField(null=True, blank=True)
+    # The earliest wall time of any point: where a run's relative time starts.
+    first_time = models.FloatField(null=True, blank=True)
     chunk_count = models.IntegerField(default=0)
+    # Each bucket's extremes of the whole series (runs.overview), kept at ingest so
+    # the explorers read one small row per series instead of every chunk.
+    overview = models.BinaryField(null=True, blank=True, editable=False)
 
     objects = MetricSeriesQuerySet.as_manager()
 

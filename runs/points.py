@@ -1,5 +1,8 @@
 """Read metric points back from chunks, for the points endpoint and pages."""
 
+from collections import defaultdict
+from collections.abc import Collection
+
 import numpy as np
 import orjson
 
@@ -30,6 +33,24 @@ def read_points(
             mask &= points.steps <= end_step
         points = points.take(np.flatnonzero(mask))
     return points
+
+
+def read_many(series_ids: Collection[int]) -> dict[int, Points]:
+    """Every point of many series in one query, each series in step order."""
+    if not series_ids:
+        return {}
+    parts: dict[int, list[Points]] = defaultdict(list)
+    chunks = (
+        MetricChunk.objects.filter(series_id__in=series_ids)
+        .order_by("series_id", "index")
+        .values_list("series_id", "data")
+    )
+    for series_id, blob in chunks:
+        parts[series_id].append(decode_chunk(blob))
+    return {
+        series_id: sort_by_step(Points.concat(parts.get(series_id, [])))
+        for series_id in series_ids
+    }
 
 
 def points_json(points: Points, max_points: int = 0) -> bytes:

@@ -82,7 +82,7 @@ def _summary_rows(series_list) -> list[dict]:
 
 def _overview_context(run: Run) -> dict:
     system = run.meta.get("__system_params") or {}
-    series = list(run.metrics.all())
+    series = list(run.metrics.defer("overview"))
     git = system.get("git_info") or {}
     host_rows = [
         (label, system[key])

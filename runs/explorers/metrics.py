@@ -1,0 +1,329 @@
+"""The Metrics explorer's reads: the series a query selects, their points
+downsampled and aligned on x, and the answers of `metrics/names`,
+`metrics/search` and `metrics/aggregate` (docs/architecture.md, "Explorers").
+
+Points come from each series' overview (runs.overview), one small row per
+series kept at ingest, so a search over 800 series of 100,000 points reads
+about 1.6M points instead of 80M. Only a request for more points than an
+overview holds reads the chunks, all of them in one query. The number of SQL
+queries never depends on the number of series.
+"""
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db.models import Count, Min, Prefetch, QuerySet
+
+from runs import overview as overviews
+from runs.contexts import context_key
+from runs.explorers.grouping import KeySource, Line, aggregate, group_key, key_identity
+from runs.explorers.grouping import key_order as group_order
+from runs.metrics import NULL_EPOCH, Points, downsample, finite_or_none
+from runs.models import MetricSeries, Run
+from runs.points import read_many
+from runs.query import filter_runs
+from tags.models import Tag, visible_chips
+
+MAX_SERIES = 1000
+X_AXES = ("step", "epoch", "relative_time", "absolute_time", "metric")
+
+
+@dataclass
+class XAxis:
+    """What a point's x is: `kind` from X_AXES; for "metric", which series."""
+
+    kind: str = "step"
+    metric: str = ""
+    context: dict = field(default_factory=dict)
+
+
+def _filter_series(text: str) -> QuerySet:
+    """The non-system series of the runs the query matches.
+
+    Temporary stand-in, replaced by runs.query.filter_series at merge: the real
+    one also reads `metric.*` conditions; everything here is written against
+    `filter_series(MetricSeries.objects.all(), text)`'s semantics.
+    """
+    runs = filter_runs(Run.objects.all(), text)
+    return MetricSeries.objects.user_metrics().filter(run__in=runs)
+
+
+def metric_names(text: str) -> list[dict]:
+    """Name+context pairs of the selected series, with how many runs have each."""
+    rows = (
+        _filter_series(text)
+        .order_by()
+        .values("name", "context_key")
+        .annotate(runs=Count("run_id", distinct=True))
+    )
+    # The empty context first, then by its JSON text (as the database would not:
+    # '{"' sorts before '{}').
+    rows = sorted(
+        rows,
+        key=lambda row: (row["name"], row["context_key"] != "{}", row["context_key"]),
+    )
+    return [
+        {
+            "name": row["name"],
+            "context": json.loads(row["context_key"]),
+            "runs": row["runs"],
+        }
+        for row in rows
+    ]
+
+
+@dataclass
+class SeriesRow:
+    """A selected series without its points, and its run."""
+
+    id: int
+    run: Run
+    name: str
+    context: dict
+    count: int
+    last: float | None
+    last_step: int | None
+
+
+@dataclass
+class AlignedSeries:
+    series: SeriesRow
+    points: Points  # downsampled, only points that have an x
+    x: np.ndarray  # float64, one per point
+
+
+def select_series(text: str, limit: int = MAX_SERIES) -> tuple[list[SeriesRow], bool]:
+    """At most `limit` series for the query (newest runs first) and whether more
+    match. Three queries: the series, their runs, the runs' tags."""
+    # Plain rows, no overview blobs: sorting 800 rows that carry 40 KB each costs
+    # SQLite more than the whole answer, and a model instance per series (with its
+    # run and experiment) costs Django as much again.
+    rows = list(
+        _filter_series(text)
+        .order_by("-run__created_at", "-run_id", "name", "context_key")
+        .values_list("id", "run_id", "name", "context", "count", "last", "last_step")[
+            : limit + 1
+        ]
+    )
+    runs = (
+        Run.objects.filter(id__in={row[1] for row in rows[:limit]})
+        .select_related("experiment")
+        .defer("meta", "description")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    )
+    runs_by_id = {run.id: run for run in runs}
+    selected = [
+        SeriesRow(id_, runs_by_id[run_id], name, context, count, last, last_step)
+        for id_, run_id, name, context, count, last, last_step in rows[:limit]
+    ]
+    return selected, len(rows) > limit
+
+
+def downsampled_points(series_list: list[SeriesRow], points: int) -> dict[int, Points]:
+    """Each series downsampled to about `points` points, keeping extremes."""
+    blobs = dict(
+        MetricSeries.objects.filter(id__in=[series.id for series in series_list])
+        .order_by()
+        .values_list("id", "overview")
+    )
+    result: dict[int, Points] = {}
+    from_chunks: list[int] = []
+    for series in series_list:
+        overview = overviews.decode(blobs.get(series.id))
+        # An overview serves when it has every point, or at least as many buckets
+        # as the downsampling makes (and it is up to date with the series row).
+        serves = overview.count == series.count and (
+            overview.is_exact
+            or (series.count > points and overview.bucket_count >= (points - 2) // 2)
+        )
+        if serves:
+            result[series.id] = overviews.downsample_overview(overview, points)
+        else:
+            from_chunks.append(series.id)
+    for series_id, raw in read_many(from_chunks).items():
+        result[series_id] = downsample(raw, points)
+    return result
+
+
+def _run_starts(run_ids: set[int]) -> dict[int, float]:
+    """Each run's earliest point time, over all its series (relative time's zero)."""
+    rows = (
+        MetricSeries.objects.filter(run_id__in=run_ids)
+        .order_by()
+        .values("run_id")
+        .annotate(start=Min("first_time"))
+    )
+    return {row["run_id"]: row["start"] for row in rows if row["start"] is not None}
+
+
+def _x_series_points(run_ids: set[int], x_axis: XAxis) -> dict[int, Points]:
+    """Every point of each run's x-axis series (exact lookups need all of them)."""
+    x_series = list(
+        MetricSeries.objects.filter(
+            run_id__in=run_ids,
+            name=x_axis.metric,
+            context_key=context_key(x_axis.context),
+        ).only("id", "run_id", "count", "overview")
+    )
+    by_series: dict[int, Points] = {}
+    from_chunks = []
+    for series in x_series:
+        overview = overviews.decode(series.overview)
+        if overview.is_exact and overview.count == series.count:
+            by_series[series.id] = overview.points()
+        else:
+            from_chunks.append(series.id)
+    by_series.update(read_many(from_chunks))
+    return {series.run_id: by_series[series.id] for series in x_series}
+
+
+def _values_at(source: Points, steps: np.ndarray) -> np.ndarray:
+    """The source's value at each step; NaN where it has no point at that step."""
+    if len(source) == 0:
+        return np.full(len(steps), np.nan)
+    index = np.minimum(np.searchsorted(source.steps, steps), len(source) - 1)
+    found = source.steps[index] == steps
+    return np.where(found, source.values[index], np.nan)
+
+
+def aligned_series(
+    series_list: list[SeriesRow], points: int, x_axis: XAxis
+) -> list[AlignedSeries]:
+    """Downsampled series with the x of each point; points without an x are dropped
+    (no epoch logged, no wall time, or no x-metric point at that step)."""
+    sampled = downsampled_points(series_list, points)
+    run_ids = {series.run.id for series in series_list}
+    starts = _run_starts(run_ids) if x_axis.kind == "relative_time" else {}
+    x_sources = _x_series_points(run_ids, x_axis) if x_axis.kind == "metric" else {}
+    result = []
+    for series in series_list:
+        sample = sampled[series.id]
+        if x_axis.kind == "step":
+            x = sample.steps.astype(np.float64)
+        elif x_axis.kind == "epoch":
+            x = np.where(
+                sample.epochs == NULL_EPOCH, np.nan, sample.epochs.astype(np.float64)
+            )
+        elif x_axis.kind == "absolute_time":
+            x = sample.times
+        elif x_axis.kind == "relative_time":
+            x = sample.times - starts.get(series.run.id, np.nan)
+        else:
+            x = _values_at(x_sources.get(series.run.id, Points.empty()), sample.steps)
+        keep = np.flatnonzero(np.isfinite(x))
+        if x_axis.kind == "metric":
+            # x is another metric's value, in no particular order: draw along it.
+            keep = keep[np.argsort(x[keep], kind="stable")]
+        result.append(AlignedSeries(series, sample.take(keep), x[keep]))
+    return result
+
+
+def _run_payload(run: Run, user) -> dict:
+    return {
+        "hash": run.hash,
+        "name": run.name,
+        "experiment": run.experiment.name,
+        "experiment_id": run.experiment_id,
+        "created_at": run.created_at.isoformat(),
+        "status": run.status,
+        "params": run.params,
+        "tags": visible_chips(run.tags.all()),
+        "can_edit": run.can_edit(user),
+    }
+
+
+def _series_payload(item: AlignedSeries) -> dict:
+    series, sample = item.series, item.points
+    epochs = np.where(
+        sample.epochs == NULL_EPOCH, np.nan, sample.epochs.astype(np.float64)
+    )
+    return {
+        "run": {
+            "hash": series.run.hash,
+            "name": series.run.name,
+            "experiment": series.run.experiment.name,
+        },
+        "id": series.id,
+        "name": series.name,
+        "context": series.context,
+        "count": series.count,
+        "last": finite_or_none(series.last),
+        "last_step": series.last_step,
+        "steps": sample.steps,
+        "values": sample.values,
+        "epochs": epochs,
+        "times": sample.times,
+        "x": item.x,
+    }
+
+
+def search(text: str, *, points: int, x_axis: XAxis, user) -> dict:
+    """The `metrics/search` answer (numpy arrays inside; encode with orjson).
+
+    Raises QueryError for a bad query.
+    """
+    series_list, truncated = select_series(text)
+    items = aligned_series(series_list, points, x_axis)
+    runs = {}
+    for series in series_list:
+        if series.run.hash not in runs:
+            runs[series.run.hash] = _run_payload(series.run, user)
+    return {
+        "series": [_series_payload(item) for item in items],
+        "runs": runs,
+        "truncated": truncated,
+        "limit": MAX_SERIES,
+    }
+
+
+def _key_source(series: SeriesRow) -> KeySource:
+    run = series.run
+    return KeySource(
+        run_hash=run.hash,
+        run_name=run.name,
+        experiment=run.experiment.name,
+        tags=[chip["name"] for chip in visible_chips(run.tags.all())],
+        params=run.params,
+        metric_name=series.name,
+        context=series.context,
+    )
+
+
+def aggregate_groups(
+    text: str,
+    *,
+    points: int,
+    x_axis: XAxis,
+    fields: list[str],
+    line: str,
+    band: str,
+) -> dict:
+    """The `metrics/aggregate` answer: one aggregated line and band per group.
+
+    Raises QueryError for a bad query.
+    """
+    series_list, truncated = select_series(text)
+    groups: dict[bytes, tuple[dict, list[AlignedSeries]]] = {}
+    for item in aligned_series(series_list, points, x_axis):
+        key = group_key(fields, _key_source(item.series))
+        groups.setdefault(key_identity(key), (key, []))[1].append(item)
+    answer = []
+    for key, members in sorted(
+        groups.values(), key=lambda group: group_order(group[0])
+    ):
+        result = aggregate(
+            [Line(item.x, item.points.values) for item in members], points, line, band
+        )
+        answer.append(
+            {
+                "key": key,
+                "series": len(members),
+                "runs": list(dict.fromkeys(item.series.run.hash for item in members)),
+                "x": result.x,
+                "line": result.line,
+                "lower": result.lower,
+                "upper": result.upper,
+            }
+        )
+    return {"groups": answer, "truncated": truncated, "limit": MAX_SERIES}
