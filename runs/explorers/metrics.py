@@ -22,7 +22,7 @@ from runs.explorers.grouping import key_order as group_order
 from runs.metrics import NULL_EPOCH, Points, downsample, finite_or_none
 from runs.models import MetricSeries, Run
 from runs.points import read_many
-from runs.query import filter_runs
+from runs.query import filter_series
 from tags.models import Tag, visible_chips
 
 MAX_SERIES = 1000
@@ -39,14 +39,9 @@ class XAxis:
 
 
 def _filter_series(text: str) -> QuerySet:
-    """The non-system series of the runs the query matches.
-
-    Temporary stand-in, replaced by runs.query.filter_series at merge: the real
-    one also reads `metric.*` conditions; everything here is written against
-    `filter_series(MetricSeries.objects.all(), text)`'s semantics.
-    """
-    runs = filter_runs(Run.objects.all(), text)
-    return MetricSeries.objects.user_metrics().filter(run__in=runs)
+    """The series the query selects (`metric.*` and `run.*`; no system series
+    unless the query names them)."""
+    return filter_series(MetricSeries.objects.all(), text)
 
 
 def metric_names(text: str) -> list[dict]:
