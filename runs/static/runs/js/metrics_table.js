@@ -75,7 +75,7 @@ export function mountMetricsTable(table, { onToggle, onSelectionChange, onReload
       attrs: { "aria-pressed": String(isHidden), "aria-label": `${isHidden ? "Show" : "Hide"} line ${item.name ?? item.label}` },
       on: { click: () => onToggle(item.id) },
     });
-    const hoverCells = HOVER_COLUMNS[item.kind].map(() => el("td", "num"));
+    const hoverCells = HOVER_COLUMNS[item.kind].map((name) => el("td", { className: "num", dataset: { col: name.toLowerCase() } }));
     const paramCells = item.kind === "series" ? view.params.map((path) => el("td", {}, formatValue(view.valueOf(item)(`run.${path}`)))) : [];
     const row = el("tr", { className: isHidden ? "is-hidden-line" : "", dataset: { id: item.id, hash: item.runHash ?? "" } }, [
       el("td", "col-select", select),
