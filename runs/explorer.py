@@ -1,5 +1,6 @@
-"""Runs explorer pages: the explorer itself and the runs-table partial it (and the
-experiment page's Runs tab) loads, pages, sorts and live-refreshes."""
+"""Explorer pages: the runs explorer and the runs-table partial it (and the
+experiment page's Runs tab) loads, pages, sorts and live-refreshes; the Metrics
+explorer's page, whose data comes from the `metrics/*` API."""
 
 from urllib.parse import urlencode
 
@@ -96,3 +97,11 @@ def runs_table(request: HttpRequest) -> HttpResponse:
         else "runs/_runs_table.html"
     )
     return render(request, template, _table_context(page, request))
+
+
+@require_GET
+def metrics_explorer(request: HttpRequest) -> HttpResponse:
+    """The Metrics explorer's shell: the whole view state lives in the address and
+    is read by runs/js/metrics_explorer.js, which fetches the series itself."""
+    context = {"section": "metrics", "query": request.GET.get("q", "")}
+    return render(request, "runs/explorers/metrics.html", context)

@@ -7,6 +7,7 @@ app_name = "runs"
 urlpatterns = [
     path("", explorer.run_list, name="list"),
     path("runs/table", explorer.runs_table, name="table"),
+    path("metrics/", explorer.metrics_explorer, name="metrics"),
     path("runs/<str:hash>/", run_page.run_detail, name="detail"),
     path("runs/<str:hash>/settings/archive/", run_page.run_archive, name="archive"),
     path("runs/<str:hash>/settings/delete/", run_page.run_delete, name="delete"),

@@ -320,13 +320,15 @@ def _open_runs_tab(page, experiment):
     return rows
 
 
-def _compare_opens_the_explorer_with(page, hashes: list[str]) -> None:
+def _compare_opens_the_metrics_explorer_with(page, query: str) -> None:
     page.get_by_role("button", name="Compare in explorer").click()
-    page.wait_for_url(re.compile(r"/\?q="))
-    query = "run.hash in [" + ", ".join(f'"{run_hash}"' for run_hash in hashes) + "]"
+    page.wait_for_url(re.compile(r"/metrics/\?q="))
     assert query_of(page.url) == query
     expect(page.locator('input[name="q"]')).to_have_value(query)
-    expect(page.locator("tbody tr[data-hash]")).to_have_count(len(hashes))
+
+
+def _hashes_query(hashes: list[str]) -> str:
+    return "run.hash in [" + ", ".join(f'"{run_hash}"' for run_hash in hashes) + "]"
 
 
 def test_runs_tab_uses_the_explorer_table_and_compares_a_selected_run(
@@ -334,11 +336,22 @@ def test_runs_tab_uses_the_explorer_table_and_compares_a_selected_run(
 ):
     page = signed_in_page
     rows = _open_runs_tab(page, mnist)
-    expect(page.get_by_role("button", name="Compare in explorer")).to_be_disabled()
     rows.nth(1).locator("[data-select-row]").check()
     expect(page.locator("#selection-count")).to_have_text("1 selected")
     shot(page, server, "runs-tab")
-    _compare_opens_the_explorer_with(page, [rows.nth(1).get_attribute("data-hash")])
+    _compare_opens_the_metrics_explorer_with(
+        page, _hashes_query([rows.nth(1).get_attribute("data-hash")])
+    )
+
+
+def test_runs_tab_compares_the_whole_experiment_when_nothing_is_selected(
+    signed_in_page, mnist
+):
+    page = signed_in_page
+    _open_runs_tab(page, mnist)
+    query = page.locator("#experiment-runs").get_attribute("data-query")
+    assert query == 'run.experiment == "mnist \\"v2\\""'
+    _compare_opens_the_metrics_explorer_with(page, query)
 
 
 def test_runs_tab_compares_several_selected_runs(signed_in_page, server, mnist):
@@ -351,7 +364,7 @@ def test_runs_tab_compares_several_selected_runs(signed_in_page, server, mnist):
     rows.nth(0).locator("[data-select-row]").check()
     rows.nth(2).locator("[data-select-row]").check()
     expect(page.locator("#selection-count")).to_have_text("2 selected", timeout=2000)
-    _compare_opens_the_explorer_with(page, hashes)
+    _compare_opens_the_metrics_explorer_with(page, _hashes_query(hashes))
 
 
 def test_notes_too_complex_to_render_are_refused_in_preview_and_on_save(

@@ -5,6 +5,7 @@ import { api } from "../../js/lib/http.js";
 import { toast } from "../../js/lib/toast.js";
 import { createMetricChart } from "../../js/lib/chart.js";
 import { el } from "../../js/lib/dom.js";
+import { metricsExplorerUrl } from "../../js/lib/explorer_links.js";
 
 const SYSTEM_PREFIX = "__system__";
 const MAX_LIVE_POINTS = 6000; // past this, reload the downsampled series instead of appending
@@ -89,11 +90,16 @@ export function mount(data, run) {
         },
       },
     });
+    const explorerLink = el("a", {
+      className: "btn btn-sm", text: "Open in explorer",
+      href: metricsExplorerUrl(`run.hash == "${run.hash}"`, [{ name: series.name, context: series.context || {} }]),
+      attrs: { title: "Compare this metric with other runs in the Metrics explorer" },
+    });
     const body = el("div", "chart-body", el("div", "chart-loading muted small", "Loading…"));
     const card = el("article", {
       className: "card chart-card",
       dataset: { seriesId: series.id, metric: series.name },
-    }, [el("header", "chart-header", isSystem ? title : [title, pinButton]), body]);
+    }, [el("header", "chart-header", isSystem ? title : [title, el("span", "chart-actions", [explorerLink, pinButton])]), body]);
     const item = { series, key, card, body, pinButton, chart: null, loading: null };
     cards.set(series.id, item);
     observer.observe(card);

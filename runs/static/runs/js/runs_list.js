@@ -4,6 +4,7 @@
 import { createExplorerShell } from "../../js/lib/explorer_shell.js";
 import { mountRunsTable } from "../../js/lib/runs_table.js";
 import { hiddenColumns, mountColumnsMenu } from "../../js/lib/runs_columns_menu.js";
+import { hashesQuery, metricsExplorerUrl } from "../../js/lib/explorer_links.js";
 
 const API = "/api/v1/runs";
 const HIDDEN_COLUMNS_KEY = "runs.hiddenColumns";
@@ -80,4 +81,12 @@ const shell = createExplorerShell({
 document.getElementById("export-csv").addEventListener("click", (event) => {
   const search = new URLSearchParams({ q: table.query, columns: JSON.stringify(table.visibleColumns().filter((id) => /^[pm]:/.test(id))) });
   event.currentTarget.href = `${API}/export.csv?${search}`;
+});
+
+// -- door to the Metrics explorer: the selected runs, or the runs the query matches ---
+
+document.getElementById("open-metrics").addEventListener("click", (event) => {
+  const selection = table.selection();
+  const query = selection.count && !selection.allMatching ? hashesQuery(selection.hashes) : table.query;
+  event.currentTarget.href = metricsExplorerUrl(query);
 });
