@@ -222,6 +222,7 @@ def _run_payload(run: Run, user) -> dict:
         "experiment_id": run.experiment_id,
         "created_at": run.created_at.isoformat(),
         "status": run.status,
+        "is_archived": run.is_archived,
         "params": run.params,
         "tags": visible_chips(run.tags.all()),
         "can_edit": run.can_edit(user),

@@ -1,7 +1,6 @@
 """Browser tests of the Metrics explorer (/metrics/), as a user would use it.
 
-Tests marked `metrics_api` need the /api/v1/metrics/* endpoints (names, search,
-aggregate) of issue 13's api part: run them with `-m "e2e and metrics_api"`. The
+Most talk to the real /api/v1/metrics/* endpoints (names, search, aggregate); the
 others check the page's pure JavaScript (smoothing, outliers, colours, the composed
 query) through `page.evaluate` importing the modules, and the doors into the page.
 """
@@ -17,7 +16,6 @@ from playwright.sync_api import expect
 from tests.factories import make_run, make_tag, make_token
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-needs_api = pytest.mark.metrics_api
 
 TRAIN = '{"subset": "train"}'
 VAL = '{"subset": "val"}'
@@ -212,7 +210,6 @@ def test_the_page_needs_a_signed_in_user(page, server):
 # -- with the metrics API ------------------------------------------------------------
 
 
-@needs_api
 def test_a_fresh_install_says_how_to_log_a_metric(signed_in_page):
     page = signed_in_page
     _open(page)
@@ -221,7 +218,6 @@ def test_a_fresh_install_says_how_to_log_a_metric(signed_in_page):
     expect(empty).to_contain_text("run.track(")
 
 
-@needs_api
 def test_pick_metrics_group_by_a_param_and_aggregate_with_a_band(
     signed_in_page, lr_runs
 ):
@@ -235,7 +231,7 @@ def test_pick_metrics_group_by_a_param_and_aggregate_with_a_band(
     expect(_rows(page)).to_have_count(4)
 
     page.locator('[data-grouping="color"] summary').click()
-    page.get_by_label("run.hparams.lr").check()
+    page.locator('[data-grouping="color"]').get_by_label("run.hparams.lr").check()
     expect(page.locator('[data-grouping="color"] summary')).to_have_text("Color: 1")
     colours = {
         row.locator(".swatch").get_attribute("style") for row in _rows(page).all()
@@ -253,7 +249,6 @@ def test_pick_metrics_group_by_a_param_and_aggregate_with_a_band(
     assert _address(page)["color"] == ["run.hparams.lr"]
 
 
-@needs_api
 def test_switching_the_x_alignment_asks_the_server_again(signed_in_page, lr_runs):
     page = signed_in_page
     select = json.dumps([{"name": "acc", "context": {}}])
@@ -267,7 +262,6 @@ def test_switching_the_x_alignment_asks_the_server_again(signed_in_page, lr_runs
     assert _address(page)["x"] == ["relative_time"]
 
 
-@needs_api
 def test_a_tag_attached_from_a_point_popover_shows_on_the_run_page(
     signed_in_page, lr_runs
 ):
@@ -294,7 +288,6 @@ def test_a_tag_attached_from_a_point_popover_shows_on_the_run_page(
     expect(page.locator(".tag-picker .tag-name")).to_have_text(["promising"])
 
 
-@needs_api
 def test_a_copied_address_reopens_the_same_view(signed_in_page, lr_runs):
     page = signed_in_page
     _open(page)
@@ -328,7 +321,6 @@ def test_a_copied_address_reopens_the_same_view(signed_in_page, lr_runs):
     )  # the search is among this explorer's recent queries
 
 
-@needs_api
 def test_a_query_error_points_at_its_position(signed_in_page, lr_runs):
     page = signed_in_page
     _open(page)
@@ -341,7 +333,6 @@ def test_a_query_error_points_at_its_position(signed_in_page, lr_runs):
     expect(error.locator(".query-error-caret")).to_contain_text("^")
 
 
-@needs_api
 def test_a_live_runs_line_grows_as_it_tracks(signed_in_page, lr_runs):
     page = signed_in_page
     run = lr_runs[0]
@@ -367,7 +358,6 @@ def test_a_live_runs_line_grows_as_it_tracks(signed_in_page, lr_runs):
     expect(step).to_have_text("21")
 
 
-@needs_api
 def test_archiving_from_the_table_asks_then_hides_the_run(signed_in_page, lr_runs):
     page = signed_in_page
     select = json.dumps([{"name": "acc", "context": {}}])
@@ -375,9 +365,9 @@ def test_archiving_from_the_table_asks_then_hides_the_run(signed_in_page, lr_run
     _drawn(page)
     _rows(page).first.locator(".col-select input").check()
     expect(page.locator("[data-selection-label]")).to_have_text("1 run selected")
-    page.get_by_role("button", name="Archive").click()
+    page.get_by_role("button", name="Archive", exact=True).click()
     dialog = page.locator("dialog[open]")
     expect(dialog).to_contain_text("Archive 1 run?")
-    dialog.get_by_role("button", name="Archive").click()
+    dialog.get_by_role("button", name="Archive", exact=True).click()
     expect(page.locator(".toast")).to_contain_text("Archived 1 run")
     expect(_rows(page)).to_have_count(3)

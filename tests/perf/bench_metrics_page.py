@@ -21,7 +21,6 @@ from tests.helpers.clients import sign_in
 
 pytestmark = [
     pytest.mark.perf,
-    pytest.mark.metrics_api,
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -85,6 +85,7 @@ def test_search_answers_series_with_their_runs(api, user, other_user):
         "experiment_id": mine.experiment_id,
         "created_at": mine.created_at.isoformat(),
         "status": "active",
+        "is_archived": False,
         "params": {"hparams": {"lr": 0.1}},
         "tags": [{"id": tag.id, "name": "baseline", "color": tag.color}],
         "can_edit": True,
