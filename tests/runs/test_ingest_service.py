@@ -67,3 +67,6 @@ def test_the_demo_command_creates_its_runs_through_the_entry_point():
         assert AppliedBatch.objects.filter(run=run, seq=1).exists()
         assert MetricSeries.objects.filter(run=run).exists()
         assert LogLine.objects.filter(run=run, line=0).exists()
+        # Named after the model family and its hyperparameters, never a series.
+        assert run.name.split("-")[0] in {"cnn", "bert", "resnet"}, run.name
+        assert run.name in LogLine.objects.get(run=run, line=0).text

@@ -254,7 +254,7 @@ class Command(BaseCommand):
         duration = steps * seconds_per_step
         system_steps = np.arange(int(duration // 10) + 1)
         system_times = (start + system_steps * 10.0).tolist()
-        for name, base, spread in [
+        for system_name, base, spread in [
             ("__system__cpu", 65, 20),
             ("__system__memory_percent", 40, 5),
             ("__system__p_memory_rss", 2100, 150),
@@ -267,7 +267,7 @@ class Command(BaseCommand):
             )
             metrics.append(
                 {
-                    "name": name,
+                    "name": system_name,
                     "context": {},
                     "steps": system_steps.tolist(),
                     "values": values.tolist(),
