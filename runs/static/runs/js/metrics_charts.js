@@ -11,7 +11,7 @@ import { createSeriesChart } from "../../js/lib/series_chart.js";
 import { outlierBounds, smoothValues } from "../../js/lib/series_math.js";
 import { formatNumber, plural } from "../../js/lib/format.js";
 import { axisRange } from "./metrics_controls.js";
-import { formatValue, styleItems } from "./metrics_grouping.js";
+import { facetsOf, formatValue, styleItems } from "../../js/lib/explorer_grouping.js";
 import { contextLabel } from "./metrics_picker.js";
 
 // WebGL contexts are scarce (browsers allow about 16 per page): past this many
@@ -139,12 +139,9 @@ export function mountCharts(container, { onHover = () => {}, onPointClick = () =
   async function render(items, nextView) {
     view = nextView;
     unhover();
-    const byFacet = new Map();
-    for (const item of items) {
-      if (!byFacet.has(item.chartKey)) byFacet.set(item.chartKey, { title: item.chartTitle, items: [] });
-      byFacet.get(item.chartKey).items.push(item);
-    }
-    const keys = [...byFacet.keys()].sort((a, b) => byFacet.get(a).title.localeCompare(byFacet.get(b).title)).slice(0, MAX_FACETS);
+    const { facets: shownFacets, total } = facetsOf(items, MAX_FACETS);
+    const byFacet = new Map(shownFacets.map((facet) => [facet.key, facet]));
+    const keys = [...byFacet.keys()];
     for (const [key, facet] of facets) {
       if (!keys.includes(key)) { facet.chart.destroy(); facet.card.remove(); facets.delete(key); }
     }
@@ -169,7 +166,7 @@ export function mountCharts(container, { onHover = () => {}, onPointClick = () =
       return facet.chart.draw({ lines, bands: bandsOf(shown), xAxis, yAxis: { type: view.state.yscale, range: yRange(lines, view) }, revision });
     });
     await Promise.all(draws);
-    return { facets: byFacet.size, drawn: keys.length };
+    return { facets: total, drawn: keys.length };
   }
 
   return {

@@ -8,10 +8,9 @@
 //   controls.render(state, { fields, params, xMetrics });
 import { el } from "../../js/lib/dom.js";
 import { SMOOTHING_DEFAULTS, SMOOTHING_RANGES } from "../../js/lib/series_math.js";
-import { GROUPINGS, parseFields } from "./metrics_grouping.js";
+import { parseFields } from "../../js/lib/explorer_grouping.js";
+import { mountGroupingMenus } from "../../js/lib/explorer_grouping_menus.js";
 import { contextLabel } from "./metrics_picker.js";
-
-const GROUPING_TITLES = { color: "Group by color", stroke: "Group by stroke style", chart: "Divide into charts" };
 
 /** The smoothing factor in force: the address's, or Aim's default for the algorithm. */
 export function smoothingFactor(state) {
@@ -53,10 +52,10 @@ export function mountControls(root, { onChange }) {
     outliers: $("#ignore-outliers"), highlight: $("#highlight-mode"), tooltip: $("#tooltip-params"),
     aggregateHint: $("#aggregate-hint"),
   };
-  const filters = {}; // grouping kind -> the panel's search text, kept across renders
   let current = {};
 
   const change = (patch) => onChange(patch);
+  const groupingMenus = mountGroupingMenus(root, { onChange: change });
 
   inputs.agg.addEventListener("change", () => change({ agg: inputs.agg.checked ? "1" : "0" }));
   inputs.line.addEventListener("change", () => change({ line: inputs.line.value }));
@@ -75,47 +74,6 @@ export function mountControls(root, { onChange }) {
   }
   inputs.outliers.addEventListener("change", () => change({ outliers: inputs.outliers.checked ? "1" : "0" }));
   inputs.highlight.addEventListener("change", () => change({ highlight: inputs.highlight.value }));
-
-  function fieldList(kind, fields, chosen, filterText) {
-    const needle = filterText.toLowerCase();
-    return fields.filter((field) => chosen.includes(field) || field.toLowerCase().includes(needle)).map((field) => {
-      const box = el("input", { type: "checkbox", checked: chosen.includes(field), value: field });
-      box.addEventListener("change", () => {
-        const next = box.checked ? [...chosen, field] : chosen.filter((item) => item !== field);
-        change({ [kind]: next.join(",") });
-      });
-      return el("label", "control-row field-option", [box, el("span", "mono", field)]);
-    });
-  }
-
-  function renderGrouping(kind, state, fields) {
-    const details = root.querySelector(`[data-grouping="${kind}"]`);
-    const panel = details.querySelector("[data-grouping-panel]");
-    const chosen = parseFields(state[kind]);
-    const isReversed = state[`${kind}_rev`] === "1";
-    details.querySelector("summary").textContent = chosen.length ? `${titleCase(kind)}: ${isReversed ? "all but " : ""}${chosen.length}` : titleCase(kind);
-    details.classList.toggle("is-active", chosen.length > 0);
-    const search = el("input", {
-      type: "search", className: "picker-search", placeholder: "Search fields", value: filters[kind] || "",
-      attrs: { "aria-label": `Search fields to ${GROUPING_TITLES[kind].toLowerCase()}` },
-    });
-    const list = el("div", "field-list", fieldList(kind, fields, chosen, filters[kind] || ""));
-    search.addEventListener("input", () => {
-      filters[kind] = search.value;
-      list.replaceChildren(...fieldList(kind, fields, chosen, search.value));
-    });
-    const reverse = el("input", { type: "checkbox", checked: isReversed });
-    reverse.addEventListener("change", () => change({ [`${kind}_rev`]: reverse.checked ? "1" : "0" }));
-    const focused = panel.contains(document.activeElement) && document.activeElement.type === "search";
-    panel.replaceChildren(
-      el("div", "control-title", GROUPING_TITLES[kind]),
-      search,
-      list,
-      el("label", "control-row reverse-row", [reverse, "Reverse: group by every other field"]),
-      chosen.length ? el("button", { type: "button", className: "btn-link small", text: "Clear", on: { click: () => change({ [kind]: "", [`${kind}_rev`]: "0" }) } }) : null,
-    );
-    if (focused) search.focus();
-  }
 
   function renderXMetrics(state, xMetrics) {
     const options = xMetrics.map((item) => el("option", {
@@ -150,7 +108,7 @@ export function mountControls(root, { onChange }) {
   return {
     render(state, { fields = [], params = [], xMetrics = [], isGrouped = false } = {}) {
       current = state;
-      GROUPINGS.forEach((kind) => renderGrouping(kind, state, fields));
+      groupingMenus.render(state, fields);
       inputs.agg.checked = state.agg === "1";
       inputs.line.value = state.line;
       inputs.band.value = state.band;
@@ -177,6 +135,3 @@ export function mountControls(root, { onChange }) {
   };
 }
 
-function titleCase(kind) {
-  return kind[0].toUpperCase() + kind.slice(1);
-}

@@ -3,17 +3,19 @@
 // around the `+ Metrics` picker, the chart controls, the charts and the table. The
 // page's view sends no data: everything comes from /api/v1/metrics/*.
 import { createExplorerShell } from "../../js/lib/explorer_shell.js";
-import { el } from "../../js/lib/dom.js";
 import { toast } from "../../js/lib/toast.js";
 import { composeQuery, metricKey, mountMetricPicker } from "./metrics_picker.js";
 import { mountControls, smoothingFactor } from "./metrics_controls.js";
-import { availableFields, describeKey, fieldValue, groupingFields, isGrouped } from "./metrics_grouping.js";
+import { availableFields, fieldValue } from "./metrics_grouping.js";
+import { describeKey, groupingFields, isGrouped } from "../../js/lib/explorer_grouping.js";
 import { fetchAggregate, fetchNames, fetchSearch, groupItems, groupValue, seriesItems } from "./metrics_data.js";
 import { mountCharts, styleSeries } from "./metrics_charts.js";
 import { mountMetricsTable } from "./metrics_table.js";
 import { mountPointPopover } from "./metrics_popover.js";
 import { mountMetricsLive } from "./metrics_live.js";
-import { emptyState, queryErrorFragment } from "./metrics_messages.js";
+import { emptyState } from "./metrics_messages.js";
+import { queryErrorFragment } from "../../js/lib/explorer_messages.js";
+import { downloadText } from "../../js/lib/explorer_table.js";
 
 export const STATE_KEYS = {
   select: "", adv: "0",
@@ -256,13 +258,6 @@ $("#copy-query").addEventListener("click", async () => {
   }
 });
 
-$("#export-table").addEventListener("click", () => {
-  const blob = new Blob([table.csv()], { type: "text/csv;charset=utf-8" });
-  const link = el("a", { href: URL.createObjectURL(blob), download: "metrics.csv" });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-});
+$("#export-table").addEventListener("click", () => downloadText(table.csv(), "metrics.csv"));
 
 load();

@@ -1,12 +1,7 @@
-// Grouping in the Metrics explorer: what a series' value is for a group field
+// Grouping fields of the Metrics explorer: what a series' value is for a group field
 // (`run.hparams.lr`, `run.experiment`, `run.hash`, `run.tags`, `metric.name`,
-// `metric.context.subset`), which fields a grouping uses (with "reverse": every field
-// but the chosen ones), and the colour, stroke and chart each line or group gets.
-// Colours and strokes come from a hash of the group's key (lib/series_math.js), so a
-// group keeps them across reloads and as other groups come and go.
-import { assignColors, strokeFor } from "../../js/lib/series_math.js";
-
-export const GROUPINGS = ["color", "stroke", "chart"];
+// `metric.context.subset`) and which fields the loaded series offer. How a grouping
+// is applied (reverse, keys, colours, facets) is shared: lib/explorer_grouping.js.
 export const FIXED_FIELDS = ["run.experiment", "run.hash", "run.tags", "metric.name"];
 
 /** Leaf paths of a params dict: {"hparams": {"lr": 0.1}} -> ["hparams.lr"]. */
@@ -54,51 +49,3 @@ export function availableFields(seriesList, runs) {
   ];
 }
 
-export function parseFields(text) {
-  return (text || "").split(",").map((field) => field.trim()).filter(Boolean);
-}
-
-/** {color: [...], stroke: [...], chart: [...]} from the view state. Reverse groups by
- *  every other field except run.hash, which would give each run a group of its own. */
-export function groupingFields(state, allFields) {
-  return Object.fromEntries(GROUPINGS.map((kind) => {
-    const chosen = parseFields(state[kind]);
-    const isReversed = state[`${kind}_rev`] === "1" && chosen.length > 0;
-    return [kind, isReversed ? allFields.filter((field) => !chosen.includes(field) && field !== "run.hash") : chosen];
-  }));
-}
-
-export function isGrouped(fields) {
-  return GROUPINGS.some((kind) => fields[kind].length > 0);
-}
-
-/** A group's key: its values for the fields, in order, as stable text. */
-export function keyOf(fields, valueOf) {
-  return JSON.stringify(fields.map((field) => [field, valueOf(field) ?? null]));
-}
-
-export function describeKey(fields, valueOf) {
-  return fields.map((field) => `${field.replace(/^run\.|^metric\./, "")}=${formatValue(valueOf(field))}`).join(", ");
-}
-
-export function formatValue(value) {
-  if (value === null || value === undefined || value === "") return "None";
-  return typeof value === "string" ? value : JSON.stringify(value);
-}
-
-/** The look of every line or group: colour, dash and chart facet, set on each item.
- *  valueOf(item) gives a field's value; identity(item) tells a line apart when it is
- *  not grouped by colour. */
-export function styleItems(items, fields, valueOf, identity) {
-  const colorKeys = items.map((item) => (fields.color.length ? keyOf(fields.color, valueOf(item)) : identity(item)));
-  const colors = assignColors(colorKeys);
-  items.forEach((item, i) => {
-    const values = valueOf(item);
-    Object.assign(item, {
-      color: colors.get(colorKeys[i]),
-      dash: fields.stroke.length ? strokeFor(keyOf(fields.stroke, values)) : "solid",
-      chartKey: fields.chart.length ? keyOf(fields.chart, values) : "",
-      chartTitle: fields.chart.length ? describeKey(fields.chart, values) : "",
-    });
-  });
-}

@@ -1,0 +1,34 @@
+// What an explorer says instead of its chart (a fresh install, nothing selected, no
+// match) and its query errors, shaped like the runs explorer's server-rendered
+// templates/runs/_query_error.html. Built with the DOM helper: a query is user text.
+//
+//   emptyMessage("No metrics selected", "Pick metrics with + Metrics…", { code: query })
+//   queryErrorFragment(query, { error, position })    // the server's 400 body
+import { el } from "./dom.js";
+
+export function emptyMessage(title, text = "", { code = null } = {}) {
+  return [
+    el("h3", {}, title),
+    text ? el("p", {}, text) : null,
+    code === null ? null : el("pre", "code-sample", el("code", {}, code)),
+  ].filter(Boolean);
+}
+
+/** The query with a caret under the column the server's error points at. */
+export function queryErrorFragment(query, { error, position }) {
+  const expression = query.replace(/[\n\t]/g, " ");
+  const column = Math.max(0, Math.min(Number(position) || 0, expression.length));
+  return el("div", { className: "query-error", attrs: { role: "alert" }, dataset: { queryError: "", position: column } }, [
+    el("strong", {}, "Query error:"),
+    ` ${error}`,
+    el("pre", "query-error-caret", `${expression}\n${" ".repeat(column)}^`),
+  ]);
+}
+
+// An example to start from when nothing has been tracked yet.
+export const SDK_EXAMPLE = `from aimsite.sdk import Run
+
+run = Run(experiment="my-experiment")
+run["hparams"] = {"lr": 0.001}
+for step in range(100):
+    run.track(loss, name="loss", step=step, context={"subset": "train"})`;
