@@ -1,6 +1,7 @@
 """Explorer pages: the runs explorer and the runs-table partial it (and the
-experiment page's Runs tab) loads, pages, sorts and live-refreshes; the Metrics
-explorer's page, whose data comes from the `metrics/*` API."""
+experiment page's Runs tab) loads, pages, sorts and live-refreshes; the Metrics,
+Params and Scatters explorers' pages, whose data comes from the `metrics/*` and
+`params/*` APIs."""
 
 from urllib.parse import urlencode
 
@@ -105,3 +106,20 @@ def metrics_explorer(request: HttpRequest) -> HttpResponse:
     is read by runs/js/metrics_explorer.js, which fetches the series itself."""
     context = {"section": "metrics", "query": request.GET.get("q", "")}
     return render(request, "runs/explorers/metrics.html", context)
+
+
+def _explorer_shell(request: HttpRequest, section: str) -> HttpResponse:
+    """An explorer's page: the whole view state lives in the address and is read
+    by runs/js/<section>_explorer.js, which fetches its data itself."""
+    context = {"section": section, "query": request.GET.get("q", "")}
+    return render(request, f"runs/explorers/{section}.html", context)
+
+
+@require_GET
+def params_explorer(request: HttpRequest) -> HttpResponse:
+    return _explorer_shell(request, "params")
+
+
+@require_GET
+def scatters_explorer(request: HttpRequest) -> HttpResponse:
+    return _explorer_shell(request, "scatters")

@@ -8,8 +8,20 @@ import { assignColors, strokeFor } from "./series_math.js";
 
 export const GROUPINGS = ["color", "stroke", "chart"];
 
+/** The fields of a grouping as the address keeps them: "a,b", or a JSON list when a
+ *  field's id holds a comma (a metric summary with a context). */
 export function parseFields(text) {
+  if ((text || "").startsWith("[")) {
+    try {
+      const parsed = JSON.parse(text);
+      if (Array.isArray(parsed)) return parsed.filter((field) => typeof field === "string" && field);
+    } catch { /* a hand-edited address: read it as a plain list */ }
+  }
   return (text || "").split(",").map((field) => field.trim()).filter(Boolean);
+}
+
+export function formatFields(fields) {
+  return fields.some((field) => field.includes(",")) ? JSON.stringify(fields) : fields.join(",");
 }
 
 /** {color: [...], stroke: [...], chart: [...]} from the view state. Reverse groups by

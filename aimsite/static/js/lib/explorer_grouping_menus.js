@@ -6,7 +6,7 @@
 //   const menus = mountGroupingMenus(root, { onChange: (patch) => {}, labelOf: (field) => text });
 //   menus.render(state, fields);   // fields: the ids the loaded data can be grouped by
 import { el } from "./dom.js";
-import { parseFields } from "./explorer_grouping.js";
+import { formatFields, parseFields } from "./explorer_grouping.js";
 
 const GROUPING_TITLES = { color: "Group by color", stroke: "Group by stroke style", chart: "Divide into charts" };
 
@@ -22,7 +22,7 @@ export function mountGroupingMenus(root, { onChange, labelOf = (field) => field 
       const box = el("input", { type: "checkbox", checked: chosen.includes(field), value: field });
       box.addEventListener("change", () => {
         const next = box.checked ? [...chosen, field] : chosen.filter((item) => item !== field);
-        onChange({ [kind]: next.join(",") });
+        onChange({ [kind]: formatFields(next) });
       });
       return el("label", { className: "control-row field-option", attrs: { title: field } }, [box, el("span", "mono", labelOf(field))]);
     });
