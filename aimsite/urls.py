@@ -5,8 +5,10 @@ from rest_framework.routers import DefaultRouter
 
 from experiments.api import ExperimentViewSet
 from media_tracks.api import RecordFileView, RunObjectsView, SequenceRecordsView
+from media_tracks.explorer import ObjectSearchView
 from runs.api import RunViewSet
 from runs.explorers.api import MetricsExplorerViewSet
+from runs.explorers.params import ParamsFieldsView, ParamsSearchView
 from tags.api import TagViewSet
 
 router = DefaultRouter()
@@ -25,6 +27,9 @@ api_urlpatterns = [
         name="sequence-records",
     ),
     path("objects/<int:record_id>/file", RecordFileView.as_view(), name="record-file"),
+    path("objects/search", ObjectSearchView.as_view(), name="object-search"),
+    path("params/search", ParamsSearchView.as_view(), name="params-search"),
+    path("params/fields", ParamsFieldsView.as_view(), name="params-fields"),
     *router.urls,
 ]
 

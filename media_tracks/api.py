@@ -23,7 +23,7 @@ from aimsite.errors import IngestError
 from aimsite.parsers import JSONParser
 from media_tracks import services
 from media_tracks.models import (
-    RECORD_FIELDS,
+    RECORD_SUMMARY_FIELDS,
     SEQUENCE_SUMMARY_FIELDS,
     ObjectRecord,
     ObjectSequence,
@@ -37,15 +37,14 @@ class ObjectSequenceSerializer(SummarySerializer):
         fields = read_only_fields = SEQUENCE_SUMMARY_FIELDS
 
 
-class ObjectRecordSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
+class ObjectRecordSerializer(SummarySerializer):
+    url = serializers.CharField(
+        allow_null=True, help_text="the record's file (images, audio), else null"
+    )
 
     class Meta:
         model = ObjectRecord
-        fields = ["id", *RECORD_FIELDS, "width", "height", "size", "url"]
-
-    def get_url(self, record: ObjectRecord) -> str | None:
-        return f"/api/v1/objects/{record.id}/file" if record.file else None
+        fields = read_only_fields = RECORD_SUMMARY_FIELDS
 
 
 class RunObjectsView(APIView):

@@ -104,3 +104,39 @@ class ObjectRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sequence} step {self.step} #{self.index}"
+
+    def as_summary(self) -> "RecordSummary":
+        """The record as the API sends it (its file as a URL)."""
+        return record_summary(
+            {column: getattr(self, column) for column in RECORD_COLUMNS}
+        )
+
+
+class RecordSummary(TypedDict):
+    id: int
+    step: int
+    index: int
+    epoch: int | None
+    time: float | None
+    caption: str
+    format: str
+    text: str
+    data: dict | None
+    width: int | None
+    height: int | None
+    size: int | None
+    url: str | None
+
+
+RECORD_SUMMARY_FIELDS = list(RecordSummary.__annotations__)
+# What record_summary() reads: the record's columns, with `file` for `url`.
+RECORD_COLUMNS = [*RECORD_SUMMARY_FIELDS[:-1], "file"]
+
+
+def record_summary(row: dict) -> RecordSummary:
+    """One record's API shape from its RECORD_COLUMNS (a model's attributes or a
+    `values()` row: the explorers read thousands of records without building a
+    model instance for each)."""
+    summary = {column: row[column] for column in RECORD_SUMMARY_FIELDS[:-1]}
+    summary["url"] = f"/api/v1/objects/{row['id']}/file" if row["file"] else None
+    return summary

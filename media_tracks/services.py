@@ -1,25 +1,42 @@
-"""Store tracked objects (images, audio, texts, figures, distributions).
+"""Store tracked objects (images, audio, texts, figures, distributions), and
+read them back for the media explorers.
 
 An upload is one multipart request: a `batch` JSON field listing the records and,
 for images and audio, one file part per record named by the record's `file` key.
 Everything is validated before anything is written; records are idempotent by
 (sequence, step, index), so a resent upload changes nothing.
+
+The explorers' read (`search_objects`) selects sequences with an AimQL query
+(media_tracks.query) and samples their records as Aim does: at most `density`
+steps evenly spaced over each sequence's tracked steps, and at most
+`index_density` indices per step, in a fixed number of queries.
 """
 
 import io
 import math
 import wave
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Prefetch, Q
 
 from aimsite.errors import IngestError
 from aimsite.text import find_unstorable_text, text_problem
-from media_tracks.models import RECORD_FIELDS, ObjectRecord, ObjectSequence
+from media_tracks.models import (
+    RECORD_COLUMNS,
+    RECORD_FIELDS,
+    ObjectRecord,
+    ObjectSequence,
+    RecordSummary,
+    record_summary,
+)
+from media_tracks.query import filter_sequences
 from runs.contexts import ContextError, context_key, validate_context, validate_name
 from runs.models import Run
+from tags.models import Tag
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_TEXT_LENGTH = 1_000_000
@@ -299,3 +316,152 @@ def store_objects(run: Run, objects: list[ParsedObject]) -> int:
             default_storage.delete(name)
         raise
     return created
+
+
+# -- reading for the explorers ---------------------------------------------------
+
+MAX_SEQUENCES = 200
+DEFAULT_DENSITY = 50
+DEFAULT_INDEX_DENSITY = 5
+# Bound on the parameters of one records query (both databases cap them); the
+# usual case, sequences tracked at the same steps, needs a few dozen.
+_PARAMS_PER_QUERY = 2000
+
+
+@dataclass(frozen=True)
+class RecordWindow:
+    """Which records of each sequence to read: the step and index ranges (None:
+    unbounded) and how many steps and indices to sample within them."""
+
+    step_min: int | None = None
+    step_max: int | None = None
+    index_min: int | None = None
+    index_max: int | None = None
+    density: int = DEFAULT_DENSITY
+    index_density: int = DEFAULT_INDEX_DENSITY
+
+
+@dataclass
+class SampledSequence:
+    sequence: ObjectSequence  # with its run, the run's experiment and tags
+    steps: list[int]  # the sampled steps, ascending
+    records: list[RecordSummary]  # ordered by step, then index
+
+
+@dataclass
+class ObjectSearch:
+    sequences: list[SampledSequence]
+    truncated: bool
+
+
+def evenly_spaced(values: Sequence[int], count: int) -> list[int]:
+    """At most `count` of the sorted `values`, evenly spaced over them, the first
+    and the last always kept (one: the last, the newest step)."""
+    total = len(values)
+    if total <= count:
+        return list(values)
+    if count == 1:
+        return [values[-1]]
+    span = count - 1
+    # Rounded i * (total - 1) / span in integers: distinct, since total > count.
+    return [values[(2 * i * (total - 1) + span) // (2 * span)] for i in range(count)]
+
+
+def select_sequences(
+    text: str, kind: str, limit: int = MAX_SEQUENCES
+) -> tuple[list[ObjectSequence], bool]:
+    """At most `limit` sequences of a kind ("images"…) the query selects, newest
+    runs first, and whether more matched. Raises QueryError."""
+    sequences = (
+        filter_sequences(ObjectSequence.objects.all(), text, kind)
+        .select_related("run__experiment")
+        .defer("run__meta", "run__description")
+        .prefetch_related(Prefetch("run__tags", queryset=Tag.objects.order_by("name")))
+        .order_by("-run__created_at", "-run_id", "name", "context_key")
+    )
+    selected = list(sequences[: limit + 1])
+    return selected[:limit], len(selected) > limit
+
+
+def _tracked_steps(
+    sequences: list[ObjectSequence], window: RecordWindow
+) -> dict[int, list[int]]:
+    """Each sequence's distinct steps within the step range, ascending."""
+    records = ObjectRecord.objects.filter(sequence_id__in=[s.id for s in sequences])
+    if window.step_min is not None:
+        records = records.filter(step__gte=window.step_min)
+    if window.step_max is not None:
+        records = records.filter(step__lte=window.step_max)
+    steps: dict[int, list[int]] = {}
+    # The unique (sequence, step, index) index answers this without the table.
+    pairs = records.order_by("sequence_id", "step").values_list("sequence_id", "step")
+    for sequence_id, step in pairs.distinct():
+        steps.setdefault(sequence_id, []).append(step)
+    return steps
+
+
+def _sampled_indices(sequence: ObjectSequence, window: RecordWindow) -> list[int]:
+    low = max(window.index_min or 0, 0)
+    high = sequence.max_index
+    if window.index_max is not None:
+        high = min(high, window.index_max)
+    return evenly_spaced(range(low, high + 1), window.index_density)
+
+
+def sample_records(
+    sequences: list[ObjectSequence], window: RecordWindow
+) -> list[SampledSequence]:
+    """The sampled steps and records of each sequence: two queries (more only
+    when sequences tracked at many different steps need more parameters than
+    one query takes), never one per sequence or record."""
+    if not sequences:
+        return []
+    tracked = _tracked_steps(sequences, window)
+    plans: dict[tuple, list[int]] = {}  # (steps, indices) -> sequence ids
+    sampled: dict[int, list[int]] = {}
+    for sequence in sequences:
+        steps = evenly_spaced(tracked.get(sequence.id, []), window.density)
+        sampled[sequence.id] = steps
+        indices = _sampled_indices(sequence, window)
+        if steps and indices:
+            plans.setdefault((tuple(steps), tuple(indices)), []).append(sequence.id)
+    records: dict[int, list[RecordSummary]] = {}
+    for condition in _batched_conditions(plans):
+        rows = (
+            ObjectRecord.objects.filter(condition)
+            .order_by("sequence_id", "step", "index")
+            .values("sequence_id", *RECORD_COLUMNS)
+        )
+        for row in rows:
+            records.setdefault(row["sequence_id"], []).append(record_summary(row))
+    return [
+        SampledSequence(sequence, sampled[sequence.id], records.get(sequence.id, []))
+        for sequence in sequences
+    ]
+
+
+def _batched_conditions(plans: dict[tuple, list[int]]) -> list[Q]:
+    """One OR of (sequences, steps, indices) per query, each within the
+    parameter budget. Sequences sampled alike share one condition."""
+    batches: list[Q] = []
+    current, size = Q(pk__in=[]), 0
+    for (steps, indices), sequence_ids in plans.items():
+        cost = len(steps) + len(indices) + len(sequence_ids)
+        if size and size + cost > _PARAMS_PER_QUERY:
+            batches.append(current)
+            current, size = Q(pk__in=[]), 0
+        current |= Q(sequence_id__in=sequence_ids, step__in=steps, index__in=indices)
+        size += cost
+    if size:
+        batches.append(current)
+    return batches
+
+
+def search_objects(text: str, kind: str, window: RecordWindow) -> ObjectSearch:
+    """The `objects/search` read: the sequences of a kind that an AimQL query
+    selects (at most MAX_SEQUENCES) with their sampled records.
+
+    Raises QueryError for a bad query.
+    """
+    sequences, truncated = select_sequences(text, kind)
+    return ObjectSearch(sample_records(sequences, window), truncated)

@@ -12,10 +12,8 @@ from django.views.decorators.http import require_GET
 
 from aimsite.query_budget import query_timeout
 from runs.query import QueryError
+from runs.query.subjects import SEQUENCE_SUBJECTS
 from runs.table import DEFAULT_SORT, RunsPage, parse_columns, runs_page
-
-# Where a query reading a sequence subject belongs (`metric.*` → Metrics explorer).
-SEQUENCE_EXPLORER_PATHS = {"metric": "/metrics/"}
 
 
 def query_error_context(query: str, error: QueryError | OperationalError) -> dict:
@@ -37,10 +35,13 @@ def query_error_context(query: str, error: QueryError | OperationalError) -> dic
         "caret": " " * position + "^",
         "position": position,
     }
-    explorer = SEQUENCE_EXPLORER_PATHS.get(error.subject)
-    if explorer:
+    # A query reading a sequence subject belongs in that subject's explorer
+    # (`metric.*` → Metrics explorer, `images.*` → Images explorer).
+    subject = SEQUENCE_SUBJECTS.get(error.subject or "")
+    if subject and subject.url:
         # The same query, unchanged, in the explorer that can read it.
-        context["explorer_url"] = f"{explorer}?{urlencode({'q': query})}"
+        context["explorer_url"] = f"{subject.url}?{urlencode({'q': query})}"
+        context["explorer_name"] = subject.explorer
     return context
 
 

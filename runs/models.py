@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from experiments.models import Experiment
 from runs.metrics import finite_or_none
-from tags.models import Tag
+from tags.models import Tag, TagChip, visible_chips
 
 HASH_RE = re.compile(r"^[0-9a-f]{24}$")
 SYSTEM_METRIC_PREFIX = "__system__"
@@ -83,7 +83,42 @@ class Run(models.Model):
         return max(end - self.created_at, timedelta(0))
 
     def can_edit(self, user) -> bool:
-        return bool(user.is_staff or (self.owner_id and self.owner_id == user.id))
+        return Run.owner_may_edit(self.owner_id, user)
+
+    @staticmethod
+    def owner_may_edit(owner_id: int | None, user) -> bool:
+        """can_edit() from the owner's id alone, for reads of plain rows."""
+        return bool(user.is_staff or (owner_id and owner_id == user.id))
+
+    def as_explorer_entry(self, user) -> "ExplorerRun":
+        """The run as the explorers' `runs` map sends it (the table under a chart
+        or grid, and the point popover's tags). Select the experiment and prefetch
+        the tags first."""
+        return {
+            "hash": self.hash,
+            "name": self.name,
+            "experiment": self.experiment.name,
+            "experiment_id": self.experiment_id,
+            "created_at": self.created_at.isoformat(),
+            "status": self.status,
+            "is_archived": self.is_archived,
+            "params": self.params,
+            "tags": visible_chips(self.tags.all()),
+            "can_edit": self.can_edit(user),
+        }
+
+
+class ExplorerRun(TypedDict):
+    hash: str
+    name: str
+    experiment: str
+    experiment_id: int
+    created_at: str
+    status: str
+    is_archived: bool
+    params: dict
+    tags: list[TagChip]
+    can_edit: bool
 
 
 class AppliedBatch(models.Model):

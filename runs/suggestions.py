@@ -33,7 +33,9 @@ def parse_subjects(text: str | None) -> frozenset[str]:
     return frozenset(names | {"run"})
 
 
-def _param_expression(path: tuple) -> str:
+def param_expression(path: tuple) -> str:
+    """A param path as AimQL: run.hparams.lr, or run["key", "sub"] when a key is
+    not an identifier."""
     if all(
         isinstance(key, str) and key.isidentifier() and not key.startswith("_")
         for key in path
@@ -42,10 +44,24 @@ def _param_expression(path: tuple) -> str:
     return "run[" + ", ".join(json.dumps(key) for key in path) + "]"
 
 
-def _metric_expression(name: str, context_key: str) -> str:
-    if context_key == "{}":
-        return f"run.metrics[{json.dumps(name)}].last"
-    return f"run.metrics[{json.dumps(name)}, {context_key}].last"
+def _python_literal(value: object) -> str:
+    # JSON spells None, True and False differently; strings and numbers agree.
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    return json.dumps(value)
+
+
+def metric_expression(name: str, context_key: str, attribute: str = "last") -> str:
+    """A metric summary as AimQL: run.metrics["loss", {"subset":"val"}].last."""
+    context = json.loads(context_key)
+    if not context:
+        return f"run.metrics[{json.dumps(name)}].{attribute}"
+    literal = ",".join(
+        f"{json.dumps(key)}:{_python_literal(value)}" for key, value in context.items()
+    )
+    return f"run.metrics[{json.dumps(name)}, {{{literal}}}].{attribute}"
 
 
 def _context_expression(key: str) -> str:
@@ -85,8 +101,8 @@ def query_suggestions(subjects: frozenset[str] = frozenset({"run"})) -> dict:
     )
     result = {
         "fields": [f"run.{name}" for name in FIELDS],
-        "params": sorted(_param_expression(path) for path in paths),
-        "metrics": [_metric_expression(name, context) for name, context in metrics],
+        "params": sorted(param_expression(path) for path in paths),
+        "metrics": [metric_expression(name, context) for name, context in metrics],
     }
     if "metric" in subjects:
         # Sequence fields first: they are what a Metrics explorer query starts with.

@@ -4,9 +4,7 @@ runs.explorers.metrics does the reading."""
 
 import json
 
-import orjson
-from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -15,6 +13,7 @@ from runs.api import query_error_response
 from runs.contexts import ContextError, validate_context, validate_name
 from runs.explorers import metrics
 from runs.explorers.grouping import BANDS, LINES, GroupingError, parse_group_fields
+from runs.explorers.http import ERRORS, EXPLORER_RUN, json_answer
 from runs.query import QueryError
 
 MIN_POINTS, MAX_POINTS, DEFAULT_POINTS = 10, 5000, 500
@@ -98,14 +97,6 @@ class AggregateParams(SearchParams):
             raise serializers.ValidationError(error.message) from error
 
 
-_ERRORS = {
-    400: OpenApiResponse(
-        description="Bad parameter: {error, field} or, for the query, "
-        "{error, position, field: q}"
-    ),
-    401: OpenApiResponse(description="Not signed in"),
-    403: OpenApiResponse(description="Not signed in (session without a token)"),
-}
 _NUMBERS = {"type": "array", "items": {"type": "number", "nullable": True}}
 _SERIES = {
     "type": "object",
@@ -131,29 +122,7 @@ _SERIES = {
         "x": {"type": "array", "items": {"type": "number"}},
     },
 }
-_RUN = {
-    "type": "object",
-    "properties": {
-        "hash": {"type": "string"},
-        "name": {"type": "string"},
-        "experiment": {"type": "string"},
-        "experiment_id": {"type": "integer"},
-        "created_at": {"type": "string", "format": "date-time"},
-        "status": {"type": "string"},
-        "params": {"type": "object"},
-        "tags": {"type": "array", "items": {"type": "object"}},
-        "can_edit": {"type": "boolean"},
-    },
-}
 _CAPPED = {"truncated": {"type": "boolean"}, "limit": {"type": "integer"}}
-
-
-def _json(body: dict) -> HttpResponse:
-    # orjson writes numpy arrays directly, and NaN and ±inf as null.
-    return HttpResponse(
-        orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY),
-        content_type="application/json",
-    )
 
 
 class MetricsExplorerViewSet(viewsets.ViewSet):
@@ -178,7 +147,7 @@ class MetricsExplorerViewSet(viewsets.ViewSet):
                     }
                 },
             },
-            **_ERRORS,
+            **ERRORS,
         },
         description="Name+context pairs of the non-system series of the runs "
         "matching `q`, with how many runs track each (the `+ Metrics` picker).",
@@ -201,11 +170,11 @@ class MetricsExplorerViewSet(viewsets.ViewSet):
                 "type": "object",
                 "properties": {
                     "series": {"type": "array", "items": _SERIES},
-                    "runs": {"type": "object", "additionalProperties": _RUN},
+                    "runs": {"type": "object", "additionalProperties": EXPLORER_RUN},
                     **_CAPPED,
                 },
             },
-            **_ERRORS,
+            **ERRORS,
         },
         description="The series matching `q`, each downsampled to about `points` "
         "points (keeping extremes) with the x of every point; points without an x "
@@ -226,7 +195,7 @@ class MetricsExplorerViewSet(viewsets.ViewSet):
             )
         except QueryError as error:
             return query_error_response(error)
-        return _json(body)
+        return json_answer(body)
 
     @extend_schema(
         parameters=[AggregateParams],
@@ -252,7 +221,7 @@ class MetricsExplorerViewSet(viewsets.ViewSet):
                     **_CAPPED,
                 },
             },
-            **_ERRORS,
+            **ERRORS,
         },
         description="The series matching `q` grouped by `group`, aligned on one x "
         "grid per group and reduced to a line and a band (null with band=none).",
@@ -273,4 +242,4 @@ class MetricsExplorerViewSet(viewsets.ViewSet):
             )
         except QueryError as error:
             return query_error_response(error)
-        return _json(body)
+        return json_answer(body)

@@ -214,21 +214,6 @@ def aligned_series(
     return result
 
 
-def _run_payload(run: Run, user) -> dict:
-    return {
-        "hash": run.hash,
-        "name": run.name,
-        "experiment": run.experiment.name,
-        "experiment_id": run.experiment_id,
-        "created_at": run.created_at.isoformat(),
-        "status": run.status,
-        "is_archived": run.is_archived,
-        "params": run.params,
-        "tags": visible_chips(run.tags.all()),
-        "can_edit": run.can_edit(user),
-    }
-
-
 def _series_payload(item: AlignedSeries) -> dict:
     series, sample = item.series, item.points
     epochs = np.where(
@@ -264,7 +249,7 @@ def search(text: str, *, points: int, x_axis: XAxis, user) -> dict:
     runs = {}
     for series in series_list:
         if series.run.hash not in runs:
-            runs[series.run.hash] = _run_payload(series.run, user)
+            runs[series.run.hash] = series.run.as_explorer_entry(user)
     return {
         "series": [_series_payload(item) for item in items],
         "runs": runs,

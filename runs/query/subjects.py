@@ -40,14 +40,18 @@ class SequenceSubject:
 
     fields: attribute -> kind, where kind is "text" (a column), "summary" (a
     nullable number column) or "context" (the context JSON, read by key).
-    `describes` and `explorer` make the error the runs explorer gives when a
-    query reads this subject.
+    `describes`, `explorer` and `url` make the error the runs explorer gives
+    when a query reads this subject, and its link to the explorer that does.
+    hidden_prefix: sequences whose name starts with it (system metrics) are
+    left out unless the query names the prefix.
     """
 
     name: str
     describes: str
     explorer: str
     fields: dict[str, str] = field(hash=False)
+    url: str = ""
+    hidden_prefix: str = ""
 
     @property
     def field_names(self) -> str:
@@ -63,6 +67,9 @@ METRIC = SequenceSubject(
         "context": "context",
         **dict.fromkeys(METRIC_ATTRIBUTES, "summary"),
     },
+    url="/metrics/",
+    # runs.models.SYSTEM_METRIC_PREFIX, spelled out: this table imports no models.
+    hidden_prefix="__system__",
 )
 
 SEQUENCE_SUBJECTS: dict[str, SequenceSubject] = {METRIC.name: METRIC}

@@ -84,6 +84,19 @@ def test_first_draw_of_800_series(page, server):
         "<= 1500 ms",
     )
 
+    # Where the time goes: the page's own resources, as the browser timed them.
+    for entry in page.evaluate(
+        """performance.getEntriesByType('resource')
+          .filter((e) => /plotly|metrics\\/(names|search)/.test(e.name))
+          .map((e) => [e.name.split('?')[0].split('/').slice(-2).join('/'),
+                       e.startTime, e.responseEnd, e.transferSize])"""
+    ):
+        name, start, end, size = entry
+        print(
+            f"PERF   {name}: {start:,.0f} -> {end:,.0f} ms since navigation, "
+            f"{size / 2**20:.1f} MiB"
+        )
+
     before = charts.get_attribute("data-drawn")
     started = page.evaluate("performance.now()")
     page.locator("#smoothing-menu summary").click()

@@ -2,8 +2,9 @@
 compiler is checked against. It walks the same parsed AST with plain Python
 semantics (a missing value is None; a number never equals a string or a bool).
 
-Sequence queries (`metric.name == "loss"`) are evaluated per series: the row is
-the run's snapshot plus the series under the subject's name (`row["metric"]`).
+Sequence queries (`metric.name == "loss"`, `images.context.subset == "val"`)
+are evaluated per sequence: the row is the run's snapshot plus the sequence
+under the subject's name (`row["metric"]`, `row["images"]`).
 """
 
 import re
@@ -82,6 +83,25 @@ def series_rows(run: dict, series_list) -> list[dict]:
             },
         }
         for series in series_list
+    ]
+
+
+def object_sequence_rows(run: dict, sequences, subject: str) -> list[dict]:
+    """One row per object sequence of a run, under its subject's name
+    ("images"…): what a media sequence query can read about it."""
+    return [
+        {
+            **run,
+            subject: {
+                "id": sequence.id,
+                "name": sequence.name,
+                "context": sequence.context,
+                "count": sequence.count,
+                "first_step": sequence.first_step,
+                "last_step": sequence.last_step,
+            },
+        }
+        for sequence in sequences
     ]
 
 

@@ -1,8 +1,14 @@
+import importlib
+
 import numpy as np
 import pytest
+from django.apps import apps
 
+from runs import ingest
 from runs import overview as overviews
 from runs.metrics import NULL_EPOCH, Points
+from runs.models import MetricSeries
+from tests.factories import make_run
 
 
 def _points(values: np.ndarray) -> Points:
@@ -70,3 +76,33 @@ def test_downsampling_an_overview_keeps_ends_and_extremes(max_points):
     assert np.all(np.diff(sample.steps) > 0)
     assert sample.steps[0] == 0 and sample.steps[-1] == (len(values) - 1) * 3
     assert {1234 * 3, 250_000 * 3} <= set(sample.steps.tolist())
+
+
+@pytest.mark.django_db
+def test_the_migration_builds_overviews_of_existing_series_from_their_chunks(user):
+    run = make_run(user)
+    steps = list(range(5_000))
+    values = [float(np.sin(step / 50)) for step in steps]
+    times = [1.7e9 + step for step in steps]
+    ingest.apply_batch(
+        run,
+        ingest.parse_batch(
+            {
+                "seq": 1,
+                "metrics": [
+                    {"name": "loss", "steps": steps, "values": values, "times": times}
+                ],
+            }
+        ),
+    )
+    built_at_ingest = MetricSeries.objects.get(run=run)
+    MetricSeries.objects.filter(pk=built_at_ingest.pk).update(
+        overview=None, first_time=None
+    )
+
+    migration = importlib.import_module("runs.migrations.0003_metricseries_overview")
+    migration.backfill_overviews(apps, None)
+
+    rebuilt = MetricSeries.objects.get(pk=built_at_ingest.pk)
+    assert rebuilt.first_time == built_at_ingest.first_time == 1.7e9
+    assert bytes(rebuilt.overview) == bytes(built_at_ingest.overview)

@@ -358,7 +358,8 @@ def test_a_sequence_query_is_one_sql_query(db, rows):
         ("metric.last > None", "> cannot compare with None", 14),
         ("metric.name < 1", "metric.name is text", 14),
         ("metric.last.startswith('a')", "metric.last is not text", 7),
-        ("images.name == 'x'", "only fields of `metric` or `run` can be read", 0),
+        ("images.name == 'x'", "`images.*` reads image sequences: use the Images", 0),
+        ("foo.name == 'x'", "only fields of `metric` or `run` can be read", 0),
     ],
 )
 def test_bad_sequence_queries_name_the_problem(db, query, message, position):

@@ -1,0 +1,159 @@
+"""REST API of the media explorers (Images, Audios, Texts, Figures,
+Distributions): `objects/search`. Thin: a serializer parses the query string,
+media_tracks.services.search_objects reads, and this module shapes the answer."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.views import APIView
+
+from aimsite.api import INT64_MAX
+from media_tracks import services
+from media_tracks.models import RECORD_SUMMARY_FIELDS, SEQUENCE_SUMMARY_FIELDS
+from media_tracks.query import KINDS
+from runs.api import query_error_response
+from runs.explorers.http import ERRORS, EXPLORER_RUN, invalid_params, json_answer
+from runs.query import QueryError
+
+MAX_DENSITY = 1000
+MAX_INDEX_DENSITY = 100
+
+
+class ObjectSearchParams(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=KINDS, help_text="which sequences: " + ", ".join(KINDS)
+    )
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="AimQL over run.* and <kind>.* (images.name, "
+        "images.context.subset, images.count, images.first_step, images.last_step)",
+    )
+    step_min = serializers.IntegerField(
+        required=False, min_value=-INT64_MAX, max_value=INT64_MAX
+    )
+    step_max = serializers.IntegerField(
+        required=False, min_value=-INT64_MAX, max_value=INT64_MAX
+    )
+    index_min = serializers.IntegerField(
+        required=False, min_value=0, max_value=2**31 - 1
+    )
+    index_max = serializers.IntegerField(
+        required=False, min_value=0, max_value=2**31 - 1
+    )
+    density = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_DENSITY,
+        default=services.DEFAULT_DENSITY,
+        help_text="at most this many steps per sequence, evenly spaced over the "
+        "steps tracked within the step range (first and last kept)",
+    )
+    index_density = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_INDEX_DENSITY,
+        default=services.DEFAULT_INDEX_DENSITY,
+        help_text="at most this many indices per step, evenly spaced over the "
+        "index range",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        for low, high in (("step_min", "step_max"), ("index_min", "index_max")):
+            low_value, high_value = attrs.get(low), attrs.get(high)
+            if None not in (low_value, high_value) and low_value > high_value:
+                raise serializers.ValidationError(
+                    {high: f"must be at least {low} ({low_value})"}
+                )
+        return attrs
+
+    def window(self) -> services.RecordWindow:
+        data = self.validated_data
+        return services.RecordWindow(
+            step_min=data.get("step_min"),
+            step_max=data.get("step_max"),
+            index_min=data.get("index_min"),
+            index_max=data.get("index_max"),
+            density=data["density"],
+            index_density=data["index_density"],
+        )
+
+
+RUN_BRIEF = {
+    "type": "object",
+    "properties": {
+        "hash": {"type": "string"},
+        "name": {"type": "string"},
+        "experiment": {"type": "string"},
+    },
+}
+_SEQUENCE = {
+    "type": "object",
+    "properties": {
+        "run": RUN_BRIEF,
+        **{name: {} for name in SEQUENCE_SUMMARY_FIELDS},
+        "steps": {"type": "array", "items": {"type": "integer"}},
+        "records": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {name: {} for name in RECORD_SUMMARY_FIELDS},
+            },
+        },
+    },
+}
+
+
+def _sequence_payload(item: services.SampledSequence) -> dict:
+    sequence = item.sequence
+    run = sequence.run
+    return {
+        "run": {"hash": run.hash, "name": run.name, "experiment": run.experiment.name},
+        **sequence.as_summary(),
+        "steps": item.steps,
+        "records": item.records,
+    }
+
+
+class ObjectSearchView(APIView):
+    """Compare tracked objects across runs (the media explorers)."""
+
+    @extend_schema(
+        parameters=[ObjectSearchParams],
+        responses={
+            200: {
+                "type": "object",
+                "properties": {
+                    "sequences": {"type": "array", "items": _SEQUENCE},
+                    "runs": {"type": "object", "additionalProperties": EXPLORER_RUN},
+                    "truncated": {"type": "boolean"},
+                    "limit": {"type": "integer"},
+                },
+            },
+            **ERRORS,
+        },
+        description="The sequences of `kind` that `q` selects (newest runs first, "
+        f"at most {services.MAX_SEQUENCES}: `truncated` says more matched), each "
+        "with its sampled `steps` and the records at those steps and sampled "
+        "indices. Archived runs are left out unless `q` mentions run.archived.",
+    )
+    def get(self, request):
+        params = ObjectSearchParams(data=request.query_params)
+        if not params.is_valid():
+            return invalid_params(params)
+        data = params.validated_data
+        try:
+            found = services.search_objects(data["q"], data["kind"], params.window())
+        except QueryError as error:
+            return query_error_response(error)
+        runs = {}
+        for item in found.sequences:
+            run = item.sequence.run
+            if run.hash not in runs:
+                runs[run.hash] = run.as_explorer_entry(request.user)
+        return json_answer(
+            {
+                "sequences": [_sequence_payload(item) for item in found.sequences],
+                "runs": runs,
+                "truncated": found.truncated,
+                "limit": services.MAX_SEQUENCES,
+            }
+        )

@@ -1,0 +1,387 @@
+"""The Params (parallel coordinates) and Scatters explorers: one row per run with
+the params and metric summaries asked for, and the fields a picker offers
+(`params/search`, `params/fields`).
+
+A field is named by the AimQL expression that reads it, so the picker, the
+query bar and the URL share one vocabulary: a param path `run.hparams.lr` (or
+`run["hparams", "my.key"]`), a metric summary
+`run.metrics["loss", {"subset":"val"}].last` (`.min`, `.max`). `fields=` is a
+comma-separated list of them, parsed by the query parser itself, so a context's
+commas and quotes need no escaping; each answer names the fields in canonical
+form. An axis is "number" when every value present is a number (a missing one
+is null and leaves the kind alone), else "category" (strings, booleans, lists,
+or no value at all).
+
+Reads are plain rows in a fixed number of queries whatever the number of runs:
+the runs, their tags, the tags' chips, and the asked metric summaries.
+"""
+
+import ast
+from collections import defaultdict
+from dataclasses import dataclass
+
+import orjson
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.views import APIView
+
+from aimsite.api import error_response
+from aimsite.values import flatten, format_context
+from runs.api import query_error_response
+from runs.contexts import context_key
+from runs.explorers.http import ERRORS, invalid_params, json_answer
+from runs.metrics import finite_or_none
+from runs.models import MetricSeries, Run
+from runs.query import QueryError, filter_runs, parse
+from runs.query.nodes import Metric, Param, Truthy
+from runs.suggestions import metric_expression, param_expression
+from tags.models import Tag
+
+MAX_RUNS = 10_000
+MAX_FIELDS = 100
+MAX_FIELDS_LENGTH = 20_000
+SUMMARIES = ("last", "min", "max")
+
+
+class FieldError(ValueError):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ParamField:
+    """A param path (`path`) or a metric summary (`metric`: name, context key,
+    summary), with its canonical AimQL id."""
+
+    id: str
+    label: str
+    path: tuple = ()
+    metric: tuple[str, str, str] | None = None
+
+
+def param_field(path: tuple) -> ParamField:
+    return ParamField(param_expression(path), ".".join(str(k) for k in path), path)
+
+
+def metric_field(name: str, key: str, summary: str) -> ParamField:
+    context = orjson.loads(key)
+    label = f"{name} ({format_context(context)})" if context else name
+    return ParamField(
+        metric_expression(name, key, summary),
+        f"{label} {summary}",
+        metric=(name, key, summary),
+    )
+
+
+def _field(expression: str) -> ParamField:
+    """One field from its AimQL expression; FieldError says what is allowed."""
+    try:
+        root = parse(expression).root
+    except QueryError as error:
+        raise FieldError(f"{expression!r:.80}: {error.message}") from error
+    operand = root.operand if isinstance(root, Truthy) else None
+    if isinstance(operand, Param) and operand.source == "params":
+        return param_field(operand.path)
+    if isinstance(operand, Metric) and operand.attribute in SUMMARIES:
+        return metric_field(
+            operand.name, context_key(operand.context), operand.attribute
+        )
+    raise FieldError(
+        f"{expression!r:.80} is not a field: use a param path (run.hparams.lr) "
+        'or a metric summary (run.metrics["loss", {"subset": "val"}].last, '
+        ".min or .max)"
+    )
+
+
+def parse_fields(text: str) -> list[ParamField]:
+    """`run.hparams.lr,run.metrics["loss"].last` -> fields, in order, once each."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    if len(text) > MAX_FIELDS_LENGTH:
+        raise FieldError(f"fields is longer than {MAX_FIELDS_LENGTH} characters")
+    try:
+        body = ast.parse(text, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        detail = getattr(error, "msg", "") or "cannot be parsed"
+        raise FieldError(
+            "fields must be AimQL expressions separated by commas "
+            f'(run.hparams.lr,run.metrics["loss"].last): {detail}'
+        ) from None
+    # `a,b` parses as a tuple; `(a, b)` written by hand too.
+    items = body.elts if isinstance(body, ast.Tuple) else [body]
+    if len(items) > MAX_FIELDS:
+        raise FieldError(f"at most {MAX_FIELDS} fields")
+    fields = [_field(ast.get_source_segment(text, item) or "") for item in items]
+    return list({field.id: field for field in fields}.values())
+
+
+def field_kind(values: list) -> str:
+    """ "number" when every value present is a number, else "category"."""
+    types = {type(value) for value in values} - {type(None)}
+    return "number" if types and types <= {int, float} else "category"
+
+
+def _lookup(params: object, path: tuple) -> object:
+    value = params
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _tag_chips(runs: QuerySet) -> dict[int, list[dict]]:
+    """Each run's visible tag chips, by name: two queries for any number of runs."""
+    through = Run.tags.through
+    links = list(
+        through.objects.filter(run_id__in=runs.values("id"), tag__is_archived=False)
+        .order_by("tag__name")
+        .values_list("run_id", "tag_id")
+    )
+    chips = {
+        tag.id: tag.as_chip()
+        for tag in Tag.objects.filter(id__in={t for _, t in links})
+    }
+    by_run: dict[int, list[dict]] = defaultdict(list)
+    for run_id, tag_id in links:
+        by_run[run_id].append(chips[tag_id])
+    return by_run
+
+
+def _metric_summaries(
+    runs: QuerySet, fields: list[ParamField]
+) -> dict[tuple[int, str, str], tuple[float | None, ...]]:
+    """(run id, name, context key) -> the SUMMARIES of each asked series."""
+    pairs = {field.metric[:2] for field in fields if field.metric}
+    if not pairs:
+        return {}
+    wanted = Q(pk__in=[])
+    for name, key in pairs:
+        wanted |= Q(name=name, context_key=key)
+    rows = (
+        MetricSeries.objects.filter(wanted, run_id__in=runs.values("id"))
+        .order_by()
+        .values_list("run_id", "name", "context_key", *SUMMARIES)
+    )
+    return {(run_id, name, key): tuple(values) for run_id, name, key, *values in rows}
+
+
+def search(text: str, fields: list[ParamField], user) -> dict:
+    """The `params/search` answer: one row per run the query matches (newest
+    first, at most MAX_RUNS) with each field's value. Raises QueryError."""
+    runs = filter_runs(Run.objects.all(), text)
+    rows = list(
+        runs.order_by("-created_at", "-id").values_list(
+            "id",
+            "hash",
+            "name",
+            "experiment__name",
+            "owner_id",
+            # As text, decoded below with orjson: Django's JSONField decodes with
+            # json, which costs more than the rest of the answer together.
+            Cast("params", TextField()),
+        )[: MAX_RUNS + 1]
+    )
+    truncated = len(rows) > MAX_RUNS
+    rows = rows[:MAX_RUNS]
+    chips = _tag_chips(runs)
+    summaries = _metric_summaries(runs, fields)
+    param_fields = [(field.id, field.path) for field in fields if not field.metric]
+    metric_fields = [
+        (field.id, field.metric[:2], SUMMARIES.index(field.metric[2]))
+        for field in fields
+        if field.metric
+    ]
+    answer = []
+    columns: dict[str, list] = {field.id: [] for field in fields}
+    for run_id, run_hash, name, experiment, owner_id, params_text in rows:
+        params = orjson.loads(params_text) if params_text else {}
+        values = {}
+        for field_id, path in param_fields:
+            values[field_id] = value = _lookup(params, path)
+            columns[field_id].append(value)
+        for field_id, (metric_name, key), position in metric_fields:
+            series = summaries.get((run_id, metric_name, key))
+            values[field_id] = value = (
+                finite_or_none(series[position]) if series else None
+            )
+            columns[field_id].append(value)
+        answer.append(
+            {
+                "hash": run_hash,
+                "name": name,
+                "experiment": experiment,
+                "tags": chips.get(run_id, []),
+                "can_edit": Run.owner_may_edit(owner_id, user),
+                "values": values,
+            }
+        )
+    return {
+        "rows": answer,
+        "fields": [
+            {
+                "id": field.id,
+                "label": field.label,
+                "kind": field_kind(columns[field.id]),
+            }
+            for field in fields
+        ],
+        "truncated": truncated,
+        "limit": MAX_RUNS,
+    }
+
+
+def available_fields(text: str) -> dict:
+    """The `params/fields` answer: every param path of the runs the query matches
+    (at most MAX_RUNS, newest first) and each user metric's last, min and max.
+    Raises QueryError."""
+    runs = filter_runs(Run.objects.all(), text)
+    params_rows = runs.order_by("-created_at", "-id").values_list("params", flat=True)
+    values: dict[tuple, list] = defaultdict(list)
+    for params in params_rows[:MAX_RUNS]:
+        for path, value in flatten(params).items():
+            values[path].append(value)
+    answer = []
+    for path in sorted(values, key=lambda path: [str(key) for key in path]):
+        field = param_field(path)
+        try:
+            _field(field.id)  # a key the language cannot spell is left out
+        except FieldError:
+            continue
+        answer.append(_field_entry(field, field_kind(values[path]), "param"))
+    metrics = (
+        MetricSeries.objects.user_metrics()
+        .filter(run_id__in=runs.values("id"))
+        .order_by("name", "context_key")
+        .values_list("name", "context_key")
+        .distinct()
+    )
+    for name, key in metrics:
+        for summary in SUMMARIES:
+            answer.append(
+                _field_entry(metric_field(name, key, summary), "number", "metric")
+            )
+    return {"fields": answer}
+
+
+def _field_entry(field: ParamField, kind: str, source: str) -> dict:
+    return {"id": field.id, "label": field.label, "kind": kind, "source": source}
+
+
+# -- API ---------------------------------------------------------------------
+
+
+class FieldsParams(serializers.Serializer):
+    q = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="AimQL over run.*"
+    )
+
+
+class SearchParams(FieldsParams):
+    fields = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="comma-separated fields, each the AimQL that reads it: "
+        'run.hparams.lr, run["hparams", "my.key"], '
+        'run.metrics["loss", {"subset": "val"}].last (or .min, .max)',
+    )
+
+
+_FIELD = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "label": {"type": "string"},
+        "kind": {"type": "string", "enum": ["number", "category"]},
+    },
+}
+
+
+class ParamsSearchView(APIView):
+    @extend_schema(
+        parameters=[SearchParams],
+        responses={
+            200: {
+                "type": "object",
+                "properties": {
+                    "rows": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "hash": {"type": "string"},
+                                "name": {"type": "string"},
+                                "experiment": {"type": "string"},
+                                "tags": {"type": "array", "items": {"type": "object"}},
+                                "can_edit": {"type": "boolean"},
+                                "values": {"type": "object"},
+                            },
+                        },
+                    },
+                    "fields": {"type": "array", "items": _FIELD},
+                    "truncated": {"type": "boolean"},
+                    "limit": {"type": "integer"},
+                },
+            },
+            **ERRORS,
+        },
+        description="One row per run matching `q` (newest first, at most "
+        f"{MAX_RUNS}: `truncated` says more matched) with the value of each asked "
+        "field (null when a run has none), for the Params and Scatters explorers. "
+        "`fields` echoes them in canonical form with their axis kind.",
+    )
+    def get(self, request):
+        params = SearchParams(data=request.query_params)
+        if not params.is_valid():
+            return invalid_params(params)
+        try:
+            fields = parse_fields(params.validated_data["fields"])
+        except FieldError as error:
+            return error_response(f"fields: {error.message}", 400, "fields")
+        try:
+            return json_answer(search(params.validated_data["q"], fields, request.user))
+        except QueryError as error:
+            return query_error_response(error)
+
+
+class ParamsFieldsView(APIView):
+    @extend_schema(
+        parameters=[FieldsParams],
+        responses={
+            200: {
+                "type": "object",
+                "properties": {
+                    "fields": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                **_FIELD["properties"],
+                                "source": {
+                                    "type": "string",
+                                    "enum": ["param", "metric"],
+                                },
+                            },
+                        },
+                    }
+                },
+            },
+            **ERRORS,
+        },
+        description="The fields the runs matching `q` offer to the Params and "
+        "Scatters pickers: every param path, then each user metric's last, min and "
+        "max.",
+    )
+    def get(self, request):
+        params = FieldsParams(data=request.query_params)
+        if not params.is_valid():
+            return invalid_params(params)
+        try:
+            return json_answer(available_fields(params.validated_data["q"]))
+        except QueryError as error:
+            return query_error_response(error)

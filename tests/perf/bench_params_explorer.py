@@ -1,0 +1,111 @@
+"""Params explorer benchmark (issue 14 point 6). Figures are printed, not asserted.
+
+Run: python -m pytest -m perf -s tests/perf/bench_params_explorer.py
+(with DATABASE_URL=postgres://… for PostgreSQL). Builds 10,000 runs with 20
+params and two metric series each through the ingest service (batches of 100
+runs, as `POST /runs/` with a list does), then times `params/search` over all of
+them with 20 params and 2 metric summaries, in process (the read and the JSON
+encoding the view does), and `params/fields`. Target: search ≤ 150 ms.
+"""
+
+import random
+import statistics
+import time
+
+import orjson
+import pytest
+
+from runs import ingest
+from runs.explorers import params as explorer
+from tests.factories import make_user, new_hash
+
+pytestmark = [pytest.mark.perf, pytest.mark.django_db]
+
+RUNS = 10_000
+PARAMS = 20
+
+
+def _report(name: str, value: float, unit: str, target: str = "") -> None:
+    print(
+        f"\nPERF {name}: {value:,.2f} {unit}"
+        + (f"  (target {target})" if target else "")
+    )
+
+
+def _median_ms(action, repeat: int = 7) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _build(owner) -> None:
+    rng = random.Random(7)
+    items = []
+    for index in range(RUNS):
+        hparams = {f"p{k}": rng.random() for k in range(PARAMS - 2)}
+        hparams["optimizer"] = rng.choice(["adam", "sgd", "adamw"])
+        hparams["layers"] = rng.randint(1, 12)
+        batch = ingest.parse_batch(
+            {
+                "seq": 0,
+                "metrics": [
+                    {"name": "loss", "steps": [0, 1, 2], "values": [rng.random()] * 3},
+                    {
+                        "name": "acc",
+                        "context": {"subset": "val"},
+                        "steps": [0],
+                        "values": [rng.random()],
+                    },
+                ],
+            }
+        )
+        items.append(
+            ingest.NewRun(
+                hash=new_hash(),
+                experiment=f"exp-{index % 10}",
+                name=f"run-{index}",
+                params={"hparams": hparams},
+                batch=batch,
+            )
+        )
+    for start in range(0, RUNS, 100):
+        ingest.create_runs(owner, items[start : start + 100])
+
+
+def test_params_search_over_10k_runs(db):
+    owner = make_user()
+    start = time.perf_counter()
+    _build(owner)
+    _report("build 10k runs through ingest", time.perf_counter() - start, "s")
+    names = [f"p{k}" for k in range(PARAMS - 2)] + ["optimizer", "layers"]
+    fields = explorer.parse_fields(
+        ",".join(f"run.hparams.{name}" for name in names)
+        + ',run.metrics["loss"].last,run.metrics["acc", {"subset": "val"}].max'
+    )
+
+    def search() -> bytes:
+        return orjson.dumps(explorer.search("", fields, owner))
+
+    body = orjson.loads(search())
+    assert len(body["rows"]) == RUNS and not body["truncated"]
+    _report(
+        f"params/search {RUNS} runs x {len(fields)} fields (read + encode)",
+        _median_ms(search),
+        "ms",
+        "<= 150 ms",
+    )
+    _report(
+        "params/search with a query (run.hparams.p0 > 0.5)",
+        _median_ms(
+            lambda: orjson.dumps(explorer.search("run.hparams.p0 > 0.5", fields, owner))
+        ),
+        "ms",
+    )
+    _report(
+        "params/fields over 10k runs",
+        _median_ms(lambda: orjson.dumps(explorer.available_fields("")), repeat=3),
+        "ms",
+    )
