@@ -322,6 +322,7 @@ def _open_runs_tab(page, experiment):
 
 def _compare_opens_the_metrics_explorer_with(page, query: str) -> None:
     page.get_by_role("button", name="Compare in explorer").click()
+    page.get_by_role("menuitem", name="Open in Metrics explorer").click()
     page.wait_for_url(re.compile(r"/metrics/\?q="))
     assert query_of(page.url) == query
     expect(page.locator('input[name="q"]')).to_have_value(query)

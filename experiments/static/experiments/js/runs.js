@@ -1,13 +1,13 @@
 // Runs tab: the explorer's runs table fixed to this experiment's query, with
 // selection, the explorer's batch actions (archive, unarchive, delete) and
-// "Compare in explorer" (opens the Metrics explorer on the selected runs, or on the
-// whole experiment when none is selected).
+// "Compare in explorer" (opens the Metrics, Params or Scatters explorer on the
+// selected runs, or on the whole experiment when none is selected).
 import { mountRunsTable } from "../../js/lib/runs_table.js";
 import { mountBatchActions } from "../../js/lib/runs_batch_actions.js";
-import { hashesQuery, metricsExplorerUrl } from "../../js/lib/explorer_links.js";
+import { hashesQuery, mountOpenInMenu } from "../../js/lib/explorer_links.js";
 
 const container = document.getElementById("experiment-runs");
-const compareButton = document.getElementById("compare-button");
+const compareMenu = document.getElementById("compare-menu");
 const selectionCount = document.getElementById("selection-count");
 
 let current = { count: 0, hashes: [], allMatching: false, query: container.dataset.query };
@@ -15,7 +15,7 @@ let batchActions = null;
 
 function onSelectionChange(selection) {
   current = selection;
-  compareButton.title = selection.count ? "Compare the selected runs' metrics" : "Compare the metrics of every run of this experiment";
+  compareMenu.title = selection.count ? "Compare the selected runs" : "Compare every run of this experiment";
   selectionCount.textContent = selection.count ? `${selection.count} selected` : "";
   batchActions?.update(selection);
 }
@@ -28,7 +28,4 @@ const table = mountRunsTable(container, {
 });
 batchActions = mountBatchActions(document.querySelector(".runs-toolbar"), table);
 
-compareButton.addEventListener("click", () => {
-  const query = current.allMatching || !current.count ? current.query : hashesQuery(current.hashes);
-  window.location.assign(metricsExplorerUrl(query));
-});
+mountOpenInMenu(compareMenu, () => (current.allMatching || !current.count ? current.query : hashesQuery(current.hashes)));

@@ -79,9 +79,10 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
     shell.setTotal(items.length);
     truncatedNote.textContent = data.answer.truncated ? `Showing the newest ${data.answer.limit ?? items.length} runs: narrow the query to see the rest.` : "";
     truncatedNote.hidden = !data.answer.truncated;
-    renderTable(current);
     const view = { state: current, fields, valueOf, labelOf, catalogue: data.catalogue, answerFields: data.answer.fields };
     const { facets, drawn } = await chart.render(items, view);
+    // After the chart: the table may filter by what the chart drew (brushed axes).
+    renderTable(current);
     if (facets > drawn) toast(`Showing ${drawn} of ${facets} charts: group by fewer values to see every chart.`, "info");
     $("#charts").dataset.drawn = String(Date.now());
   }

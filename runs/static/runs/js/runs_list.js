@@ -4,7 +4,7 @@
 import { createExplorerShell } from "../../js/lib/explorer_shell.js";
 import { mountRunsTable } from "../../js/lib/runs_table.js";
 import { hiddenColumns, mountColumnsMenu } from "../../js/lib/runs_columns_menu.js";
-import { hashesQuery, metricsExplorerUrl } from "../../js/lib/explorer_links.js";
+import { hashesQuery, mountOpenInMenu } from "../../js/lib/explorer_links.js";
 
 const API = "/api/v1/runs";
 const HIDDEN_COLUMNS_KEY = "runs.hiddenColumns";
@@ -83,10 +83,9 @@ document.getElementById("export-csv").addEventListener("click", (event) => {
   event.currentTarget.href = `${API}/export.csv?${search}`;
 });
 
-// -- door to the Metrics explorer: the selected runs, or the runs the query matches ---
+// -- doors to the explorers: the selected runs, or the runs the query matches ---------
 
-document.getElementById("open-metrics").addEventListener("click", (event) => {
+mountOpenInMenu(document.getElementById("open-in"), () => {
   const selection = table.selection();
-  const query = selection.count && !selection.allMatching ? hashesQuery(selection.hashes) : table.query;
-  event.currentTarget.href = metricsExplorerUrl(query);
+  return selection.count && !selection.allMatching ? hashesQuery(selection.hashes) : table.query;
 });

@@ -1,0 +1,287 @@
+"""Browser tests of the Params explorer (/params/), as a user would use it.
+
+They talk to the real /api/v1/params/* endpoints; the pure axis helpers are checked
+through `page.evaluate` importing the module the page uses.
+"""
+
+import json
+import math
+import os
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import make_run, make_tag
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+LR = "run.hparams.lr"
+OPTIMIZER = "run.hparams.optimizer"
+LOSS_LAST = 'run.metrics["loss"].last'
+
+
+def _import(page, module: str, body: str):
+    return page.evaluate(
+        f"async () => {{ const m = await import({json.dumps(module)}); return {body}; }}"
+    )
+
+
+def _address(page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def _shot(page, name: str) -> None:
+    """A screenshot to look at when AIMSITE_SCREENSHOTS names a folder."""
+    folder = os.environ.get("AIMSITE_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
+
+
+@pytest.fixture
+def sweep(signed_in_page):
+    """Four runs: two optimizers, two learning rates, a loss each."""
+    runs = []
+    for index, (lr, optimizer) in enumerate(
+        [(0.1, "adam"), (0.01, "adam"), (0.1, "sgd"), (0.001, "sgd")]
+    ):
+        runs.append(
+            make_run(
+                signed_in_page.user,
+                name=f"run-{optimizer}-{lr}",
+                experiment="sweep" if index < 3 else "baseline",
+                params={"hparams": {"lr": lr, "optimizer": optimizer}},
+                metrics={"loss": [1.0, 0.5 + lr]},
+            )
+        )
+    return runs
+
+
+def _open(page, query: str = "") -> None:
+    page.goto(f"{page.base_url}/params/{query}")
+
+
+def _pick(page, label: str) -> None:
+    page.get_by_role("button", name="+ Params").click()
+    page.get_by_role("option").filter(
+        has_text=re.compile(f"^✓?{re.escape(label)}")
+    ).first.click()
+    page.keyboard.press("Escape")
+
+
+def _drawn(page):
+    expect(page.locator("#charts")).to_have_attribute("data-drawn", re.compile(r"\d+"))
+
+
+def _rows(page):
+    return page.locator("#explorer-table tbody tr:not(.table-more)")
+
+
+def _select(*ids: str) -> str:
+    return json.dumps(list(ids))
+
+
+AXES = "/static/runs/js/params_chart.js"
+
+
+def test_categorical_values_get_a_sorted_category_axis(signed_in_page):
+    page = signed_in_page
+    page.goto(f"{page.base_url}/accounts/tokens/")
+    axis = _import(
+        page, AXES, 'm.axisOf(["sgd", true, null, "adam", "sgd"], "category")'
+    )
+    assert axis["ticktext"] == ["adam", "sgd", "true", "None"]
+    assert axis["values"] == [1, 2, 3, 0, 1]
+    numbers = _import(page, AXES, 'm.axisOf([0.1, null, "x"], "number").values')
+    assert numbers[0] == 0.1
+    assert math.isnan(numbers[1]) and math.isnan(numbers[2])  # parcoords skips NaN
+
+
+def test_the_sidebar_lists_params_and_scatters_under_runs(signed_in_page):
+    page = signed_in_page
+    _open(page)
+    link = page.locator(".sidebar nav a", has_text="Params")
+    expect(link).to_have_attribute("href", "/params/")
+    expect(link).to_have_class("sub active")
+    expect(page.locator(".sidebar nav a", has_text="Scatters")).to_have_attribute(
+        "href", "/scatters/"
+    )
+
+
+def test_the_page_needs_a_signed_in_user(page, server):
+    page.goto(f"{server.url}/params/")
+    assert "/accounts/login/" in page.url
+
+
+def test_a_fresh_install_says_how_to_log_params(signed_in_page):
+    page = signed_in_page
+    _open(page)
+    empty = page.locator("#explorer-empty")
+    expect(empty).to_have_attribute("data-empty", "fresh")
+    expect(empty).to_contain_text("No runs with params yet")
+    _shot(page, "params-fresh")
+
+
+def test_pick_params_and_a_metric_query_and_colour_by_a_metric(signed_in_page, sweep):
+    page = signed_in_page
+    _open(page)
+    expect(page.locator("#explorer-empty")).to_have_attribute("data-empty", "nothing")
+    _pick(page, "hparams.lr")
+    _pick(page, "hparams.optimizer")
+    _pick(page, "loss last")
+    _drawn(page)
+    assert json.loads(_address(page)["select"][0]) == [LR, OPTIMIZER, LOSS_LAST]
+    expect(_rows(page)).to_have_count(4)
+    dims = page.evaluate(
+        "() => document.querySelector('.parcoords-plot').data[0].dimensions"
+        ".map((d) => [d.label, d.ticktext || null])"
+    )
+    assert dims == [
+        ["hparams.lr", None],
+        ["hparams.optimizer", ["adam", "sgd"]],
+        ["loss last", None],
+    ]
+
+    page.locator("[data-search-input]").fill('run.hparams.optimizer == "sgd"')
+    page.locator("[data-search-input]").press("Enter")
+    expect(_rows(page)).to_have_count(2)
+    expect(page.locator("[data-total-label]")).to_have_text("2 runs")
+
+    page.select_option("#color-by", LOSS_LAST)
+    page.select_option("#color-scale", "Portland")
+    _drawn(page)
+    line = page.evaluate(
+        "() => { const l = document.querySelector('.parcoords-plot').data[0].line;"
+        " return { color: l.color, scale: l.colorscale, showscale: l.showscale }; }"
+    )
+    assert line["showscale"] is True and line["scale"] == "Portland"
+    assert sorted(line["color"]) == pytest.approx([0.501, 0.6])
+    _shot(page, "params-colour-scale")
+
+
+def test_group_by_colour_and_chart(signed_in_page, sweep):
+    page = signed_in_page
+    _open(page, f"?select={_select(LR, LOSS_LAST)}")
+    _drawn(page)
+    page.locator('[data-grouping="color"] summary').click()
+    page.locator('[data-grouping="color"] label', has_text="experiment").locator(
+        "input"
+    ).check()
+    _drawn(page)
+    assert _address(page)["color"] == ["run.experiment"]
+    swatches = page.locator("#explorer-table .swatch").evaluate_all(
+        "(els) => els.map((e) => e.style.getPropertyValue('--swatch'))"
+    )
+    assert len(set(swatches)) == 2  # sweep and baseline
+    page.locator('[data-grouping="color"] summary').click()
+    page.locator('[data-grouping="chart"] summary').click()
+    page.locator('[data-grouping="chart"] label', has_text="experiment").locator(
+        "input"
+    ).check()
+    expect(page.locator(".facet-card")).to_have_count(2)
+    expect(page.locator(".facet-title")).to_have_text(
+        ["experiment=baseline", "experiment=sweep"]
+    )
+    _shot(page, "params-grouped")
+
+
+def test_brushing_an_axis_filters_the_table_and_stays_in_the_address(
+    signed_in_page, sweep
+):
+    page = signed_in_page
+    _open(page, f"?select={_select(LR, OPTIMIZER)}")
+    _drawn(page)
+    # A brush as the user's drag leaves it: Plotly restyles the dimension's range.
+    page.evaluate(
+        "() => Plotly.restyle(document.querySelector('.parcoords-plot'),"
+        " {'dimensions[0].constraintrange': [[0.05, 0.2]]})"
+    )
+    expect(_rows(page)).to_have_count(2)
+    expect(page.locator("#brush-note")).to_be_visible()
+    assert json.loads(_address(page)["brush"][0]) == {LR: [[0.05, 0.2]]}
+
+    other = page.context.new_page()
+    other.goto(page.url)
+    _drawn(other)
+    expect(_rows(other)).to_have_count(2)
+    other.get_by_role("button", name="Clear brushing").click()
+    expect(_rows(other)).to_have_count(4)
+
+
+def test_a_tag_attached_from_the_explorer_shows_on_the_run_page(signed_in_page, sweep):
+    page = signed_in_page
+    make_tag("promising")
+    run = sweep[0]
+    _open(page, f'?q=run.hash == "{run.hash}"&select={_select(LR)}')
+    _drawn(page)
+    page.get_by_role("button", name=f"Details of {run.name}").click()
+    popover = page.get_by_role("dialog", name="Point details")
+    expect(popover).to_contain_text("hparams.lr")
+    expect(popover.get_by_role("link", name=f"Run: {run.name}")).to_be_visible()
+    popover.get_by_role("button", name="+ Attach").click()
+    picker = page.get_by_role("dialog", name="Select tag")
+    picker.get_by_label("promising").check()
+    picker.get_by_role("button", name="Attach").click()
+    expect(popover.locator(".tag-name")).to_have_text(["promising"])
+    expect(_rows(page).first.locator(".tag-name")).to_have_text(["promising"])
+    page.goto(f"{page.base_url}/runs/{run.hash}/")
+    expect(page.locator(".tag-picker .tag-name")).to_have_text(["promising"])
+
+
+def test_a_copied_address_reopens_the_same_view(signed_in_page, sweep):
+    page = signed_in_page
+    _open(page)
+    page.locator("[data-search-input]").fill("run.hparams.lr > 0.005")
+    page.locator("[data-search-input]").press("Enter")
+    _pick(page, "hparams.lr")
+    _pick(page, "loss last")
+    _drawn(page)
+    page.select_option("#color-by", LR)
+    _drawn(page)
+    address = page.url
+
+    other = page.context.new_page()
+    other.goto(address)
+    _drawn(other)
+    expect(other.locator("[data-search-input]")).to_have_value("run.hparams.lr > 0.005")
+    expect(other.locator("#field-chips .metric-chip")).to_have_count(2)
+    expect(other.locator("#color-by")).to_have_value(LR)
+    expect(_rows(other)).to_have_count(3)
+
+
+def test_a_query_error_points_at_its_position(signed_in_page, sweep):
+    page = signed_in_page
+    _open(page, f"?select={_select(LR)}")
+    page.locator("[data-search-input]").fill("run.hparams.lr >")
+    page.locator("[data-search-input]").press("Enter")
+    error = page.locator("[data-query-error]")
+    expect(error).to_contain_text("Query error")
+    expect(error.locator(".query-error-caret")).to_contain_text("^")
+    expect(page.locator("#explorer-empty")).to_have_attribute("data-empty", "error")
+
+
+def test_runs_explorer_and_experiment_tab_open_the_selection_in_every_explorer(
+    signed_in_page, sweep
+):
+    page = signed_in_page
+    page.goto(f"{page.base_url}/")
+    page.locator(f'tr[data-hash="{sweep[0].hash}"] [data-select-row]').check()
+    page.get_by_role("button", name="Open in …").click()
+    expect(page.get_by_role("menuitem")).to_have_text(
+        [
+            "Open in Metrics explorer",
+            "Open in Params explorer",
+            "Open in Scatters explorer",
+        ]
+    )
+    page.get_by_role("menuitem", name="Open in Params explorer").click()
+    page.wait_for_url("**/params/**")
+    assert _address(page)["q"] == [f'run.hash in ["{sweep[0].hash}"]']
+
+    page.goto(f"{page.base_url}/experiments/{sweep[0].experiment_id}/runs/")
+    expect(page.locator("#experiment-runs tbody tr[data-hash]")).to_have_count(3)
+    page.get_by_role("button", name="Compare in explorer").click()
+    page.get_by_role("menuitem", name="Open in Scatters explorer").click()
+    page.wait_for_url("**/scatters/**")
+    assert _address(page)["q"] == ['run.experiment == "sweep"']
