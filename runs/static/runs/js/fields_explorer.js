@@ -32,7 +32,7 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
   const emptyBox = $("#explorer-empty");
   const tableSection = $("#explorer-table-section");
   const truncatedNote = $("#truncated-note");
-  const data = { fields: [], answer: null, items: [], catalogue: fieldCatalogue() };
+  const data = { fields: [], answer: null, items: [], byHash: new Map(), catalogue: fieldCatalogue() };
   let request = 0;
   let requeryTimer = null;
 
@@ -117,6 +117,7 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
       data.answer = answer;
       data.catalogue = fieldCatalogue(data.fields, answer.fields);
       data.items = runItems(answer);
+      data.byHash = new Map(data.items.map((item) => [item.runHash, item]));
       await draw();
     } catch (error) {
       if (call !== request || error.name === "AbortError") return;
@@ -144,7 +145,7 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
   }
 
   function onLiveEvent(event) {
-    const shown = (hash) => data.items.some((item) => item.runHash === hash);
+    const shown = (hash) => data.byHash.has(hash);
     switch (event.type) {
       case "run.created":
       case "runs.unarchived":
@@ -156,7 +157,7 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
         break;
       case "run.tags": {
         popover.applyTagsEvent(event);
-        const item = data.items.find((entry) => entry.runHash === event.hash);
+        const item = data.byHash.get(event.hash);
         if (item) { item.run.tags = event.tags; draw(); }
         break;
       }
@@ -179,7 +180,7 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
   const groupingMenus = mountGroupingMenus($("#controls"), { onChange: (patch) => applyPatch(patch), labelOf });
   const popover = mountExplorerPopover({
     onTagsChange: (hash, tags) => {
-      const item = data.items.find((entry) => entry.runHash === hash);
+      const item = data.byHash.get(hash);
       if (!item || JSON.stringify(item.run.tags) === JSON.stringify(tags)) return;
       item.run.tags = tags;
       draw();
@@ -202,7 +203,7 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
     ],
     rowLabel: (item) => item.run.name || item.runHash,
     runsOf: (item) => [item.runHash],
-    runOf: (hash) => data.items.find((item) => item.runHash === hash)?.run,
+    runOf: (hash) => data.byHash.get(hash)?.run,
     onSelectionChange: (selection) => shell?.updateSelection(selection),
     onReload: () => load(),
     pageSize: 200,
