@@ -148,9 +148,16 @@ def test_pick_params_and_a_metric_query_and_colour_by_a_metric(signed_in_page, s
     expect(_rows(page)).to_have_count(2)
     expect(page.locator("[data-total-label]")).to_have_text("2 runs")
 
+    before = page.locator("#charts").get_attribute("data-drawn")
     page.select_option("#color-by", LOSS_LAST)
     page.select_option("#color-scale", "Portland")
-    _drawn(page)
+    expect(page.locator(".parcoords-plot")).to_have_count(1)
+    page.wait_for_function(
+        "(before) => document.querySelector('#charts').dataset.drawn !== before"
+        " && document.querySelector('.parcoords-plot').data[0].line.colorscale"
+        " === 'Portland'",
+        arg=before,
+    )
     line = page.evaluate(
         "() => { const l = document.querySelector('.parcoords-plot').data[0].line;"
         " return { color: l.color, scale: l.colorscale, showscale: l.showscale }; }"
@@ -168,12 +175,12 @@ def test_group_by_colour_and_chart(signed_in_page, sweep):
     page.locator('[data-grouping="color"] label', has_text="experiment").locator(
         "input"
     ).check()
-    _drawn(page)
     assert _address(page)["color"] == ["run.experiment"]
-    swatches = page.locator("#explorer-table .swatch").evaluate_all(
-        "(els) => els.map((e) => e.style.getPropertyValue('--swatch'))"
+    # Two colours in the table once redrawn: sweep and baseline.
+    page.wait_for_function(
+        "() => new Set([...document.querySelectorAll('#explorer-table .swatch')]"
+        ".map((e) => e.style.getPropertyValue('--swatch'))).size === 2"
     )
-    assert len(set(swatches)) == 2  # sweep and baseline
     page.locator('[data-grouping="color"] summary').click()
     page.locator('[data-grouping="chart"] summary').click()
     page.locator('[data-grouping="chart"] label', has_text="experiment").locator(

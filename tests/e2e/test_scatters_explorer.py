@@ -106,7 +106,10 @@ def test_choose_axes_query_and_draw_a_trend_line(signed_in_page, sweep):
     _drawn(page)
     assert _points(page) == 6
     page.select_option("#trend", "linear")
-    _drawn(page)
+    page.wait_for_function(
+        "() => document.querySelector('.scatter-plot')?.data"
+        ".some((t) => t.mode === 'lines')"
+    )
     trend = page.evaluate(
         "() => document.querySelector('.scatter-plot').data.find((t) => t.mode === 'lines')"
     )
@@ -129,11 +132,11 @@ def test_group_by_colour_and_chart(signed_in_page, sweep):
     page.locator('[data-grouping="color"] label', has_text="experiment").locator(
         "input"
     ).check()
-    _drawn(page)
-    colours = page.evaluate(
-        "() => document.querySelector('.scatter-plot').data.map((t) => t.marker.color)"
+    # One trace per colour group once redrawn: even and odd.
+    page.wait_for_function(
+        "() => new Set(document.querySelector('.scatter-plot').data"
+        ".map((t) => t.marker.color)).size === 2"
     )
-    assert len(set(colours)) == 2
     page.locator('[data-grouping="color"] summary').click()
     page.locator('[data-grouping="chart"] summary').click()
     page.locator('[data-grouping="chart"] label', has_text="experiment").locator(

@@ -22,10 +22,14 @@ import { mountExplorerPopover } from "../../js/lib/explorer_popover.js";
 import { SDK_EXAMPLE, emptyMessage, queryErrorFragment } from "../../js/lib/explorer_messages.js";
 import { el } from "../../js/lib/dom.js";
 import { toast } from "../../js/lib/toast.js";
+import { formatNumber } from "../../js/lib/format.js";
 import { renderTagChip } from "../../js/lib/tag_picker.js";
 import { FIXED_FIELDS, fetchFields, fetchRows, fieldCatalogue, runItems, valueOf } from "./params_data.js";
 
 const REQUERY_DELAY_MS = 300;
+
+// Numbers as the other tables show them (0.30000000000000004 reads 0.3).
+const showValue = (value) => (typeof value === "number" ? formatNumber(value) : formatValue(value));
 
 export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, controls, empty: emptyTexts, tableItems = (items) => items }) {
   const $ = (selector) => document.querySelector(selector);
@@ -172,7 +176,7 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
   function openRunPopover(item, event, extraFacts = []) {
     const facts = [
       ...extraFacts,
-      ...tableFields().map((id) => [labelOf(id), formatValue(valueOf(item)(id))]),
+      ...tableFields().map((id) => [labelOf(id), showValue(valueOf(item)(id))]),
     ];
     popover.open({ title: item.run.name || item.runHash, subtitle: item.run.experiment || "", facts, run: { ...item.run, hash: item.runHash } }, event);
   }
@@ -199,7 +203,7 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
       ]),
       item.run.experiment ?? "—",
       el("span", "tag-chips", (item.run.tags || []).map((tag) => renderTagChip(tag))),
-      ...tableFields().map((id) => el("td", { className: "num", text: formatValue(valueOf(item)(id)) })),
+      ...tableFields().map((id) => el("td", { className: "num", text: showValue(valueOf(item)(id)) })),
     ],
     rowLabel: (item) => item.run.name || item.runHash,
     runsOf: (item) => [item.runHash],
