@@ -60,3 +60,41 @@ def test_pages_build_elements_through_the_dom_helper():
         "runs/static/runs/js/run_sequences.js",
         "tags/static/tags/js/tag_list.js",
     } <= importing
+
+
+# One line-chart component (STYLE.md §11): lib/series_chart.js draws every line chart,
+# the explorers' and the run page's. Other Plotly calls draw other kinds of chart:
+# parallel coordinates (Params explorer), a user's own logged figures (Figures tab),
+# a histogram and heatmap (Distributions tab), and one marker per run (Scatters
+# explorer, whose trend lines are overlays on that scatter).
+LINE_CHART = "aimsite/static/js/lib/series_chart.js"
+OTHER_CHART_TYPES = {
+    "runs/static/runs/js/params_chart.js",
+    "runs/static/runs/js/run_tab_figures.js",
+    "runs/static/runs/js/run_tab_distributions.js",
+    "runs/static/runs/js/scatters_chart.js",
+}
+
+
+def test_only_the_series_chart_draws_line_charts_with_plotly():
+    drawing = {
+        name
+        for name, source in _modules().items()
+        if re.search(r"(Plotly|plotly\(\))\s*\.\s*(newPlot|react)\s*\(", source)
+    }
+    assert drawing - OTHER_CHART_TYPES == {LINE_CHART}
+    assert OTHER_CHART_TYPES <= drawing
+    # The run page's chart is an adapter over it, not a second drawing path.
+    assert "createSeriesChart" in _modules()["runs/static/runs/js/run_metric_chart.js"]
+
+
+def test_only_the_smoothing_module_defines_a_moving_average():
+    smoothing = {
+        name
+        for name, source in _modules().items()
+        if re.search(
+            r"\bfunction\s+(smooth|smoothValues|ema|cma|\w*[mM]ovingAverage)\s*\(",
+            source,
+        )
+    }
+    assert smoothing == {"aimsite/static/js/lib/series_math.js"}

@@ -356,6 +356,106 @@ def test_new_points_of_an_active_run_appear_without_reload(signed_in_page):
     expect(accuracy).to_have_attribute("data-points", "52")
 
 
+def _debiased_ema(values: list[float], weight: float) -> list[float]:
+    last, out = 0.0, []
+    for count, value in enumerate(values, start=1):
+        last = last * weight + (1 - weight) * value
+        out.append(last / (1 - weight**count))
+    return out
+
+
+def test_live_points_extend_the_smoothed_chart_without_redrawing_it(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user)
+    token = make_token(page.user)
+    _open(page, run, "metrics")
+    accuracy = page.locator('.chart-card[data-metric="accuracy"]')
+    expect(accuracy).to_have_attribute("data-points", "50")
+    expect(page.locator("body")).to_have_attribute("data-live", "open")
+    page.locator("#chart-smoothing").fill("0.6")
+    expect(accuracy.locator(".scatterlayer .trace")).to_have_count(2)
+    plot = accuracy.locator(".series-plot")
+    # Count whole redraws (Plotly.react) against in-place appends (extendTraces).
+    plot.evaluate(
+        """(element) => {
+            element.dataset.reacts = "0";
+            element.dataset.extends = "0";
+            element.on("plotly_react", () => { element.dataset.reacts++; });
+            element.on("plotly_redraw", () => { element.dataset.extends++; });
+        }"""
+    )
+    answer = requests.post(
+        f"{page.base_url}/api/v1/runs/{run.hash}/track",
+        json={
+            "seq": 9,
+            "metrics": [
+                {"name": "accuracy", "context": {}, "steps": [50, 51], "values": [1, 0]}
+            ],
+        },
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    )
+    assert answer.status_code == 200, answer.text
+    expect(accuracy).to_have_attribute("data-points", "52")
+    expect(plot).to_have_attribute("data-extends", "1")
+    assert plot.get_attribute("data-reacts") == "0"
+    raw, smoothed = plot.evaluate(
+        "(element) => element.data.map((trace) => [trace.type, trace.x, trace.y])"
+    )
+    values = [i / 50 for i in range(50)] + [1, 0]
+    assert raw == ["scatter", list(range(52)), values]
+    assert smoothed[:2] == ["scatter", list(range(52))]
+    assert smoothed[2] == pytest.approx(_debiased_ema(values, 0.6))
+
+
+def test_run_page_charts_use_svg_and_take_no_webgl_context(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user)
+    _open(page, run, "metrics")
+    expect(page.locator(".chart-card[data-loaded=true]")).to_have_count(3)
+    page.locator("#chart-smoothing").fill("0.6")
+    expect(page.locator(".chart-card .scatterlayer .trace")).to_have_count(6)
+    assert page.locator(".chart-card canvas").count() == 0
+    types = page.locator(".series-plot").evaluate_all(
+        "(plots) => plots.flatMap((plot) => plot.data.map((trace) => trace.type))"
+    )
+    assert types == ["scatter"] * 6
+
+
+def test_series_chart_switches_to_webgl_past_its_svg_point_budget(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user)
+    _open(page, run, "system")
+    expect(page.locator(".chart-card[data-loaded=true]")).to_have_count(2)
+    types = page.evaluate(
+        """async () => {
+            const { createSeriesChart } = await import("/static/js/lib/series_chart.js");
+            const box = document.createElement("div");
+            box.style.width = "600px";
+            document.body.append(box);
+            const chart = createSeriesChart(box, { svgMaxPoints: 4000 });
+            const line = (n) => ({ id: "a", x: [...Array(n).keys()], y: Array(n).fill(1), color: "#000" });
+            const seen = [];
+            for (const n of [3000, 4001]) {
+              await chart.draw({ lines: [line(n)], xAxis: { title: "step" } });
+              seen.push([chart.element.data[0].type, box.querySelectorAll("canvas").length > 0]);
+            }
+            await chart.draw({ lines: [line(3000)], xAxis: {} });
+            await chart.extend([{ id: "a", x: [3000, 3001], y: [2, 2] }]);
+            seen.push([chart.element.data[0].type, chart.element.data[0].x.length]);
+            await chart.extend([{ id: "a", x: [...Array(1000).keys()].map((i) => 3002 + i), y: Array(1000).fill(3) }]);
+            seen.push([chart.element.data[0].type, chart.element.data[0].x.length]);
+            return seen;
+        }"""
+    )
+    assert types == [
+        ["scatter", False],
+        ["scattergl", True],
+        ["scatter", 3002],
+        ["scattergl", 4002],
+    ]
+
+
 def test_owner_renames_the_run_from_the_sidebar_and_copies_the_hash(signed_in_page):
     page = signed_in_page
     run = make_full_run(page.user)

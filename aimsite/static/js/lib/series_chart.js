@@ -1,30 +1,33 @@
-// The multi-series chart: many lines (and aggregation bands) on one Plotly WebGL plot,
-// one chart per facet of the Metrics explorer. lib/chart.js stays the run page's
-// single-series chart; this one takes lines already aligned, smoothed and styled
-// (lib/series_math.js) and only draws and reports pointer events.
+// The one line-chart component: lines (and aggregation bands) on one Plotly plot. The
+// Metrics explorer draws one per facet, the run page's Metrics and System tabs one per
+// series (runs/js/run_metric_chart.js). It takes lines already aligned, smoothed and
+// styled (lib/series_math.js) and only draws, appends and reports pointer events.
 //
-//   const chart = createSeriesChart(container, { onHover, onUnhover, onClick });
+//   const chart = createSeriesChart(container, { onHover, onUnhover, onClick, height, svgMaxPoints, imageButton });
 //   chart.draw({
-//     lines: [{ id, x, y, color, dash, width }],     // one scattergl trace each
+//     lines: [{ id, x, y, customdata, color, dash, width, opacity,   // one trace each
+//               hover: "skip" | "<Plotly hovertemplate>" }],  // default: the onHover callback
 //     bands: [{ id, x, lower, upper, color }],       // filled areas under the lines
 //     xAxis: { type: "linear" | "log" | "date", title, range: [min, max] | null },
-//     yAxis: { type: "linear" | "log", range: [min, max] | null },
+//     yAxis: { type: "linear" | "log", title, range: [min, max] | null },
 //     revision,                                      // a new value forgets the zoom
 //   });
+//   chart.extend([{ id, x, y, customdata }]);        // newer points at the ends of lines (live)
 //   chart.highlight((line) => bool | null);          // fade the lines that return false
 //   chart.exportImage("png" | "svg", filename);
 //   chart.destroy();
 //
-// Callbacks get (line, pointIndex, mouseEvent). Plotly's own hover label is off: the
-// page draws its tooltip with the DOM helper, so user data never becomes markup.
+// WebGL (scattergl) draws long series fast, but browsers allow only a handful of WebGL
+// contexts per page; a page of many small charts passes svgMaxPoints, and a chart holding
+// at most that many points in all is drawn with SVG (scatter) and takes no context.
+//
+// Callbacks get (line, pointIndex, mouseEvent). Plotly's own hover label is off unless a
+// line brings a hover template: the explorers draw their tooltip with the DOM helper, so
+// user data never becomes markup; the run page's template shows only numbers and times.
 import { el } from "./dom.js";
 import { MIN_LOG_VALUE } from "./series_math.js";
 
 const FADED_OPACITY = 0.18;
-const CONFIG = {
-  displaylogo: false, responsive: true,
-  modeBarButtonsToRemove: ["lasso2d", "select2d", "toImage"],
-};
 
 function plotly() {
   if (!window.Plotly) throw new Error("Plotly is not loaded: include vendor/plotly/plotly.min.js first");
@@ -39,35 +42,57 @@ function axisRange(axis) {
   return axis.range.map((bound) => Math.log10(Math.max(bound, MIN_LOG_VALUE)));
 }
 
-function bandTrace(band, isLogY) {
+function bandTrace(band, isLogY, type) {
   const lower = isLogY ? clampLog(band.lower) : band.lower;
   const upper = isLogY ? clampLog(band.upper) : band.upper;
   return {
-    type: "scattergl", mode: "lines", fill: "toself", hoverinfo: "skip", showlegend: false,
+    type, mode: "lines", fill: "toself", hoverinfo: "skip", showlegend: false,
     x: [...band.x, ...band.x.slice().reverse()],
     y: [...upper, ...lower.slice().reverse()],
     line: { width: 0, color: band.color }, fillcolor: `${band.color}33`,
   };
 }
 
-function lineTrace(line, isLogY) {
+function hoverOf(line) {
+  if (line.hover === "skip") return { hoverinfo: "skip" };
+  if (line.hover) return { hovertemplate: line.hover };
+  return { hoverinfo: "none" };
+}
+
+function lineTrace(line, isLogY, type) {
   return {
-    type: "scattergl", mode: line.x.length === 1 ? "markers" : "lines", hoverinfo: "none", showlegend: false,
-    x: line.x, y: isLogY ? clampLog(line.y) : line.y,
+    type, mode: line.x.length === 1 ? "markers" : "lines", showlegend: false, ...hoverOf(line),
+    x: line.x, y: isLogY ? clampLog(line.y) : line.y, customdata: line.customdata, opacity: line.opacity ?? 1,
     line: { color: line.color, width: line.width || 1.6, dash: line.dash || "solid" },
     marker: { color: line.color, size: 5 },
   };
 }
 
-export function createSeriesChart(container, { onHover = () => {}, onUnhover = () => {}, onClick = () => {} } = {}) {
+function pointCount(lines, bands) {
+  return lines.reduce((total, line) => total + line.x.length, 0) + bands.reduce((total, band) => total + 2 * band.x.length, 0);
+}
+
+export function createSeriesChart(container, {
+  onHover = () => {}, onUnhover = () => {}, onClick = () => {},
+  height = 340, svgMaxPoints = 0, imageButton = false,
+} = {}) {
   const plot = el("div", "series-plot");
   container.append(plot);
+  const config = {
+    displaylogo: false, responsive: true,
+    modeBarButtonsToRemove: imageButton ? ["lasso2d", "select2d"] : ["lasso2d", "select2d", "toImage"],
+  };
+  let spec = null; // the last drawn {lines, bands, xAxis, yAxis, revision}
   let lines = [];
   let firstLine = 0; // bands come first: trace i is lines[i - firstLine]
   let faded = null;
   let bound = false;
 
   const lineOf = (point) => lines[point.curveNumber - firstLine] || null;
+  const traceType = (nextLines, bands) => {
+    const total = pointCount(nextLines, bands);
+    return svgMaxPoints > 0 && total <= svgMaxPoints ? "scatter" : "scattergl";
+  };
 
   function bind() {
     if (bound) return;
@@ -84,19 +109,20 @@ export function createSeriesChart(container, { onHover = () => {}, onUnhover = (
   }
 
   function layout({ xAxis, yAxis, revision }) {
+    const title = (axis) => (axis.title ? { text: axis.title, font: { size: 11 } } : undefined);
     return {
-      height: 340,
+      height,
       margin: { l: 60, r: 16, t: 10, b: 44 },
       showlegend: false,
       hovermode: "closest",
       hoverdistance: 30,
       dragmode: "zoom",
       xaxis: {
-        type: xAxis.type, title: { text: xAxis.title, font: { size: 11 } }, range: axisRange(xAxis),
+        type: xAxis.type || "linear", title: title(xAxis), range: axisRange(xAxis),
         autorange: !xAxis.range, zeroline: false, automargin: true,
       },
       yaxis: {
-        type: yAxis.type, range: axisRange(yAxis), autorange: !yAxis.range,
+        type: yAxis.type || "linear", title: title(yAxis), range: axisRange(yAxis), autorange: !yAxis.range,
         zeroline: false, automargin: true, exponentformat: "e",
       },
       paper_bgcolor: "rgba(0,0,0,0)",
@@ -106,21 +132,58 @@ export function createSeriesChart(container, { onHover = () => {}, onUnhover = (
   }
 
   function opacities() {
-    return lines.map((line) => (!faded || faded(line) ? 1 : FADED_OPACITY));
+    return lines.map((line) => (!faded || faded(line) ? line.opacity ?? 1 : FADED_OPACITY));
+  }
+
+  async function draw({ lines: nextLines, bands = [], xAxis, yAxis = {}, revision = "" }) {
+    spec = { lines: nextLines, bands, xAxis, yAxis, revision };
+    lines = nextLines;
+    firstLine = bands.length;
+    faded = null;
+    const isLogY = yAxis.type === "log";
+    const type = traceType(nextLines, bands);
+    const traces = [...bands.map((band) => bandTrace(band, isLogY, type)), ...lines.map((line) => lineTrace(line, isLogY, type))];
+    await plotly().react(plot, traces, layout(spec), config);
+    bind();
+  }
+
+  /** Appends points to the ends of drawn lines with Plotly.extendTraces, which adds
+   *  to the traces in place instead of diffing every trace as react does. A chart that
+   *  must change renderer, or a one-point line that becomes a line, is drawn again. */
+  async function extend(tails) {
+    const byId = new Map(tails.filter((tail) => tail.x.length).map((tail) => [tail.id, tail]));
+    if (!spec || !byId.size) return;
+    const grown = lines.map((line) => {
+      const tail = byId.get(line.id);
+      if (!tail) return line;
+      const next = { ...line, x: [...line.x, ...tail.x], y: [...line.y, ...tail.y] };
+      if (line.customdata) next.customdata = [...line.customdata, ...tail.customdata];
+      return next;
+    });
+    const indices = lines.flatMap((line, i) => (byId.has(line.id) ? [i] : []));
+    const isRedrawn = traceType(grown, spec.bands) !== traceType(lines, spec.bands)
+      || indices.some((i) => lines[i].x.length < 2)
+      || new Set(indices.map((i) => Boolean(lines[i].customdata))).size > 1;
+    if (isRedrawn) {
+      await draw({ ...spec, lines: grown });
+      return;
+    }
+    const isLogY = spec.yAxis.type === "log";
+    const update = {
+      x: indices.map((i) => byId.get(lines[i].id).x),
+      y: indices.map((i) => (isLogY ? clampLog(byId.get(lines[i].id).y) : byId.get(lines[i].id).y)),
+    };
+    if (lines[indices[0]].customdata) update.customdata = indices.map((i) => byId.get(lines[i].id).customdata);
+    lines = grown;
+    spec = { ...spec, lines: grown };
+    await plotly().extendTraces(plot, update, indices.map((i) => i + firstLine));
   }
 
   return {
     element: plot,
     get lines() { return lines; },
-    async draw({ lines: nextLines, bands = [], xAxis, yAxis, revision = "" }) {
-      lines = nextLines;
-      firstLine = bands.length;
-      faded = null;
-      const isLogY = yAxis.type === "log";
-      const traces = [...bands.map((band) => bandTrace(band, isLogY)), ...lines.map((line) => lineTrace(line, isLogY))];
-      await plotly().react(plot, traces, layout({ xAxis, yAxis, revision }), CONFIG);
-      bind();
-    },
+    draw,
+    extend,
     highlight(predicate) {
       if (predicate === faded || !lines.length) return;
       faded = predicate;
@@ -129,7 +192,7 @@ export function createSeriesChart(container, { onHover = () => {}, onUnhover = (
     },
     exportImage(format, filename) {
       const rect = plot.getBoundingClientRect();
-      return plotly().downloadImage(plot, { format, filename, width: Math.round(rect.width) || 900, height: 340 });
+      return plotly().downloadImage(plot, { format, filename, width: Math.round(rect.width) || 900, height });
     },
     destroy() {
       plotly().purge(plot);

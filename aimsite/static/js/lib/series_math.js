@@ -1,8 +1,9 @@
-// Pure math for charts of many series (the Metrics explorer, lib/series_chart.js): Aim's
-// smoothing and outlier rules, persistent colours and strokes, and the binary search
+// Pure math for the charts (lib/series_chart.js: the explorers and the run page): the one
+// smoothing module (Aim's EMA, optionally debiased as TensorBoard does, and the centred
+// moving average), Aim's outlier rules, persistent colours and strokes, and the binary search
 // behind hover lookups. No DOM, no Plotly: tests import it and check numbers.
 //
-//   smoothValues(values, "ema" | "cma" | "none", factor)
+//   smoothValues(values, "ema" | "ema_debiased" | "cma" | "none", factor)
 //   outlierBounds([values, values, ...])  -> [min, max] or null
 //   colorFor(key), strokeFor(key)         -> the same colour / dash for the same key
 //   nearestIndex(sortedXs, x)             -> index of the x closest to x
@@ -32,14 +33,18 @@ export const STROKES = ["solid", "dash", "dot", "dashdot", "longdash", "longdash
 const isNumber = (value) => typeof value === "number" && Number.isFinite(value);
 
 /** Exponential moving average as Aim computes it: s[0] = x[0],
- *  s[i] = s[i-1]·f + x[i]·(1 − f). Missing points stay missing and are skipped. */
-export function ema(values, factor) {
+ *  s[i] = s[i-1]·f + x[i]·(1 − f). Missing points stay missing and are skipped.
+ *  With `debias`, TensorBoard's variant: start from 0 and divide the n-th value by
+ *  1 − fⁿ (the run page's slider keeps the smoothing its users know from TensorBoard). */
+export function ema(values, factor, { debias = false } = {}) {
   const out = new Array(values.length).fill(null);
-  let last = null;
+  let last = debias ? 0 : null;
+  let count = 0;
   for (let i = 0; i < values.length; i += 1) {
     if (!isNumber(values[i])) continue;
+    count += 1;
     last = last === null ? values[i] : last * factor + values[i] * (1 - factor);
-    out[i] = last;
+    out[i] = debias ? last / (1 - factor ** count) : last;
   }
   return out;
 }
@@ -64,6 +69,7 @@ export function cma(values, size) {
 
 export function smoothValues(values, algorithm, factor) {
   if (algorithm === "ema") return ema(values, Number(factor));
+  if (algorithm === "ema_debiased") return ema(values, Number(factor), { debias: true });
   if (algorithm === "cma") return cma(values, Number(factor));
   return values;
 }

@@ -1,9 +1,9 @@
-// Metrics and System tabs: one chart per series (lib/chart.js), loaded when scrolled
+// Metrics and System tabs: one chart per series (run_metric_chart.js), loaded when scrolled
 // into view, downsampled by the server to about the chart's width. Pinned metrics go
 // first; pins are saved on the run. Live: new points are fetched with ?after_step=.
 import { api } from "../../js/lib/http.js";
 import { toast } from "../../js/lib/toast.js";
-import { createMetricChart } from "../../js/lib/chart.js";
+import { createMetricChart } from "./run_metric_chart.js";
 import { el } from "../../js/lib/dom.js";
 import { metricsExplorerUrl } from "../../js/lib/explorer_links.js";
 
