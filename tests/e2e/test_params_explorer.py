@@ -133,6 +133,11 @@ def test_pick_params_and_a_metric_query_and_colour_by_a_metric(signed_in_page, s
     _drawn(page)
     assert json.loads(_address(page)["select"][0]) == [LR, OPTIMIZER, LOSS_LAST]
     expect(_rows(page)).to_have_count(4)
+    # The third pick re-queries: wait for the chart drawn from that answer.
+    page.wait_for_function(
+        "() => document.querySelector('.parcoords-plot')?.data?.[0]"
+        "?.dimensions?.length === 3"
+    )
     dims = page.evaluate(
         "() => document.querySelector('.parcoords-plot').data[0].dimensions"
         ".map((d) => [d.label, d.ticktext || null])"
