@@ -1,4 +1,5 @@
-"""Over-long request lines and headers get 414 / 431 instead of a dropped connection.
+"""Over-long request lines and headers get 414 / 431 instead of a dropped connection,
+and form bodies are left for Django to parse.
 
 daphne parses HTTP/1.1 with Twisted's `HTTPChannel`, which closes the connection
 without a word when one line passes `MAX_LENGTH` (16 KiB: a long URL or header),
@@ -64,7 +65,21 @@ def _line_received(channel: http.HTTPChannel, line: bytes) -> None:
     _twisted_line_received(channel, line)
 
 
+_twisted_request_init = http.Request.__init__
+
+
+def _request_init(request: http.Request, *args, **kwargs) -> None:
+    _twisted_request_init(request, *args, **kwargs)
+    # Twisted parses a POST's multipart or form body into `request.args`, which
+    # daphne never reads: it hands Django the raw body, and Django parses it
+    # (with its own limits). So an upload was held in memory twice, and a body
+    # Twisted's parser disliked got a bare 400 with no body that no client can
+    # read (daphne #447). Django's parser answers those now, as JSON for the API.
+    request._parsePOSTFormSubmission = False
+
+
 def install() -> None:
-    """Patch Twisted's HTTPChannel in this process (idempotent)."""
+    """Patch Twisted's HTTPChannel and Request in this process (idempotent)."""
     http.HTTPChannel.lineLengthExceeded = _line_length_exceeded
     http.HTTPChannel.lineReceived = _line_received
+    http.Request.__init__ = _request_init

@@ -632,6 +632,18 @@ def test_a_long_cookie_from_requests_gets_431(server):
     assert answer.status_code == 431
 
 
+def test_a_multipart_body_twisted_cannot_parse_gets_the_apis_json_400(server, caller):
+    # Only the closing boundary: Twisted's form parser refused it with a bare 400.
+    run = make_run(caller.user)
+    answer = caller.post(
+        f"/api/v1/runs/{run.hash}/objects",
+        data=b"--b0undary--\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=b0undary"},
+    )
+    _refused(answer, 400, 'Send a "batch" field')
+    assert not ObjectSequence.objects.filter(run=run).exists()
+
+
 def test_long_requests_within_the_limits_are_served(server, caller):
     # A 15 KB request line (the limit counts it with the headers: 16 KiB), then a
     # second request on the same keep-alive connection.
