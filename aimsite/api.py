@@ -1,13 +1,16 @@
 """Shared API pieces: permissions, the JSON error format, body and parameter parsing."""
 
 import json
+import re
 
 import orjson
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.db import DataError
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, serializers, status
+from rest_framework.decorators import api_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -46,6 +49,12 @@ class PayloadTooLarge(exceptions.APIException):
 class UploadTooLarge(PayloadTooLarge):
     """An upload over the limits it shares with the SDK; the answer names them
     (`limits`), so the SDK packs its next uploads to fit."""
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This conflicts with what is already there."
+    default_code = "conflict"
 
 
 class LengthRequired(exceptions.APIException):
@@ -117,8 +126,14 @@ def exception_handler(exc, context):
 
 
 def error_body(detail) -> dict:
-    """The JSON error format: a human `error` message, plus DRF's detail."""
-    return {"error": _first_message(detail), "detail": detail}
+    """The JSON error format: a human `error` message, the `field` at fault when
+    there is one, plus DRF's detail."""
+    body = {"error": _first_message(detail), "detail": detail}
+    if isinstance(detail, dict) and detail:
+        field = next(iter(detail))
+        if field not in ("detail", "non_field_errors"):
+            body["field"] = field
+    return body
 
 
 def error_response(message: str, http_status: int = 400, field: str = "") -> Response:
@@ -128,33 +143,48 @@ def error_response(message: str, http_status: int = 400, field: str = "") -> Res
     return Response(data, status=http_status)
 
 
+# Digits, as the schema's integers are written: no sign but "-", no spaces or "_".
+_INTEGER_RE = re.compile(r"-?[0-9]{1,4000}")
+
+
+def parse_int(raw: str) -> int | None:
+    """The integer a query parameter writes, or None when it writes something else."""
+    return int(raw) if _INTEGER_RE.fullmatch(raw) else None
+
+
 def int_param(
     request, name: str, default: int | None, low: int = 0, high: int = 2**62
 ) -> int | None:
-    """An integer query parameter within [low, high]; a 400 naming it otherwise."""
+    """The integer query parameter `name`, within [low, high]; `default` when it is
+    absent, and a 400 naming it when it is anything else (even empty)."""
     raw = request.query_params.get(name)
-    if raw in (None, ""):
+    if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError as error:
-        raise ValidationError({name: f"must be an integer, got {raw!r:.30}"}) from error
+    value = parse_int(raw)
+    if value is None:
+        raise ValidationError({name: f"must be an integer, got {raw!r:.30}"})
     if not low <= value <= high:
         raise ValidationError({name: f"must be between {low} and {high}"})
     return value
 
 
 def read_json_body(request) -> object:
-    """Decode a JSON body fast (orjson), accepting NaN/Infinity tokens too.
+    """Decode a JSON body fast (orjson), accepting NaN/Infinity tokens too; no
+    body at all reads as `{}`, as DRF reads it.
 
-    Raises PayloadTooLarge or ParseError with a message naming the problem.
+    Raises UnsupportedMediaType, PayloadTooLarge or ParseError with a message
+    naming the problem.
     """
     try:
         body = request.body
     except RequestDataTooBig as error:
         raise PayloadTooLarge() from error
     if not body:
-        raise exceptions.ParseError("The request body is empty; send a JSON object.")
+        return {}  # refused or not by what reads it, as with DRF's parsers
+    media_type = request.content_type.split(";")[0].strip().lower()
+    if media_type != "application/json":
+        # As DRF's JSONParser answers for the endpoints that use it.
+        raise exceptions.UnsupportedMediaType(media_type or "(none)")
     try:
         # orjson refuses lone surrogates itself; such a body takes the path below.
         return orjson.loads(body)
@@ -167,3 +197,10 @@ def read_json_body(request) -> object:
         raise exceptions.ParseError(f"Malformed JSON: {error}") from error
     refuse_unstorable_json(data)
     return data
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(request, path: str = "") -> Response:
+    """Any /api/ path no endpoint serves: a JSON 404 (after the usual 401)."""
+    raise exceptions.NotFound("No API endpoint at this path.")

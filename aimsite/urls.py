@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from aimsite.api import not_found
 from experiments.api import ExperimentViewSet
 from media_tracks.api import RecordFileView, RunObjectsView, SequenceRecordsView
 from media_tracks.explorer import ObjectSearchView
@@ -31,6 +32,8 @@ api_urlpatterns = [
     path("params/search", ParamsSearchView.as_view(), name="params-search"),
     path("params/fields", ParamsFieldsView.as_view(), name="params-fields"),
     *router.urls,
+    # Last: an API client gets the JSON error format for a path it got wrong too.
+    re_path(r"^(?P<path>.*)$", not_found, name="not-found"),
 ]
 
 urlpatterns = [

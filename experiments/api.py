@@ -1,34 +1,60 @@
 """REST API for experiments: CRUD, stats, activity, calendar and notes."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
-from rest_framework import filters, pagination, status, viewsets
+from django.db import IntegrityError, transaction
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import filters, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from aimsite.api import IsOwnerOrStaffOrReadOnly, error_response
+from aimsite.api import Conflict, IsOwnerOrStaffOrReadOnly, error_response
+from aimsite.filters import FilterBackend, OrderingFilter
+from aimsite.openapi import openapi_error
+from aimsite.pagination import PageNumberPagination
 from experiments import services, stats
 from experiments.markdown import RendererBusy, render_markdown
 from experiments.models import Experiment
 from experiments.serializers import (
     ActivitySerializer,
+    CalendarSerializer,
     ExperimentSerializer,
+    MarkdownPreviewSerializer,
+    NotesAnswerSerializer,
     NotesSerializer,
+    StatsSerializer,
 )
 
 
-class ExperimentPagination(pagination.PageNumberPagination):
+class ExperimentPagination(PageNumberPagination):
     page_size = 100
-    page_size_query_param = "page_size"
     max_page_size = 500
 
 
-class ActivityPagination(pagination.PageNumberPagination):
+class ActivityPagination(PageNumberPagination):
     page_size = 20
-    page_size_query_param = "page_size"
     max_page_size = 200
+
+
+_NAME_TAKEN = openapi_error(409, "Another experiment has this name.")
+_RENDERER_BUSY = openapi_error(
+    503, "Every Markdown renderer is busy: retry after `Retry-After` seconds."
+)
+
+
+@contextmanager
+def _unique_name(name: str) -> Iterator[None]:
+    """The database refuses a taken name (whatever the race): that is a 409."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        raise Conflict(
+            f"An experiment named “{name}” already exists; choose another name."
+        ) from error
 
 
 def _notes_payload(experiment: Experiment) -> dict:
@@ -51,14 +77,23 @@ def _busy_response(error: RendererBusy) -> Response:
     return response
 
 
+@extend_schema_view(
+    create=extend_schema(responses={201: ExperimentSerializer, 409: _NAME_TAKEN}),
+    update=extend_schema(responses={200: ExperimentSerializer, 409: _NAME_TAKEN}),
+    partial_update=extend_schema(
+        responses={200: ExperimentSerializer, 409: _NAME_TAKEN}
+    ),
+    destroy=extend_schema(
+        responses={
+            204: None,
+            409: openapi_error(409, "The experiment still has runs."),
+        }
+    ),
+)
 class ExperimentViewSet(viewsets.ModelViewSet):
     serializer_class = ExperimentSerializer
     permission_classes = [IsAuthenticated, IsOwnerOrStaffOrReadOnly]
-    filter_backends = [
-        DjangoFilterBackend,
-        filters.SearchFilter,
-        filters.OrderingFilter,
-    ]
+    filter_backends = [FilterBackend, filters.SearchFilter, OrderingFilter]
     filterset_fields = ["is_archived"]
     search_fields = ["name", "description"]
     ordering_fields = ["name", "created_at", "updated_at"]
@@ -72,16 +107,17 @@ class ExperimentViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = services.create_experiment(
-            name=data["name"],
-            description=data.get("description", ""),
-            owner=self.request.user,
-        )
+        with _unique_name(data["name"]):
+            serializer.instance = services.create_experiment(
+                name=data["name"],
+                description=data.get("description", ""),
+                owner=self.request.user,
+            )
 
     def perform_update(self, serializer):
-        services.update_experiment(
-            serializer.instance, self.request.user, **serializer.validated_data
-        )
+        data = serializer.validated_data
+        with _unique_name(data.get("name", "")):
+            services.update_experiment(serializer.instance, self.request.user, **data)
 
     def destroy(self, request, *args, **kwargs):
         experiment = self.get_object()
@@ -93,6 +129,7 @@ class ExperimentViewSet(viewsets.ModelViewSet):
             )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(responses=StatsSerializer)
     @action(detail=True, methods=["get"])
     def stats(self, request, pk=None):
         experiment = self.get_object()
@@ -112,17 +149,18 @@ class ExperimentViewSet(viewsets.ModelViewSet):
         )
 
     @extend_schema(responses=ActivitySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=ActivityPagination,
+    )
     def activity(self, request, pk=None):
         experiment = self.get_object()
-        paginator = ActivityPagination()
-        page = paginator.paginate_queryset(
-            stats.activity_runs(experiment), request, view=self
-        )
-        return paginator.get_paginated_response(
-            ActivitySerializer(page, many=True).data
-        )
+        page = self.paginate_queryset(stats.activity_runs(experiment))
+        return self.get_paginated_response(ActivitySerializer(page, many=True).data)
 
+    @extend_schema(responses=CalendarSerializer)
     @action(detail=True, methods=["get"])
     def calendar(self, request, pk=None):
         experiment = self.get_object()
@@ -147,7 +185,12 @@ class ExperimentViewSet(viewsets.ModelViewSet):
             }
         )
 
-    @extend_schema(request=NotesSerializer)
+    @extend_schema(methods=["GET"], responses=NotesAnswerSerializer)
+    @extend_schema(
+        methods=["PUT"],
+        request=NotesSerializer,
+        responses={200: NotesAnswerSerializer, 503: _RENDERER_BUSY},
+    )
     @action(detail=True, methods=["get", "put"])
     def notes(self, request, pk=None):
         experiment = self.get_object()
@@ -164,7 +207,10 @@ class ExperimentViewSet(viewsets.ModelViewSet):
                 return _busy_response(error)
         return Response(_notes_payload(experiment))
 
-    @extend_schema(request=NotesSerializer)
+    @extend_schema(
+        request=NotesSerializer,
+        responses={200: MarkdownPreviewSerializer, 503: _RENDERER_BUSY},
+    )
     @action(detail=False, methods=["post"], url_path="markdown-preview")
     def markdown_preview(self, request):
         """Render Markdown exactly as saved notes are rendered, without saving."""

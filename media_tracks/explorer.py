@@ -8,11 +8,18 @@ from rest_framework.views import APIView
 
 from aimsite.api import INT64_MAX
 from media_tracks import services
-from media_tracks.models import RECORD_SUMMARY_FIELDS, SEQUENCE_SUMMARY_FIELDS
+from media_tracks.models import SEQUENCE_SUMMARY_FIELDS
 from media_tracks.query import KINDS
+from media_tracks.serializers import ObjectRecordSerializer, ObjectSequenceSerializer
 from runs.api import query_error_response
-from runs.explorers.http import ERRORS, EXPLORER_RUN, invalid_params, json_answer
+from runs.explorers.http import (
+    ExplorerRunSerializer,
+    invalid_params,
+    json_answer,
+    query_params,
+)
 from runs.query import QueryError
+from runs.serializers import QueryField
 
 MAX_DENSITY = 1000
 MAX_INDEX_DENSITY = 100
@@ -22,10 +29,11 @@ class ObjectSearchParams(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=KINDS, help_text="which sequences: " + ", ".join(KINDS)
     )
-    q = serializers.CharField(
+    q = QueryField(
         required=False,
         allow_blank=True,
         default="",
+        trim_whitespace=False,
         help_text="AimQL over run.* and <kind>.* (images.name, "
         "images.context.subset, images.count, images.first_step, images.last_step)",
     )
@@ -77,29 +85,28 @@ class ObjectSearchParams(serializers.Serializer):
         )
 
 
-RUN_BRIEF = {
-    "type": "object",
-    "properties": {
-        "hash": {"type": "string"},
-        "name": {"type": "string"},
-        "experiment": {"type": "string"},
-    },
-}
-_SEQUENCE = {
-    "type": "object",
-    "properties": {
-        "run": RUN_BRIEF,
-        **{name: {} for name in SEQUENCE_SUMMARY_FIELDS},
-        "steps": {"type": "array", "items": {"type": "integer"}},
-        "records": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {name: {} for name in RECORD_SUMMARY_FIELDS},
-            },
-        },
-    },
-}
+class _RunBriefSerializer(serializers.Serializer):
+    hash = serializers.CharField()
+    name = serializers.CharField()
+    experiment = serializers.CharField()
+
+
+class _SampledSequenceSerializer(ObjectSequenceSerializer):
+    """A sequence's summary, its run, its sampled steps and their records."""
+
+    run = _RunBriefSerializer()
+    steps = serializers.ListField(child=serializers.IntegerField())
+    records = ObjectRecordSerializer(many=True)
+
+    class Meta(ObjectSequenceSerializer.Meta):
+        fields = ["run", *SEQUENCE_SUMMARY_FIELDS, "steps", "records"]
+
+
+class ObjectSearchAnswerSerializer(serializers.Serializer):
+    sequences = _SampledSequenceSerializer(many=True)
+    runs = serializers.DictField(child=ExplorerRunSerializer(), help_text="By hash.")
+    truncated = serializers.BooleanField()
+    limit = serializers.IntegerField()
 
 
 def _sequence_payload(item: services.SampledSequence) -> dict:
@@ -118,25 +125,14 @@ class ObjectSearchView(APIView):
 
     @extend_schema(
         parameters=[ObjectSearchParams],
-        responses={
-            200: {
-                "type": "object",
-                "properties": {
-                    "sequences": {"type": "array", "items": _SEQUENCE},
-                    "runs": {"type": "object", "additionalProperties": EXPLORER_RUN},
-                    "truncated": {"type": "boolean"},
-                    "limit": {"type": "integer"},
-                },
-            },
-            **ERRORS,
-        },
+        responses=ObjectSearchAnswerSerializer,
         description="The sequences of `kind` that `q` selects (newest runs first, "
         f"at most {services.MAX_SEQUENCES}: `truncated` says more matched), each "
         "with its sampled `steps` and the records at those steps and sampled "
         "indices. Archived runs are left out unless `q` mentions run.archived.",
     )
     def get(self, request):
-        params = ObjectSearchParams(data=request.query_params)
+        params = ObjectSearchParams(data=query_params(request))
         if not params.is_valid():
             return invalid_params(params)
         data = params.validated_data

@@ -13,7 +13,6 @@ steps evenly spaced over each sequence's tracked steps, and at most
 """
 
 import io
-import math
 import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +23,8 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 
 from aimsite.errors import IngestError
-from aimsite.text import find_unstorable_text, text_problem
+from aimsite.numbers import is_finite_number, is_storable_number, json_int
+from aimsite.text import text_problem
 from media_tracks.models import (
     RECORD_COLUMNS,
     RECORD_FIELDS,
@@ -35,12 +35,16 @@ from media_tracks.models import (
 )
 from media_tracks.query import filter_sequences
 from runs.contexts import ContextError, context_key, validate_context, validate_name
+from runs.ingest import validate_params
 from runs.models import Run
 from tags.models import Tag
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_TEXT_LENGTH = 1_000_000
+MAX_CAPTION_LENGTH = 1000
 MAX_BINS = 10_000
+MAX_STEP = 2**62  # as the query parameters that select steps
+MAX_INDEX = 2**31 - 1  # ObjectRecord.index is a 32-bit column on PostgreSQL
 # Pixels an uploaded image may declare (about 8192 x 8192). Set here rather than
 # left to Pillow's default, which only warns below twice its own limit: a small
 # compressed file can declare billions of pixels (a decompression bomb), and the
@@ -69,12 +73,15 @@ class ParsedObject:
     height: int | None = None
 
 
-def _nonnegative_int(value, where: str, nullable: bool = False) -> int | None:
+def _nonnegative_int(
+    value, where: str, nullable: bool = False, high: int = MAX_STEP
+) -> int | None:
     if value is None and nullable:
         return None
-    if type(value) is not int or value < 0 or value > 2**62:
-        raise IngestError(f"{where} must be a non-negative integer", where)
-    return value
+    number = json_int(value)
+    if number is None or not 0 <= number <= high:
+        raise IngestError(f"{where} must be an integer from 0 to {high}", where)
+    return number
 
 
 def _check_image(upload: UploadedFile, where: str) -> tuple[str, int, int]:
@@ -136,14 +143,14 @@ def _check_distribution(data: object, where: str) -> dict:
         raise IngestError(
             f"{where}.data.bins must be a list of 1 to {MAX_BINS} counts", where
         )
-    if not all(type(b) in (int, float) and math.isfinite(b) and b >= 0 for b in bins):
+    if not all(is_storable_number(b) and b >= 0 for b in bins):
         raise IngestError(
             f"{where}.data.bins must hold non-negative finite numbers", where
         )
     if (
         not isinstance(bin_range, list)
         or len(bin_range) != 2
-        or not all(type(x) in (int, float) and math.isfinite(x) for x in bin_range)
+        or not all(is_storable_number(x) for x in bin_range)
         or bin_range[0] > bin_range[1]
     ):
         raise IngestError(
@@ -173,22 +180,28 @@ def _parse_object(raw: object, position: int, files) -> ParsedObject:
     except ContextError as error:
         raise IngestError(str(error), where) from error
     time = raw.get("time")
-    if time is not None and (type(time) not in (int, float) or not math.isfinite(time)):
+    if time is not None and not is_finite_number(time):
         raise IngestError(f"{where}.time must be a finite number", where)
-    caption = raw.get("caption") or ""
-    if not isinstance(caption, str) or len(caption) > 1000:
+    caption = raw.get("caption")
+    caption = "" if caption is None else caption
+    if not isinstance(caption, str) or len(caption) > MAX_CAPTION_LENGTH:
         raise IngestError(
-            f"{where}.caption must be a string of at most 1000 characters", where
+            f"{where}.caption must be a string of at most {MAX_CAPTION_LENGTH} "
+            "characters",
+            where,
         )
     problem = text_problem(caption)
     if problem:
         raise IngestError(f"{where}.caption {problem}", where)
+    fmt = raw.get("format")
+    if fmt is not None and not isinstance(fmt, str):
+        raise IngestError(f"{where}.format must be a string", where)
     parsed = ParsedObject(
         kind=kind,
         name=name,
         context=context,
         step=_nonnegative_int(raw.get("step", 0), f"{where}.step"),
-        index=_nonnegative_int(raw.get("index", 0), f"{where}.index"),
+        index=_nonnegative_int(raw.get("index", 0), f"{where}.index", high=MAX_INDEX),
         epoch=_nonnegative_int(raw.get("epoch"), f"{where}.epoch", nullable=True),
         time=time,
         caption=caption,
@@ -207,7 +220,7 @@ def _parse_object(raw: object, position: int, files) -> ParsedObject:
         if kind == ObjectSequence.Kind.IMAGE:
             parsed.format, parsed.width, parsed.height = _check_image(upload, where)
         else:
-            parsed.format = _check_audio(upload, raw.get("format") or "", where)
+            parsed.format = _check_audio(upload, fmt or "", where)
     elif kind == ObjectSequence.Kind.TEXT:
         text = raw.get("text")
         if not isinstance(text, str) or len(text) > MAX_TEXT_LENGTH:
@@ -222,10 +235,8 @@ def _parse_object(raw: object, position: int, files) -> ParsedObject:
             raise IngestError(
                 f"{where}.data must be a Plotly figure object ({{data, layout}})", where
             )
-        found = find_unstorable_text(data, f"{where}.data")
-        if found is not None:
-            raise IngestError(f"{found[0]} {found[1]}", where)
-        parsed.data = data
+        # JSON as params are (text a database stores, finite numbers, bounded depth).
+        parsed.data = validate_params(data, f"{where}.data")
     else:
         parsed.data = _check_distribution(raw.get("data"), where)
     return parsed
@@ -236,6 +247,7 @@ def parse_objects(batch: object, files) -> list[ParsedObject]:
         raise IngestError('the batch must be {"objects": [...]}', "batch")
     if set(batch) - {"objects", "seq"}:
         raise IngestError("the batch may only hold objects and seq", "batch")
+    _nonnegative_int(batch.get("seq"), "seq", nullable=True)
     objects = batch["objects"]
     if not objects:
         raise IngestError("objects is empty", "objects")

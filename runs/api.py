@@ -2,16 +2,21 @@
 and the explorer's batch endpoints (selection counts, archive, delete,
 export.csv, suggestions)."""
 
-import json
-
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.handlers.asgi import ASGIRequest
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, pagination, renderers, status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import mixins, negotiation, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
@@ -24,21 +29,41 @@ from aimsite.api import (
     read_json_body,
 )
 from aimsite.errors import IngestError
+from aimsite.openapi import openapi_error
+from aimsite.pagination import CursorPagination
 from aimsite.text import text_problem
 from runs import export, ingest, services
 from runs.filters import RunFilterSet
 from runs.ingest import CreatedRun, NewRun
-from runs.models import HASH_RE, LogLine, MetricSeries, Run
+from runs.models import LogLine, MetricSeries, Run
 from runs.points import points_json, read_points
 from runs.query import QueryError, filter_runs
+from runs.query.subjects import SEQUENCE_SUBJECTS
 from runs.serializers import (
+    AIMQL_SCHEMA,
+    COLUMNS_SCHEMA,
+    ArchiveResultSerializer,
+    BulkItemResultSerializer,
+    DeleteResultSerializer,
+    LogsPageSerializer,
     MetricSeriesSerializer,
+    MinimalRunSerializer,
+    PointsSerializer,
+    RunArchiveSerializer,
+    RunBatchSerializer,
+    RunCreatedSerializer,
     RunCreateSerializer,
     RunDetailSerializer,
+    RunSelectionSerializer,
     RunSerializer,
     RunTagsSerializer,
     RunUpdateSerializer,
+    SelectionSummarySerializer,
+    SuggestionsSerializer,
     TagBriefSerializer,
+    TrackBatchSerializer,
+    TrackResultSerializer,
+    bulk_create_serializer,
 )
 from runs.suggestions import parse_subjects, query_suggestions
 from runs.table import parse_columns
@@ -46,9 +71,8 @@ from tags import services as tag_services
 from tags.models import Tag
 
 
-class RunCursorPagination(pagination.CursorPagination):
+class RunCursorPagination(CursorPagination):
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 500
     ordering = ("-created_at", "-id")
 
@@ -68,19 +92,37 @@ class RunCursorPagination(pagination.CursorPagination):
             raise NotFound(self.invalid_cursor_message) from error
 
 
-MAX_BATCH_HASHES = 10_000
 MAX_BULK_RUNS = 100  # runs created by one POST /runs/ with a list
+MAX_STEP = 2**62  # bounds of the step and line parameters below
+MAX_POINTS_PARAM = 1_000_000
+MAX_LOG_LINES_PAGE = 10_000
 
 
-class _CSVRenderer(renderers.BaseRenderer):
-    """Lets `Accept: text/csv` through negotiation; errors still render as JSON."""
+def _int_parameter(name: str, low: int, high: int, description: str):
+    """An integer query parameter, as aimsite.api.int_param reads it."""
+    return OpenApiParameter(
+        name,
+        {"type": "integer", "minimum": low, "maximum": high},
+        description=description,
+    )
 
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return json.dumps(data).encode()
+def _subjects_pattern() -> str:
+    """runs.suggestions.parse_subjects's language: known names, comma-separated,
+    blanks and white space around them allowed."""
+    item = f"\\s*(?:(?:{'|'.join(sorted({'run', *SEQUENCE_SUBJECTS}))})\\s*)?"
+    return f"^{item}(?:,{item})*$"
+
+
+class _JSONErrorsNegotiation(negotiation.BaseContentNegotiation):
+    """For the CSV export: whatever the client accepts, errors are JSON (the
+    export itself is a streamed text/csv response, outside negotiation)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 def _ingest_error_body(run_hash: str, error: IngestError) -> dict:
@@ -130,8 +172,46 @@ class RunViewSet(
         return [IsAuthenticated(), *super().get_permissions()]
 
     @extend_schema(
-        request=RunCreateSerializer,
-        responses={201: RunDetailSerializer, 200: RunDetailSerializer},
+        request={
+            "application/json": PolymorphicProxySerializer(
+                component_name="RunCreateOneOrMany",
+                serializers=[
+                    RunCreateSerializer,
+                    bulk_create_serializer(MAX_BULK_RUNS),
+                ],
+                resource_type_field_name=None,
+                many=False,
+            )
+        },
+        parameters=[
+            OpenApiParameter(
+                "Prefer",
+                str,
+                OpenApiParameter.HEADER,
+                description="`return=minimal`: answer with the hash (and batch) "
+                "only. Other preferences are ignored (RFC 7240).",
+            )
+        ],
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="RunCreateAnswer",
+                serializers=[RunCreatedSerializer, MinimalRunSerializer],
+                resource_type_field_name=None,
+            ),
+            200: PolymorphicProxySerializer(
+                component_name="RunFoundOrBulk",
+                serializers=[
+                    RunCreatedSerializer,
+                    MinimalRunSerializer,
+                    BulkItemResultSerializer(many=True),
+                ],
+                resource_type_field_name=None,
+                many=False,
+            ),
+            413: openapi_error(
+                413, f"More than {MAX_BULK_RUNS} runs, or a batch too large."
+            ),
+        },
         description=(
             "Create a run idempotently by its client-made hash, optionally with its "
             "first `batch`. A JSON list of such objects (at most "
@@ -184,9 +264,6 @@ class RunViewSet(
         """One item of `POST /runs/` parsed, or the 400 answer saying why not."""
         if not isinstance(data, dict):
             return error_response("a run is a JSON object")
-        data = dict(data)
-        # The optional first batch is validated before anything is written.
-        raw_batch = data.pop("batch", None)
         serializer = RunCreateSerializer(data=data)
         try:
             serializer.is_valid(raise_exception=True)
@@ -194,7 +271,8 @@ class RunViewSet(
             return Response(error_body(error.detail), status=400)
         values = serializer.validated_data
         try:
-            batch = ingest.parse_batch(raw_batch) if raw_batch is not None else None
+            # The optional first batch is validated before anything is written.
+            batch = ingest.parse_batch(values["batch"]) if "batch" in values else None
         except IngestError as error:
             return Response(_ingest_error_body(values["hash"], error), error.status)
         return NewRun(
@@ -223,6 +301,10 @@ class RunViewSet(
             body["batch"] = {"seq": outcome.batch.seq, "applied": outcome.batch.applied}
         return code, body
 
+    @extend_schema(responses=RunDetailSerializer)
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
     @extend_schema(request=RunUpdateSerializer, responses=RunDetailSerializer)
     def partial_update(self, request, hash=None):
         run = self.get_object()
@@ -248,20 +330,17 @@ class RunViewSet(
         return run
 
     @extend_schema(
-        request={"application/json": {"type": "object"}},
+        request=TrackBatchSerializer,
         responses={
-            200: {
-                "type": "object",
-                "properties": {
-                    "seq": {"type": "integer"},
-                    "applied": {"type": "boolean"},
-                },
-            }
+            200: TrackResultSerializer,
+            413: openapi_error(413, "Too many points or log lines in one batch."),
         },
         description=(
-            "Apply one batch: params patch, metric points, log lines, status. "
+            "Apply one batch: params patch, metric points, log lines, status, tags. "
             "`seq` is required: an integer per run, used to drop replays (a batch "
-            "whose seq was applied before changes nothing)."
+            "whose seq was applied before changes nothing); a refused batch writes "
+            "nothing. Numbers may also be the NaN and Infinity tokens Python's json "
+            f"writes. At most {settings.AIMSITE_MAX_POINTS_PER_BATCH} points in all."
         ),
     )
     @action(detail=True, methods=["post"])
@@ -275,7 +354,13 @@ class RunViewSet(
         return Response({"seq": result.seq, "applied": result.applied})
 
     @extend_schema(responses=MetricSeriesSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="metrics")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="metrics",
+        filter_backends=[],
+        pagination_class=None,
+    )
     def metrics(self, request, hash=None):
         run = get_object_or_404(Run, hash=hash)
         series = MetricSeries.objects.filter(run=run).defer("overview")
@@ -284,23 +369,33 @@ class RunViewSet(
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "max_points",
-                int,
-                description="downsample to about this many points, keeping extremes",
+                "series_id", int, OpenApiParameter.PATH, description="A series id."
             ),
-            OpenApiParameter(
+            _int_parameter(
+                "max_points",
+                0,
+                MAX_POINTS_PARAM,
+                "Downsample to about this many points, keeping extremes (0: all).",
+            ),
+            _int_parameter(
                 "after_step",
-                int,
-                description="only points with a greater step (live catch-up)",
+                0,
+                MAX_STEP,
+                "Only points with a greater step (live catch-up).",
             ),
         ],
-        responses={200: {"type": "object"}},
+        responses=PointsSerializer,
     )
-    @action(detail=True, methods=["get"], url_path=r"metrics/(?P<series_id>\d+)/points")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"metrics/(?P<series_id>\d+)/points",
+        filter_backends=[],
+    )
     def points(self, request, hash=None, series_id=None):
         series = get_object_or_404(MetricSeries, pk=series_id, run__hash=hash)
-        max_points = int_param(request, "max_points", 0, 0, 1_000_000)
-        after_step = int_param(request, "after_step", None)
+        max_points = int_param(request, "max_points", 0, 0, MAX_POINTS_PARAM)
+        after_step = int_param(request, "after_step", None, 0, MAX_STEP)
         points = read_points(series, after_step=after_step)
         return HttpResponse(
             points_json(points, max_points), content_type="application/json"
@@ -308,88 +403,107 @@ class RunViewSet(
 
     @extend_schema(
         parameters=[
-            OpenApiParameter(
-                "after", int, description="only lines with a greater line number"
+            _int_parameter(
+                "after", -1, MAX_STEP, "Only lines with a greater line number."
             ),
-            OpenApiParameter(
+            _int_parameter(
                 "before",
-                int,
-                description="only lines with a smaller line number (paging back)",
+                0,
+                MAX_STEP,
+                "Only lines with a smaller line number (paging back).",
             ),
-            OpenApiParameter("limit", int),
+            _int_parameter("limit", 1, MAX_LOG_LINES_PAGE, "Lines (default 1000)."),
         ],
-        responses={200: {"type": "object"}},
+        responses=LogsPageSerializer,
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def logs(self, request, hash=None):
         run = get_object_or_404(Run, hash=hash)
-        limit = int_param(request, "limit", 1000, 1, 10_000)
-        after = int_param(request, "after", None, -1)
-        before = int_param(request, "before", None)
+        limit = int_param(request, "limit", 1000, 1, MAX_LOG_LINES_PAGE)
+        after = int_param(request, "after", None, -1, MAX_STEP)
+        before = int_param(request, "before", None, 0, MAX_STEP)
         lines = LogLine.objects.for_run(run)
         page = lines.page(after=after, before=before, limit=limit)
         rows = [{"line": row.line, "text": row.text, "time": row.time} for row in page]
         return Response({"lines": rows, "total": lines.count()})
 
-    @extend_schema(request=RunTagsSerializer, responses=TagBriefSerializer(many=True))
-    @action(detail=True, methods=["get", "post", "delete"], url_path="tags")
+    @extend_schema(
+        methods=["GET"], responses=TagBriefSerializer(many=True), filters=False
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=RunTagsSerializer,
+        responses={
+            200: TagBriefSerializer(many=True),
+            404: openapi_error(404, "No such run, or no tag by a name or id."),
+        },
+        description="Attach tags by names or ids (creating missing names with "
+        "`create_missing`); answers the run's tags.",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="tags",
+        filter_backends=[],
+        pagination_class=None,
+    )
     def tags(self, request, hash=None):
-        """GET: the run's tags. POST: attach (by names or ids). DELETE: detach."""
+        """GET: the run's tags. POST: attach (by names or ids)."""
         run = get_object_or_404(Run, hash=hash)
-        if request.method == "GET":
-            return Response(
-                TagBriefSerializer(run.tags.filter(is_archived=False), many=True).data
-            )
-        self.check_object_permissions(request, run)
-        serializer = RunTagsSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        names = serializer.validated_data.get("names") or []
-        ids = serializer.validated_data.get("ids") or []
         if request.method == "POST":
+            values = self._tag_names_or_ids(request, run)
             try:
                 tags = tag_services.tags_for_attach(
                     request.user,
-                    names,
-                    ids,
-                    create_missing=serializer.validated_data["create_missing"],
+                    values.get("names") or [],
+                    values.get("ids") or [],
+                    create_missing=values["create_missing"],
                 )
             except tag_services.UnknownTags as error:
-                return error_response(error.message, 400, "names")
+                # As for unknown runs in a batch: what the body names is not there.
+                return error_response(error.message, 404, "names")
             services.attach_tags(run, request.user, tags)
-        else:
-            tags, _missing = tag_services.find_tags(names, ids)
-            services.detach_tags(run, request.user, tags)
         return Response(
             TagBriefSerializer(run.tags.filter(is_archived=False), many=True).data
         )
 
+    @extend_schema(
+        request=RunTagsSerializer,
+        responses=TagBriefSerializer(many=True),
+        description="Detach tags by names or ids (a tag the run does not carry is "
+        "left alone); answers the run's tags.",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="tags/detach",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def tags_detach(self, request, hash=None):
+        run = get_object_or_404(Run, hash=hash)
+        values = self._tag_names_or_ids(request, run)
+        tags, _missing = tag_services.find_tags(
+            values.get("names") or [], values.get("ids") or []
+        )
+        services.detach_tags(run, request.user, tags)
+        return Response(
+            TagBriefSerializer(run.tags.filter(is_archived=False), many=True).data
+        )
+
+    def _tag_names_or_ids(self, request, run: Run) -> dict:
+        self.check_object_permissions(request, run)
+        serializer = RunTagsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
     # -- explorer batch endpoints (by hashes, or by an AimQL query) ----------------
 
-    def _selection(self, data: object) -> QuerySet | Response:
-        """The runs a batch body names: `hashes` (every one must exist) or `q`."""
-        if not isinstance(data, dict):
-            return error_response("send a JSON object with `hashes` or `q`")
-        hashes, query = data.get("hashes"), data.get("q")
+    def _selection(self, values: dict) -> QuerySet | Response:
+        """The runs a validated RunSelectionSerializer names: `hashes` (every one
+        must exist; they win over `q`) or every run the AimQL `q` matches."""
+        hashes = values.get("hashes")
         if hashes is not None:
-            if not isinstance(hashes, list) or not all(
-                isinstance(item, str) for item in hashes
-            ):
-                return error_response(
-                    "hashes must be a list of run hashes", 400, "hashes"
-                )
-            if not hashes or len(hashes) > MAX_BATCH_HASHES:
-                return error_response(
-                    f"give 1 to {MAX_BATCH_HASHES} hashes", 400, "hashes"
-                )
-            # Checked before the query: PostgreSQL refuses NUL in a text parameter.
-            malformed = [item for item in hashes if not HASH_RE.fullmatch(item)]
-            if malformed:
-                return error_response(
-                    "hashes must be run hashes (24 lowercase hex characters), "
-                    f"got {malformed[0]!r:.40}",
-                    400,
-                    "hashes",
-                )
             runs = Run.objects.filter(hash__in=hashes)
             missing = sorted(set(hashes) - set(runs.values_list("hash", flat=True)))
             if missing:
@@ -397,24 +511,16 @@ class RunViewSet(
                     f"unknown runs: {', '.join(missing[:5])}", 404, "hashes"
                 )
             return runs
-        if isinstance(query, str):
-            try:
-                return filter_runs(Run.objects.all(), query)
-            except QueryError as error:
-                return query_error_response(error)
-        return error_response("give `hashes` (a list) or `q` (an AimQL query)")
+        try:
+            return filter_runs(Run.objects.all(), values["q"])
+        except QueryError as error:
+            return query_error_response(error)
 
-    def _selected_runs(self, data: object) -> list[Run] | Response:
+    def _selected_runs(self, values: dict) -> list[Run] | Response:
         """The runs to change. With `expected` (the count the user confirmed), a
         selection that has grown or shrunk since is refused and nothing changes."""
-        expected = data.get("expected") if isinstance(data, dict) else None
-        if expected is not None and (
-            not isinstance(expected, int) or isinstance(expected, bool) or expected < 0
-        ):
-            return error_response(
-                "expected must be the number of runs you confirmed", 400, "expected"
-            )
-        runs = self._selection(data)
+        expected = values.get("expected")
+        runs = self._selection(values)
         if isinstance(runs, Response):
             return runs
         runs = list(runs)
@@ -429,91 +535,86 @@ class RunViewSet(
         return runs
 
     @extend_schema(
-        request={"application/json": {"type": "object"}},
+        request=RunSelectionSerializer,
         responses={
-            200: {
-                "type": "object",
-                "properties": {
-                    "total": {"type": "integer"},
-                    "changeable": {"type": "integer"},
-                    "owned": {"type": "integer"},
-                    "archived": {"type": "integer"},
-                },
-            }
+            200: SelectionSummarySerializer,
+            404: openapi_error(404, "A hash names no run."),
         },
         description=(
-            'Count a selection before a batch: {hashes: [...]} or {q: "AimQL"}. '
+            "Count a selection before a batch, by `hashes` or by an AimQL `q`. "
             "`changeable` runs are the caller's own (every run for staff). A POST, "
             "so a long list of hashes travels in the body as for archive and delete."
         ),
     )
     @action(detail=False, methods=["post"], url_path="selection")
     def batch_selection(self, request):
-        runs = self._selection(read_json_body(request))
+        body = RunSelectionSerializer(data=read_json_body(request))
+        body.is_valid(raise_exception=True)
+        runs = self._selection(body.validated_data)
         if isinstance(runs, Response):
             return runs
         return Response(services.selection_summary(runs, request.user))
 
     @extend_schema(
-        request={"application/json": {"type": "object"}},
+        request=RunArchiveSerializer,
         responses={
-            200: {"type": "object", "properties": {"count": {"type": "integer"}}}
+            200: ArchiveResultSerializer,
+            404: openapi_error(404, "A hash names no run."),
+            409: openapi_error(409, "The selection no longer holds `expected` runs."),
         },
-        description=(
-            'Archive or unarchive runs: {hashes: [...]} or {q: "AimQL"}, is_archived '
-            "(default true), expected (optional: the number of runs confirmed; 409 "
-            "and no change when the selection holds another number)."
-        ),
+        description="Archive or unarchive runs, by `hashes` or by an AimQL `q`.",
     )
     @action(detail=False, methods=["post"], url_path="archive")
     def batch_archive(self, request):
-        data = read_json_body(request)
-        runs = self._selected_runs(data)
+        body = RunArchiveSerializer(data=read_json_body(request))
+        body.is_valid(raise_exception=True)
+        runs = self._selected_runs(body.validated_data)
         if isinstance(runs, Response):
             return runs
-        is_archived = data.get("is_archived", True)
-        if not isinstance(is_archived, bool):
-            return error_response(
-                "is_archived must be true or false", 400, "is_archived"
-            )
+        is_archived = body.validated_data["is_archived"]
         changed = services.archive_runs(runs, request.user, is_archived=is_archived)
         return Response(
             {"count": changed, "matched": len(runs), "is_archived": is_archived}
         )
 
     @extend_schema(
-        request={"application/json": {"type": "object"}},
+        request=RunBatchSerializer,
         responses={
-            200: {"type": "object", "properties": {"count": {"type": "integer"}}}
+            200: DeleteResultSerializer,
+            404: openapi_error(404, "A hash names no run."),
+            409: openapi_error(409, "The selection no longer holds `expected` runs."),
         },
-        description=(
-            'Delete runs with their rows and files: {hashes: [...]} or {q: "AimQL"}, '
-            "expected (optional, as for archive). Irreversible."
-        ),
+        description="Delete runs with their rows and files, by `hashes` or by an "
+        "AimQL `q`. Irreversible.",
     )
     @action(detail=False, methods=["post"], url_path="delete")
     def batch_delete(self, request):
-        runs = self._selected_runs(read_json_body(request))
+        body = RunBatchSerializer(data=read_json_body(request))
+        body.is_valid(raise_exception=True)
+        runs = self._selected_runs(body.validated_data)
         if isinstance(runs, Response):
             return runs
         return Response({"count": services.delete_runs(runs, request.user)})
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("q", str, description="AimQL query"),
-            OpenApiParameter(
-                "columns",
-                str,
-                description='JSON list of column ids, e.g. ["p:[\\"hparams\\",\\"lr\\"]"]',
-            ),
+            OpenApiParameter("q", AIMQL_SCHEMA),
+            OpenApiParameter("columns", COLUMNS_SCHEMA),
         ],
-        responses={(200, "text/csv"): str},
+        filters=False,
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="The runs, one CSV line each."
+            )
+        },
     )
     @action(
         detail=False,
         methods=["get"],
         url_path="export.csv",
-        renderer_classes=[_CSVRenderer],
+        filter_backends=[],
+        renderer_classes=[renderers.JSONRenderer],
+        content_negotiation_class=_JSONErrorsNegotiation,
     )
     def export_csv(self, request):
         """Every run matching `q` as CSV, streamed."""
@@ -535,13 +636,14 @@ class RunViewSet(
         parameters=[
             OpenApiParameter(
                 "subjects",
-                str,
-                description="what the search bar reads: run (default) or run,metric",
+                {"type": "string", "pattern": _subjects_pattern()},
+                description="What the search bar reads, comma-separated: run (the "
+                "default, always read) and sequence subjects such as metric.",
             )
         ],
-        responses={200: {"type": "object"}},
+        responses=SuggestionsSerializer,
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], filter_backends=[])
     def suggestions(self, request):
         """Param keys and metric names (and `metric.` fields) for completions."""
         try:

@@ -7,6 +7,7 @@ all key series the same way.
 import json
 import re
 
+from aimsite.numbers import is_storable_number
 from aimsite.text import text_problem
 
 MAX_NAME_LENGTH = 255
@@ -37,11 +38,13 @@ def _check_context_value(value: object, path: str) -> None:
         if problem:
             raise ContextError(f"context value at {path} {problem}")
         return
-    if value is None or isinstance(value, bool | int):
+    if value is None or isinstance(value, bool):
         return
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ContextError(f"context value at {path} must be finite")
+    if isinstance(value, int | float):
+        if not is_storable_number(value):
+            raise ContextError(
+                f"context value at {path} must be a finite number (integers: 64-bit)"
+            )
         return
     raise ContextError(
         f"context value at {path} must be a string, number, boolean or null"

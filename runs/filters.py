@@ -6,9 +6,12 @@ error, which DjangoFilterBackend answers with a 400 naming the column.
 
 import django_filters
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 
+from aimsite.filters import FilterSet
 from runs.models import Run
 from runs.query import CompiledQuery, QueryError, compile_query
+from runs.serializers import AIMQL_SCHEMA
 
 
 class QueryField(forms.CharField):
@@ -30,6 +33,7 @@ class QueryField(forms.CharField):
             ) from error
 
 
+@extend_schema_field(AIMQL_SCHEMA)
 class QueryFilter(django_filters.Filter):
     field_class = QueryField
 
@@ -37,10 +41,8 @@ class QueryFilter(django_filters.Filter):
         return value.apply(queryset) if value is not None else queryset
 
 
-class RunFilterSet(django_filters.FilterSet):
-    q = QueryFilter(
-        help_text='AimQL, e.g. run.hparams.lr > 0.001 and "best" in run.tags'
-    )
+class RunFilterSet(FilterSet):
+    q = QueryFilter()
     experiment = django_filters.CharFilter(field_name="experiment__name")
 
     class Meta:

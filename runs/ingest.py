@@ -16,6 +16,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from aimsite.errors import IngestError, data_error_message
+from aimsite.numbers import INT64_MAX, is_finite_number, is_storable_number, json_int
 from aimsite.text import text_problem
 from experiments.models import DEFAULT_EXPERIMENT_NAME, Experiment
 from runs import live
@@ -37,7 +38,6 @@ _BATCH_FIELDS = {"seq", "params", "metrics", "logs", "status", "meta", "tags"}
 MAX_TAGS_PER_BATCH = 100
 _SERIES_FIELDS = {"name", "context", "steps", "values", "epochs", "times"}
 _LOG_FIELDS = {"line", "text", "time"}
-_INT64_MAX = 2**63 - 1
 SEQ_REQUIRED = "seq is required: an integer per run, used to drop replays"
 
 
@@ -91,8 +91,11 @@ def _check_json_tree(value: object, where: str, depth: int = 0) -> None:
     elif isinstance(value, list):
         for position, item in enumerate(value):
             _check_json_tree(item, f"{where}[{position}]", depth + 1)
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise IngestError(f"{where} must be finite (params are JSON)", where)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if not is_storable_number(value):
+            raise IngestError(
+                f"{where} must be a finite number, and an integer a 64-bit one", where
+            )
     elif not (value is None or isinstance(value, bool | int | float | str)):
         raise IngestError(f"{where} has an unsupported type", where)
 
@@ -111,14 +114,23 @@ def _int_column(
         raise IngestError(f"{where} must be a list", where)
     if count is not None and len(raw) != count:
         raise IngestError(f"{where} has {len(raw)} items, steps has {count}", where)
+    converted = False  # nulls, or integral floats (`3.0` is JSON's same number as 3)
     for item in raw:
-        if type(item) is not int and not (nullable and item is None):
-            kind = "integers or null" if nullable else "integers"
-            raise IngestError(f"{where} must hold {kind}, got {item!r:.40}", where)
-        if item is not None and not (0 <= item <= _INT64_MAX):
+        kind = type(item)
+        if kind is not int:
+            if item is None and nullable:
+                converted = True
+                continue
+            if kind is not float or not item.is_integer():
+                expected = "integers or null" if nullable else "integers"
+                raise IngestError(
+                    f"{where} must hold {expected}, got {item!r:.40}", where
+                )
+            converted = True
+        if not 0 <= item <= INT64_MAX:
             raise IngestError(f"{where} values must be between 0 and 2**63-1", where)
-    if nullable and None in raw:
-        return np.array([NULL_EPOCH if i is None else i for i in raw], np.int64)
+    if converted:
+        return np.array([NULL_EPOCH if i is None else int(i) for i in raw], np.int64)
     return np.array(raw, np.int64)
 
 
@@ -130,7 +142,13 @@ def _float_column(raw: object, where: str, count: int) -> np.ndarray:
     has_null = False
     for item in raw:
         kind = type(item)
-        if kind is float or kind is int:
+        if kind is float:
+            continue  # NaN and infinities too: the wire format's tokens allow them
+        if kind is int:
+            if not is_finite_number(item):
+                raise IngestError(
+                    f"{where} holds a number too large for float64", where
+                )
             continue
         if item is None:
             has_null = True
@@ -138,12 +156,7 @@ def _float_column(raw: object, where: str, count: int) -> np.ndarray:
         raise IngestError(f"{where} must hold numbers, got {item!r:.40}", where)
     if has_null:
         return np.array([math.nan if i is None else i for i in raw], np.float64)
-    try:
-        return np.array(raw, np.float64)
-    except OverflowError as error:
-        raise IngestError(
-            f"{where} holds a number too large for float64", where
-        ) from error
+    return np.array(raw, np.float64)
 
 
 def _parse_series(raw: object, where: str) -> SeriesBatch:
@@ -194,16 +207,18 @@ def _parse_logs(raw: object) -> list[tuple[int, str, float | None]]:
         where = f"logs[{position}]"
         if not isinstance(item, dict) or set(item) - _LOG_FIELDS:
             raise IngestError(f"{where} must be an object with line, text, time", where)
-        line, text, time = item.get("line"), item.get("text"), item.get("time")
-        if type(line) is not int or not (0 <= line <= _INT64_MAX):
+        line, text, time = (
+            json_int(item.get("line")),
+            item.get("text"),
+            item.get("time"),
+        )
+        if line is None or not 0 <= line <= INT64_MAX:
             raise IngestError(f"{where}.line must be a non-negative integer", where)
         if not isinstance(text, str):
             raise IngestError(f"{where}.text must be a string", where)
         if len(text) > MAX_LOG_LINE_LENGTH:
             text = text[:MAX_LOG_LINE_LENGTH]
-        if time is not None and (
-            type(time) not in (int, float) or not math.isfinite(time)
-        ):
+        if time is not None and not is_finite_number(time):
             raise IngestError(f"{where}.time must be a finite number", where)
         lines.append((line, text.replace("\x00", ""), time))
     return lines
@@ -244,15 +259,18 @@ def parse_batch(raw: object) -> Batch:
     # client's retry would apply it twice.
     if seq is None:
         raise IngestError(SEQ_REQUIRED, "seq")
-    if type(seq) is not int or not (0 <= seq <= _INT64_MAX):
+    seq = json_int(seq)
+    if seq is None or not 0 <= seq <= INT64_MAX:
         raise IngestError("seq must be a non-negative integer", "seq")
     batch = Batch(seq)
     if raw.get("params") is not None:
         batch.params = validate_params(raw["params"])
     if raw.get("meta") is not None:
         batch.meta = validate_params(raw["meta"], "meta")
-    metrics = raw.get("metrics") or []
-    if not isinstance(metrics, list):
+    metrics = raw.get("metrics")
+    if metrics is None:
+        metrics = []
+    elif not isinstance(metrics, list):
         raise IngestError("metrics must be a list", "metrics")
     batch.series = [
         _parse_series(item, f"metrics[{i}]") for i, item in enumerate(metrics)
@@ -325,6 +343,12 @@ def get_or_create_run(
     lookups = lookups or Lookups()
     if not isinstance(run_hash, str) or not HASH_RE.match(run_hash):
         raise IngestError("hash must be 24 lowercase hex characters", "hash")
+    # Checked whether or not the run exists: the same request is refused alike.
+    experiment_name = (experiment_name or DEFAULT_EXPERIMENT_NAME).strip()
+    if not experiment_name or len(experiment_name) > 200:
+        raise IngestError("experiment must be 1 to 200 characters", "experiment")
+    if params is not None:
+        validate_params(params)
     existing = next(
         iter(Run.objects.filter(hash=run_hash).select_related("experiment")[:1]), None
     )
@@ -332,11 +356,6 @@ def get_or_create_run(
         if not existing.can_edit(user):
             raise IngestError("this run belongs to another user", "hash", status=403)
         return existing, False
-    experiment_name = (experiment_name or DEFAULT_EXPERIMENT_NAME).strip()
-    if not experiment_name or len(experiment_name) > 200:
-        raise IngestError("experiment must be 1 to 200 characters", "experiment")
-    if params is not None:
-        validate_params(params)
     now = timezone.now()
     try:
         with transaction.atomic():

@@ -11,7 +11,7 @@ from experiments.models import Experiment
 from runs.metrics import finite_or_none
 from tags.models import Tag, TagChip, visible_chips
 
-HASH_RE = re.compile(r"^[0-9a-f]{24}$")
+HASH_RE = re.compile(r"^[0-9a-f]{24}\Z")  # \Z: "$" would take a trailing newline
 SYSTEM_METRIC_PREFIX = "__system__"
 
 

@@ -1,8 +1,51 @@
+"""API shapes for runs. Request serializers validate (strictly: see
+aimsite.serializers); the ingest batch is validated by runs.ingest for speed, and
+its serializers here document it for the schema, as the answer serializers do."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aimsite.api import INT64_MAX, SummarySerializer
+from aimsite.api import SummarySerializer
+from aimsite.numbers import FLOAT64_MAX, INT64_MAX
+from aimsite.openapi import JSON_NUMBER, JSON_OBJECT, NO_NUL_PATTERN
+from aimsite.serializers import (
+    RejectUnknownFieldsMixin,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+)
+from runs.contexts import MAX_NAME_LENGTH
+from runs.ingest import MAX_TAGS_PER_BATCH
 from runs.models import SERIES_SUMMARY_FIELDS, MetricSeries, Run
+from runs.query.parser import MAX_LENGTH as MAX_QUERY_LENGTH
 from tags.models import Tag, TagChip, visible_chips
+from tags.serializers import TagNameField
+
+# An AimQL query: valid ones cannot be told apart by a pattern, so a format names
+# the language (the conformance test gives schemathesis valid queries for it).
+AIMQL_SCHEMA = {
+    "type": "string",
+    "format": "aimql",
+    "pattern": NO_NUL_PATTERN,
+    "description": "An AimQL query, e.g. run.hparams.lr > 0.001 and "
+    '"best" in run.tags; empty matches every run that is not archived. At most '
+    f"{MAX_QUERY_LENGTH} characters.",
+}
+# The runs table's column ids, as a JSON list (runs.table.parse_columns).
+COLUMNS_SCHEMA = {
+    "type": "string",
+    "format": "aimsite-columns",
+    "pattern": NO_NUL_PATTERN,
+    "description": 'A JSON list of column ids, e.g. ["name", "p:[\\"hparams\\",'
+    '\\"lr\\"]"]; left out: the params and metrics of the first runs.',
+}
+
+
+@extend_schema_field(AIMQL_SCHEMA)
+class QueryField(StrictCharField):
+    """An AimQL query (compiled, and refused with its position, by the view)."""
 
 
 class TagBriefSerializer(serializers.ModelSerializer):
@@ -13,10 +56,15 @@ class TagBriefSerializer(serializers.ModelSerializer):
 
 class RunSerializer(serializers.ModelSerializer):
     experiment = serializers.CharField(source="experiment.name", read_only=True)
-    owner = serializers.CharField(source="owner.username", read_only=True, default=None)
+    owner = serializers.CharField(
+        source="owner.username", read_only=True, default=None, allow_null=True
+    )
     tags = serializers.SerializerMethodField()
     duration = serializers.SerializerMethodField()
     is_active = serializers.BooleanField(read_only=True)
+    pinned_metrics = serializers.ListField(
+        child=serializers.CharField(), read_only=True
+    )
 
     class Meta:
         model = Run
@@ -51,6 +99,7 @@ class RunSerializer(serializers.ModelSerializer):
     def get_duration(self, run: Run) -> float:
         return run.duration.total_seconds()
 
+    @extend_schema_field(TagBriefSerializer(many=True))
     def get_tags(self, run: Run) -> list[TagChip]:
         # Uses the prefetched tags when the view prefetched them.
         return visible_chips(run.tags.all())
@@ -61,43 +110,67 @@ class RunDetailSerializer(RunSerializer):
         fields = [*RunSerializer.Meta.fields, "meta"]
 
 
-class RunUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    description = serializers.CharField(
-        max_length=5000, allow_blank=True, required=False
-    )
+class RunUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    name = StrictCharField(max_length=200, allow_blank=True, required=False)
+    description = StrictCharField(max_length=5000, allow_blank=True, required=False)
     pinned_metrics = serializers.ListField(
-        child=serializers.CharField(max_length=1300), max_length=200, required=False
+        child=StrictCharField(max_length=1300, allow_blank=True),
+        max_length=200,
+        required=False,
     )
-    is_archived = serializers.BooleanField(required=False)
+    is_archived = StrictBooleanField(required=False)
 
 
-class RunCreateSerializer(serializers.Serializer):
-    hash = serializers.CharField(max_length=24, min_length=24)
-    experiment = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    description = serializers.CharField(
-        max_length=5000, required=False, allow_blank=True
+@extend_schema_field(
+    {**JSON_OBJECT, "description": "Any JSON object; `hparams` is just a key."}
+)
+class ParamsField(serializers.JSONField):
+    """A JSON object; runs.ingest.validate_params checks it."""
+
+
+@extend_schema_field({"$ref": "#/components/schemas/TrackBatchRequest"})
+class BatchField(serializers.Field):
+    """The run's first batch, as sent: runs.ingest.parse_batch checks it (and takes
+    the NaN and Infinity tokens DRF's JSONField would refuse)."""
+
+    def to_internal_value(self, data: object) -> object:
+        return data
+
+
+MAX_BATCH_HASHES = 10_000
+
+
+class HashField(StrictCharField):
+    """A run hash: 24 lowercase hex characters."""
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, **kwargs)
+        # First, so its message comes first (before DRF's "Null characters...").
+        self.validators.insert(
+            0,
+            RegexValidator(
+                r"^[0-9a-f]{24}\Z", "must be a run hash (24 lowercase hex characters)"
+            ),
+        )
+
+
+class RunCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    hash = HashField(help_text="24 lowercase hex characters, made by the client.")
+    experiment = StrictCharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text='Its name; created when new. Blank: "default".',
     )
-    params = serializers.JSONField(required=False)
+    name = StrictCharField(max_length=200, required=False, allow_blank=True)
+    description = StrictCharField(max_length=5000, required=False, allow_blank=True)
+    params = ParamsField(required=False)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), max_length=100, required=False
+        child=TagNameField(), max_length=MAX_TAGS_PER_BATCH, required=False
     )
-
-    def validate_hash(self, value: str) -> str:
-        from runs.models import HASH_RE
-
-        if not HASH_RE.match(value):
-            raise serializers.ValidationError("must be 24 lowercase hex characters")
-        return value
-
-    def validate(self, attrs):
-        unknown = set(self.initial_data) - set(self.fields)
-        if unknown:
-            raise serializers.ValidationError(
-                {"detail": f"unknown fields: {', '.join(sorted(unknown))}"}
-            )
-        return attrs
+    batch = BatchField(
+        required=False, help_text="A first batch, applied as `track` would."
+    )
 
 
 class MetricSeriesSerializer(SummarySerializer):
@@ -106,24 +179,272 @@ class MetricSeriesSerializer(SummarySerializer):
         fields = read_only_fields = SERIES_SUMMARY_FIELDS
 
 
-class RunTagsSerializer(serializers.Serializer):
+def bulk_create_serializer(max_length: int) -> serializers.ListSerializer:
+    """Runs created in bulk, documented: any item is taken, and one that is not a
+    run is answered with its own 400 in the results, the others applied."""
+    bulk = RunCreateSerializer(many=True, min_length=1, max_length=max_length)
+    bulk.judges_items_alone = True
+    return bulk
+
+
+class RunTagsSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    schema_extra = {"anyOf": [{"required": ["names"]}, {"required": ["ids"]}]}
+
     names = serializers.ListField(
-        child=serializers.CharField(max_length=50, min_length=1),
-        min_length=1,
-        max_length=100,
-        required=False,
+        child=TagNameField(), min_length=1, max_length=100, required=False
     )
     ids = serializers.ListField(
-        # Bounded like the database's ids: a larger one cannot match a row, and
-        # SQLite raises OverflowError on it instead of finding nothing.
-        child=serializers.IntegerField(min_value=1, max_value=INT64_MAX),
+        # Bounded like the database's ids: a larger one can match no tag.
+        child=StrictIntegerField(min_value=1, max_value=INT64_MAX),
         min_length=1,
         max_length=100,
         required=False,
     )
-    create_missing = serializers.BooleanField(default=False)
+    create_missing = StrictBooleanField(
+        default=False, help_text="Attaching by name: create tags that do not exist."
+    )
 
     def validate(self, attrs):
+        attrs = super().validate(attrs)
         if not attrs.get("names") and not attrs.get("ids"):
             raise serializers.ValidationError("give tag names or ids")
         return attrs
+
+
+class RunSelectionSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """The runs a batch acts on: by `hashes`, or every run an AimQL `q` matches."""
+
+    default_error_messages = {"invalid": "send a JSON object with `hashes` or `q`"}
+    schema_extra = {"anyOf": [{"required": ["hashes"]}, {"required": ["q"]}]}
+    hashes = serializers.ListField(
+        child=HashField(),
+        min_length=1,
+        max_length=MAX_BATCH_HASHES,
+        required=False,
+        error_messages={
+            "not_a_list": "hashes must be a list of run hashes",
+            "empty": f"give 1 to {MAX_BATCH_HASHES} hashes",
+            "min_length": f"give 1 to {MAX_BATCH_HASHES} hashes",
+            "max_length": f"give 1 to {MAX_BATCH_HASHES} hashes",
+        },
+    )
+    q = QueryField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        error_messages={"invalid": "q must be an AimQL query, as a string"},
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "hashes" not in attrs and "q" not in attrs:
+            raise serializers.ValidationError(
+                "give `hashes` (a list) or `q` (an AimQL query)"
+            )
+        return attrs
+
+
+class RunBatchSerializer(RunSelectionSerializer):
+    expected = StrictIntegerField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="The number of runs the user confirmed: a selection that holds "
+        "another number now is refused with 409, and nothing changes.",
+    )
+
+
+class RunArchiveSerializer(RunBatchSerializer):
+    is_archived = StrictBooleanField(
+        default=True, help_text="false unarchives the runs."
+    )
+
+
+class SelectionSummarySerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    changeable = serializers.IntegerField(help_text="The caller may change these.")
+    owned = serializers.IntegerField()
+    archived = serializers.IntegerField()
+
+
+class ArchiveResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Runs whose state changed.")
+    matched = serializers.IntegerField(help_text="Runs selected.")
+    is_archived = serializers.BooleanField()
+
+
+class DeleteResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Runs deleted.")
+
+
+# -- the ingest batch: runs.ingest validates it (fast, no DRF); these document it --
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": 'A flat object of scalars, e.g. {"subset": "train"}, '
+        "at most 1024 bytes as compact JSON.",
+        "propertyNames": {"minLength": 1, "pattern": NO_NUL_PATTERN},
+        "additionalProperties": {
+            "anyOf": [
+                {"type": "null"},
+                {"type": "boolean"},
+                JSON_NUMBER,
+                {"type": "string", "pattern": NO_NUL_PATTERN},
+            ]
+        },
+    }
+)
+class ContextField(serializers.JSONField):
+    pass
+
+
+# A series or sequence name (runs.contexts.validate_name): something besides white
+# space, and no control characters.
+SEQUENCE_NAME_PATTERN = (
+    "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$"
+)
+
+
+@extend_schema_field(
+    {"type": "string", "maxLength": MAX_NAME_LENGTH, "pattern": SEQUENCE_NAME_PATTERN}
+)
+class SequenceNameField(serializers.CharField):
+    pass
+
+
+@extend_schema_field({"type": "string"})
+class TerminalTextField(serializers.CharField):
+    """Terminal output: any text (NUL characters are dropped, not refused)."""
+
+
+def _number(**kwargs) -> serializers.FloatField:
+    return serializers.FloatField(
+        min_value=-FLOAT64_MAX, max_value=FLOAT64_MAX, **kwargs
+    )
+
+
+def _step(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=0, max_value=INT64_MAX, **kwargs)
+
+
+class SeriesPointsSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """Points of one series, as columns: every column as long as `steps`."""
+
+    name = SequenceNameField()
+    context = ContextField(required=False, allow_null=True)
+    steps = serializers.ListField(child=_step(), min_length=1)
+    values = serializers.ListField(
+        child=_number(allow_null=True), help_text="null: not a finite number."
+    )
+    epochs = serializers.ListField(
+        child=_step(allow_null=True), required=False, allow_null=True
+    )
+    times = serializers.ListField(
+        child=_number(allow_null=True),
+        required=False,
+        allow_null=True,
+        help_text="Unix times in seconds.",
+    )
+
+
+class LogLineSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    line = _step()
+    text = TerminalTextField(allow_blank=True, trim_whitespace=False)
+    time = _number(required=False, allow_null=True)
+
+
+class TagChangesSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    attach = serializers.ListField(
+        child=TagNameField(), max_length=MAX_TAGS_PER_BATCH, required=False
+    )
+    detach = serializers.ListField(
+        child=TagNameField(), max_length=MAX_TAGS_PER_BATCH, required=False
+    )
+
+
+class TrackBatchSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """One batch of a run's tracking; but for `seq`, every field may be left out
+    or null."""
+
+    seq = _step(
+        help_text="The client's sequence number, per run: a batch whose seq was "
+        "applied before changes nothing."
+    )
+    params = ParamsField(
+        required=False, allow_null=True, help_text="Deep-merged into the run's params."
+    )
+    meta = ParamsField(required=False, allow_null=True)
+    metrics = serializers.ListField(
+        child=SeriesPointsSerializer(), required=False, allow_null=True
+    )
+    logs = serializers.ListField(
+        child=LogLineSerializer(),
+        max_length=settings.AIMSITE_MAX_LOG_LINES_PER_BATCH,
+        required=False,
+        allow_null=True,
+    )
+    status = serializers.ChoiceField(
+        choices=Run.Status.choices, required=False, allow_null=True
+    )
+    tags = TagChangesSerializer(required=False, allow_null=True)
+
+
+class TrackResultSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(allow_null=True)
+    applied = serializers.BooleanField(
+        help_text="false: a batch with this seq was applied before."
+    )
+
+
+class RunCreatedSerializer(RunDetailSerializer):
+    batch = TrackResultSerializer(
+        required=False, help_text="When the request carried a first batch."
+    )
+
+    class Meta(RunDetailSerializer.Meta):
+        fields = [*RunDetailSerializer.Meta.fields, "batch"]
+
+
+class MinimalRunSerializer(serializers.Serializer):
+    """The answer under `Prefer: return=minimal`."""
+
+    schema_extra = {"additionalProperties": False}
+    hash = serializers.CharField()
+    batch = TrackResultSerializer(required=False)
+
+
+class BulkItemResultSerializer(serializers.Serializer):
+    """One run of a bulk creation: its answer (or error) plus the status it had."""
+
+    code = serializers.IntegerField(help_text="The HTTP status it would have had.")
+    hash = serializers.CharField(allow_null=True, required=False)
+    error = serializers.CharField(required=False)
+    field = serializers.CharField(required=False)
+    batch = TrackResultSerializer(required=False)
+
+
+class PointsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    steps = serializers.ListField(child=serializers.IntegerField())
+    values = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    epochs = serializers.ListField(child=serializers.IntegerField(allow_null=True))
+    times = serializers.ListField(child=serializers.FloatField(allow_null=True))
+
+
+class LogLineReadSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    text = serializers.CharField()
+    time = serializers.FloatField(allow_null=True)
+
+
+class LogsPageSerializer(serializers.Serializer):
+    lines = LogLineReadSerializer(many=True)
+    total = serializers.IntegerField(help_text="Lines the run has in all.")
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    fields = serializers.ListField(child=serializers.CharField())
+    params = serializers.ListField(child=serializers.CharField())
+    metrics = serializers.ListField(child=serializers.CharField())

@@ -2,42 +2,27 @@
 
 from django.db import transaction
 from django.db.models import Count, Q
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from aimsite.api import IsOwnerOrStaffOrReadOnly, error_response
+from aimsite.api import IsOwnerOrStaffOrReadOnly
+from aimsite.openapi import openapi_error
 from tags import services
 from tags.models import Tag
-from tags.serializers import TagRunSerializer, TagSerializer, TagWriteSerializer
+from tags.serializers import (
+    TagCreateSerializer,
+    TagRunSerializer,
+    TagRunsSerializer,
+    TagSerializer,
+    TagWriteSerializer,
+)
 
 TEXT_FIELDS = ("name", "comment", "color")
 RUNS_LIMIT = 1000
-
-
-class _BadBody(Exception):
-    def __init__(self, message: str, field: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-def _write_fields(data) -> tuple[dict, bool | None]:
-    """(text fields for TagForm, is_archived or None); refuses wrong JSON types."""
-    if not isinstance(data, dict):
-        raise _BadBody("Send a JSON object with name, comment, color or is_archived.")
-    fields = {}
-    for field in TEXT_FIELDS:
-        if field in data:
-            if not isinstance(data[field], str):
-                raise _BadBody(f"{field}: must be a string.", field)
-            fields[field] = data[field]
-    is_archived = data.get("is_archived")
-    if is_archived is not None and not isinstance(is_archived, bool):
-        raise _BadBody("is_archived: must be true or false.", "is_archived")
-    return fields, is_archived
+_NAME_TAKEN = openapi_error(409, "Another tag has this name (ignoring case).")
 
 
 def _invalid(error: services.TagInvalid) -> Response:
@@ -47,10 +32,18 @@ def _invalid(error: services.TagInvalid) -> Response:
             "field": error.field,
             "errors": error.errors,
         },
-        status=status.HTTP_400_BAD_REQUEST,
+        status=status.HTTP_409_CONFLICT
+        if error.is_conflict
+        else status.HTTP_400_BAD_REQUEST,
     )
 
 
+_WRITE = extend_schema(
+    request=TagWriteSerializer, responses={200: TagSerializer, 409: _NAME_TAKEN}
+)
+
+
+@extend_schema_view(update=_WRITE, partial_update=_WRITE)
 class TagViewSet(viewsets.ModelViewSet):
     """Tags. Anyone signed in reads and creates; the creator or staff edits and deletes."""
 
@@ -73,39 +66,49 @@ class TagViewSet(viewsets.ModelViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("q", str, description="search in names and comments")
+            OpenApiParameter("q", str, description="Search in names and comments.")
         ],
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=TagWriteSerializer, responses={201: TagSerializer})
+    @extend_schema(
+        request=TagCreateSerializer, responses={201: TagSerializer, 409: _NAME_TAKEN}
+    )
     def create(self, request, *args, **kwargs):
+        body = TagCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fields = {
+            key: body.validated_data[key]
+            for key in TEXT_FIELDS
+            if key in body.validated_data
+        }
         try:
-            fields, is_archived = _write_fields(request.data)
             with transaction.atomic():
                 tag = services.create_tag(request.user, fields)
-                if is_archived:
+                if body.validated_data.get("is_archived"):
                     services.set_archived(tag, request.user, True)
-        except _BadBody as error:
-            return error_response(error.message, 400, error.field)
         except services.TagInvalid as error:
             return _invalid(error)
         return Response(self._read(tag), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=TagWriteSerializer, responses=TagSerializer)
     def update(self, request, *args, **kwargs):
         """PUT and PATCH alike: fields left out keep their values."""
         tag = self.get_object()
+        body = TagWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fields = {
+            key: body.validated_data[key]
+            for key in TEXT_FIELDS
+            if key in body.validated_data
+        }
+        is_archived = body.validated_data.get("is_archived")
         try:
-            fields, is_archived = _write_fields(request.data)
             with transaction.atomic():
                 if fields:
                     tag = services.update_tag(tag, request.user, fields)
                 if is_archived is not None:
                     services.set_archived(tag, request.user, is_archived)
-        except _BadBody as error:
-            return error_response(error.message, 400, error.field)
         except services.TagInvalid as error:
             return _invalid(error)
         return Response(self._read(tag))
@@ -114,15 +117,10 @@ class TagViewSet(viewsets.ModelViewSet):
         services.delete_tag(tag, self.request.user)
 
     @extend_schema(
-        responses={
-            200: {
-                "type": "object",
-                "properties": {"count": {"type": "integer"}, "runs": {"type": "array"}},
-            }
-        },
+        responses=TagRunsSerializer,
         description=f"The runs carrying this tag, newest first (at most {RUNS_LIMIT}).",
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def runs(self, request, pk=None):
         tag = self.get_object()
         runs = tag.runs.select_related("experiment").order_by("-created_at", "-id")

@@ -42,7 +42,8 @@ class TagForm(forms.ModelForm):
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
             raise forms.ValidationError(
-                f'A tag named "{name}" already exists; choose another name.'
+                f'A tag named "{name}" already exists; choose another name.',
+                code="duplicate",
             )
         return name
 

@@ -1,15 +1,25 @@
 """API shapes for tags. Validation of the writable fields lives in tags.forms.TagForm."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aimsite.openapi import NAME_PATTERN
+from aimsite.serializers import (
+    RejectUnknownFieldsMixin,
+    StrictBooleanField,
+    StrictCharField,
+)
 from runs.models import Run
-from tags.models import DEFAULT_TAG_COLOR, TAG_COLORS, Tag
+from tags.forms import COMMENT_MAX, NAME_MAX
+from tags.models import TAG_COLORS, Tag
 
 
 class TagSerializer(serializers.ModelSerializer):
     """A tag as read: `run_count` comes from the viewset's annotation."""
 
-    owner = serializers.CharField(source="owner.username", read_only=True, default=None)
+    owner = serializers.CharField(
+        source="owner.username", read_only=True, default=None, allow_null=True
+    )
     run_count = serializers.IntegerField(read_only=True, default=0)
     can_edit = serializers.SerializerMethodField()
 
@@ -33,15 +43,45 @@ class TagSerializer(serializers.ModelSerializer):
         return bool(request and tag.can_edit(request.user))
 
 
-class TagWriteSerializer(serializers.Serializer):
-    """Documents the write body for the schema; TagForm does the validating."""
+@extend_schema_field({"type": "string", "pattern": NAME_PATTERN, "maxLength": 50})
+class TagNameField(StrictCharField):
+    """A tag name as the tags page takes it: 1 to 50 characters once stripped."""
 
-    name = serializers.CharField(max_length=50, required=False)
-    comment = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    color = serializers.ChoiceField(
-        choices=TAG_COLORS, default=DEFAULT_TAG_COLOR, required=False
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_length=NAME_MAX,
+            error_messages={
+                "max_length": f"The name may be at most {NAME_MAX} characters."
+            },
+            **kwargs,
+        )
+
+
+class TagWriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """A tag's fields, PUT and PATCH alike (fields left out keep their values),
+    checked again by TagForm as on the tags page (uniqueness, stripping)."""
+
+    name = TagNameField(required=False)
+    comment = StrictCharField(
+        max_length=COMMENT_MAX,
+        required=False,
+        allow_blank=True,
+        error_messages={
+            "max_length": f"The comment may be at most {COMMENT_MAX} characters."
+        },
     )
-    is_archived = serializers.BooleanField(required=False)
+    color = serializers.ChoiceField(
+        choices=TAG_COLORS,
+        required=False,
+        error_messages={
+            "invalid_choice": "Pick a colour from the palette ({input} is not one)."
+        },
+    )
+    is_archived = StrictBooleanField(required=False)
+
+
+class TagCreateSerializer(TagWriteSerializer):
+    name = TagNameField()
 
 
 class TagRunSerializer(serializers.ModelSerializer):
@@ -51,3 +91,8 @@ class TagRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = Run
         fields = ["hash", "name", "experiment", "status", "is_archived", "created_at"]
+
+
+class TagRunsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Runs carrying the tag.")
+    runs = TagRunSerializer(many=True, help_text="The newest of them.")

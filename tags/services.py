@@ -20,6 +20,8 @@ class TagInvalid(Exception):
     def __init__(self, form: TagForm):
         self.errors = {field: list(messages) for field, messages in form.errors.items()}
         self.field, self.message = form.first_error()
+        # The name is taken: a conflict with another tag, not a malformed field.
+        self.is_conflict = form.has_error("name", code="duplicate")
         super().__init__(self.message)
 
 

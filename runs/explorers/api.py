@@ -4,25 +4,68 @@ runs.explorers.metrics does the reading."""
 
 import json
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from runs.api import query_error_response
-from runs.contexts import ContextError, validate_context, validate_name
+from runs.contexts import MAX_NAME_LENGTH, ContextError, validate_context, validate_name
 from runs.explorers import metrics
-from runs.explorers.grouping import BANDS, LINES, GroupingError, parse_group_fields
-from runs.explorers.http import ERRORS, EXPLORER_RUN, json_answer
+from runs.explorers.grouping import (
+    BANDS,
+    LINES,
+    MAX_GROUP_FIELDS,
+    GroupingError,
+    parse_group_fields,
+)
+from runs.explorers.http import ExplorerRunSerializer, json_answer, query_params
 from runs.query import QueryError
+from runs.serializers import SEQUENCE_NAME_PATTERN, QueryField
 
 MIN_POINTS, MAX_POINTS, DEFAULT_POINTS = 10, 5000, 500
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "aimsite-context",
+        "description": 'A series context as a JSON object, e.g. {"subset": "val"}; '
+        "empty: {}.",
+    }
+)
+class _ContextJSONField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "aimsite-group",
+        "description": "Comma-separated fields: run.<param path> (run.hparams.lr), "
+        "run.experiment, run.hash, run.name, run.tags, metric.name, "
+        f"metric.context.<key>, at most {MAX_GROUP_FIELDS}; empty = one group of "
+        "every series.",
+    }
+)
+class _GroupField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": f"^$|{SEQUENCE_NAME_PATTERN}",
+        "maxLength": MAX_NAME_LENGTH,
+        "description": "With x=metric: the name of the series whose values are x.",
+    }
+)
+class _SeriesNameField(serializers.CharField):
+    pass
+
+
 class NamesParams(serializers.Serializer):
-    q = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="AimQL query"
-    )
+    q = QueryField(required=False, allow_blank=True, default="", trim_whitespace=False)
 
 
 class SearchParams(NamesParams):
@@ -38,34 +81,39 @@ class SearchParams(NamesParams):
         help_text="what x is: step, epoch, relative_time (seconds since the run's "
         "first point), absolute_time (unix seconds) or metric (x_metric's value)",
     )
-    x_metric = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="with x=metric: the name of the series whose values are x",
+    x_metric = _SeriesNameField(
+        required=False, allow_blank=True, default="", trim_whitespace=False
     )
-    x_context = serializers.CharField(
-        required=False,
-        default="{}",
-        help_text='with x=metric: that series\' context as JSON, e.g. {"subset": "val"}',
+    x_context = _ContextJSONField(
+        required=False, allow_blank=True, default="{}", trim_whitespace=False
     )
+
+    def validate_x_metric(self, value: str) -> str:
+        # A name whenever one is given, whatever x is: what the schema says.
+        if value:
+            try:
+                validate_name(value, "x_metric")
+            except ContextError as error:
+                raise serializers.ValidationError(str(error)) from error
+        return value
 
     def validate_x_context(self, value: str) -> dict:
         try:
-            return validate_context(json.loads(value))
+            # Empty, as a form leaves it: no context, like the default.
+            return validate_context(json.loads(value or "{}"))
         except (ValueError, RecursionError) as error:  # bad JSON or a bad context
             raise serializers.ValidationError(
                 f'must be a JSON object such as {{"subset": "val"}}: {error}'
             ) from error
 
     def validate(self, attrs: dict) -> dict:
-        if attrs["x"] == "metric":
-            try:
-                validate_name(attrs["x_metric"], "x_metric")
-            except ContextError as error:
-                raise serializers.ValidationError(
-                    {"x_metric": f"{error} (required with x=metric)"}
-                ) from error
+        if attrs["x"] == "metric" and not attrs["x_metric"]:
+            raise serializers.ValidationError(
+                {
+                    "x_metric": "x_metric must be a non-empty string (required with "
+                    "x=metric)"
+                }
+            )
         return attrs
 
     def x_axis(self) -> metrics.XAxis:
@@ -74,13 +122,8 @@ class SearchParams(NamesParams):
 
 
 class AggregateParams(SearchParams):
-    group = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="comma-separated fields: run.<param path> (run.hparams.lr), "
-        "run.experiment, run.hash, run.name, run.tags, metric.name, "
-        "metric.context.<key>; empty = one group of every series",
+    group = _GroupField(
+        required=False, allow_blank=True, default="", trim_whitespace=False
     )
     line = serializers.ChoiceField(choices=LINES, default="mean")
     band = serializers.ChoiceField(
@@ -97,32 +140,70 @@ class AggregateParams(SearchParams):
             raise serializers.ValidationError(error.message) from error
 
 
-_NUMBERS = {"type": "array", "items": {"type": "number", "nullable": True}}
-_SERIES = {
-    "type": "object",
-    "properties": {
-        "run": {
-            "type": "object",
-            "properties": {
-                "hash": {"type": "string"},
-                "name": {"type": "string"},
-                "experiment": {"type": "string"},
-            },
-        },
-        "id": {"type": "integer"},
-        "name": {"type": "string"},
-        "context": {"type": "object"},
-        "count": {"type": "integer"},
-        "last": {"type": "number", "nullable": True},
-        "last_step": {"type": "integer", "nullable": True},
-        "steps": {"type": "array", "items": {"type": "integer"}},
-        "values": _NUMBERS,
-        "epochs": _NUMBERS,
-        "times": _NUMBERS,
-        "x": {"type": "array", "items": {"type": "number"}},
-    },
-}
-_CAPPED = {"truncated": {"type": "boolean"}, "limit": {"type": "integer"}}
+# -- the answers, as documented ------------------------------------------------
+
+
+class _MetricNameSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    context = serializers.JSONField()
+    runs = serializers.IntegerField(help_text="Runs that track this series.")
+
+
+class NamesAnswerSerializer(serializers.Serializer):
+    metrics = _MetricNameSerializer(many=True)
+
+
+def _numbers(**kwargs) -> serializers.ListField:
+    # NaN and infinities are written as null (orjson).
+    return serializers.ListField(
+        child=serializers.FloatField(allow_null=True), **kwargs
+    )
+
+
+class _SeriesRunSerializer(serializers.Serializer):
+    hash = serializers.CharField()
+    name = serializers.CharField()
+    experiment = serializers.CharField()
+
+
+class _SeriesSerializer(serializers.Serializer):
+    run = _SeriesRunSerializer()
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    context = serializers.JSONField()
+    count = serializers.IntegerField()
+    last = serializers.FloatField(allow_null=True)
+    last_step = serializers.IntegerField(allow_null=True)
+    steps = serializers.ListField(child=serializers.IntegerField())
+    values = _numbers()
+    epochs = _numbers()
+    times = _numbers()
+    x = serializers.ListField(
+        child=serializers.FloatField(), help_text="Each point's x (see `x`)."
+    )
+
+
+class SearchAnswerSerializer(serializers.Serializer):
+    series = _SeriesSerializer(many=True)
+    runs = serializers.DictField(child=ExplorerRunSerializer(), help_text="By hash.")
+    truncated = serializers.BooleanField(help_text="More series matched than `limit`.")
+    limit = serializers.IntegerField()
+
+
+class _GroupSerializer(serializers.Serializer):
+    key = serializers.JSONField(help_text="The group's value of each group field.")
+    series = serializers.IntegerField()
+    runs = serializers.ListField(child=serializers.CharField())
+    x = serializers.ListField(child=serializers.FloatField())
+    line = _numbers()
+    lower = _numbers(allow_null=True, help_text="null with band=none.")
+    upper = _numbers(allow_null=True, help_text="null with band=none.")
+
+
+class AggregateAnswerSerializer(serializers.Serializer):
+    groups = _GroupSerializer(many=True)
+    truncated = serializers.BooleanField()
+    limit = serializers.IntegerField()
 
 
 class MetricsExplorerViewSet(viewsets.ViewSet):
@@ -130,31 +211,13 @@ class MetricsExplorerViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[NamesParams],
-        responses={
-            200: {
-                "type": "object",
-                "properties": {
-                    "metrics": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "name": {"type": "string"},
-                                "context": {"type": "object"},
-                                "runs": {"type": "integer"},
-                            },
-                        },
-                    }
-                },
-            },
-            **ERRORS,
-        },
+        responses=NamesAnswerSerializer,
         description="Name+context pairs of the non-system series of the runs "
         "matching `q`, with how many runs track each (the `+ Metrics` picker).",
     )
     @action(detail=False, methods=["get"])
     def names(self, request):
-        params = NamesParams(data=request.query_params)
+        params = NamesParams(data=query_params(request))
         params.is_valid(raise_exception=True)
         try:
             return Response(
@@ -165,17 +228,7 @@ class MetricsExplorerViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[SearchParams],
-        responses={
-            200: {
-                "type": "object",
-                "properties": {
-                    "series": {"type": "array", "items": _SERIES},
-                    "runs": {"type": "object", "additionalProperties": EXPLORER_RUN},
-                    **_CAPPED,
-                },
-            },
-            **ERRORS,
-        },
+        responses=SearchAnswerSerializer,
         description="The series matching `q`, each downsampled to about `points` "
         "points (keeping extremes) with the x of every point; points without an x "
         f"are left out. At most {metrics.MAX_SERIES} series: `truncated` says more "
@@ -183,7 +236,7 @@ class MetricsExplorerViewSet(viewsets.ViewSet):
     )
     @action(detail=False, methods=["get"])
     def search(self, request):
-        params = SearchParams(data=request.query_params)
+        params = SearchParams(data=query_params(request))
         params.is_valid(raise_exception=True)
         data = params.validated_data
         try:
@@ -199,36 +252,13 @@ class MetricsExplorerViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[AggregateParams],
-        responses={
-            200: {
-                "type": "object",
-                "properties": {
-                    "groups": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "key": {"type": "object"},
-                                "series": {"type": "integer"},
-                                "runs": {"type": "array", "items": {"type": "string"}},
-                                "x": _NUMBERS,
-                                "line": _NUMBERS,
-                                "lower": {**_NUMBERS, "nullable": True},
-                                "upper": {**_NUMBERS, "nullable": True},
-                            },
-                        },
-                    },
-                    **_CAPPED,
-                },
-            },
-            **ERRORS,
-        },
+        responses=AggregateAnswerSerializer,
         description="The series matching `q` grouped by `group`, aligned on one x "
         "grid per group and reduced to a line and a band (null with band=none).",
     )
     @action(detail=False, methods=["get"])
     def aggregate(self, request):
-        params = AggregateParams(data=request.query_params)
+        params = AggregateParams(data=query_params(request))
         params.is_valid(raise_exception=True)
         data = params.validated_data
         try:

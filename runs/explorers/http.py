@@ -1,41 +1,38 @@
-"""What the explorers' API views share: the 400 for a bad query-string
-parameter, the error statuses for the schema, and JSON answers encoded with
-orjson (thousands of rows or records encode several times faster than with
-DRF's renderer, and NaN and ±inf become null)."""
+"""What the explorers' API views share: their query-string parameters, the 400
+for a bad one, the run entry of their answers (for the schema), and JSON answers
+encoded with orjson (thousands of rows or records encode several times faster
+than with DRF's renderer, and NaN and ±inf become null). The error answers are
+documented for every endpoint by aimsite.openapi."""
 
 import orjson
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from aimsite.api import error_response
+from runs.serializers import TagBriefSerializer
 
-ERRORS = {
-    400: OpenApiResponse(
-        description="Bad parameter: {error, field} or, for the query, "
-        "{error, position, field: q}"
-    ),
-    401: OpenApiResponse(description="Not signed in"),
-    403: OpenApiResponse(description="Not signed in (session without a token)"),
-}
 
-# A run as the explorers' `runs` maps send it (runs.models.Run.as_explorer_entry).
-EXPLORER_RUN = {
-    "type": "object",
-    "properties": {
-        "hash": {"type": "string"},
-        "name": {"type": "string"},
-        "experiment": {"type": "string"},
-        "experiment_id": {"type": "integer"},
-        "created_at": {"type": "string", "format": "date-time"},
-        "status": {"type": "string"},
-        "is_archived": {"type": "boolean"},
-        "params": {"type": "object"},
-        "tags": {"type": "array", "items": {"type": "object"}},
-        "can_edit": {"type": "boolean"},
-    },
-}
+class ExplorerRunSerializer(serializers.Serializer):
+    """A run as the explorers' `runs` maps send it (Run.as_explorer_entry)."""
+
+    hash = serializers.CharField()
+    name = serializers.CharField()
+    experiment = serializers.CharField()
+    experiment_id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    status = serializers.CharField()
+    is_archived = serializers.BooleanField()
+    params = serializers.JSONField()
+    tags = TagBriefSerializer(many=True)
+    can_edit = serializers.BooleanField()
+
+
+def query_params(request) -> dict:
+    """The query string for a parameters serializer, as a plain dict: DRF reads an
+    empty value in a QueryDict as "left out" (so the default), where the schema
+    says `x=` is not one of the axes and `points=` no integer."""
+    return request.query_params.dict()
 
 
 def invalid_params(params: serializers.Serializer) -> Response:

@@ -23,19 +23,21 @@ from dataclasses import dataclass
 import orjson
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.views import APIView
 
 from aimsite.api import error_response
+from aimsite.openapi import JsonValueField
 from aimsite.values import flatten, format_context
 from runs.api import query_error_response
 from runs.contexts import context_key
-from runs.explorers.http import ERRORS, invalid_params, json_answer
+from runs.explorers.http import invalid_params, json_answer, query_params
 from runs.metrics import finite_or_none
 from runs.models import MetricSeries, Run
 from runs.query import QueryError, filter_runs, parse
 from runs.query.nodes import Metric, Param, Truthy
+from runs.serializers import QueryField, TagBriefSerializer
 from runs.suggestions import metric_expression, param_expression
 from tags.models import Tag
 
@@ -275,68 +277,73 @@ def _field_entry(field: ParamField, kind: str, source: str) -> dict:
 # -- API ---------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "aimsite-fields",
+        "description": "Comma-separated fields, each the AimQL that reads it: "
+        'run.hparams.lr, run["hparams", "my.key"], '
+        'run.metrics["loss", {"subset": "val"}].last (or .min, .max).',
+    }
+)
+class _FieldsField(serializers.CharField):
+    pass
+
+
 class FieldsParams(serializers.Serializer):
-    q = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="AimQL over run.*"
-    )
+    q = QueryField(required=False, allow_blank=True, default="", trim_whitespace=False)
 
 
 class SearchParams(FieldsParams):
-    fields = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="comma-separated fields, each the AimQL that reads it: "
-        'run.hparams.lr, run["hparams", "my.key"], '
-        'run.metrics["loss", {"subset": "val"}].last (or .min, .max)',
+    fields = _FieldsField(
+        required=False, allow_blank=True, default="", trim_whitespace=False
     )
 
 
-_FIELD = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string"},
-        "label": {"type": "string"},
-        "kind": {"type": "string", "enum": ["number", "category"]},
-    },
-}
+class _FieldSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The field's canonical AimQL.")
+    label = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["number", "category"])
+
+
+class _RowSerializer(serializers.Serializer):
+    hash = serializers.CharField()
+    name = serializers.CharField()
+    experiment = serializers.CharField()
+    tags = TagBriefSerializer(many=True)
+    can_edit = serializers.BooleanField()
+    values = serializers.DictField(
+        child=JsonValueField(),
+        help_text="Each field's value by its id (null: the run has none).",
+    )
+
+
+class ParamsSearchAnswerSerializer(serializers.Serializer):
+    rows = _RowSerializer(many=True)
+    fields = _FieldSerializer(many=True)
+    truncated = serializers.BooleanField()
+    limit = serializers.IntegerField()
+
+
+class _AvailableFieldSerializer(_FieldSerializer):
+    source = serializers.ChoiceField(choices=["param", "metric"])
+
+
+class ParamsFieldsAnswerSerializer(serializers.Serializer):
+    fields = _AvailableFieldSerializer(many=True)
 
 
 class ParamsSearchView(APIView):
     @extend_schema(
         parameters=[SearchParams],
-        responses={
-            200: {
-                "type": "object",
-                "properties": {
-                    "rows": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "hash": {"type": "string"},
-                                "name": {"type": "string"},
-                                "experiment": {"type": "string"},
-                                "tags": {"type": "array", "items": {"type": "object"}},
-                                "can_edit": {"type": "boolean"},
-                                "values": {"type": "object"},
-                            },
-                        },
-                    },
-                    "fields": {"type": "array", "items": _FIELD},
-                    "truncated": {"type": "boolean"},
-                    "limit": {"type": "integer"},
-                },
-            },
-            **ERRORS,
-        },
+        responses=ParamsSearchAnswerSerializer,
         description="One row per run matching `q` (newest first, at most "
         f"{MAX_RUNS}: `truncated` says more matched) with the value of each asked "
         "field (null when a run has none), for the Params and Scatters explorers. "
         "`fields` echoes them in canonical form with their axis kind.",
     )
     def get(self, request):
-        params = SearchParams(data=request.query_params)
+        params = SearchParams(data=query_params(request))
         if not params.is_valid():
             return invalid_params(params)
         try:
@@ -352,33 +359,13 @@ class ParamsSearchView(APIView):
 class ParamsFieldsView(APIView):
     @extend_schema(
         parameters=[FieldsParams],
-        responses={
-            200: {
-                "type": "object",
-                "properties": {
-                    "fields": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                **_FIELD["properties"],
-                                "source": {
-                                    "type": "string",
-                                    "enum": ["param", "metric"],
-                                },
-                            },
-                        },
-                    }
-                },
-            },
-            **ERRORS,
-        },
+        responses=ParamsFieldsAnswerSerializer,
         description="The fields the runs matching `q` offer to the Params and "
         "Scatters pickers: every param path, then each user metric's last, min and "
         "max.",
     )
     def get(self, request):
-        params = FieldsParams(data=request.query_params)
+        params = FieldsParams(data=query_params(request))
         if not params.is_valid():
             return invalid_params(params)
         try:

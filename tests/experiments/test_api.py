@@ -72,8 +72,7 @@ def test_create_sets_owner(api, user):
         ({}, "name"),
         ({"name": ""}, "name"),
         ({"name": "x" * 201}, "200"),
-        ({"name": "taken"}, "already exists"),
-        ({"name": "ok", "colour": "red"}, "unknown field(s): colour"),
+        ({"name": "ok", "colour": "red"}, "unknown fields: colour"),
         ({"name": 5.5}, "name: Not a valid string"),
         ({"name": "ok", "description": ["x"]}, "description"),
         ({"name": "ok", "description": "d" * 2001}, "2000"),
@@ -84,6 +83,14 @@ def test_create_rejects_bad_input_and_writes_nothing(api, body, fragment):
     response = api.post(LIST, body, format="json")
     assert response.status_code == 400
     assert fragment in response.json()["error"]
+    assert Experiment.objects.count() == 1
+
+
+def test_create_refuses_a_taken_name_with_409_and_writes_nothing(api):
+    make_experiment("taken")
+    response = api.post(LIST, {"name": "taken"}, format="json")
+    assert response.status_code == 409
+    assert "already exists" in response.json()["error"]
     assert Experiment.objects.count() == 1
 
 
@@ -124,7 +131,7 @@ def test_patch_rejects_duplicate_name_and_changes_nothing(api, user):
     response = api.patch(
         detail(experiment), {"name": "a", "description": "zzz"}, format="json"
     )
-    assert response.status_code == 400 and "name" in response.json()["error"]
+    assert response.status_code == 409 and "name" in response.json()["error"]
     experiment.refresh_from_db()
     assert (experiment.name, experiment.description) == ("b", "")
 
@@ -220,7 +227,12 @@ def test_activity_is_newest_first_paged_with_progress(api, user):
 
 def test_activity_rejects_a_bad_page(api, user):
     experiment = make_experiment("a", owner=user)
-    assert api.get(detail(experiment, "activity/"), {"page": "x"}).status_code == 404
+    activity = detail(experiment, "activity/")
+    for page in ("x", "0", "", "last", "2"):
+        assert api.get(activity, {"page": page}).status_code == 404, page
+    assert api.get(activity, {"page_size": "x"}).status_code == 400
+    assert api.get(activity, {"page_size": "0"}).status_code == 400
+    assert api.get(activity, {"page_size": "1000"}).status_code == 200
 
 
 def test_calendar_lists_days_with_runs(api, user):

@@ -88,11 +88,11 @@ def test_selection_is_counted_in_one_query(api, mixed, django_assert_num_queries
         ({"hashes": "abc"}, 400, "hashes must be a list"),
         ({"hashes": []}, 400, "give 1 to"),
         ({"q": "run.x >"}, 400, "syntax error"),
-        ({"q": 5}, 400, "give `hashes`"),
+        ({"q": 5}, 400, "q must be an AimQL query"),
         ([1, 2], 400, "JSON object"),
         ({"hashes": ["0" * 24]}, 404, "unknown runs: " + "0" * 24),
-        ({"hashes": ["a\x00b"]}, 400, "hashes must be run hashes"),
-        ({"hashes": ["0" * 24 + "\n"]}, 400, "hashes must be run hashes"),
+        ({"hashes": ["a\x00b"]}, 400, "must be a run hash"),
+        ({"hashes": ["0" * 24 + "\n"]}, 400, "must be a run hash"),
     ],
 )
 def test_selection_rejects_bad_input_with_a_message(api, mixed, body, status, message):

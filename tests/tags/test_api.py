@@ -46,11 +46,11 @@ def test_create_refuses_bad_fields_with_400_and_writes_nothing(api, body, field,
     assert Tag.objects.count() == 0
 
 
-def test_create_refuses_a_duplicate_name_even_in_another_case(api):
+def test_create_refuses_a_duplicate_name_even_in_another_case_with_409(api):
     make_tag("baseline")
     for name in ("baseline", "BaseLine"):
         response = api.post(URL, {"name": name}, format="json")
-        assert response.status_code == 400
+        assert response.status_code == 409
         assert "already exists" in response.json()["error"]
     assert Tag.objects.count() == 1
 
@@ -111,7 +111,7 @@ def test_patch_may_keep_its_own_name_but_not_take_another(api, user):
     response = api.patch(
         f"{URL}{tag.id}/", {"name": "B", "comment": "x"}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     tag.refresh_from_db()
     assert (tag.name, tag.comment) == ("a", "")
 

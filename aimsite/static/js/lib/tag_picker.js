@@ -21,7 +21,7 @@
 //                                      // is mounted in `container`. Returns true if applied.
 //
 // Talks to GET /api/v1/tags/?is_archived=false (the choices) and
-// POST/DELETE /api/v1/runs/{hash}/tags/ with {"ids": [...]}; the answer is the run's new
+// POST /api/v1/runs/{hash}/tags/ (attach) and …/tags/detach/ with {"ids": [...]}; the answer is the run's new
 // tag list. The server also sends `run.tags` live events, so other open pages follow.
 // The "Create tag" link goes to /tags/?create=1, which opens the create modal.
 // User data is inserted with textContent only. Styles: tags/css/tag_picker.css, loaded
@@ -175,7 +175,7 @@ async function attachSelected(state) {
 async function removeTag(state, tag, button) {
   button.disabled = true;
   try {
-    const tags = await api(tagsUrl(state.runHash), { method: "DELETE", body: { ids: [tag.id] } });
+    const tags = await api(`${tagsUrl(state.runHash)}detach/`, { method: "POST", body: { ids: [tag.id] } });
     setTags(state, tags);
     toast(`Removed tag ${tag.name}`);
   } catch (error) {
