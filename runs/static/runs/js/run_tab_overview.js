@@ -6,7 +6,7 @@ export function mount() {
     const rows = [...card.querySelectorAll("tbody tr")];
     const texts = rows.map((row) => row.textContent.toLowerCase());
     const noMatch = card.querySelector(".no-match");
-    input.addEventListener("input", () => {
+    const filter = () => {
       const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
       let shown = 0;
       rows.forEach((row, i) => {
@@ -15,7 +15,10 @@ export function mount() {
         if (visible) shown += 1;
       });
       if (noMatch) noMatch.hidden = shown > 0;
-    });
+    };
+    input.addEventListener("input", filter);
+    // Text typed before this module ran (or restored by the browser) filters too.
+    if (input.value) filter();
   });
   return {};
 }
