@@ -1,0 +1,31 @@
+"""Optional third-party packages (frameworks, importer sources) in the tests.
+
+Where a package is absent its tests skip, with the reason; CI sets
+``AIMSITE_REQUIRE_OPTIONAL=1`` and then an absent package fails the test instead,
+so a broken install can never pass as a row of skips.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import pytest
+
+
+def required() -> bool:
+    return os.environ.get("AIMSITE_REQUIRE_OPTIONAL") == "1"
+
+
+def import_or_skip(name: str, *, module_level: bool = False):
+    """Import ``name``; skip (or fail, in CI) with a message when it is missing."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as error:
+        message = f"{name} is not installed ({error})"
+        if required():
+            pytest.fail(
+                f"{message}, but AIMSITE_REQUIRE_OPTIONAL=1 requires it",
+                pytrace=False,
+            )
+        pytest.skip(message, allow_module_level=module_level)
