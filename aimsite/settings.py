@@ -191,7 +191,7 @@ if "PYTEST_VERSION" in os.environ:
     # PBKDF2's deliberate slowness made up most of the suite's time.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "runs:list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AIMSITE_ALLOW_SIGNUP = env_bool("AIMSITE_ALLOW_SIGNUP", False)
 

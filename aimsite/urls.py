@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from aimsite import home
 from aimsite.api import not_found
 from experiments.api import ExperimentViewSet
 from media_tracks.api import RecordFileView, RunObjectsView, SequenceRecordsView
@@ -37,6 +38,7 @@ api_urlpatterns = [
 ]
 
 urlpatterns = [
+    path("", home.home, name="home"),
     path("", include("runs.urls")),
     path("accounts/", include("aimsite.account_urls")),
     path("experiments/", include("experiments.urls")),

@@ -5,7 +5,7 @@ from django.db.models import Count
 
 from experiments import services
 from experiments.markdown import RendererBusy
-from experiments.models import Experiment
+from experiments.models import Experiment, ExperimentPin
 
 
 class ExperimentAdminForm(forms.ModelForm):
@@ -68,3 +68,13 @@ class ExperimentAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Unarchived {queryset.update(is_archived=False)} experiment(s)."
         )
+
+
+@admin.register(ExperimentPin)
+class ExperimentPinAdmin(admin.ModelAdmin):
+    """Pins are each user's own Home page shortcuts; shown for support."""
+
+    list_display = ["experiment", "user", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["experiment__name", "user__username"]
+    raw_id_fields = ["experiment", "user"]

@@ -25,6 +25,7 @@ from experiments.serializers import (
     MarkdownPreviewSerializer,
     NotesAnswerSerializer,
     NotesSerializer,
+    PinSerializer,
     StatsSerializer,
 )
 
@@ -206,6 +207,25 @@ class ExperimentViewSet(viewsets.ModelViewSet):
             except RendererBusy as error:
                 return _busy_response(error)
         return Response(_notes_payload(experiment))
+
+    @extend_schema(request=None, responses=PinSerializer)
+    @action(
+        detail=True,
+        methods=["get", "post", "delete"],
+        permission_classes=[IsAuthenticated],
+    )
+    def pin(self, request, pk=None):
+        """The user's own pin on this experiment (their Home page lists pinned
+        experiments): POST pins, DELETE unpins, both idempotent; any signed-in
+        user may pin any experiment."""
+        experiment = self.get_object()
+        if request.method == "GET":
+            pinned = experiment.pins.filter(user=request.user).exists()
+        else:
+            pinned = services.set_pinned(
+                experiment, request.user, request.method == "POST"
+            )
+        return Response({"pinned": pinned})
 
     @extend_schema(
         request=NotesSerializer,

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 DEFAULT_EXPERIMENT_NAME = "default"
@@ -26,6 +26,11 @@ class ExperimentQuerySet(models.QuerySet):
             run_archived=Count("runs", filter=Q(runs__is_archived=True)),
             last_run_activity=Max("runs__updated_at"),
         )
+
+    def with_pinned(self, user) -> "ExperimentQuerySet":
+        """Annotate `is_pinned`: whether this user pinned the experiment."""
+        pins = ExperimentPin.objects.filter(user=user, experiment=OuterRef("pk"))
+        return self.annotate(is_pinned=Exists(pins))
 
 
 class Experiment(models.Model):
@@ -70,3 +75,26 @@ class Experiment(models.Model):
 
     def can_edit(self, user) -> bool:
         return bool(user.is_staff or (self.owner_id and self.owner_id == user.id))
+
+
+class ExperimentPin(models.Model):
+    """An experiment one user pinned to their Home page (per user, not shared)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pins"
+    )
+    experiment = models.ForeignKey(
+        Experiment, on_delete=models.CASCADE, related_name="pins"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "experiment"], name="one_pin_per_user_and_experiment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} pinned {self.experiment}"

@@ -145,6 +145,12 @@ class StatsSerializer(serializers.Serializer):
     queries = _QueriesSerializer(help_text="The explorer query behind each count.")
 
 
+class PinSerializer(serializers.Serializer):
+    """Whether the signed-in user pinned the experiment to their Home page."""
+
+    pinned = serializers.BooleanField()
+
+
 class _CalendarDaySerializer(serializers.Serializer):
     date = serializers.DateField()
     count = serializers.IntegerField()

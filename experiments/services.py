@@ -13,7 +13,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from experiments.markdown import MAX_NOTES_LENGTH, render_markdown
-from experiments.models import Experiment
+from experiments.models import Experiment, ExperimentPin
 
 
 class ExperimentNotEmpty(ValidationError):
@@ -77,6 +77,17 @@ def delete_experiment(experiment: Experiment, user) -> None:
             raise ExperimentNotEmpty(
                 delete_refusal(experiment) or "It has runs."
             ) from error
+
+
+def set_pinned(experiment: Experiment, user, pinned: bool = True) -> bool:
+    """Pin or unpin an experiment on this user's Home page; any signed-in user
+    may pin any experiment (a pin is theirs alone). Idempotent; returns whether
+    the experiment is pinned now."""
+    if pinned:
+        ExperimentPin.objects.get_or_create(user=user, experiment=experiment)
+    else:
+        ExperimentPin.objects.filter(user=user, experiment=experiment).delete()
+    return pinned
 
 
 @dataclass(frozen=True)

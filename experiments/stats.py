@@ -74,13 +74,14 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     )
 
 
-def day_query(experiment_name: str, day: date) -> str:
-    """The explorer query selecting the runs a calendar cell counts."""
+def day_query(experiment_name: str | None, day: date) -> str:
+    """The explorer query selecting the runs a calendar cell counts (of one
+    experiment, or of all of them when `experiment_name` is None)."""
     start, end = day_bounds(day)
-    return (
-        f"run.experiment == {aimql_string(experiment_name)} and "
-        f"{_utc_datetime_call(start)} <= run.created_at < {_utc_datetime_call(end)}"
-    )
+    span = f"{_utc_datetime_call(start)} <= run.created_at < {_utc_datetime_call(end)}"
+    if experiment_name is None:
+        return span
+    return f"run.experiment == {aimql_string(experiment_name)} and {span}"
 
 
 @dataclass
@@ -159,12 +160,15 @@ def calendar_range(today: date) -> tuple[date, date]:
     return start, today
 
 
-def calendar_counts(experiment: Experiment, start: date, end: date) -> dict[date, int]:
-    """Non-archived runs started on each day from start to end (inclusive)."""
+def calendar_counts(
+    experiment: Experiment | None, start: date, end: date
+) -> dict[date, int]:
+    """Non-archived runs started on each day from start to end (inclusive), in
+    one experiment or (None) in all."""
     zone = calendar_zone()
+    runs = Run.objects.all() if experiment is None else experiment.runs.all()
     rows = (
-        Run.objects.filter(
-            experiment=experiment,
+        runs.filter(
             is_archived=False,
             created_at__gte=day_bounds(start)[0],
             created_at__lt=day_bounds(end)[1],
@@ -184,7 +188,10 @@ def color_level(count: int, max_count: int) -> int:
     return max(1, min(top, -(-count * top // max_count)))  # ceil without floats
 
 
-def build_calendar(experiment: Experiment, today: date | None = None) -> Calendar:
+def build_calendar(
+    experiment: Experiment | None, today: date | None = None
+) -> Calendar:
+    """The contributions calendar of one experiment, or of all (None)."""
     start, end = calendar_range(today or today_in_calendar_zone())
     counts = calendar_counts(experiment, start, end)
     max_count = max(counts.values(), default=0)
@@ -205,7 +212,7 @@ def build_calendar(experiment: Experiment, today: date | None = None) -> Calenda
                     day,
                     count,
                     color_level(count, max_count),
-                    day_query(experiment.name, day),
+                    day_query(experiment and experiment.name, day),
                 )
             )
         first = start + timedelta(days=7 * week_index)

@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:pk>/notes/", views.experiment_notes, name="notes"),
     path("<int:pk>/settings/", views.experiment_settings, name="settings"),
     path("<int:pk>/archive/", views.experiment_archive, name="archive"),
+    path("<int:pk>/pin/", views.experiment_pin, name="pin"),
     path("<int:pk>/delete/", views.experiment_delete, name="delete"),
 ]

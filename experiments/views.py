@@ -5,8 +5,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from experiments import services, stats
@@ -28,7 +30,10 @@ STATUS_CARDS = [
 def _list_context(request: HttpRequest, form: ExperimentForm) -> dict:
     search = request.GET.get("search", "").strip()
     experiments = (
-        Experiment.objects.select_related("owner").with_run_counts().order_by("name")
+        Experiment.objects.select_related("owner")
+        .with_run_counts()
+        .with_pinned(request.user)
+        .order_by("name")
     )
     if search:
         experiments = experiments.filter(
@@ -65,6 +70,7 @@ def _page_context(request: HttpRequest, experiment: Experiment, tab: str) -> dic
         "experiment": experiment,
         "tab": tab,
         "can_edit": experiment.can_edit(request.user),
+        "is_pinned": experiment.pins.filter(user=request.user).exists(),
         "section": "experiments",
     }
 
@@ -175,6 +181,28 @@ def experiment_archive(request: HttpRequest, pk: int) -> HttpResponse:
         f"Experiment “{experiment.name}” {'archived' if is_archived else 'unarchived'}.",
     )
     return redirect("experiments:settings", pk=experiment.pk)
+
+
+@require_POST
+def experiment_pin(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST pinned=1|0: pin or unpin on the user's Home page, then back to
+    `next` (a path on this site) or the experiment."""
+    experiment = _get_experiment(pk)
+    choice = request.POST.get("pinned")
+    if choice not in ("0", "1"):
+        return HttpResponseBadRequest("pinned must be 1 (pin) or 0 (unpin).")
+    pinned = services.set_pinned(experiment, request.user, choice == "1")
+    messages.success(
+        request,
+        f"Experiment “{experiment.name}” {'pinned to' if pinned else 'unpinned from'} "
+        "your Home page.",
+    )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("experiments:detail", args=[experiment.pk])
+    return redirect(target)
 
 
 @require_POST

@@ -5,7 +5,7 @@ from runs import explorer, run_page
 app_name = "runs"
 
 urlpatterns = [
-    path("", explorer.run_list, name="list"),
+    path("runs/", explorer.run_list, name="list"),
     path("runs/table", explorer.runs_table, name="table"),
     path("metrics/", explorer.metrics_explorer, name="metrics"),
     path("params/", explorer.params_explorer, name="params"),

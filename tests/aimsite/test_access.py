@@ -11,7 +11,7 @@ from runs.models import Run
 from tests.factories import make_run, make_user
 from tests.helpers.clients import api_for, session_cookie, signed_in_client
 
-PAGES = ["/", "/experiments/", "/tags/", "/accounts/tokens/"]
+PAGES = ["/", "/runs/", "/experiments/", "/tags/", "/accounts/tokens/"]
 
 
 @pytest.mark.django_db

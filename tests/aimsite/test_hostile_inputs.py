@@ -89,7 +89,7 @@ def test_aimql_with_percent_or_arithmetic_is_a_400_naming_the_column(caller, que
     body = _refused(caller.get("/api/v1/runs/", params={"q": query}), 400, "column")
     assert body["error"].startswith("q: ")
     # The same query on the explorer page and the CSV export.
-    assert caller.page(f"/?q={requests.utils.quote(query)}").status_code == 400
+    assert caller.page(f"/runs/?q={requests.utils.quote(query)}").status_code == 400
     assert caller.get("/api/v1/runs/export.csv", params={"q": query}).status_code == 400
 
 
@@ -107,7 +107,7 @@ def test_aimql_string_escapes_no_database_can_compare_are_a_400(caller, query, p
     make_run(caller.user)
     answer = caller.get("/api/v1/runs/", params={"q": query})
     _refused(answer, 400, f"this string contains a {problem}")
-    page = caller.page(f"/?q={requests.utils.quote(query)}")
+    page = caller.page(f"/runs/?q={requests.utils.quote(query)}")
     _refused(page, 400, f"this string contains a {problem}")
     batch = caller.post("/api/v1/runs/archive/", json={"q": query})
     assert batch.status_code == 400 and batch.json()["field"] == "q"
@@ -331,7 +331,9 @@ def test_nul_in_any_api_query_parameter_is_a_400_naming_it(caller, path, param):
     assert body["field"] == param
 
 
-@pytest.mark.parametrize("path", ["/?q=%00", "/tags/?q=%00", "/experiments/?q=a%00"])
+@pytest.mark.parametrize(
+    "path", ["/?q=%00", "/runs/?q=%00", "/tags/?q=%00", "/experiments/?q=a%00"]
+)
 def test_nul_in_a_page_query_is_a_400(caller, path):
     _refused(caller.page(path), 400, "contains a NUL character")
 

@@ -65,7 +65,7 @@ def test_selecting_someone_elses_run_disables_the_actions_with_a_tooltip(
     mine = make_run(page.user, name="mine")
     also_mine = make_run(page.user, name="also-mine")
     theirs = make_run(frank, name="theirs")
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     expect(_row(page, theirs)).to_have_attribute("data-can-edit", "false")
     expect(_row(page, mine)).to_have_attribute("data-can-edit", "true")
     for name in ACTIONS:
@@ -112,12 +112,14 @@ def test_a_query_selection_holding_someone_elses_runs_is_disabled_and_an_own_one
         make_run(page.user, experiment="mine", name=f"m{index}")
     for index in range(2):
         make_run(frank, experiment="shared", name=f"f{index}")
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     _select_all_matching(page, 53)
     _expect_blocked(page, "2 of the 53 runs matching the query belong to other users.")
     page.screenshot(path=str(SCREENSHOTS / "batch-query-blocked.png"))
 
-    page.goto(f"{page.base_url}/?q=" + requests.utils.quote('run.experiment == "mine"'))
+    page.goto(
+        f"{page.base_url}/runs/?q=" + requests.utils.quote('run.experiment == "mine"')
+    )
     _select_all_matching(page, 51)
     _expect_allowed(page, "archive", "delete")
     expect(_button(page, "unarchive")).to_be_disabled()  # none of them is archived
@@ -152,7 +154,7 @@ def test_staff_confirmation_says_how_many_of_the_runs_belong_to_other_users(
     others = [make_run(frank if i % 2 else heidi, name=f"o{i}") for i in range(50)]
     own = make_run(staff, name="staff-run")  # newest: on the first page
     sign_in(page, server, staff)
-    page.goto(f"{server.url}/")
+    page.goto(f"{server.url}/runs/")
     _select_all_matching(page, 51)
     _expect_allowed(page, "archive", "delete")
     _button(page, "archive").click()
@@ -211,7 +213,7 @@ def test_the_experiment_runs_tab_has_the_same_batch_actions(signed_in_page, fran
 def test_a_run_inserted_live_knows_whether_it_is_yours(signed_in_page, frank):
     page = signed_in_page
     make_run(page.user, name="mine")
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     page.check("#live-update", force=True)
     page.wait_for_function(
         "() => !document.querySelector('[data-live-status]').classList.contains('offline')"
@@ -242,7 +244,7 @@ def test_a_run_that_changed_hands_after_the_page_loaded_is_refused_before_confir
 ):
     page = signed_in_page
     run = make_run(page.user, name="handed-over")
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     _row(page, run).locator("[data-select-row]").check()
     _expect_allowed(page, "archive", "delete")
     Run.objects.filter(pk=run.pk).update(owner=frank)

@@ -7,7 +7,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def test_el_puts_user_data_in_as_text_and_refuses_html(signed_in_page):
     page = signed_in_page
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     hostile = '<img src="x" onerror="window.__pwned = 1">'
     built = page.evaluate(
         """async (hostile) => {

@@ -103,8 +103,8 @@ def test_status_cards_show_counts_and_open_the_explorer_with_their_query(
     for kind in expected:
         page.goto(f"{page.base_url}/experiments/{mnist.pk}/")
         page.locator(f'[data-card="{kind}"]').click()
-        page.wait_for_url(re.compile(r"/\?q="))
-        assert urlparse(page.url).path == "/"
+        page.wait_for_url(re.compile(r"/runs/\?q="))
+        assert urlparse(page.url).path == "/runs/"
         assert query_of(page.url) == stats.explorer_query(mnist.name, kind)
         # the explorer shows the query in its search bar and finds exactly the counted runs
         expect(page.locator('input[name="q"]')).to_have_value(

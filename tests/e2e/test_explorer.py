@@ -60,7 +60,7 @@ def _rows(page):
 def test_search_filters_runs_and_shows_query_errors_inline(signed_in_page, runs):
     page = signed_in_page
     page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     expect(_rows(page)).to_have_count(4)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "explorer.png"))
@@ -92,7 +92,7 @@ def test_a_metric_query_links_to_the_same_query_in_the_metrics_explorer(
     signed_in_page, runs
 ):
     page = signed_in_page
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     expect(_rows(page)).to_have_count(4)
     query = 'metric.name == "loss" and run.hparams.lr > 0.01'
     page.fill("#runs-query", query)
@@ -111,7 +111,7 @@ def test_suggestions_complete_param_keys_and_recent_queries_are_offered(
     signed_in_page, runs
 ):
     page = signed_in_page
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     page.fill("#runs-query", "")
     page.type("#runs-query", "run.hparams.l")
     option = page.locator("#query-suggestions li", has_text="run.hparams.lr")
@@ -132,7 +132,7 @@ def test_suggestions_complete_param_keys_and_recent_queries_are_offered(
 
 def test_sorting_by_a_param_column_is_done_by_the_server(signed_in_page, runs):
     page = signed_in_page
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     header = page.locator('th[data-col="p:[\\"hparams\\",\\"lr\\"]"] button')
     header.click()
     expect(page.locator('th[aria-sort="descending"]')).to_have_count(1)
@@ -145,7 +145,7 @@ def test_sorting_by_a_param_column_is_done_by_the_server(signed_in_page, runs):
 
 def test_column_choice_hides_columns_and_is_remembered(signed_in_page, runs):
     page = signed_in_page
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     column = page.locator('th[data-col="p:[\\"hparams\\",\\"batch_size\\"]"]')
     expect(column).to_be_visible()
     page.click("#columns-menu summary")
@@ -165,7 +165,9 @@ def test_live_update_shows_new_runs_matching_the_query_within_a_second(
 ):
     page = signed_in_page
     token = make_token(page.user)
-    page.goto(f"{page.base_url}/?q=" + requests.utils.quote('run.experiment == "live"'))
+    page.goto(
+        f"{page.base_url}/runs/?q=" + requests.utils.quote('run.experiment == "live"')
+    )
     expect(page.locator("[data-empty]")).to_be_visible()
     page.check("#live-update", force=True)
     expect(page.locator("[data-live-status]")).to_be_visible()
@@ -211,7 +213,7 @@ def test_live_update_shows_new_runs_matching_the_query_within_a_second(
 
 def test_archive_asks_for_confirmation_and_cancel_changes_nothing(signed_in_page, runs):
     page = signed_in_page
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     page.locator(f'tr[data-hash="{runs[0].hash}"] [data-select-row]').check()
     page.click("[data-action=archive]")
     dialog = page.locator("dialog.modal[open]")
@@ -232,7 +234,7 @@ def test_archive_asks_for_confirmation_and_cancel_changes_nothing(signed_in_page
 def test_select_all_matching_then_unarchive(signed_in_page, runs):
     page = signed_in_page
     Run.objects.update(is_archived=True)
-    page.goto(f"{page.base_url}/?q=run.archived")
+    page.goto(f"{page.base_url}/runs/?q=run.archived")
     expect(_rows(page)).to_have_count(4)
     page.check("[data-select-page]")
     expect(page.locator("[data-selection-label]")).to_have_text("4 runs selected")
@@ -248,7 +250,7 @@ def test_delete_warns_and_removes_rows_and_files(signed_in_page, runs):
     media = Path(settings.MEDIA_ROOT) / "runs" / victim.hash
     media.mkdir(parents=True, exist_ok=True)
     (media / "image.png").write_bytes(b"\x89PNG fake")
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     page.locator(f'tr[data-hash="{victim.hash}"] [data-select-row]').check()
     page.click("[data-action=delete]")
     dialog = page.locator("dialog.modal[open]")
@@ -264,7 +266,7 @@ def test_delete_warns_and_removes_rows_and_files(signed_in_page, runs):
 def test_export_downloads_the_matching_runs_as_csv(signed_in_page, runs):
     page = signed_in_page
     page.goto(
-        f"{page.base_url}/?q=" + requests.utils.quote('run.experiment == "tuned"')
+        f"{page.base_url}/runs/?q=" + requests.utils.quote('run.experiment == "tuned"')
     )
     expect(_rows(page)).to_have_count(2)
     with page.expect_download() as download_info:

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 # The runs explorer's server-rendered shell markup, in place of the whole page, with
 # a fresh shell configured as another explorer would (its own name and state keys).
 MOUNT_ANOTHER_EXPLORER = """async (options) => {
-  const html = await (await fetch("/")).text();
+  const html = await (await fetch("/runs/")).text();
   const main = new DOMParser().parseFromString(html, "text/html").querySelector("main");
   document.body.replaceChildren(document.adoptNode(main));
   const { createExplorerShell } = await import("/static/js/lib/explorer_shell.js");
@@ -46,7 +46,7 @@ def _stored(page, key: str):
 
 
 def _another_explorer(page, *, follow_state: bool = True, live: bool = False) -> None:
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     page.evaluate(MOUNT_ANOTHER_EXPLORER, {"followState": follow_state, "live": live})
 
 
@@ -204,7 +204,7 @@ def test_a_new_search_keeps_the_sort_chosen_in_the_runs_table(signed_in_page):
     page = signed_in_page
     for index in range(3):
         make_run(page.user, name=f"run-{index}", params={"lr": index / 10})
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     page.locator('th[data-col="name"] button').click()
     expect(page.locator('th[data-col="name"][aria-sort="descending"]')).to_have_count(1)
     assert _address(page) == {"sort": ["-name"]}

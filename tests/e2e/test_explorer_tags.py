@@ -40,7 +40,7 @@ def test_attach_two_tags_to_a_row_then_remove_one_with_x_without_reload(
     make_tag("baseline", color="#18AB6D")
     make_tag("tuned", color="#E64E48")
     make_tag("other")
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     row = _row(page, run)
     expect(row.get_by_role("button", name="Attach")).to_be_visible()
     page.evaluate("() => { window.__notReloaded = true; }")
@@ -71,7 +71,7 @@ def test_attach_two_tags_to_a_row_then_remove_one_with_x_without_reload(
     assert list(run.tags.values_list("name", flat=True)) == ["tuned"]
     expect(row.locator("[data-select-row]")).not_to_be_checked()
     assert page.evaluate("() => window.__notReloaded") is True
-    assert page.url.rstrip("/") == page.base_url
+    assert page.url == f"{page.base_url}/runs/"
     page.screenshot(path=str(SCREENSHOTS / "explorer-tag-picker-after.png"))
 
     page.reload()
@@ -83,7 +83,7 @@ def test_a_row_of_another_users_run_shows_read_only_chips(signed_in_page, other_
     theirs = make_run(other_user, name="their-run")
     theirs.tags.add(make_tag("shared", color="#18AB6D"))
     mine = make_run(page.user, name="my-run")
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     row = _row(page, theirs)
     expect(_chips(row)).to_have_text(["shared"])
     expect(row).to_have_attribute("data-can-edit", "false")
@@ -99,7 +99,7 @@ def test_a_tag_attached_through_the_api_elsewhere_appears_live_in_the_explorer(
     run = make_run(page.user, name="watched")
     fresh = make_tag("fresh", color="#E64E48")
     headers = {"Authorization": f"Bearer {make_token(page.user)}"}
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     row = _row(page, run)
     expect(row.get_by_role("button", name="Attach")).to_be_visible()
     _wait_live(page)
@@ -123,7 +123,7 @@ def test_an_open_popover_survives_live_refreshes_of_its_row(signed_in_page):
     run = make_run(page.user, name="training", status=None)
     make_tag("keeper")
     headers = {"Authorization": f"Bearer {make_token(page.user)}"}
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     row = _row(page, run)
     _wait_live(page)
     row.get_by_role("button", name="Attach").click()

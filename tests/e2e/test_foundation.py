@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_sign_in_shows_the_demo_runs(page, server):
     user = make_user("dana", is_staff=True)
     call_command("demo", runs_per_experiment=2, steps=60, verbosity=0)
-    page.goto(f"{server.url}/")
+    page.goto(f"{server.url}/runs/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     sign_in(page, server, user)
     newest = Run.objects.order_by("-created_at").first()

@@ -182,7 +182,7 @@ def test_runs_explorer_opens_the_selected_runs_in_the_metrics_explorer(
 ):
     page = signed_in_page
     runs = [make_run(page.user, name=f"door-{i}") for i in range(2)]
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     page.locator(f'tr[data-hash="{runs[0].hash}"] [data-select-row]').check()
     page.get_by_role("button", name="Open in …").click()
     page.get_by_role("menuitem", name="Open in Metrics explorer").click()

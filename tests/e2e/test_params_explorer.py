@@ -277,7 +277,7 @@ def test_runs_explorer_and_experiment_tab_open_the_selection_in_every_explorer(
     signed_in_page, sweep
 ):
     page = signed_in_page
-    page.goto(f"{page.base_url}/")
+    page.goto(f"{page.base_url}/runs/")
     page.locator(f'tr[data-hash="{sweep[0].hash}"] [data-select-row]').check()
     page.get_by_role("button", name="Open in …").click()
     expect(page.get_by_role("menuitem")).to_have_text(

@@ -323,7 +323,7 @@ def test_archive_then_delete_from_settings(signed_in_page):
     expect(dialog).to_contain_text("cannot be undone")
     _shot(page, "settings-delete-modal")
     dialog.get_by_role("button", name="Delete").click()
-    page.wait_for_url(f"{page.base_url}/")
+    page.wait_for_url(f"{page.base_url}/runs/")
     expect(page.locator(".toast")).to_contain_text("deleted")
     assert not Run.objects.filter(pk=run.pk).exists()
 

@@ -88,7 +88,7 @@ def test_overview_cards_link_to_the_explorer_with_their_query(user):
     )
     assert 'data-card="failed"' in page
     href = re.search(r'href="([^"]+)" data-card="failed"', page).group(1)
-    assert href.startswith("/?q=run.experiment")
+    assert href.startswith("/runs/?q=run.experiment")
     assert "run.status" in href
 
 

@@ -122,7 +122,7 @@ def test_explorer_query_page_and_export(server):
             assert response.status_code == 200, response.text[:300]
 
         def first_page():
-            response = browser.get(f"{server.url}/", timeout=30)
+            response = browser.get(f"{server.url}/runs/", timeout=30)
             assert response.status_code == 200 and b"run-0" in response.content
 
         _report(

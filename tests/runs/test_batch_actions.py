@@ -211,7 +211,7 @@ def test_pages_with_the_runs_table_render_the_one_batch_toolbar(user, page):
     make_run(user, experiment="nlp")
     client = signed_in_client(user)
     path = (
-        "/"
+        "/runs/"
         if page == "explorer"
         else f"/experiments/{Experiment.objects.get(name='nlp').pk}/runs/"
     )

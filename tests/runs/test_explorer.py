@@ -42,7 +42,7 @@ def three_runs(user):
 def test_explorer_page_lists_visible_runs_with_param_and_metric_columns(
     signed_in, three_runs
 ):
-    response = signed_in.get("/")
+    response = signed_in.get("/runs/")
     html = response.content.decode()
     assert response.status_code == 200
     assert "bert-a" in html and "bert-b" in html and "resnet" not in html
@@ -53,13 +53,13 @@ def test_explorer_page_lists_visible_runs_with_param_and_metric_columns(
 
 
 def test_explorer_page_filters_with_the_query_kept_in_the_url(signed_in, three_runs):
-    html = signed_in.get("/", {"q": "run.hparams.lr > 0.05"}).content.decode()
+    html = signed_in.get("/runs/", {"q": "run.hparams.lr > 0.05"}).content.decode()
     assert "bert-b" in html and "bert-a" not in html
     assert 'value="run.hparams.lr &gt; 0.05"' in html
 
 
 def test_explorer_page_shows_a_query_error_with_a_caret(signed_in, three_runs):
-    response = signed_in.get("/", {"q": "run.name == 'x' and run.__class__"})
+    response = signed_in.get("/runs/", {"q": "run.name == 'x' and run.__class__"})
     html = response.content.decode()
     assert response.status_code == 400
     assert "Query error" in html and "starting with _" in html
@@ -67,12 +67,12 @@ def test_explorer_page_shows_a_query_error_with_a_caret(signed_in, three_runs):
 
 
 def test_explorer_page_shows_an_empty_state_when_nothing_matches(signed_in, three_runs):
-    html = signed_in.get("/", {"q": 'run.name == "nothing"'}).content.decode()
+    html = signed_in.get("/runs/", {"q": 'run.name == "nothing"'}).content.decode()
     assert "No runs match this query" in html
 
 
 def test_explorer_requires_sign_in(client):
-    assert client.get("/").status_code == 302
+    assert client.get("/runs/").status_code == 302
     assert client.get("/runs/table").status_code == 302
 
 

@@ -34,6 +34,6 @@ def test_explorer_page_sends_anonymous_users_to_sign_in(client, db, section):
 
 
 def test_runs_explorer_offers_every_explorer(user):
-    body = signed_in_client(user).get("/").content.decode()
+    body = signed_in_client(user).get("/runs/").content.decode()
     for section in ("metrics", "params", "scatters"):
         assert f'href="/{section}/" data-explorer="{section}"' in body

@@ -39,7 +39,7 @@ def signed_in(user):
 
 def test_explorer_renders_every_part_the_shell_script_looks_for(signed_in):
     elements = _elements(
-        signed_in.get("/?q=run.name%20%3D%3D%20%22a%22").content.decode()
+        signed_in.get("/runs/?q=run.name%20%3D%3D%20%22a%22").content.decode()
     )
     form = _one(elements, "data-search-form")
     assert form == (
@@ -47,7 +47,7 @@ def test_explorer_renders_every_part_the_shell_script_looks_for(signed_in):
         {
             "class": "search-bar",
             "method": "get",
-            "action": "/",
+            "action": "/runs/",
             "id": "runs-search",
             "autocomplete": "off",
             "role": "search",
@@ -79,12 +79,12 @@ def test_explorer_renders_every_part_the_shell_script_looks_for(signed_in):
 def test_sort_is_not_a_hidden_field_the_shell_adds_it_to_a_new_search(signed_in):
     # A hidden field would keep the sort the page was loaded with, not the one chosen
     # in the table since; explorer_shell.js adds the current one on submit.
-    elements = _elements(signed_in.get("/?sort=name").content.decode())
+    elements = _elements(signed_in.get("/runs/?sort=name").content.decode())
     assert not [attrs for tag, attrs in elements if attrs.get("name") == "sort"]
 
 
 def test_a_query_error_is_rendered_in_the_shell_error_slot(signed_in):
-    response = signed_in.get("/?q=run.name%20%3D%3D")
+    response = signed_in.get("/runs/?q=run.name%20%3D%3D")
     html = response.content.decode()
     assert response.status_code == 400
     slot = html.split('id="query-error-slot"', 1)[1].split("data-selection-toolbar")[0]

@@ -165,7 +165,7 @@ def test_delete_from_settings_removes_rows_and_files_then_goes_to_the_explorer(
     client = signed_in_client(user)
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(f"/runs/{full_run.hash}/settings/delete/")
-    assert answer.status_code == 302 and answer["Location"] == "/"
+    assert answer.status_code == 302 and answer["Location"] == "/runs/"
     assert "deleted" in str(next(iter(get_messages(answer.wsgi_request))))
     assert not Run.objects.filter(pk=full_run.pk).exists()
     assert not LogLine.objects.filter(run_id=full_run.pk).exists()

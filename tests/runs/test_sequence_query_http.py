@@ -38,7 +38,7 @@ def _explorer_link(html: str) -> str:
     return tag[tag.rindex('href="') + 6 :].split('"')[0].replace("&amp;", "&")
 
 
-@pytest.mark.parametrize("path", ["/", "/runs/table"])
+@pytest.mark.parametrize("path", ["/runs/", "/runs/table"])
 def test_runs_explorer_points_a_metric_query_to_the_metrics_explorer(
     server, owner, path
 ):

@@ -48,7 +48,7 @@ def test_tag_chips_match_between_page_api_table_and_chip_markup(client, api, use
         f'data-tag-id="{shown.id}"><span class="tag-dot" aria-hidden="true"></span>'
         '<span class="tag-name">shown</span></span>'
     )
-    for page in (f"/runs/{run.hash}/", "/"):
+    for page in (f"/runs/{run.hash}/", "/runs/"):
         html = client.get(page).content.decode()
         assert markup in html
         assert '<span class="tag-name">hidden</span>' not in html
