@@ -47,6 +47,24 @@ def evaluate(weights, bias, images, labels) -> tuple[float, float, np.ndarray]:
     return float(loss), float((predictions == labels).mean()), predictions
 
 
+def train_step(weights, bias, images, labels, lr: float) -> tuple[float, float]:
+    """One step of gradient descent on a batch, updating weights and bias in
+    place; returns the batch's loss and accuracy before the update."""
+    x = images.reshape(len(images), -1)
+    probabilities = softmax(x @ weights + bias)
+    rows = np.arange(len(labels))
+    loss = -np.log(probabilities[rows, labels] + 1e-12).mean()
+    accuracy = (probabilities.argmax(axis=1) == labels).mean()
+    # The gradient of the loss over the logits: a copy, since subtracting the
+    # one-hot labels in place would change the probabilities read above.
+    gradient = probabilities.copy()
+    gradient[rows, labels] -= 1
+    gradient /= len(labels)
+    weights -= lr * x.T @ gradient
+    bias -= lr * gradient.sum(axis=0)
+    return float(loss), float(accuracy)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5)
@@ -89,17 +107,9 @@ def main() -> None:
         order = rng.permutation(len(train_x))
         for start in range(0, len(order), args.batch_size):
             batch = order[start : start + args.batch_size]
-            x = train_x[batch].reshape(len(batch), -1)
-            probabilities = softmax(x @ weights + bias)
-            loss = -np.log(
-                probabilities[np.arange(len(batch)), train_y[batch]] + 1e-12
-            ).mean()
-            gradient = probabilities
-            gradient[np.arange(len(batch)), train_y[batch]] -= 1
-            gradient /= len(batch)
-            weights -= args.lr * x.T @ gradient
-            bias -= args.lr * gradient.sum(axis=0)
-            accuracy = (probabilities.argmax(axis=1) == train_y[batch]).mean()
+            loss, accuracy = train_step(
+                weights, bias, train_x[batch], train_y[batch], args.lr
+            )
             run.track(
                 {"loss": loss, "accuracy": accuracy},
                 step=step,
