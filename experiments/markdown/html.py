@@ -9,6 +9,7 @@ import markdown
 import nh3
 
 from experiments.markdown.defuse import defuse, restore
+from experiments.markdown.tasks import TaskListExtension
 
 _TAGS = {
     "a",
@@ -33,6 +34,7 @@ _TAGS = {
     "hr",
     "i",
     "img",
+    "input",  # task lists only: always made a disabled checkbox (sanitise)
     "ins",
     "kbd",
     "li",
@@ -63,9 +65,13 @@ _ATTRIBUTES = {
     "td": {"align", "colspan", "rowspan"},
     "code": {"class"},  # fenced code: class="language-python"
     "ol": {"start"},
+    "input": {"checked"},
 }
+# Forced on every <input> left in: a task list's checkbox, never a form field.
+_SET_ATTRIBUTES = {"input": {"type": "checkbox", "disabled": "disabled"}}
+_CLASSES = {"li": {"task-list-item"}}
 _URL_SCHEMES = {"http", "https", "mailto"}
-EXTENSIONS = ["fenced_code", "tables", "sane_lists", "nl2br"]
+EXTENSIONS = ["fenced_code", "tables", "sane_lists", "nl2br", TaskListExtension()]
 
 
 def markdown_to_html(text: str) -> str:
@@ -82,6 +88,8 @@ def sanitise(html: str) -> str:
         tags=_TAGS,
         clean_content_tags={"script", "style"},
         attributes=_ATTRIBUTES,
+        set_tag_attribute_values=_SET_ATTRIBUTES,
+        allowed_classes=_CLASSES,
         url_schemes=_URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,

@@ -389,3 +389,33 @@ def test_notes_too_complex_to_render_are_refused_in_preview_and_on_save(
     page.get_by_role("button", name="Save notes").click()
     expect(page.locator(".toast")).to_contain_text("Notes saved.")
     expect(page.locator("#notes-rendered strong")).to_have_text("fine")
+
+
+def test_notes_task_list_shows_disabled_checkboxes_and_who_edited(
+    signed_in_page, server, mnist
+):
+    page = signed_in_page
+    Experiment.objects.filter(pk=mnist.pk).update(
+        notes="imported", notes_html="<p>imported</p>"
+    )
+    page.goto(f"{page.base_url}/experiments/{mnist.pk}/notes/")
+    expect(page.locator("#notes-meta")).to_contain_text("Edit time not recorded")
+    expect(page.locator("#notes-meta")).not_to_contain_text("Not edited yet")
+    page.fill("#notes-editor", "- [x] baseline\n- [ ] sweep the learning rate\n")
+    page.get_by_role("tab", name="Preview").click()
+    expect(page.locator("#notes-preview input[type=checkbox]")).to_have_count(2)
+    page.get_by_role("tab", name="Write").click()
+    page.get_by_role("button", name="Save notes").click()
+    expect(page.locator(".toast")).to_contain_text("Notes saved.")
+    boxes = page.locator("#notes-rendered li.task-list-item input[type=checkbox]")
+    expect(boxes).to_have_count(2)
+    expect(boxes.nth(0)).to_be_checked()
+    expect(boxes.nth(1)).not_to_be_checked()
+    expect(boxes.nth(0)).to_be_disabled()
+    expect(page.locator("#notes-rendered")).not_to_contain_text("[x]")
+    expect(page.locator("#notes-rendered li").nth(1)).to_have_text(
+        "sweep the learning rate"
+    )
+    expect(page.locator("#notes-meta")).to_contain_text("Last edited")
+    expect(page.locator("#notes-meta")).to_contain_text(f"by {page.user.username}")
+    shot(page, server, "notes-task-list")
