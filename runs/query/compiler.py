@@ -9,7 +9,7 @@ to the run ("" for Run, "run__" for a series), and a sequence subject's fields
 (`metric.name`, `metric.context.subset`) are the queried model's own columns.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import (
     BooleanField,
@@ -21,7 +21,20 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Left, Lower, Right, Upper
+from django.db.models.functions import (
+    Coalesce,
+    ExtractDay,
+    ExtractHour,
+    ExtractIsoWeekDay,
+    ExtractMinute,
+    ExtractMonth,
+    ExtractSecond,
+    ExtractYear,
+    Left,
+    Lower,
+    Right,
+    Upper,
+)
 from django.db.models.lookups import (
     Exact,
     GreaterThan,
@@ -38,6 +51,8 @@ from runs.query.nodes import (
     BoolOp,
     Compare,
     Constant,
+    DateFormat,
+    DatePart,
     Field,
     Literal,
     Metric,
@@ -61,6 +76,17 @@ _ORDER_SUFFIX = {"<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
 _COLUMNS = {"experiment": "experiment__name"}
 _METRIC_COLUMNS = {"first": "first"}
 
+# run.created_at.<part>, read in UTC (Django converts on both databases).
+_EXTRACT = {
+    "year": ExtractYear,
+    "month": ExtractMonth,
+    "day": ExtractDay,
+    "hour": ExtractHour,
+    "minute": ExtractMinute,
+    "second": ExtractSecond,
+    "isoweekday": ExtractIsoWeekDay,
+}
+
 ALWAYS = Q(pk__isnull=False)
 NEVER = Q(pk__in=[])
 
@@ -79,6 +105,9 @@ def _describe(operand: object) -> str:
         return f"{operand.subject}.{_field_name(operand)}"
     if isinstance(operand, Metric):
         return f"run.metrics[{operand.name!r}].{operand.attribute}"
+    if isinstance(operand, DatePart):
+        call = "()" if operand.part in ("weekday", "isoweekday") else ""
+        return f"run.{operand.column}.{operand.part}{call}"
     return "this value"
 
 
@@ -136,10 +165,10 @@ class Compiler:
             )  # duration is never negative
         if isinstance(operand, Param):
             return Q(sql.JsonTruthy(self.json_column(operand), path=operand.path))
-        if isinstance(operand, Metric | Field):  # a summary column
+        if isinstance(operand, Metric | Field | DatePart):  # a number column
             value = self.number(operand)
             return _safe(LessThan(value, 0)) | _safe(GreaterThan(value, 0))
-        if isinstance(operand, Transform):
+        if isinstance(operand, Transform | DateFormat):
             return _safe(GreaterThan(self._length(operand), 0))
         raise QueryError(
             "this value cannot be used as a condition", getattr(operand, "position", 0)
@@ -213,7 +242,7 @@ class Compiler:
             return self._param_equals(left, value)
         if isinstance(left, Field) and left.kind != "summary":
             return self._field_equals(left, value, position)
-        if isinstance(left, Metric | Field):
+        if isinstance(left, Metric | Field | DatePart):
             if value is None:
                 return Q(IsNull(self.number(left), True))
             if not _is_number(value):
@@ -222,12 +251,13 @@ class Compiler:
                     position,
                 )
             return _safe(Exact(self.number(left), value))
-        if isinstance(left, Transform):
+        if isinstance(left, Transform | DateFormat):
             if value is None:
                 return Q(IsNull(self.text(left), True))
             if not isinstance(value, str):
+                method = "strftime" if isinstance(left, DateFormat) else left.function
                 raise QueryError(
-                    f".{left.function}() gives text; compare it with a string", position
+                    f".{method}() gives text; compare it with a string", position
                 )
             return _safe(Exact(self.text(left), value))
         raise QueryError("unsupported comparison", position)
@@ -290,7 +320,7 @@ class Compiler:
                     lookup(sql.BinaryText(sql.JsonText(column, path=left.path)), value)
                 )
             raise QueryError("params compare with numbers and strings", position)
-        if isinstance(left, Metric) or (
+        if isinstance(left, Metric | DatePart) or (
             isinstance(left, Field) and left.kind in ("number", "summary")
         ):
             if not _is_number(value):
@@ -301,7 +331,7 @@ class Compiler:
         if isinstance(left, Field) and left.kind == "datetime":
             moment = self._moment(left, value, position)
             return Q(**{f"{self.run_column(left.name)}__{_ORDER_SUFFIX[op]}": moment})
-        if isinstance(left, Field | Transform) and (
+        if isinstance(left, Field | Transform | DateFormat) and (
             not isinstance(left, Field) or left.kind == "text"
         ):
             if not isinstance(value, str):
@@ -331,7 +361,15 @@ class Compiler:
             return sql.DurationSeconds(self.now, self.run_prefix)
         if isinstance(operand, Metric):
             return self.metric(operand)
+        if isinstance(operand, DatePart):
+            return self.date_part(operand)
         raise QueryError("not a number", getattr(operand, "position", 0))
+
+    def date_part(self, part: DatePart):
+        column = self.run_column(part.column)
+        if part.part == "weekday":  # Python's: Monday is 0
+            return ExtractIsoWeekDay(column, tzinfo=UTC) - Value(1)
+        return _EXTRACT[part.part](column, tzinfo=UTC)
 
     def metric(self, metric: Metric):
         from runs.models import MetricSeries
@@ -359,6 +397,8 @@ class Compiler:
         if isinstance(operand, Transform):
             function = Lower if operand.function == "lower" else Upper
             return function(self.text(operand.operand))
+        if isinstance(operand, DateFormat):
+            return sql.StrfTime(F(self.run_column(operand.column)), operand.format)
         raise QueryError("this value is not text", getattr(operand, "position", 0))
 
 

@@ -67,6 +67,27 @@ class Transform:
 
 
 @dataclass(frozen=True)
+class DatePart:
+    """A number read from a run's datetime column, in UTC: `run.created_at.month`
+    (year, month, day, hour, minute, second) or `run.created_at.weekday()`
+    (Monday is 0, as in Python)."""
+
+    column: str
+    part: str
+    position: int
+
+
+@dataclass(frozen=True)
+class DateFormat:
+    """`run.created_at.strftime("%Y-%m-%d")`: a datetime column as text, in UTC;
+    the format holds only the directives of runs.query.subjects.STRFTIME."""
+
+    column: str
+    format: str
+    position: int
+
+
+@dataclass(frozen=True)
 class Literal:
     value: (
         object  # int | float | str | bool | None | datetime | tuple | dict (a context)

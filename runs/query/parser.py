@@ -18,6 +18,8 @@ from runs.query.nodes import (
     BoolOp,
     Compare,
     Constant,
+    DateFormat,
+    DatePart,
     Field,
     Literal,
     Metric,
@@ -31,9 +33,12 @@ from runs.query.nodes import (
 )
 from runs.query.regex import pattern_problem
 from runs.query.subjects import (
+    DATE_METHODS,
+    DATE_PARTS,
     METRIC_ATTRIBUTES,
     RUN_FIELDS,
     SEQUENCE_SUBJECTS,
+    STRFTIME,
     SequenceSubject,
 )
 
@@ -67,7 +72,8 @@ ALLOWED = (
     'Allowed: run fields (run.name, run.hparams.lr, run["key", "sub"], '
     'run.metrics["loss"].last), literals, and/or/not, == != < <= > >=, '
     "in / not in, is None, .startswith(), .endswith(), .lower(), re.match(), "
-    "re.search(), datetime(y, m, d)."
+    "re.search(), datetime(y, m, d), run.created_at.month (year, day, hour, "
+    'minute, second), run.created_at.weekday(), run.created_at.strftime("%Y-%m-%d").'
 )
 _NODE_NAMES = {
     ast.Lambda: "a lambda",
@@ -224,6 +230,10 @@ class _Parser:
             )
         if isinstance(right, Metric):
             raise self.fail("`in` does not apply to metric values", node)
+        if isinstance(right, DatePart):
+            raise self.fail(
+                f"run.{right.column}.{right.part} is a number; `in` needs text", node
+            )
         return Compare(op, left, right, position)
 
     def string_test(self, node: ast.Call, depth: int) -> object | None:
@@ -300,6 +310,12 @@ class _Parser:
             raise self.fail(f"{operand.subject}.{operand.name} is not text", node)
         if isinstance(operand, Metric):
             raise self.fail("metric values are numbers, not text", node)
+        if isinstance(operand, DatePart):
+            raise self.fail(
+                f"this is a number; for text write "
+                f'run.{operand.column}.strftime("%Y-%m-%d")',
+                node,
+            )
         return operand
 
     # -- operands ------------------------------------------------------------
@@ -362,6 +378,11 @@ class _Parser:
         )
         if is_datetime:
             return Literal(self.datetime_literal(node), self.position(node))
+        if isinstance(function, ast.Attribute) and function.attr in (
+            *DATE_METHODS,
+            "strftime",
+        ):
+            return self.date_method(node, function, depth)
         if isinstance(function, ast.Attribute) and function.attr in TRANSFORMS:
             if node.args:
                 raise self.fail(f".{function.attr}() takes no arguments", node)
@@ -370,6 +391,43 @@ class _Parser:
         if isinstance(function, ast.Attribute) and function.attr in STRING_METHODS:
             raise self.fail(f".{function.attr}() is a condition, not a value", node)
         raise self.fail(f"this function call is not allowed. {ALLOWED}", node)
+
+    def date_method(self, node: ast.Call, function: ast.Attribute, depth: int):
+        """run.created_at.weekday() / .isoweekday() / .strftime("…")."""
+        operand = self.operand(function.value, depth + 1)
+        if not (isinstance(operand, Field) and operand.kind == "datetime"):
+            raise self.fail(
+                f".{function.attr}() applies to a run's datetime, e.g. run.created_at",
+                node,
+            )
+        if function.attr in DATE_METHODS:
+            if node.args:
+                raise self.fail(f".{function.attr}() takes no arguments", node)
+            return DatePart(operand.name, function.attr, self.position(node))
+        form = self.string_argument(node, 0, 1)
+        self.check_strftime(form, node.args[0])
+        return DateFormat(operand.name, form, self.position(node))
+
+    def check_strftime(self, form: str, node: ast.AST) -> None:
+        """Only the directives both databases write like Python (subjects.STRFTIME)."""
+        index = 0
+        while index < len(form):
+            if form[index] != "%":
+                index += 1
+                continue
+            directive = form[index + 1 : index + 2]
+            if directive not in STRFTIME:
+                error = self.fail(
+                    f"strftime directive %{directive} is not supported; use "
+                    + ", ".join(
+                        f"%{key} ({meaning})" for key, meaning in STRFTIME.items()
+                    ),
+                    node,
+                )
+                # The directive's column inside the string literal (after its quote).
+                error.position += 1 + index
+                raise error
+            index += 2
 
     def datetime_literal(self, node: ast.Call) -> datetime:
         if not 3 <= len(node.args) <= 6:
@@ -437,10 +495,15 @@ class _Parser:
             if len(steps) > MAX_PATH + 2:
                 raise self.fail(f"paths are limited to {MAX_PATH} keys", node)
             if isinstance(current, ast.Attribute):
-                if current.attr.startswith("_"):
+                is_system_params = (
+                    current.attr == SYSTEM_PARAMS
+                    and isinstance(current.value, ast.Name)
+                    and current.value.id == "run"
+                )
+                if current.attr.startswith("_") and not is_system_params:
                     raise self.fail(
                         "attribute names starting with _ are not allowed; "
-                        'use run["__system_params", "key"] for system params',
+                        "system params are run.__system_params.key",
                         current,
                     )
                 steps.append(((current.attr,), current))
@@ -468,9 +531,11 @@ class _Parser:
             return self.metric(steps, node)
         if is_attribute and first_keys[0] in FIELDS:
             name = first_keys[0]
+            column, kind = FIELDS[name]
+            if kind == "datetime" and len(steps) > 1:
+                return self.date_part(name, column, steps, node)
             if len(steps) > 1:
                 raise self.fail(f"run.{name} has no attributes or keys", steps[1][1])
-            column, kind = FIELDS[name]
             if column == "archived":
                 self.mentions_archived = True
             return Field(column, kind, position)
@@ -482,6 +547,21 @@ class _Parser:
         if path[0] == SYSTEM_PARAMS:
             return Param("meta", tuple(path), position)
         return Param("params", tuple(path), position)
+
+    def date_part(self, name: str, column: str, steps: list, node: ast.AST) -> DatePart:
+        """run.created_at.month and the like (year, day, hour, minute, second)."""
+        keys, step = steps[1]
+        if (
+            len(steps) > 2
+            or not isinstance(step, ast.Attribute)
+            or keys[0] not in DATE_PARTS
+        ):
+            raise self.fail(
+                f"run.{name} has the attributes {', '.join(DATE_PARTS)} and the "
+                'methods weekday(), isoweekday(), strftime("%Y-%m-%d")',
+                step,
+            )
+        return DatePart(column, keys[0], self.position(node))
 
     def sequence_subject(self, node: ast.Name) -> SequenceSubject:
         """The subject a name refers to, refused where this search does not read it."""

@@ -187,3 +187,61 @@ class DurationSeconds(VendorSQL):
             F(f"{prefix}created_at"),
             Value(now, output_field=DateTimeField()),
         )
+
+
+class StrfTime(Func):
+    """A datetime column written as text in UTC, like Python's strftime, for the
+    directives of runs.query.subjects.STRFTIME (the parser refuses others):
+    SQLite's strftime() reads them as Python does; PostgreSQL's to_char() gets
+    them translated, with the text between them quoted."""
+
+    output_field = TextField()
+    _POSTGRESQL = {
+        "Y": "YYYY",
+        "m": "MM",
+        "d": "DD",
+        "H": "HH24",
+        "M": "MI",
+        "S": "SS",
+        "j": "DDD",
+    }
+
+    def __init__(self, expression, form: str):
+        super().__init__(expression)
+        self.form = form
+
+    def postgresql_format(self) -> str:
+        parts: list[str] = []
+        literal: list[str] = []
+
+        def flush() -> None:
+            if literal:
+                text = "".join(literal).replace("\\", "\\\\").replace('"', '\\"')
+                parts.append(f'"{text}"')
+                literal.clear()
+
+        index = 0
+        while index < len(self.form):
+            char = self.form[index]
+            if char == "%" and self.form[index + 1 : index + 2] in self._POSTGRESQL:
+                flush()
+                parts.append(self._POSTGRESQL[self.form[index + 1]])
+                index += 2
+                continue
+            if char == "%":  # "%%" (the parser allows no other): a literal %
+                index += 1
+            literal.append(self.form[index])
+            index += 1
+        flush()
+        return "".join(parts)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        if connection.vendor == "sqlite":
+            return f"strftime(%s, {sql})", [self.form, *params]
+        if connection.vendor == "postgresql":
+            return (
+                f"to_char(({sql}) AT TIME ZONE 'UTC', %s)",
+                [*params, self.postgresql_format()],
+            )
+        raise NotImplementedError(f"run queries do not support {connection.vendor}")

@@ -27,6 +27,22 @@ RUN_FIELDS: dict[str, tuple[str, str]] = {
     "tags": ("tags", "tags"),
 }
 
+# What a query reads from a run's datetime (in UTC, as Aim's naive UTC datetimes):
+# attributes giving numbers, methods giving a number, and the strftime directives
+# both databases can write the same way.
+DATE_PARTS = ("year", "month", "day", "hour", "minute", "second")
+DATE_METHODS = ("weekday", "isoweekday")
+STRFTIME = {
+    "Y": "year, 4 digits",
+    "m": "month 01-12",
+    "d": "day 01-31",
+    "H": "hour 00-23",
+    "M": "minute 00-59",
+    "S": "second 00-59",
+    "j": "day of the year 001-366",
+    "%": "a literal %",
+}
+
 # Summary columns of a metric series, as `run.metrics[...]` and `metric.` name them.
 METRIC_ATTRIBUTES = ("last", "first", "min", "max", "last_step", "first_step", "count")
 # Float summaries: NaN is read as None (PostgreSQL stores it and orders it above

@@ -8,13 +8,15 @@ under the subject's name (`row["metric"]`, `row["images"]`).
 """
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from runs.contexts import context_key
 from runs.query.nodes import (
     BoolOp,
     Compare,
     Constant,
+    DateFormat,
+    DatePart,
     Field,
     Literal,
     Metric,
@@ -131,6 +133,16 @@ def _value(operand, run: dict):
     if isinstance(operand, Metric):
         series = run["metrics"].get((operand.name, context_key(operand.context)))
         return _not_nan(series.get(operand.attribute) if series else None)
+    if isinstance(operand, DatePart | DateFormat):
+        moment = run[operand.column]
+        if moment is None:
+            return None
+        moment = moment.astimezone(UTC)  # the language reads datetimes in UTC
+        if isinstance(operand, DateFormat):
+            return moment.strftime(operand.format)
+        if operand.part in ("weekday", "isoweekday"):
+            return getattr(moment, operand.part)()
+        return getattr(moment, operand.part)
     if isinstance(operand, Transform):
         inner = _value(operand.operand, run)
         if not isinstance(inner, str):
