@@ -2,6 +2,8 @@
 and the explorer's batch endpoints (selection counts, archive, delete,
 export.csv, suggestions)."""
 
+from dataclasses import asdict
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.handlers.asgi import ASGIRequest
@@ -38,6 +40,7 @@ from runs.ingest import CreatedRun, NewRun
 from runs.models import LogLine, MetricSeries, Run
 from runs.points import points_json, read_points
 from runs.query import QueryError, filter_runs
+from runs.query.hints import context_hints
 from runs.query.subjects import SEQUENCE_SUBJECTS
 from runs.serializers import (
     AIMQL_SCHEMA,
@@ -49,6 +52,7 @@ from runs.serializers import (
     MetricSeriesSerializer,
     MinimalRunSerializer,
     PointsSerializer,
+    QueryHintsSerializer,
     RunArchiveSerializer,
     RunBatchSerializer,
     RunCreatedSerializer,
@@ -631,6 +635,29 @@ class RunViewSet(
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="runs.csv"'
         return response
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="The AimQL query typed."),
+            OpenApiParameter(
+                "subjects",
+                {"type": "string", "pattern": _subjects_pattern()},
+                description="What the search bar reads, as for suggestions.",
+            ),
+        ],
+        responses=QueryHintsSerializer,
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], url_path="query-hints")
+    def query_hints(self, request):
+        """Hints for a query that reads a metric without a context when that
+        metric was only tracked with contexts (a query that does not parse gets
+        none: its error is the answer of the search itself)."""
+        try:
+            subjects = parse_subjects(request.query_params.get("subjects"))
+        except ValueError as error:
+            return error_response(str(error), 400, "subjects")
+        hints = context_hints(request.query_params.get("q", ""), subjects)
+        return Response({"hints": [asdict(hint) for hint in hints]})
 
     @extend_schema(
         parameters=[

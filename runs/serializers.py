@@ -444,6 +444,25 @@ class LogsPageSerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="Lines the run has in all.")
 
 
+class _HintContextSerializer(serializers.Serializer):
+    context = serializers.DictField(help_text="A context the metric was tracked with.")
+    label = serializers.CharField(help_text="The context as key=value pairs.")
+    query = serializers.CharField(help_text="The query reading that context.")
+
+
+class _ContextHintSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    position = serializers.IntegerField(help_text="Column of the first read.")
+    contexts = _HintContextSerializer(many=True)
+
+
+class QueryHintsSerializer(serializers.Serializer):
+    """Metrics the query reads without a context that were only tracked with
+    contexts; each context comes with the query rewritten to read it."""
+
+    hints = _ContextHintSerializer(many=True)
+
+
 class SuggestionsSerializer(serializers.Serializer):
     fields = serializers.ListField(child=serializers.CharField())
     params = serializers.ListField(child=serializers.CharField())

@@ -55,6 +55,9 @@ class Metric:
     context: dict = field(hash=False)
     attribute: str = "last"
     position: int = 0
+    # Where `, {context}` would go when the query gave none (the column after
+    # the name inside the brackets), else -1: hints rewrite the query there.
+    context_at: int = -1
 
 
 @dataclass(frozen=True)

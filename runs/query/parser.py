@@ -678,7 +678,11 @@ class _Parser:
             raise self.fail(
                 f"metric summaries are {', '.join(METRIC_ATTRIBUTES)}", steps[2][1]
             )
-        return Metric(name, context, attribute, self.position(node))
+        context_at = -1
+        if len(keys) == 1:
+            end = steps[1][1].slice.end_col_offset or 0
+            context_at = self.shift + len(self._encoded[:end].decode(errors="ignore"))
+        return Metric(name, context, attribute, self.position(node), context_at)
 
 
 def parse(text: str, subjects: frozenset[str] | set[str] = RUN_ONLY) -> ParsedQuery:

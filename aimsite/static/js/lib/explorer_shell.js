@@ -1,6 +1,7 @@
 // The explorer shell shared by the runs explorer and the Metrics, Params, Scatters and
 // media explorers (docs: DESIGN.md §10): the AimQL search bar with suggestions and
-// recent queries (search_bar.js), the query error slot, the state kept in the address,
+// recent queries (search_bar.js), the query error slot, hints for a metric read without
+// its context (query_hints.js), the state kept in the address,
 // the selection toolbar over the runs table (runs_batch_actions.js) and the Live Update
 // switch. Markup: templates/runs/explorers/_search_bar.html, _live_toggle.html and
 // _selection.html; this module finds their parts by data attributes inside `root`.
@@ -31,6 +32,7 @@
 // values that differ from their defaults), so a sorted or grouped view stays so.
 
 import { mountSearchBar } from "./search_bar.js";
+import { mountQueryHints } from "./query_hints.js";
 import { mountBatchActions } from "./runs_batch_actions.js";
 import { connectLive } from "./live.js";
 import { plural } from "./format.js";
@@ -73,6 +75,8 @@ export function createExplorerShell({
   const form = root.querySelector("[data-search-form]");
   const queryParam = form.querySelector("[data-search-input]").name;
   const errorSlot = root.querySelector("[data-query-error-slot]");
+  const hintSlot = root.querySelector("[data-query-hint-slot]");
+  const hints = hintSlot ? mountQueryHints(hintSlot, { subjects, queryParam }) : { update() {} };
   const totalLabel = root.querySelector("[data-total-label]");
   const selectionLabel = root.querySelector("[data-selection-label]");
   const toolbar = root.querySelector("[data-selection-toolbar]");
@@ -106,6 +110,7 @@ export function createExplorerShell({
     // Searching again for the same query refreshes; it is no new step for Back.
     history[query === searched ? "replaceState" : "pushState"](null, "", url);
     searched = query;
+    hints.update(query);
     onQuery(query);
   }
 
@@ -123,12 +128,14 @@ export function createExplorerShell({
       const queryChanged = query !== searched;
       searched = query;
       bar.setQuery(query);
+      hints.update(query);
       if (onStateChange) onStateChange(state(), query);
       else if (queryChanged) onQuery(query);
     });
   }
 
   if (live) mountLiveToggle(root, `${name}.liveUpdate`, live);
+  hints.update(searched);
 
   return {
     get query() { return address().get(queryParam) ?? ""; },
