@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import make_experiment, make_run
+from tests.factories import make_experiment, make_run, new_hash
+from tests.helpers.clients import token_session
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -123,3 +124,23 @@ def test_a_search_run_in_an_explorer_is_offered_again_on_home(signed_in_page):
     expect(page.locator('input[name="q"]')).to_have_value("run.hparams.lr > 0.1")
     expect(page.locator("#runs-table tbody")).to_contain_text("wanted")
     expect(page.locator("#runs-table tbody tr[data-hash]")).to_have_count(1)
+
+
+def test_counts_and_activity_follow_a_run_logged_while_home_is_open(signed_in_page):
+    page = signed_in_page
+    make_run(page.user, name="earlier")
+    page.goto(f"{page.base_url}/")
+    expect(page.locator('[data-count-card="runs"] [data-count]')).to_have_text("1")
+    expect(page.locator("body")).to_have_attribute("data-live", "open")
+    answer = token_session(page.user).post(
+        f"{page.base_url}/api/v1/runs/",
+        json={"hash": new_hash(), "experiment": "live", "name": "just-now"},
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    expect(page.locator('[data-count-card="runs"] [data-count]')).to_have_text(
+        "2", timeout=15000
+    )
+    expect(page.locator("#activity-feed li").first).to_contain_text(
+        "just-now started in live"
+    )
