@@ -109,14 +109,14 @@ def _build_runs(seed: int = 7) -> None:
         run.tags.add(*rng.sample(tags, rng.randint(0, 2)))
 
 
-@pytest.fixture(scope="module")
-def runs(django_db_setup, django_db_blocker):
-    """Built once per module inside a transaction that is rolled back at the end."""
+def built_snapshots(django_db_blocker, build):
+    """Run `build()` once inside a transaction, yield the snapshots of every run,
+    and roll everything back at the end (for a module-scoped fixture)."""
     with django_db_blocker.unblock():
         block = transaction.atomic()
         block.__enter__()
         try:
-            _build_runs()
+            build()
             yield [
                 snapshot(run, NOW)
                 for run in Run.objects.select_related("experiment").prefetch_related(
@@ -126,6 +126,12 @@ def runs(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             block.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def runs(django_db_setup, django_db_blocker):
+    """Built once per module inside a transaction that is rolled back at the end."""
+    yield from built_snapshots(django_db_blocker, _build_runs)
 
 
 def check(query: str, runs: list[dict]) -> set[str]:

@@ -12,14 +12,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from runs.models import Run
 from runs.query import QueryError, compile_query, parse
 from tests.factories import make_run, make_user
-from tests.runs.query_reference import snapshot
-from tests.runs.test_query_compiler import NOW, check
+from tests.runs.test_query_compiler import built_snapshots, check
 
 BOUNDARIES = [
     datetime(2024, 2, 29, 0, 0, 0, tzinfo=UTC),
@@ -56,20 +54,7 @@ def _build_runs(seed: int = 11, count: int = 300) -> None:
 @pytest.fixture(scope="module")
 def runs(django_db_setup, django_db_blocker):
     """Built once per module inside a transaction that is rolled back at the end."""
-    with django_db_blocker.unblock():
-        block = transaction.atomic()
-        block.__enter__()
-        try:
-            _build_runs()
-            yield [
-                snapshot(run, NOW)
-                for run in Run.objects.select_related("experiment").prefetch_related(
-                    "tags", "metrics"
-                )
-            ]
-        finally:
-            transaction.set_rollback(True)
-            block.__exit__(None, None, None)
+    yield from built_snapshots(django_db_blocker, _build_runs)
 
 
 CONSTRUCTS = [
