@@ -5,12 +5,14 @@ from datetime import timedelta
 
 import pytest
 import requests
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from experiments.models import ExperimentPin
 from experiments.services import save_notes, set_pinned
 from tests.factories import make_experiment, make_run, make_tag, make_user
-from tests.helpers.clients import signed_in_session
+from tests.helpers.clients import signed_in_client, signed_in_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -148,3 +150,22 @@ def test_pinned_names_are_escaped(server):
     set_pinned(make_experiment('<img src=x onerror="alert(1)">'), user)
     html = signed_in_session(user).get(f"{server.url}/", timeout=10).text
     assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+def test_home_reads_a_fixed_number_of_queries_whatever_the_data(db):
+    user = make_user()
+    client = signed_in_client(user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/").status_code == 200
+        return len(captured.captured_queries)
+
+    make_run(user, experiment="a", status="finished", metrics={"loss": [1.0]})
+    set_pinned(make_experiment("pinned-1"), user)
+    few = queries()
+    for index in range(15):
+        make_run(user, experiment=f"e{index % 4}", status="failed", metrics={"x": [1]})
+        set_pinned(make_experiment(f"pinned-more-{index}"), user)
+        save_notes(make_experiment(f"noted-{index}", owner=user), user, "note")
+    assert queries() == few
