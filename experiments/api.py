@@ -208,7 +208,8 @@ class ExperimentViewSet(viewsets.ModelViewSet):
                 return _busy_response(error)
         return Response(_notes_payload(experiment))
 
-    @extend_schema(request=None, responses=PinSerializer)
+    @extend_schema(methods=["GET", "POST"], request=None, responses=PinSerializer)
+    @extend_schema(methods=["DELETE"], request=None, responses={200: PinSerializer})
     @action(
         detail=True,
         methods=["get", "post", "delete"],
