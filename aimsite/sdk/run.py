@@ -42,7 +42,12 @@ from aimsite.sdk.transport import (
     normalize_server,
 )
 
-__all__ = ["AimsiteWarning", "Run"]
+__all__ = ["AimsiteWarning", "ReadOnlyRunError", "Run"]
+
+
+class ReadOnlyRunError(RuntimeError):
+    """A write on a run opened with `read_only=True`."""
+
 
 FLUSH_POINTS = 50_000  # queued points that wake the sender early
 _SEQ_COUNTER_BITS = 22  # each session numbers its batches base + 0, 1, … < 2**22
@@ -185,6 +190,9 @@ class Run:
         self._token = token or os.environ.get("AIMSITE_TOKEN")
         self._spool_dir = Path(spool_dir) if spool_dir else default_spool_dir()
         self._start_time = _time()
+        self.read_only = bool(read_only)
+        # The run as the server last described it (GET runs/{hash}/), when it did.
+        self._info: dict | None = None
 
         self._lock = threading.Lock()
         self._series: dict[tuple, _Series] = {}
@@ -209,6 +217,9 @@ class Run:
         self._line_counter = itertools.count(0)
         self._seq = itertools.count(secrets.randbits(40) << _SEQ_COUNTER_BITS)
 
+        if self.read_only:
+            self._open_read_only(run_hash)
+            return
         if run_hash is None:
             self.hash = secrets.token_hex(12)
         else:
@@ -248,6 +259,50 @@ class Run:
             )
             self._system_thread.start()
 
+    # -- reading an existing run -------------------------------------------------
+
+    def _open_read_only(self, run_hash) -> None:
+        """Read the run from the server and start nothing: no sender, no system
+        metrics, no terminal capture, no status change; writes raise."""
+        if run_hash is None:
+            raise ValueError("read_only=True opens an existing run: pass its run_hash")
+        if not (isinstance(run_hash, str) and re.fullmatch(r"[0-9a-f]{24}", run_hash)):
+            raise ValueError("run_hash must be 24 lowercase hex characters")
+        self.hash = run_hash
+        self._path = f"{API_PREFIX}/runs/{self.hash}"
+        self._closed = True
+        connection = Connection(self.server, self._token, timeout=30)
+        try:
+            _status, run = connection.request("GET", f"{self._path}/")
+        except RejectedError as error:
+            if error.status == 404:
+                raise LookupError(
+                    f"there is no run {run_hash} on {self.server} (or it is not "
+                    "visible to this token)"
+                ) from None
+            raise
+        finally:
+            connection.close()
+        self._take_info(run)
+        self._created = self._resumed = True
+
+    def _take_info(self, run: dict) -> None:
+        """Keep what the server says about the run (GET runs/{hash}/)."""
+        self._info = run
+        self._params = run.get("params") or {}
+        self._name = run.get("name") or ""
+        self._description = run.get("description") or ""
+        self._archived = bool(run.get("is_archived"))
+        self._tags = [tag["name"] for tag in run.get("tags") or []]
+        self._experiment = run.get("experiment") or self._experiment
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyRunError(
+                f"run {self.hash} was opened with read_only=True; open it with "
+                "Run(run_hash) to change it"
+            )
+
     # -- resuming --------------------------------------------------------------
 
     def _resume(self, explicit_experiment: str | None) -> None:
@@ -270,16 +325,11 @@ class Run:
         finally:
             connection.close()
         self._created = self._resumed = True
-        self._params = run.get("params") or {}
-        self._name = run.get("name") or ""
-        self._description = run.get("description") or ""
-        self._archived = bool(run.get("is_archived"))
-        self._tags = [tag["name"] for tag in run.get("tags") or []]
         if explicit_experiment and explicit_experiment != run.get("experiment"):
             warn_once(
                 "a resumed run keeps its experiment; the experiment argument is ignored"
             )
-        self._experiment = run.get("experiment") or self._experiment
+        self._take_info(run)
         lines = (logs or {}).get("lines") or []
         start = lines[-1]["line"] + 1 if lines else (logs or {}).get("total", 0)
         self._line_counter = itertools.count(start)
@@ -291,6 +341,7 @@ class Run:
     # -- params ----------------------------------------------------------------
 
     def __setitem__(self, key, value) -> None:
+        self._check_writable()
         path = key if isinstance(key, tuple) else (key,)
         if not path or not all(isinstance(part, str) for part in path):
             raise KeyError(
@@ -341,6 +392,7 @@ class Run:
 
     @name.setter
     def name(self, value: str) -> None:
+        self._check_writable()
         self._name = str(value)
         self._patch_field("name", self._name)
 
@@ -350,6 +402,7 @@ class Run:
 
     @description.setter
     def description(self, value: str) -> None:
+        self._check_writable()
         self._description = str(value)
         self._patch_field("description", self._description)
 
@@ -359,6 +412,7 @@ class Run:
 
     @experiment.setter
     def experiment(self, value: str) -> None:
+        self._check_writable()
         if self._created:
             warn_once(
                 "the experiment of a run that already exists on the server cannot change"
@@ -372,11 +426,13 @@ class Run:
 
     @archived.setter
     def archived(self, value: bool) -> None:
+        self._check_writable()
         self._archived = bool(value)
         self._patch_field("is_archived", self._archived)
 
     def _patch_field(self, field: str, value) -> None:
         """Queue a change of a run field (PATCH runs/{hash}/) for the sender."""
+        self._check_writable()
         with self._lock:
             self._fields_patch[field] = value
         self._wake.set()
@@ -390,6 +446,7 @@ class Run:
         return self._start_time
 
     def add_tag(self, value: str) -> None:
+        self._check_writable()
         value = _validate_name(value)
         if value not in self._tags:
             self._tags.append(value)
@@ -397,6 +454,7 @@ class Run:
             self._tag_ops.append(("add", value))
 
     def remove_tag(self, tag_name: str) -> None:
+        self._check_writable()
         if tag_name in self._tags:
             self._tags.remove(tag_name)
         with self._lock:
@@ -419,7 +477,8 @@ class Run:
             self._track_other(value, name, step, epoch, context)
             return
         if self._closed:
-            raise RuntimeError("this run is closed")
+            self._tracked_after_close()
+            return
         try:
             series = self._series.get(
                 (name, frozenset(context.items()) if context else None)
@@ -443,6 +502,14 @@ class Run:
             points.append((step, value, epoch, _time()))
         if len(points) >= FLUSH_POINTS:
             self._wake.set()
+
+    def _tracked_after_close(self) -> None:
+        """As in Aim, tracking on a closed run does not raise into the training
+        loop: the value is dropped, with one warning per process."""
+        self._check_writable()
+        warn_once(
+            f"run {self.hash} is closed: values tracked after close() are dropped"
+        )
 
     def _new_series(self, name, context) -> _Series:
         key = (name, frozenset(context.items()) if context else None)
@@ -486,7 +553,8 @@ class Run:
 
     def _track_objects(self, objects: list, name, step, epoch, context) -> None:
         if self._closed:
-            raise RuntimeError("this run is closed")
+            self._tracked_after_close()
+            return
         try:
             series = self._series.get(
                 (name, frozenset(context.items()) if context else None)
@@ -520,6 +588,7 @@ class Run:
 
     def log_lines(self, lines: list[str]) -> None:
         """Add lines to the run's terminal log directly (without terminal capture)."""
+        self._check_writable()
         now = _time()
         for line in lines:
             self._add_log_line(line, now)
@@ -563,6 +632,8 @@ class Run:
         worker, which its pool may terminate as soon as the task returns, close()
         always waits.
         """
+        if self.read_only:
+            return  # nothing was started, nothing is sent
         with self._lock:
             already_closed = self._closed
             self._closed = True
@@ -594,6 +665,8 @@ class Run:
         return self
 
     def __exit__(self, kind, error, trace) -> None:
+        if self.read_only:
+            return
         if kind is None or issubclass(kind, KeyboardInterrupt | SystemExit):
             self.close()
             return
