@@ -964,6 +964,49 @@ class Run:
     def __repr__(self) -> str:
         return f"<Run {self.hash} experiment={self._experiment!r} server={self.server}>"
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Run):
+            return NotImplemented
+        return self.hash == other.hash and self.server == other.server
+
+    def __hash__(self) -> int:
+        return hash((self.hash, self.server))
+
+    def dataframe(self, include_props: bool = True, include_params: bool = True):
+        """The run as a one-row pandas DataFrame: its props and its params, nested
+        keys joined with dots down to three levels (Aim's run.dataframe())."""
+        import pandas as pd
+
+        data: dict = {"hash": self.hash}
+        if include_props:
+            data.update(
+                name=self._name,
+                description=self._description,
+                archived=self._archived,
+                creation_time=self.creation_time,
+                end_time=self.end_time,
+                active=self.active,
+                experiment=self._experiment,
+                tags=json.dumps(self._tags),
+            )
+        if include_params:
+            for key, value in _unfold(self._params, depth=3):
+                data.setdefault(key, value)
+        return pd.DataFrame(data, index=[0])
+
+
+def _unfold(tree: dict, depth: int, prefix: str = ""):
+    """(dotted key, value) of a params tree; lists and what lies deeper than
+    `depth` are JSON text, as Aim's dataframe() writes them."""
+    for key, value in tree.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and depth > 1 and value:
+            yield from _unfold(value, depth - 1, path)
+        elif isinstance(value, dict | list):
+            yield path, json.dumps(value)
+        else:
+            yield path, value
+
 
 def _param_path(key) -> tuple[str, ...]:
     path = key if isinstance(key, tuple) else (key,)

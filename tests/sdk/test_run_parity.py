@@ -410,3 +410,25 @@ def test_log_system_params_is_off_by_default(server, owner, token):
     run["x"] = 1
     run.close(wait=True)
     assert "__system_params" not in _run_json(owner, run.hash)["meta"]
+
+
+def test_dataframe_and_equality_follow_aim(server, token, quiet):
+    pandas = import_or_skip("pandas")
+    run = Run(server=server.url, token=token, name="df", **quiet)
+    run["hparams"] = {"lr": 0.1, "layers": [2, 3], "opt": {"name": "adam"}}
+    run.add_tag("best")
+    frame = run.dataframe()
+    assert isinstance(frame, pandas.DataFrame) and len(frame) == 1
+    row = frame.iloc[0]
+    assert row["hash"] == run.hash and row["name"] == "df" and row["tags"] == '["best"]'
+    assert row["hparams.lr"] == 0.1 and row["hparams.layers"] == "[2, 3]"
+    assert row["hparams.opt.name"] == "adam"
+    assert list(run.dataframe(include_props=False).columns) == [
+        "hash",
+        "hparams.lr",
+        "hparams.layers",
+        "hparams.opt.name",
+    ]
+    run.close(wait=True)
+    again = Run(run.hash, read_only=True, server=server.url, token=token)
+    assert again == run and hash(again) == hash(run) and {again, run} == {run}
