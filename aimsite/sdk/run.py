@@ -122,6 +122,18 @@ def _naive_utc(timestamp: float | None) -> datetime.datetime | None:
     return moment.replace(tzinfo=None)
 
 
+# The props Aim's run.dataframe() has as columns (and "tags", as JSON text).
+_DATAFRAME_PROPS = (
+    "name",
+    "description",
+    "archived",
+    "creation_time",
+    "end_time",
+    "active",
+    "experiment",
+)
+
+
 @dataclass(frozen=True)
 class RunProps:
     """What Aim's `run.props` holds, as read when asked for (change a run through
@@ -979,16 +991,9 @@ class Run:
 
         data: dict = {"hash": self.hash}
         if include_props:
-            data.update(
-                name=self._name,
-                description=self._description,
-                archived=self._archived,
-                creation_time=self.creation_time,
-                end_time=self.end_time,
-                active=self.active,
-                experiment=self._experiment,
-                tags=json.dumps(self._tags),
-            )
+            props = self.props
+            data.update({field: getattr(props, field) for field in _DATAFRAME_PROPS})
+            data["tags"] = json.dumps(props.tags)
         if include_params:
             for key, value in _unfold(self._params, depth=3):
                 data.setdefault(key, value)

@@ -84,9 +84,7 @@ def _seed() -> dict[str, list]:
         "records": [
             record.id for sequence in sequences for record in sequence.records.all()
         ],
-        "artifacts": [
-            artifact.id for run in runs for artifact in run.artifacts.all()
-        ],
+        "artifacts": [artifact.id for run in runs for artifact in run.artifacts.all()],
         "experiments": [experiment.id],
         "tags": [tag.id for tag in tags],
         "scratch_tags": [tag.id for tag in scratch_tags],

@@ -5,15 +5,9 @@ import requests
 from playwright.sync_api import expect
 
 from aimsite.sdk import Run, flush
-from tests.factories import make_token
+from tests.factories import QUIET_RUN, make_token
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-QUIET = {
-    "system_tracking_interval": None,
-    "capture_terminal_logs": False,
-    "log_system_params": False,
-}
 
 
 @pytest.fixture
@@ -22,7 +16,7 @@ def logged_run(signed_in_page, tmp_path, monkeypatch):
     page = signed_in_page
     monkeypatch.setenv("AIMSITE_SPOOL_DIR", str(tmp_path / "spool"))
     (tmp_path / "model.bin").write_bytes(b"weights")
-    run = Run(server=page.base_url, token=make_token(page.user), **QUIET)
+    run = Run(server=page.base_url, token=make_token(page.user), **QUIET_RUN)
     run.log_lines(["epoch 1 starting", "plain <b>output</b>"])
     run.log_debug("tensor shapes", batch=64)
     run.log_info("epoch 1 done")
