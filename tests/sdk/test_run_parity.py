@@ -9,6 +9,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 from django.utils import timezone
+from PIL import Image as PILImage
 
 from aimsite.sdk import (
     AimsiteWarning,
@@ -365,38 +366,48 @@ def test_distribution_has_aims_ranges_and_weights():
         Distribution(samples=[1], bin_count=513)
 
 
-def test_image_from_a_matplotlib_figure_and_a_torch_tensor_and_audio_from_bytesio(
-    server, owner, token, quiet
-):
-    from PIL import Image as PILImage
+def _tracked_sequences(server, owner, token, quiet, objects: dict) -> list:
+    """Track each name's object on a real server; the run's (name, count) pairs."""
+    run = Run(server=server.url, token=token, **quiet)
+    for name, tracked in objects.items():
+        run.track(tracked, name=name)
+    run.close(wait=True)
+    sequences = api_for(owner).get(f"/api/v1/runs/{run.hash}/objects").json()
+    return sorted((item["name"], item["count"]) for item in sequences)
 
+
+def test_image_from_a_matplotlib_figure(server, owner, token, quiet):
     pyplot = import_or_skip("matplotlib.pyplot")
-    torch = import_or_skip("torch")
     figure, axes = pyplot.subplots(figsize=(2, 1), dpi=50)
     axes.plot([0, 1], [1, 0])
     from_figure = Image(figure, caption="curve")
     pyplot.close(figure)
     decoded = PILImage.open(io.BytesIO(from_figure.content))
     assert decoded.format == "PNG" and decoded.size[0] > 10
+    assert _tracked_sequences(server, owner, token, quiet, {"curves": from_figure}) == [
+        ("curves", 1)
+    ]
 
-    tensor = torch.zeros(3, 4, 5)
-    tensor[0] = 1.0  # red, channels first as torch keeps them
+
+def test_image_from_a_torch_tensor(server, owner, token, quiet):
+    torch = import_or_skip("torch")
+    tensor = torch.zeros(3, 4, 5, requires_grad=True) + 0
+    with torch.no_grad():
+        tensor[0] = 1.0  # red, channels first as torch keeps them
     from_tensor = Image(tensor)
     pixels = np.asarray(PILImage.open(io.BytesIO(from_tensor.content)))
     assert pixels.shape == (4, 5, 3) and pixels[0, 0].tolist() == [255, 0, 0]
+    assert _tracked_sequences(
+        server, owner, token, quiet, {"tensors": [from_tensor, Image(tensor)]}
+    ) == [("tensors", 2)]
 
+
+def test_audio_from_bytesio(server, owner, token, quiet):
     wav = Audio(np.zeros(100), rate=8000).content
     from_buffer = Audio(io.BytesIO(wav), format="wav")
     assert from_buffer.content == wav and from_buffer.format == "wav"
-
-    run = Run(server=server.url, token=token, **quiet)
-    run.track([from_figure, from_tensor], name="pictures")
-    run.track(from_buffer, name="sound")
-    run.close(wait=True)
-    sequences = api_for(owner).get(f"/api/v1/runs/{run.hash}/objects").json()
-    assert sorted((item["name"], item["count"]) for item in sequences) == [
-        ("pictures", 2),
-        ("sound", 1),
+    assert _tracked_sequences(server, owner, token, quiet, {"sound": from_buffer}) == [
+        ("sound", 1)
     ]
 
 
