@@ -2,9 +2,11 @@
 
 import datetime
 import io
+import json
 import time
 import warnings
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -244,7 +246,7 @@ def test_artifacts_are_uploaded_listed_downloaded_and_deleted_with_the_run(
     assert other.get(listed[2]["url"]).status_code == 200  # every run is readable
     refused = other.post(
         f"/api/v1/runs/{run.hash}/artifacts",
-        {"name": "x.txt", "file": io.BytesIO(b"x")},
+        {"artifact": json.dumps({"name": "x.txt"}), "file": io.BytesIO(b"x")},
         format="multipart",
     )
     assert refused.status_code == 403
@@ -261,18 +263,48 @@ def test_artifacts_are_uploaded_listed_downloaded_and_deleted_with_the_run(
 
 
 @pytest.mark.parametrize(
-    "name", ["", "/etc/passwd", "a/../b", "a//b", "./a", "a\\b", "x" * 501]
+    "name",
+    ["", "/etc/passwd", "a/../b", "a//b", "./a", "a\\b", "a\x7fb", "x" * 501, None, 5],
 )
 def test_an_artifact_name_that_is_not_a_relative_path_is_refused(server, owner, name):
     stored = make_run(owner)
     answer = api_for(owner).post(
         f"/api/v1/runs/{stored.hash}/artifacts",
-        {"name": name, "file": io.BytesIO(b"x")},
+        {"artifact": json.dumps({"name": name}), "file": io.BytesIO(b"x")},
         format="multipart",
     )
     assert answer.status_code == 400
     assert answer.json()["field"] == "name"
     assert not Artifact.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "part", [None, "null", "[]", "not json", '{"name": "a", "extra": 1}']
+)
+def test_an_upload_without_a_json_artifact_part_is_refused(server, owner, part):
+    stored = make_run(owner)
+    body = {"file": io.BytesIO(b"x")}
+    if part is not None:
+        body["artifact"] = part
+    answer = api_for(owner).post(
+        f"/api/v1/runs/{stored.hash}/artifacts", body, format="multipart"
+    )
+    assert answer.status_code == 400 and "artifact" in answer.json()["error"]
+    assert not Artifact.objects.exists()
+
+
+def test_a_long_or_odd_artifact_name_is_stored_under_a_safe_file_name(server, owner):
+    stored = make_run(owner)
+    name = "deep/" + "ü" * 300 + ".tar.gz"
+    answer = api_for(owner).post(
+        f"/api/v1/runs/{stored.hash}/artifacts",
+        {"artifact": json.dumps({"name": name}), "file": io.BytesIO(b"zz")},
+        format="multipart",
+    )
+    assert answer.status_code == 201, answer.content
+    (artifact,) = Artifact.objects.filter(run=stored)
+    assert artifact.name == name and artifact.file.read() == b"zz"
+    assert len(Path(artifact.file.name).name) <= 100
 
 
 def test_logging_an_artifact_again_replaces_its_file(server, owner):
@@ -281,7 +313,7 @@ def test_logging_an_artifact_again_replaces_its_file(server, owner):
     for content in (b"first", b"second"):
         answer = client.post(
             f"/api/v1/runs/{stored.hash}/artifacts",
-            {"name": "a.txt", "file": io.BytesIO(content)},
+            {"artifact": json.dumps({"name": "a.txt"}), "file": io.BytesIO(content)},
             format="multipart",
         )
         assert answer.status_code == 201
