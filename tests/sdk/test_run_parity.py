@@ -487,3 +487,29 @@ def test_log_artifact_refuses_a_name_that_is_not_a_relative_path_at_once(
                 run.log_artifact(tmp_path / "a.txt", name=name)
         with pytest.raises(NotADirectoryError):
             run.log_artifacts(tmp_path / "a.txt")
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"unset": "hparams"}, "unset"),
+        ({"unset": [[]]}, "unset[0]"),
+        ({"unset": [["a", 1]]}, "unset[0]"),
+        ({"expect_next_in": -1}, "expect_next_in"),
+        ({"expect_next_in": True}, "expect_next_in"),
+        ({"expect_next_in": 10**9}, "expect_next_in"),
+    ],
+)
+def test_bad_removals_and_progress_reports_are_refused_whole(
+    server, owner, extra, field
+):
+    stored = make_run(owner, params={"a": 1})
+    answer = api_for(owner).post(
+        f"/api/v1/runs/{stored.hash}/track",
+        {"seq": 1, "params": {"b": 2}, **extra},
+        format="json",
+    )
+    assert answer.status_code == 400
+    assert answer.json()["field"] == field
+    after = RunModel.objects.get(pk=stored.pk)
+    assert after.params == {"a": 1} and after.progress_deadline is None
