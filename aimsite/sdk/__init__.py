@@ -12,7 +12,7 @@ Imports no Django: it is a client library (docs/architecture.md, "The ingest pat
 from aimsite.sdk.courier import flush
 from aimsite.sdk.notices import AimsiteWarning
 from aimsite.sdk.objects import Audio, Distribution, Figure, Image, Text
-from aimsite.sdk.run import Run
+from aimsite.sdk.run import ReadOnlyRunError, Run
 from aimsite.sdk.spool import default_spool_dir, send_spool_files
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Distribution",
     "Figure",
     "Image",
+    "ReadOnlyRunError",
     "Run",
     "Text",
     "default_spool_dir",

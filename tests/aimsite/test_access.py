@@ -39,7 +39,15 @@ def test_run_page_renders_and_404s(user):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "path", ["/api/v1/runs/", "/api/v1/experiments/", "/api/v1/tags/", "/api/schema/"]
+    "path",
+    [
+        "/api/v1/runs/",
+        "/api/v1/experiments/",
+        "/api/v1/tags/",
+        "/api/schema/",
+        f"/api/v1/runs/{'0' * 24}/artifacts",
+        "/api/v1/artifacts/1/file",
+    ],
 )
 def test_api_refuses_anonymous_requests(path):
     answer = APIClient().get(path, HTTP_ACCEPT="application/json")
