@@ -113,7 +113,7 @@ def _sequence_payload(item: services.SampledSequence) -> dict:
     sequence = item.sequence
     run = sequence.run
     return {
-        "run": {"hash": run.hash, "name": run.name, "experiment": run.experiment.name},
+        "run": run.as_brief(),
         **sequence.as_summary(),
         "steps": item.steps,
         "records": item.records,
@@ -151,5 +151,77 @@ class ObjectSearchView(APIView):
                 "runs": runs,
                 "truncated": found.truncated,
                 "limit": services.MAX_SEQUENCES,
+            }
+        )
+
+
+class ObjectSequencesParams(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=KINDS, help_text="which sequences: " + ", ".join(KINDS)
+    )
+    q = QueryField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="AimQL over run.* and <kind>.*, as for objects/search",
+    )
+    after = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**62,
+        help_text="Only sequences with a greater id: the `next` of the previous page.",
+    )
+    limit = serializers.IntegerField(
+        min_value=1,
+        max_value=services.MAX_SEQUENCES_PAGE,
+        default=500,
+        help_text="Sequences per page.",
+    )
+
+
+class _SequenceSummarySerializer(ObjectSequenceSerializer):
+    run = _RunBriefSerializer()
+
+    class Meta(ObjectSequenceSerializer.Meta):
+        fields = ["run", *SEQUENCE_SUMMARY_FIELDS]
+
+
+class ObjectSequencesAnswerSerializer(serializers.Serializer):
+    sequences = _SequenceSummarySerializer(many=True)
+    next = serializers.IntegerField(
+        allow_null=True, help_text="`after` for the next page; null on the last."
+    )
+
+
+class ObjectSequencesView(APIView):
+    """Every sequence of a kind that a query selects, page by page (for scripts)."""
+
+    @extend_schema(
+        parameters=[ObjectSequencesParams],
+        responses=ObjectSequencesAnswerSerializer,
+        description="The sequences of `kind` that `q` selects, without records, "
+        "in id order (`objects/search` stops at "
+        f"{services.MAX_SEQUENCES}). Read a sequence's records with "
+        "`objects/sequences/{id}/records`.",
+    )
+    def get(self, request):
+        params = ObjectSequencesParams(data=query_params(request))
+        if not params.is_valid():
+            return invalid_params(params)
+        data = params.validated_data
+        try:
+            page, next_after = services.sequences_page(
+                data["q"], data["kind"], after=data.get("after"), limit=data["limit"]
+            )
+        except QueryError as error:
+            return query_error_response(error)
+        return json_answer(
+            {
+                "sequences": [
+                    {"run": sequence.run.as_brief(), **sequence.as_summary()}
+                    for sequence in page
+                ],
+                "next": next_after,
             }
         )

@@ -121,6 +121,21 @@ class SearchParams(NamesParams):
         return metrics.XAxis(data["x"], data["x_metric"], data["x_context"])
 
 
+class SeriesPageParams(NamesParams):
+    after = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**62,
+        help_text="Only series with a greater id: the `next` of the previous page.",
+    )
+    limit = serializers.IntegerField(
+        min_value=1,
+        max_value=metrics.MAX_SERIES_PAGE,
+        default=500,
+        help_text="Series per page.",
+    )
+
+
 class AggregateParams(SearchParams):
     group = _GroupField(
         required=False, allow_blank=True, default="", trim_whitespace=False
@@ -190,6 +205,28 @@ class SearchAnswerSerializer(serializers.Serializer):
     limit = serializers.IntegerField()
 
 
+class _SeriesSummarySerializer(serializers.Serializer):
+    run = _SeriesRunSerializer()
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    context = serializers.JSONField()
+    count = serializers.IntegerField()
+    first_step = serializers.IntegerField(allow_null=True)
+    last_step = serializers.IntegerField(allow_null=True)
+    first = serializers.FloatField(allow_null=True)
+    last = serializers.FloatField(allow_null=True)
+    min = serializers.FloatField(allow_null=True)
+    max = serializers.FloatField(allow_null=True)
+    last_time = serializers.FloatField(allow_null=True)
+
+
+class SeriesPageAnswerSerializer(serializers.Serializer):
+    series = _SeriesSummarySerializer(many=True)
+    next = serializers.IntegerField(
+        allow_null=True, help_text="`after` for the next page; null on the last."
+    )
+
+
 class _GroupSerializer(serializers.Serializer):
     key = serializers.JSONField(help_text="The group's value of each group field.")
     series = serializers.IntegerField()
@@ -245,6 +282,27 @@ class MetricsExplorerViewSet(viewsets.ViewSet):
                 points=data["points"],
                 x_axis=params.x_axis(),
                 user=request.user,
+            )
+        except QueryError as error:
+            return query_error_response(error)
+        return json_answer(body)
+
+    @extend_schema(
+        parameters=[SeriesPageParams],
+        responses=SeriesPageAnswerSerializer,
+        description="Every series matching `q`, without points, page by page in id "
+        "order (for scripts: `search` stops at "
+        f"{metrics.MAX_SERIES} series). Read a series' points with "
+        "`runs/{hash}/metrics/{id}/points`.",
+    )
+    @action(detail=False, methods=["get"])
+    def series(self, request):
+        params = SeriesPageParams(data=query_params(request))
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        try:
+            body = metrics.series_page(
+                data["q"], after=data.get("after"), limit=data["limit"]
             )
         except QueryError as error:
             return query_error_response(error)
