@@ -27,7 +27,7 @@ import traceback
 from collections import deque
 from pathlib import Path
 
-from aimsite.sdk import lifecycle, terminal
+from aimsite.sdk import lifecycle, reading, terminal
 from aimsite.sdk.courier import courier
 from aimsite.sdk.notices import AimsiteWarning, warn_once
 from aimsite.sdk.objects import TrackedObject
@@ -612,6 +612,25 @@ class Run:
             except Exception as error:
                 warn_once(f"system metrics stopped: {error}")
                 return
+
+    # -- reading back (aimsite/sdk/reading.py) -----------------------------------
+
+    def _reading(self) -> reading.RunReading:
+        if getattr(self, "_run_reading", None) is None:
+            self._run_reading = reading.RunReading(self, self.server, self._token)
+        return self._run_reading
+
+    def metrics(self) -> reading.RunSequences:
+        """The run's metric series as the server has them; iterate for `Metric`s."""
+        return self._reading().metrics()
+
+    def get_metric(self, name: str, context: dict | None = None):
+        """The `Metric` of this name and context, or None."""
+        return self._reading().get_metric(name, context)
+
+    def iter_metrics_info(self):
+        """(name, context, run) of each metric series the server has."""
+        return self._reading().iter_metrics_info()
 
     # -- lifecycle -------------------------------------------------------------
 

@@ -8,10 +8,13 @@ from tests.helpers.children import run_child
 
 SDK = Path(aimsite.sdk.__file__).parent
 # The SDK's layers, top first: a module imports only modules after it in this list
-# (run → sender → courier → spool → uploads → transport, the leaves last).
+# (repo → run → reading, and run → sender → courier → spool → uploads →
+# transport, the leaves last).
 ORDER = [
     "__init__",
+    "repo",
     "run",
+    "reading",
     "sender",
     "courier",
     "spool",
@@ -132,6 +135,8 @@ def test_importing_the_sdk_loads_no_django_module():
         assert not loaded, loaded
         # Loaded by the first run that records system metrics or params, not here.
         assert "aimsite.sdk.system" not in sys.modules
+        # Loaded by the first read of points (reading.py), not by a training script.
+        assert "numpy" not in sys.modules
         print("clean")
         """,
         env={},

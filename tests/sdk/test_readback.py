@@ -1,0 +1,277 @@
+"""Reading runs back with the SDK, as Aim's Repo does, against a real daphne:
+what was tracked through the SDK comes back equal, queries select the right
+series, and refusals raise exceptions that say what to fix."""
+
+import math
+import time
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+
+from aimsite.sdk import AccessError, Image, QueryError, Repo, Run
+from aimsite.sdk import reading as reading_module
+from tests.factories import make_token, make_user
+from tests.helpers.optional import import_or_skip
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _tracked_run(server, token, quiet, **fields) -> tuple[Run, float, float]:
+    """A run with two contexts of `loss`, epochs, a NaN, and an `acc` series."""
+    before = time.time()
+    run = Run(server=server.url, token=token, **quiet, **fields)
+    run["hparams"] = {"lr": 0.01, "batch_size": 32}
+    for step in range(30):
+        run.track(
+            1.0 / (step + 1),
+            name="loss",
+            step=step,
+            epoch=step // 10,
+            context={"subset": "train"},
+        )
+    for step in range(0, 30, 10):
+        run.track(
+            math.nan if step == 10 else step / 100,
+            name="loss",
+            step=step,
+            context={"subset": "val"},
+        )
+    run.track(0.5, name="acc")
+    run.close(wait=True)
+    return run, before, time.time()
+
+
+def test_a_tracked_run_reads_back_equal(server, token, quiet):
+    tracked, before, after = _tracked_run(server, token, quiet, experiment="mnist")
+
+    run = Run(tracked.hash, server=server.url, token=token, read_only=True)
+    train = run.get_metric("loss", {"subset": "train"})
+    val = run.get_metric("loss", {"subset": "val"})
+
+    assert train.name == "loss" and train.context == {"subset": "train"}
+    assert train.run is run
+    assert train.steps.dtype == np.int64
+    assert train.steps.tolist() == list(range(30))
+    assert np.array_equal(train.values, [1.0 / (step + 1) for step in range(30)])
+    assert train.epochs.tolist() == [step // 10 for step in range(30)]
+    assert np.all((train.timestamps >= before - 1) & (train.timestamps <= after + 1))
+    assert np.all(np.diff(train.timestamps) >= -1e-3)
+    assert val.steps.tolist() == [0, 10, 20]
+    assert val.values[0] == 0.0 and math.isnan(val.values[1]) and val.values[2] == 0.2
+    assert np.isnan(val.epochs).all()  # none were logged
+    assert len(val) == 3
+
+
+def test_metrics_and_iter_metrics_info_list_every_series(server, token, quiet):
+    tracked, _before, _after = _tracked_run(server, token, quiet)
+    run = Run(tracked.hash, server=server.url, token=token, read_only=True)
+
+    listed = {(metric.name, str(metric.context)) for metric in run.metrics()}
+    infos = list(run.iter_metrics_info())
+
+    assert listed == {
+        ("loss", "{'subset': 'train'}"),
+        ("loss", "{'subset': 'val'}"),
+        ("acc", "{}"),
+    }
+    assert {(name, str(context)) for name, context, _run in infos} == listed
+    assert all(item is run for _name, _context, item in infos)
+    assert run.get_metric("acc").values.tolist() == [0.5]
+    assert run.get_metric("loss") is None  # no loss with the empty context
+    assert run.get_metric("missing", {}) is None
+
+
+def test_query_runs_selects_by_run_fields(server, token, quiet):
+    repo = Repo(server.url, token=token)
+    fast = Run(experiment="readback-q", server=server.url, token=token, **quiet)
+    fast["hparams"] = {"lr": 0.1}
+    fast.track(1.0, name="loss")
+    slow = Run(experiment="readback-q", server=server.url, token=token, **quiet)
+    slow["hparams"] = {"lr": 0.001}
+    fast.close(wait=True)
+    slow.close(wait=True)
+
+    found = list(
+        repo.query_runs(
+            'run.experiment == "readback-q" and run.hparams.lr > 0.01'
+        ).iter_runs()
+    )
+    everyone = {
+        item.run.hash
+        for item in repo.query_runs('run.experiment == "readback-q"').iter_runs()
+    }
+
+    assert [item.run.hash for item in found] == [fast.hash]
+    assert found[0].run.read_only and found[0].run["hparams"] == {"lr": 0.1}
+    assert [metric.name for metric in found[0]] == ["loss"]
+    assert everyone == {fast.hash, slow.hash}
+    assert {
+        metric.run_hash for metric in repo.query_runs('run.experiment == "readback-q"')
+    } == {fast.hash}
+    assert repo.get_run(fast.hash).hash == fast.hash
+    assert repo.get_run("0" * 24) is None
+    assert fast.hash in repo.list_all_runs()
+
+
+def test_query_metrics_selects_by_metric_and_run_fields(server, token, quiet):
+    repo = Repo(server.url, token=token)
+    tracked = [
+        _tracked_run(server, token, quiet, experiment="readback-m")[0] for _ in range(2)
+    ]
+
+    val = list(
+        repo.query_metrics(
+            'run.experiment == "readback-m" and metric.name == "loss" and metric.context.subset == "val"'
+        )
+    )
+    per_run = list(repo.query_metrics('run.experiment == "readback-m"').iter_runs())
+    none = list(
+        repo.query_metrics('run.experiment == "readback-m" and metric.last > 100')
+    )
+
+    assert sorted(metric.run_hash for metric in val) == sorted(
+        run.hash for run in tracked
+    )
+    assert all(metric.context == {"subset": "val"} for metric in val)
+    assert val[0].run.hash == val[0].run_hash and val[0].run.experiment == "readback-m"
+    assert val[0].steps.tolist() == [0, 10, 20]
+    assert sorted(item.run.hash for item in per_run) == sorted(
+        run.hash for run in tracked
+    )
+    assert all(len(list(item)) == 3 for item in per_run)
+    assert none == []
+
+
+def test_a_large_series_is_read_page_by_page(server, token, quiet, monkeypatch):
+    requests_made = []
+    real_get = reading_module.Reader.get
+
+    def counting_get(self, path, params=None, **options):
+        requests_made.append((path, dict(params or {})))
+        return real_get(self, path, params, **options)
+
+    run = Run(server=server.url, token=token, **quiet)
+    values = np.sin(np.arange(120_000) / 1000.0)
+    for step, value in enumerate(values.tolist()):
+        run.track(value, name="wave", step=step * 2, epoch=step // 40_000)
+    run.close(wait=True)
+    monkeypatch.setattr(reading_module.Reader, "get", counting_get)
+
+    metric = Run(run.hash, server=server.url, token=token, read_only=True).get_metric(
+        "wave"
+    )
+
+    assert metric.steps.tolist() == list(range(0, 240_000, 2))
+    assert np.array_equal(metric.values, values)
+    assert metric.epochs.tolist() == [step // 40_000 for step in range(120_000)]
+    pages = [params for path, params in requests_made if path.endswith("/points")]
+    assert [page.get("after_step") for page in pages] == [None, 99_998, 199_998]
+
+
+def test_query_images_reads_the_images_back(server, token, quiet):
+    run = Run(experiment="readback-i", server=server.url, token=token, **quiet)
+    for step in range(3):
+        run.track(
+            [Image(PILImage.new("RGB", (4 + step, 3), "red"), caption=f"s{step}")],
+            name="samples",
+            step=step,
+            context={"subset": "val"},
+        )
+    run.track(Image(PILImage.new("RGB", (2, 2))), name="other")
+    run.close(wait=True)
+    repo = Repo(server.url, token=token)
+
+    found = list(
+        repo.query_images('run.experiment == "readback-i" and images.name == "samples"')
+    )
+
+    assert len(found) == 1
+    sequence = found[0]
+    assert (sequence.name, sequence.context, sequence.run.hash) == (
+        "samples",
+        {"subset": "val"},
+        run.hash,
+    )
+    records = list(sequence.records())
+    assert [(r.step, r.index, r.caption) for r in records] == [
+        (0, 0, "s0"),
+        (1, 0, "s1"),
+        (2, 0, "s2"),
+    ]
+    assert records[2].to_pil_image().size == (6, 3)
+
+
+def test_a_bad_query_raises_with_the_servers_message_and_position(server, token):
+    repo = Repo(server.url, token=token)
+
+    with pytest.raises(QueryError) as metrics_error:
+        list(repo.query_metrics("metric.name == "))
+    with pytest.raises(QueryError) as runs_error:
+        list(repo.query_runs("run.hparams.lr >> 1").iter_runs())
+    with pytest.raises(QueryError) as images_error:
+        list(repo.query_images("images.nope == 1"))
+
+    assert metrics_error.value.position is not None
+    assert "column" in str(metrics_error.value)
+    assert runs_error.value.position is not None and runs_error.value.status == 400
+    assert "nope" in str(images_error.value)
+    assert isinstance(metrics_error.value, ValueError)
+
+
+def test_reading_without_a_valid_token_raises_access_error(server, owner):
+    with pytest.raises(AccessError, match="AIMSITE_TOKEN"):
+        list(Repo(server.url).query_runs(""))
+    with pytest.raises(AccessError):
+        list(Repo(server.url, token="not-a-token").query_metrics(""))
+
+
+def test_a_run_is_read_the_same_by_another_user(server, token, quiet):
+    tracked, _before, _after = _tracked_run(server, token, quiet)
+    reader_token = make_token(make_user("sdk-reader"))
+
+    run = Run(tracked.hash, server=server.url, token=reader_token, read_only=True)
+
+    assert run.get_metric("loss", {"subset": "train"}).values[0] == 1.0
+
+
+def test_repo_takes_aims_addresses_and_refuses_a_local_path(server, token, monkeypatch):
+    port = server.url.rsplit(":", 1)[1]
+    monkeypatch.setenv("AIMSITE_SERVER", server.url)
+    monkeypatch.setenv("AIMSITE_TOKEN", token)
+
+    assert Repo(f"aim://127.0.0.1:{port}").server == server.url
+    assert Repo(f"127.0.0.1:{port}").server == server.url
+    assert Repo().server == server.url
+    assert isinstance(Repo().list_all_runs(), list)
+    with pytest.raises(ValueError, match=r"local path.*AIMSITE_SERVER"):
+        Repo("/home/me/.aim")
+    with pytest.raises(ValueError, match="aimsite import aim"):
+        Repo(".aim")
+
+
+def test_dataframes_of_a_metric_and_of_runs(server, token, quiet):
+    import_or_skip("pandas")
+    tracked, _before, _after = _tracked_run(
+        server, token, quiet, experiment="readback-d"
+    )
+    repo = Repo(server.url, token=token)
+
+    metric = Run(
+        tracked.hash, server=server.url, token=token, read_only=True
+    ).get_metric("loss", {"subset": "train"})
+    frame = metric.dataframe(include_name=True, include_context=True, include_run=True)
+    metrics_frame = repo.query_metrics('run.experiment == "readback-d"').dataframe()
+    runs_frame = repo.query_runs('run.experiment == "readback-d"').dataframe()
+
+    assert list(frame.columns[:5]) == ["idx", "step", "value", "epoch", "time"]
+    assert frame["value"].tolist() == metric.values.tolist()
+    assert (frame["metric.name"] == "loss").all()
+    assert (frame["metric.context.subset"] == "train").all()
+    assert (frame["run.hash"] == tracked.hash).all()
+    assert (frame["run.hparams.lr"] == 0.01).all()
+    assert str(frame["time"].dt.tz) == "UTC"
+    assert len(metrics_frame) == 30 + 3 + 1
+    assert runs_frame["hash"].tolist() == [tracked.hash]
+    assert runs_frame["hparams.batch_size"].tolist() == [32]
+    assert runs_frame["experiment"].tolist() == ["readback-d"]
