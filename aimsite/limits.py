@@ -15,3 +15,6 @@ MAX_UPLOAD_FILES = 200  # file parts (images, audio clips) per upload
 # (media_tracks.services.MAX_FILE_BYTES), so any accepted file fits in an upload.
 MAX_UPLOAD_BYTES = 64 * 2**20
 MAX_UPLOAD_OBJECTS = 1000  # records per upload (texts and histograms have no file)
+# One artifact (run.log_artifact) travels alone in an upload: its bytes plus room
+# for the multipart envelope fit in MAX_UPLOAD_BYTES.
+MAX_ARTIFACT_BYTES = MAX_UPLOAD_BYTES - 64 * 1024

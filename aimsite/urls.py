@@ -8,6 +8,7 @@ from experiments.api import ExperimentViewSet
 from media_tracks.api import RecordFileView, RunObjectsView, SequenceRecordsView
 from media_tracks.explorer import ObjectSearchView, ObjectSequencesView
 from runs.api import RunViewSet
+from runs.artifacts_api import ArtifactFileView, RunArtifactsView
 from runs.explorers.api import MetricsExplorerViewSet
 from runs.explorers.params import ParamsFieldsView, ParamsSearchView
 from tags.api import TagViewSet
@@ -22,6 +23,12 @@ router.register("metrics", MetricsExplorerViewSet, basename="metrics")
 
 api_urlpatterns = [
     path("runs/<str:hash>/objects", RunObjectsView.as_view(), name="run-objects"),
+    path("runs/<str:hash>/artifacts", RunArtifactsView.as_view(), name="run-artifacts"),
+    path(
+        "artifacts/<int:artifact_id>/file",
+        ArtifactFileView.as_view(),
+        name="artifact-file",
+    ),
     path(
         "objects/sequences/<int:sequence_id>/records",
         SequenceRecordsView.as_view(),

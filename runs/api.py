@@ -445,7 +445,10 @@ class RunViewSet(
         before = int_param(request, "before", None, 0, MAX_STEP)
         lines = LogLine.objects.for_run(run)
         page = lines.page(after=after, before=before, limit=limit)
-        rows = [{"line": row.line, "text": row.text, "time": row.time} for row in page]
+        rows = [
+            {"line": row.line, "text": row.text, "time": row.time, "level": row.level}
+            for row in page
+        ]
         return Response({"lines": rows, "total": lines.count()})
 
     @extend_schema(

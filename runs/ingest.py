@@ -9,6 +9,7 @@ The REST API, the demo data command and the tests all go through these functions
 
 import math
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
@@ -34,10 +35,23 @@ from runs.models import HASH_RE, AppliedBatch, LogLine, MetricChunk, MetricSerie
 
 MAX_PARAMS_DEPTH = 32
 MAX_LOG_LINE_LENGTH = 64 * 1024
-_BATCH_FIELDS = {"seq", "params", "metrics", "logs", "status", "meta", "tags"}
+_BATCH_FIELDS = {
+    "seq",
+    "params",
+    "unset",
+    "metrics",
+    "logs",
+    "status",
+    "meta",
+    "tags",
+    "expect_next_in",
+}
+MAX_UNSET_PATHS = 1000
+MAX_EXPECT_NEXT_IN = 366 * 24 * 3600  # a year, in seconds
 MAX_TAGS_PER_BATCH = 100
 _SERIES_FIELDS = {"name", "context", "steps", "values", "epochs", "times"}
-_LOG_FIELDS = {"line", "text", "time"}
+_LOG_FIELDS = {"line", "text", "time", "level"}
+_LOG_LEVELS = {level for level in LogLine.Level.values if level}
 SEQ_REQUIRED = "seq is required: an integer per run, used to drop replays"
 
 
@@ -55,8 +69,10 @@ class Batch:
     params: dict | None = None
     meta: dict | None = None
     series: list[SeriesBatch] = field(default_factory=list)
-    logs: list[tuple[int, str, float | None]] = field(default_factory=list)
+    logs: list[tuple[int, str, float | None, str]] = field(default_factory=list)
+    unset: list[list[str]] = field(default_factory=list)
     status: str | None = None
+    expect_next_in: float | None = None
     attach_tags: list[str] = field(default_factory=list)
     detach_tags: list[str] = field(default_factory=list)
 
@@ -192,7 +208,7 @@ def _parse_series(raw: object, where: str) -> SeriesBatch:
     )
 
 
-def _parse_logs(raw: object) -> list[tuple[int, str, float | None]]:
+def _parse_logs(raw: object) -> list[tuple[int, str, float | None, str]]:
     if not isinstance(raw, list):
         raise IngestError("logs must be a list", "logs")
     if len(raw) > settings.AIMSITE_MAX_LOG_LINES_PER_BATCH:
@@ -206,7 +222,9 @@ def _parse_logs(raw: object) -> list[tuple[int, str, float | None]]:
     for position, item in enumerate(raw):
         where = f"logs[{position}]"
         if not isinstance(item, dict) or set(item) - _LOG_FIELDS:
-            raise IngestError(f"{where} must be an object with line, text, time", where)
+            raise IngestError(
+                f"{where} must be an object with line, text, time (and level)", where
+            )
         line, text, time = (
             json_int(item.get("line")),
             item.get("text"),
@@ -220,8 +238,45 @@ def _parse_logs(raw: object) -> list[tuple[int, str, float | None]]:
             text = text[:MAX_LOG_LINE_LENGTH]
         if time is not None and not is_finite_number(time):
             raise IngestError(f"{where}.time must be a finite number", where)
-        lines.append((line, text.replace("\x00", ""), time))
+        level = item.get("level") or ""
+        if level and level not in _LOG_LEVELS:
+            raise IngestError(
+                f"{where}.level must be one of {', '.join(sorted(_LOG_LEVELS))}", where
+            )
+        lines.append((line, text.replace("\x00", ""), time, level))
     return lines
+
+
+def _parse_unset(raw: object) -> list[list[str]]:
+    """Param paths to remove (`del run["hparams", "lr"]`): lists of keys."""
+    if not isinstance(raw, list) or len(raw) > MAX_UNSET_PATHS:
+        raise IngestError(
+            f"unset must be a list of at most {MAX_UNSET_PATHS} paths "
+            '(each a list of keys, such as ["hparams", "lr"])',
+            "unset",
+        )
+    for position, path in enumerate(raw):
+        where = f"unset[{position}]"
+        if (
+            not isinstance(path, list)
+            or not 1 <= len(path) <= MAX_PARAMS_DEPTH
+            or not all(isinstance(key, str) for key in path)
+        ):
+            raise IngestError(
+                f"{where} must be a list of 1 to {MAX_PARAMS_DEPTH} string keys", where
+            )
+        for key in path:
+            _check_text(key, f"{where} key {key!r:.40}")
+    return raw
+
+
+def _parse_expect_next_in(raw: object) -> float:
+    if not is_finite_number(raw) or not 0 <= raw <= MAX_EXPECT_NEXT_IN:
+        raise IngestError(
+            f"expect_next_in must be a number of seconds from 0 to {MAX_EXPECT_NEXT_IN}",
+            "expect_next_in",
+        )
+    return float(raw)
 
 
 def parse_tag_names(raw: object, where: str) -> list[str]:
@@ -265,6 +320,10 @@ def parse_batch(raw: object) -> Batch:
     batch = Batch(seq)
     if raw.get("params") is not None:
         batch.params = validate_params(raw["params"])
+    if raw.get("unset") is not None:
+        batch.unset = _parse_unset(raw["unset"])
+    if raw.get("expect_next_in") is not None:
+        batch.expect_next_in = _parse_expect_next_in(raw["expect_next_in"])
     if raw.get("meta") is not None:
         batch.meta = validate_params(raw["meta"], "meta")
     metrics = raw.get("metrics")
@@ -299,6 +358,20 @@ def parse_batch(raw: object) -> Batch:
 
 
 # -- writes ---------------------------------------------------------------------
+
+
+def remove_params(params: dict, paths: list[list[str]]) -> bool:
+    """Remove each key path from `params` (a missing one is no error, as a
+    replayed removal must not be); returns whether anything was removed."""
+    removed = False
+    for path in paths:
+        node = params
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and path[-1] in node:
+            del node[path[-1]]
+            removed = True
+    return removed
 
 
 def deep_merge(target: dict, patch: dict) -> dict:
@@ -633,6 +706,9 @@ def apply_batch(run: Run, batch: Batch, *, new_run: bool = False) -> BatchResult
                     .get(pk=run.pk)
                 )
             fields = ["last_heartbeat", "updated_at"]
+            # Removals first: the SDK sends a key set after its removal in `params`.
+            if batch.unset and remove_params(run.params or {}, batch.unset):
+                fields.append("params")
             if batch.params:
                 run.params = deep_merge(run.params or {}, batch.params)
                 fields.append("params")
@@ -643,14 +719,14 @@ def apply_batch(run: Run, batch: Batch, *, new_run: bool = False) -> BatchResult
             if batch.logs:
                 LogLine.objects.bulk_create(
                     [
-                        LogLine(run=run, line=line, text=text, time=time)
-                        for line, text, time in batch.logs
+                        LogLine(run=run, line=line, text=text, time=time, level=level)
+                        for line, text, time, level in batch.logs
                     ],
                     batch_size=2000,
                 )
             if batch.attach_tags or batch.detach_tags:
                 apply_tag_names(run, batch.attach_tags, batch.detach_tags)
-            status_changed = _apply_status(run, batch.status, fields)
+            status_changed = _apply_status(run, batch, fields)
             now = timezone.now()
             run.last_heartbeat = now
             run.updated_at = now
@@ -714,14 +790,25 @@ def apply_tag_names(
     live.run_tags_changed(run)
 
 
-def _apply_status(run: Run, status: str | None, fields: list[str]) -> bool:
+def _apply_status(run: Run, batch: Batch, fields: list[str]) -> bool:
+    status = batch.status
+    if batch.expect_next_in is not None:
+        # A progress report (run.report_progress) sets when the next one is due.
+        run.progress_deadline = timezone.now() + timedelta(seconds=batch.expect_next_in)
+        fields.append("progress_deadline")
     if status is None:
-        # Any request is a heartbeat; a run that was marked failed for silence revives.
-        if run.status == Run.Status.FAILED and run.finished_at is None:
+        # Any request is a heartbeat; a run that was marked failed for silence
+        # revives. One failed for a missed progress report revives only with its
+        # next report: the SDK's heartbeats go on while a training loop hangs.
+        revives = batch.expect_next_in is not None or run.progress_deadline is None
+        if run.status == Run.Status.FAILED and run.finished_at is None and revives:
             run.status = Run.Status.ACTIVE
             fields.append("status")
             return True
         return False
+    if run.progress_deadline is not None and status != Run.Status.ACTIVE:
+        run.progress_deadline = None  # finished or failed: no report is due
+        fields.append("progress_deadline")
     if status == Run.Status.ACTIVE:
         changed = run.status != status
         run.status, run.finished_at = status, None

@@ -233,7 +233,8 @@ def run_tracked(
             "type": "run.logs",
             "hash": run.hash,
             "lines": [
-                {"line": line, "text": text, "time": t} for line, text, t in log_lines
+                {"line": line, "text": text, "time": t, "level": level}
+                for line, text, t, level in log_lines
             ],
         }
         messages.append((run_group(run.hash), event))

@@ -43,6 +43,9 @@ class Run(models.Model):
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_heartbeat = models.DateTimeField(default=timezone.now)
+    # Set by the SDK's report_progress(expect_next_in=N): a run still active past
+    # it (plus a grace period) is marked failed, as Aim's progress reports do.
+    progress_deadline = models.DateTimeField(null=True, blank=True)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )
@@ -280,10 +283,23 @@ class LogLineQuerySet(models.QuerySet):
 
 
 class LogLine(models.Model):
+    class Level(models.TextChoices):
+        """A log record's level (run.log_info() and the like, Aim's names);
+        terminal output has none."""
+
+        TERMINAL = "", "terminal"
+        DEBUG = "debug"
+        INFO = "info"
+        WARNING = "warning"
+        ERROR = "error"
+
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="log_lines")
     line = models.BigIntegerField()
     text = models.TextField()
     time = models.FloatField(null=True, blank=True)
+    level = models.CharField(
+        max_length=7, choices=Level.choices, default="", blank=True
+    )
 
     objects = LogLineQuerySet.as_manager()
 
@@ -293,3 +309,27 @@ class LogLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line}: {self.text[:80]}"
+
+
+def _artifact_upload_path(artifact: "Artifact", filename: str) -> str:
+    return f"runs/{artifact.run.hash}/artifacts/{filename}"
+
+
+class Artifact(models.Model):
+    """A file a script logged with run.log_artifact(): stored through Django's
+    storage, listed on the run page, removed with the run."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="artifacts")
+    name = models.CharField(max_length=500, help_text="a relative path, as logged")
+    file = models.FileField(upload_to=_artifact_upload_path, max_length=700)
+    size = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["run", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "name"], name="unique_artifact_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

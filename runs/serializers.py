@@ -17,8 +17,13 @@ from aimsite.serializers import (
     StrictIntegerField,
 )
 from runs.contexts import MAX_NAME_LENGTH
-from runs.ingest import MAX_TAGS_PER_BATCH
-from runs.models import SERIES_SUMMARY_FIELDS, MetricSeries, Run
+from runs.ingest import (
+    MAX_EXPECT_NEXT_IN,
+    MAX_PARAMS_DEPTH,
+    MAX_TAGS_PER_BATCH,
+    MAX_UNSET_PATHS,
+)
+from runs.models import SERIES_SUMMARY_FIELDS, LogLine, MetricSeries, Run
 from runs.query.parser import MAX_LENGTH as MAX_QUERY_LENGTH
 from tags.models import Tag, TagChip, visible_chips
 from tags.serializers import TagNameField
@@ -349,10 +354,19 @@ class SeriesPointsSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     )
 
 
+LOG_RECORD_LEVELS = [level for level in LogLine.Level.values if level]
+
+
 class LogLineSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     line = _step()
     text = TerminalTextField(allow_blank=True, trim_whitespace=False)
     time = _number(required=False, allow_null=True)
+    level = serializers.ChoiceField(
+        choices=LOG_RECORD_LEVELS,
+        required=False,
+        allow_blank=True,
+        help_text="A log record's level (run.log_info() …); empty for terminal output.",
+    )
 
 
 class TagChangesSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
@@ -375,6 +389,18 @@ class TrackBatchSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     params = ParamsField(
         required=False, allow_null=True, help_text="Deep-merged into the run's params."
     )
+    unset = serializers.ListField(
+        child=serializers.ListField(
+            child=StrictCharField(allow_blank=True, trim_whitespace=False),
+            min_length=1,
+            max_length=MAX_PARAMS_DEPTH,
+        ),
+        max_length=MAX_UNSET_PATHS,
+        required=False,
+        allow_null=True,
+        help_text='Param key paths to remove (`del run["hparams", "lr"]`), applied '
+        "before `params`; a missing key is no error.",
+    )
     meta = ParamsField(required=False, allow_null=True)
     metrics = serializers.ListField(
         child=SeriesPointsSerializer(), required=False, allow_null=True
@@ -389,6 +415,14 @@ class TrackBatchSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
         choices=Run.Status.choices, required=False, allow_null=True
     )
     tags = TagChangesSerializer(required=False, allow_null=True)
+    expect_next_in = serializers.FloatField(
+        min_value=0,
+        max_value=MAX_EXPECT_NEXT_IN,
+        required=False,
+        allow_null=True,
+        help_text="Seconds until the next progress report (run.report_progress()); "
+        "an active run not heard from by then, plus a grace period, is failed.",
+    )
 
 
 class TrackResultSerializer(serializers.Serializer):
@@ -437,6 +471,9 @@ class LogLineReadSerializer(serializers.Serializer):
     line = serializers.IntegerField()
     text = serializers.CharField()
     time = serializers.FloatField(allow_null=True)
+    level = serializers.ChoiceField(
+        choices=LogLine.Level.values, help_text="Empty for terminal output."
+    )
 
 
 class LogsPageSerializer(serializers.Serializer):

@@ -74,12 +74,17 @@ def _run_media_dir(run_hash: str) -> Path:
     return Path(settings.MEDIA_ROOT) / "runs" / run_hash
 
 
-def _remove_files(names: list[str], run_hashes: list[str]) -> None:
+def delete_stored_files(names: list[str]) -> None:
+    """Delete files from storage; one that cannot be is logged, not raised."""
     for name in names:
         try:
             default_storage.delete(name)
         except OSError:
             logger.warning("could not delete %s", name)
+
+
+def _remove_files(names: list[str], run_hashes: list[str]) -> None:
+    delete_stored_files(names)
     for run_hash in run_hashes:
         shutil.rmtree(_run_media_dir(run_hash), ignore_errors=True)
 
@@ -87,6 +92,7 @@ def _remove_files(names: list[str], run_hashes: list[str]) -> None:
 def delete_runs(runs, user) -> int:
     """Delete runs with every row and file they own. Irreversible."""
     from media_tracks.models import ObjectRecord
+    from runs.artifacts import artifact_files
 
     runs = list(runs)
     check_editable(runs, user)
@@ -99,6 +105,7 @@ def delete_runs(runs, user) -> int:
             .exclude(file="")
             .values_list("file", flat=True)
         )
+        files += artifact_files(runs)
         Run.objects.filter(pk__in=[run.pk for run in runs]).delete()
         live.runs_removed("deleted", hashes)
         # Files go only once the rows are gone for good.
@@ -106,14 +113,22 @@ def delete_runs(runs, user) -> int:
     return len(runs)
 
 
+PROGRESS_GRACE_SECONDS = 100  # Aim's grace period after a missed progress report
+
+
 def expire_silent_runs() -> int:
-    """Mark active runs whose heartbeat went silent as failed, and tell live pages."""
+    """Mark active runs whose heartbeat went silent, or whose promised progress
+    report (run.report_progress(expect_next_in=N)) is overdue past a grace period,
+    as failed, and tell live pages."""
     from datetime import timedelta
 
-    cutoff = timezone.now() - timedelta(seconds=settings.AIMSITE_HEARTBEAT_TIMEOUT)
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.AIMSITE_HEARTBEAT_TIMEOUT)
+    overdue = now - timedelta(seconds=PROGRESS_GRACE_SECONDS)
     silent = list(
         Run.objects.filter(
-            status=Run.Status.ACTIVE, last_heartbeat__lt=cutoff
+            Q(last_heartbeat__lt=cutoff) | Q(progress_deadline__lt=overdue),
+            status=Run.Status.ACTIVE,
         ).select_related("experiment")
     )
     if not silent:

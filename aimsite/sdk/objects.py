@@ -55,8 +55,9 @@ def _is_path(value) -> bool:
 
 
 class Image(TrackedObject):
-    """An image from a numpy array (HxW, HxWxC, or CxHxW), a PIL image, a torch tensor
-    or a file path. Float arrays are taken as 0..1, integer arrays as 0..255."""
+    """An image from a numpy array (HxW, HxWxC, or CxHxW), a PIL image, a torch tensor,
+    a matplotlib figure (drawn as PNG), bytes, a file object or a file path. Float
+    arrays and tensors are taken as 0..1, integer ones as 0..255."""
 
     kind = "image"
 
@@ -75,10 +76,14 @@ class Image(TrackedObject):
             self.content = Path(image).read_bytes()
             self.format = _image_format(self.content) or fmt
             return
+        if hasattr(image, "read"):  # io.BytesIO, an open file
+            image = image.read()
         if isinstance(image, bytes | bytearray):
             self.content = bytes(image)
             self.format = _image_format(self.content) or fmt
             return
+        if _is_matplotlib(image):
+            image = _matplotlib_to_pil(image)
         pil = image if _is_pil(image) else _array_to_pil(_to_numpy(image))
         if fmt == "jpeg" and pil.mode not in ("RGB", "L"):
             pil = pil.convert("RGB")
@@ -88,6 +93,16 @@ class Image(TrackedObject):
         self.content = buffer.getvalue()
         self.format = fmt
         self.width, self.height = pil.size
+
+
+def _matplotlib_to_pil(figure):
+    from PIL import Image as PILImage
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    buffer.seek(0)
+    with PILImage.open(buffer) as image:
+        return image.convert("RGBA")
 
 
 def _is_pil(value) -> bool:
@@ -134,7 +149,8 @@ def _array_to_pil(array):
 
 class Audio(TrackedObject):
     """Audio from a numpy array (samples, or samplesxchannels; floats in -1..1 or int16)
-    with its sample `rate`, from WAV/MP3/OGG/FLAC bytes, or from a file path."""
+    with its sample `rate`, from WAV/MP3/OGG/FLAC bytes or a file object holding them
+    (io.BytesIO: say which with `format`), or from a file path."""
 
     kind = "audio"
 
@@ -145,6 +161,8 @@ class Audio(TrackedObject):
             self.content = path.read_bytes()
             self.format = path.suffix.lstrip(".").lower() or format
             return
+        if hasattr(data, "read"):  # io.BytesIO, an open file
+            data = data.read()
         if isinstance(data, bytes | bytearray):
             self.content = bytes(data)
             self.format = format.lower()
@@ -241,34 +259,78 @@ def _matplotlib_to_plotly(figure):
         return None
 
 
+MAX_BINS = 512  # as in Aim
+
+
 class Distribution(TrackedObject):
-    """A histogram, from samples (binned into `bin_count` bins) or from counts `hist`
-    over `bin_range` = (low, high)."""
+    """A histogram, as Aim's: from `samples` (binned into `bin_count` bins, 64 by
+    default, at most 512) or from counts `hist` over `bin_range` = (start, end).
+    `.weights` are the counts and `.ranges` the bin_count + 1 edges (numpy arrays).
+    Unlike Aim, non-finite samples are left out instead of failing np.histogram."""
 
     kind = "distribution"
 
-    def __init__(
-        self, distribution=None, bin_count: int = 64, hist=None, bin_range=None
-    ):
+    def __init__(self, samples=None, bin_count: int = 64, *, hist=None, bin_range=None):
         super().__init__()
         import numpy as np
 
-        if hist is not None:
-            if bin_range is None or len(bin_range) != 2:
-                raise ValueError("a histogram needs bin_range=(low, high)")
-            counts = _to_numpy(hist).astype(float).ravel()
-            low, high = float(bin_range[0]), float(bin_range[1])
-        elif distribution is not None:
-            samples = _to_numpy(distribution).astype(float).ravel()
-            samples = samples[np.isfinite(samples)]
-            if samples.size == 0:
+        if samples is not None:
+            if hist is not None:
+                raise ValueError("pass samples or hist, not both")
+            if not 1 <= int(bin_count) <= MAX_BINS:
+                raise ValueError(f"bin_count must be 1 to {MAX_BINS}, got {bin_count}")
+            values = _to_numpy(samples).astype(float).ravel()
+            values = values[np.isfinite(values)]
+            if values.size == 0:
                 counts, low, high = np.zeros(int(bin_count)), 0.0, 0.0
             else:
-                counts, edges = np.histogram(samples, bins=int(bin_count))
+                counts, edges = np.histogram(values, bins=int(bin_count))
                 low, high = float(edges[0]), float(edges[-1])
+        elif hist is not None:
+            if bin_range is None or len(bin_range) != 2:
+                raise ValueError("a histogram needs bin_range=(start, end)")
+            counts = _to_numpy(hist).astype(float).ravel()
+            if not 1 <= counts.size <= MAX_BINS:
+                raise ValueError(f"hist must have 1 to {MAX_BINS} bins")
+            low, high = float(bin_range[0]), float(bin_range[-1])
         else:
-            raise ValueError("Distribution needs samples or hist= and bin_range=")
+            raise ValueError("Distribution needs samples, or hist= and bin_range=")
         if not (math.isfinite(low) and math.isfinite(high)) or low > high:
-            raise ValueError("bin_range must be finite with low <= high")
+            raise ValueError("bin_range must be finite with start <= end")
         self.data = {"bins": [float(count) for count in counts], "range": [low, high]}
-        self.bin_count = len(self.data["bins"])
+
+    @classmethod
+    def from_histogram(cls, hist, bin_range) -> Distribution:
+        return cls(hist=hist, bin_range=bin_range)
+
+    @classmethod
+    def from_samples(cls, samples, bin_count: int = 64) -> Distribution:
+        return cls(samples=samples, bin_count=bin_count)
+
+    @property
+    def bin_count(self) -> int:
+        return len(self.data["bins"])
+
+    @property
+    def range(self) -> list[float]:
+        return list(self.data["range"])
+
+    @property
+    def weights(self):
+        import numpy as np
+
+        return np.asarray(self.data["bins"], dtype=float)
+
+    @property
+    def ranges(self):
+        import numpy as np
+
+        low, high = self.data["range"]
+        return np.linspace(low, high, num=self.bin_count + 1)
+
+    def to_np_histogram(self):
+        """(weights, edges), as numpy.histogram returns them."""
+        return self.weights, self.ranges
+
+    def json(self) -> dict:
+        return {"bin_count": self.bin_count, "range": self.range}

@@ -15,6 +15,8 @@ itself to be closed at interpreter exit and marked failed by an uncaught excepti
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import itertools
 import json
 import math
@@ -25,8 +27,10 @@ import threading
 import time
 import traceback
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
+from aimsite.limits import MAX_ARTIFACT_BYTES
 from aimsite.sdk import lifecycle, reading, terminal
 from aimsite.sdk.courier import courier
 from aimsite.sdk.notices import AimsiteWarning, warn_once
@@ -42,7 +46,7 @@ from aimsite.sdk.transport import (
     normalize_server,
 )
 
-__all__ = ["AimsiteWarning", "ReadOnlyRunError", "Run"]
+__all__ = ["AimsiteWarning", "ReadOnlyRunError", "Run", "RunProps", "to_run_hash"]
 
 
 class ReadOnlyRunError(RuntimeError):
@@ -53,7 +57,86 @@ FLUSH_POINTS = 50_000  # queued points that wake the sender early
 _SEQ_COUNTER_BITS = 22  # each session numbers its batches base + 0, 1, … < 2**22
 
 _NAME_RE = re.compile(r"^[^\x00-\x1f\x7f]+$")
+_HASH_RE = re.compile(r"[0-9a-f]{24}")
 _time = time.time
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def to_run_hash(value: str) -> str:
+    """The run hash for a `run_hash` an Aim user passes (docs/aim-parity.md).
+
+    aimsite's hashes are 24 lowercase hex characters, as Aim's own. The one rule
+    for any other string: strip white space, lowercase, drop dashes; if that
+    leaves 24 hex characters they are the hash, else the hash is the first 24 hex
+    characters of that string's SHA-256. So a UUID from Aim's docs
+    ("0f2c9e3a-…") always names the same run, and resuming by it finds it again.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"run_hash must be a non-empty string, got {value!r}")
+    normalized = value.strip().lower().replace("-", "")
+    if _HASH_RE.fullmatch(normalized):
+        return normalized
+    return hashlib.sha256(normalized.encode()).hexdigest()[:24]
+
+
+def _server_from_repo(repo) -> str:
+    """The server address in Aim's `repo=` argument, or a ValueError saying what
+    to pass instead."""
+    if hasattr(repo, "server") and isinstance(repo.server, str):  # aimsite's Repo
+        return repo.server
+    if not isinstance(repo, str | os.PathLike):
+        raise TypeError(
+            "repo= takes a server address such as 'aim://127.0.0.1:43800' or "
+            f"'http://127.0.0.1:43800', not a {type(repo).__name__}"
+        )
+    text = os.fspath(repo).strip()
+    scheme, _, rest = text.partition("://")
+    if scheme in ("http", "https") and rest:
+        return text
+    if scheme == "aim" and rest:
+        return f"http://{rest}"
+    if not _:
+        raise ValueError(
+            f"repo={text!r} looks like a local Aim repository; aimsite keeps runs "
+            "on a server: pass server='http://HOST:43800' (or repo='aim://HOST:43800'), "
+            "or set AIMSITE_SERVER"
+        )
+    raise ValueError(
+        f"repo={text!r}: aimsite takes aim://HOST:PORT, http://… or https://… "
+        "addresses of its server"
+    )
+
+
+def _timestamp(text: str | None) -> float | None:
+    """An ISO 8601 time from the API as a UTC timestamp."""
+    if not text:
+        return None
+    return datetime.datetime.fromisoformat(text).timestamp()
+
+
+def _naive_utc(timestamp: float | None) -> datetime.datetime | None:
+    """A timestamp as Aim's created_at/finalized_at give it: naive, in UTC."""
+    if timestamp is None:
+        return None
+    moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC)
+    return moment.replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class RunProps:
+    """What Aim's `run.props` holds, as read when asked for (change a run through
+    its own setters: run.name = …)."""
+
+    name: str
+    description: str
+    experiment: str
+    archived: bool
+    tags: list[str]
+    creation_time: float
+    end_time: float | None
+    created_at: datetime.datetime
+    finalized_at: datetime.datetime | None
+    active: bool
 
 
 def _clean_param(value, where: str):
@@ -174,7 +257,7 @@ class Run:
         server: str | None = None,
         token: str | None = None,
         system_tracking_interval: float | None = 10,
-        log_system_params: bool = True,
+        log_system_params: bool = False,
         capture_terminal_logs: bool = True,
         name: str | None = None,
         description: str | None = None,
@@ -182,8 +265,13 @@ class Run:
         force_resume: bool = False,
         read_only: bool = False,
     ):
-        if server is None and repo and str(repo).startswith(("http://", "https://")):
-            server = str(repo)
+        if repo is not None:
+            from_repo = normalize_server(_server_from_repo(repo))
+            if server is not None and normalize_server(server) != from_repo:
+                raise ValueError(
+                    f"repo={repo!r} and server={server!r} name different servers"
+                )
+            server = from_repo
         self.server = normalize_server(
             server or os.environ.get("AIMSITE_SERVER") or DEFAULT_SERVER
         )
@@ -214,6 +302,12 @@ class Run:
         self._resumed = False
         self._closed = False
         self._final_status: str | None = None
+        self._end_time: float | None = None
+        self._unset: list[list[str]] = []
+        self._expect_next_in: float | None = None
+        self._status_report: str | None = None
+        self._artifacts: deque = deque()
+        self._artifacts_uri: str | None = None
         self._line_counter = itertools.count(0)
         self._seq = itertools.count(secrets.randbits(40) << _SEQ_COUNTER_BITS)
 
@@ -223,11 +317,7 @@ class Run:
         if run_hash is None:
             self.hash = secrets.token_hex(12)
         else:
-            if not (
-                isinstance(run_hash, str) and re.fullmatch(r"[0-9a-f]{24}", run_hash)
-            ):
-                raise ValueError("run_hash must be 24 lowercase hex characters")
-            self.hash = run_hash
+            self.hash = to_run_hash(run_hash)
             self._resume(explicit_experiment=experiment)
         self._path = f"{API_PREFIX}/runs/{self.hash}"
 
@@ -266,9 +356,7 @@ class Run:
         metrics, no terminal capture, no status change; writes raise."""
         if run_hash is None:
             raise ValueError("read_only=True opens an existing run: pass its run_hash")
-        if not (isinstance(run_hash, str) and re.fullmatch(r"[0-9a-f]{24}", run_hash)):
-            raise ValueError("run_hash must be 24 lowercase hex characters")
-        self.hash = run_hash
+        self.hash = to_run_hash(run_hash)
         self._path = f"{API_PREFIX}/runs/{self.hash}"
         self._closed = True
         connection = Connection(self.server, self._token, timeout=30)
@@ -277,7 +365,7 @@ class Run:
         except RejectedError as error:
             if error.status == 404:
                 raise LookupError(
-                    f"there is no run {run_hash} on {self.server} (or it is not "
+                    f"there is no run {self.hash} on {self.server} (or it is not "
                     "visible to this token)"
                 ) from None
             raise
@@ -295,6 +383,10 @@ class Run:
         self._archived = bool(run.get("is_archived"))
         self._tags = [tag["name"] for tag in run.get("tags") or []]
         self._experiment = run.get("experiment") or self._experiment
+        self._start_time = _timestamp(run.get("created_at")) or self._start_time
+        self._artifacts_uri = ((run.get("meta") or {}).get("artifacts_uri")) or None
+        if self.read_only:
+            self._end_time = _timestamp(run.get("finished_at"))
 
     def _check_writable(self) -> None:
         if self.read_only:
@@ -342,11 +434,7 @@ class Run:
 
     def __setitem__(self, key, value) -> None:
         self._check_writable()
-        path = key if isinstance(key, tuple) else (key,)
-        if not path or not all(isinstance(part, str) for part in path):
-            raise KeyError(
-                "param keys are strings, or tuples of strings for nested keys"
-            )
+        path = _param_path(key)
         value = _clean_param(value, ".".join(path))
         patch: dict = {}
         node = patch
@@ -355,6 +443,8 @@ class Run:
         node[path[-1]] = value
         with self._lock:
             _deep_merge(self._params_patch, json.loads(json.dumps(patch)))
+            # Removals queued before this write are applied before the params
+            # patch on the server, so this write survives them.
             target = self._params
             for part in path[:-1]:
                 if not isinstance(target.get(part), dict):
@@ -371,11 +461,36 @@ class Run:
             node = node[part]
         return node
 
-    def get(self, key, default=None):
+    def set(self, key, value, strict: bool = True) -> None:
+        """Aim's run.set(): run[key] = value. `strict=False` lets a value that is
+        not JSON be stored as its string instead of raising."""
+        if not strict:
+            try:
+                _clean_param(value, "value")
+            except (TypeError, ValueError):
+                value = str(value)
+        self[key] = value
+
+    def get(self, key, default=None, strict: bool = True, resolve_objects=False):
+        """run[key], or `default` when the key is missing (Aim's run.get())."""
         try:
             return self[key]
         except KeyError:
             return default
+
+    def __delitem__(self, key) -> None:
+        """Remove a param (`del run["hparams", "lr"]`) here and on the server."""
+        self._check_writable()
+        path = _param_path(key)
+        with self._lock:
+            node = self._params
+            for part in path[:-1]:
+                node = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(node, dict) or path[-1] not in node:
+                raise KeyError(key)
+            del node[path[-1]]
+            _remove_path(self._params_patch, path)
+            self._unset.append(list(path))
 
     def __contains__(self, key) -> bool:
         try:
@@ -443,7 +558,47 @@ class Run:
 
     @property
     def creation_time(self) -> float:
+        """When the run was created, as a UTC timestamp."""
         return self._start_time
+
+    @property
+    def created_at(self) -> datetime.datetime:
+        """creation_time as a naive UTC datetime, as Aim gives it."""
+        return _naive_utc(self._start_time)
+
+    @property
+    def end_time(self) -> float | None:
+        """When the run ended (close(), or as the server says for a read-only
+        run) as a UTC timestamp; None while it is active."""
+        return self._end_time
+
+    @property
+    def finalized_at(self) -> datetime.datetime | None:
+        return _naive_utc(self._end_time)
+
+    @property
+    def active(self) -> bool:
+        return self._end_time is None
+
+    @property
+    def duration(self) -> float:
+        """Seconds from creation to the end, or to now while active."""
+        return (self._end_time or _time()) - self._start_time
+
+    @property
+    def props(self) -> RunProps:
+        return RunProps(
+            name=self._name,
+            description=self._description,
+            experiment=self._experiment,
+            archived=self._archived,
+            tags=list(self._tags),
+            creation_time=self.creation_time,
+            end_time=self.end_time,
+            created_at=self.created_at,
+            finalized_at=self.finalized_at,
+            active=self.active,
+        )
 
     def add_tag(self, value: str) -> None:
         self._check_writable()
@@ -583,8 +738,137 @@ class Run:
             self._objects.append((record, item.content))
         self._wake.set()
 
-    def _add_log_line(self, text: str, when: float) -> None:
-        self._logs.append((next(self._line_counter), text, when))
+    def _add_log_line(self, text: str, when: float, level: str = "") -> None:
+        self._logs.append((next(self._line_counter), text, when, level))
+
+    # -- log records (Aim's run.log_info() and the like) ------------------------
+
+    def _log_record(self, level: str, msg: str, **params) -> None:
+        self._check_writable()
+        if self._closed:
+            self._tracked_after_close()
+            return
+        text = str(msg)
+        if params:  # Aim keeps them beside the message; they are shown after it
+            text += " " + " ".join(f"{key}={value!r}" for key, value in params.items())
+        self._add_log_line(text, _time(), level)
+
+    def log_debug(self, msg: str, **params) -> None:
+        """A log record at level debug, shown in the Terminal Logs tab."""
+        self._log_record("debug", msg, **params)
+
+    def log_info(self, msg: str, **params) -> None:
+        self._log_record("info", msg, **params)
+
+    def log_warning(self, msg: str, **params) -> None:
+        self._log_record("warning", msg, **params)
+
+    def log_error(self, msg: str, **params) -> None:
+        self._log_record("error", msg, **params)
+
+    # -- progress reports ------------------------------------------------------
+
+    def report_progress(
+        self, *, expect_next_in: float = 0, block: bool = False
+    ) -> None:
+        """Tell the server the run is making progress, and that the next report
+        comes within `expect_next_in` seconds (0: no promise). A run that misses
+        the promised report by more than a grace period (100 s, as Aim's) is
+        marked failed, even while the process is alive (a hung training loop).
+        `block=True` waits until the server has the report."""
+        self._check_writable()
+        if isinstance(expect_next_in, bool) or not isinstance(
+            expect_next_in, int | float
+        ):
+            raise TypeError("expect_next_in is a number of seconds")
+        if expect_next_in < 0 or not math.isfinite(expect_next_in):
+            raise ValueError("expect_next_in must be a finite number >= 0")
+        with self._lock:
+            self._expect_next_in = float(expect_next_in) if expect_next_in else None
+            self._status_report = self._status_report or "heartbeat"
+        self._wake.set()
+        if block:
+            self._sender.wait_sent()
+
+    def report_successful_finish(self, *, block: bool = True) -> None:
+        """Mark the run finished now (before close()), so no missed progress
+        report can mark it failed. `block=True` waits until the server has it."""
+        self._check_writable()
+        with self._lock:
+            self._status_report = "finished"
+        self._wake.set()
+        if block:
+            self._sender.wait_sent()
+
+    # -- artifacts ---------------------------------------------------------------
+
+    @property
+    def artifacts_uri(self) -> str | None:
+        """The URI given to set_artifacts_uri(), joined with the run's hash as in
+        Aim. Recorded and shown on the run page; the files go to the server."""
+        if self._artifacts_uri is None:
+            return None
+        return f"{self._artifacts_uri.rstrip('/')}/{self.hash}"
+
+    def set_artifacts_uri(self, uri: str) -> None:
+        """Record where Aim would store artifacts (file://, s3://…). aimsite stores
+        them on its server whatever the URI; it is kept in the run's meta."""
+        self._check_writable()
+        if not isinstance(uri, str) or not uri.strip():
+            raise ValueError("set_artifacts_uri() takes a URI such as s3://bucket/path")
+        if "://" not in uri:
+            warn_once(
+                f"artifacts_uri must start with a scheme, e.g. s3:// or file://. "
+                f'Got "{uri}"'
+            )
+        self._artifacts_uri = uri
+        with self._lock:
+            self._meta_patch["artifacts_uri"] = uri
+        self._wake.set()
+
+    def log_artifact(
+        self, path, name: str | None = None, *, block: bool = False
+    ) -> None:
+        """Upload the file at `path` as the run's artifact `name` (default: its
+        file name), listed and downloadable on the run page."""
+        self._check_writable()
+        source = Path(path)
+        if not source.is_file():
+            raise FileNotFoundError(f"log_artifact: no file at {source}")
+        self._queue_artifact(source, name or source.name)
+        if block:
+            self._sender.wait_sent()
+
+    def log_artifacts(
+        self, path, name: str | None = None, *, block: bool = False
+    ) -> None:
+        """Upload every file under the directory `path`, named
+        `<name or the directory's name>/<path inside it>`."""
+        self._check_writable()
+        directory = Path(path)
+        if not directory.is_dir():
+            raise NotADirectoryError(f"log_artifacts: no directory at {directory}")
+        prefix = name or directory.resolve().name
+        for file_path in sorted(directory.glob("**/*")):
+            if file_path.is_file():
+                relative = file_path.relative_to(directory).as_posix()
+                self._queue_artifact(file_path, f"{prefix}/{relative}")
+        if block:
+            self._sender.wait_sent()
+
+    def _queue_artifact(self, source: Path, name: str) -> None:
+        size = source.stat().st_size
+        if size > MAX_ARTIFACT_BYTES:
+            raise ValueError(
+                f"log_artifact: {source} has {size} bytes; an artifact may have at "
+                f"most {MAX_ARTIFACT_BYTES} (aimsite/limits.py)"
+            )
+        if self._closed:
+            self._tracked_after_close()
+            return
+        # Read now: the script may change or delete the file once this returns.
+        self._artifacts.append((name, source.read_bytes()))
+        self._wake.set()
 
     def log_lines(self, lines: list[str]) -> None:
         """Add lines to the run's terminal log directly (without terminal capture)."""
@@ -662,6 +946,7 @@ class Run:
             if wait:
                 self._wait_delivered()
             return
+        self._end_time = _time()
         self._stop_system.set()
         if self._capture_sink is not None:
             terminal.capture.remove(self._capture_sink)
@@ -697,6 +982,22 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.hash} experiment={self._experiment!r} server={self.server}>"
+
+
+def _param_path(key) -> tuple[str, ...]:
+    path = key if isinstance(key, tuple) else (key,)
+    if not path or not all(isinstance(part, str) for part in path):
+        raise KeyError("param keys are strings, or tuples of strings for nested keys")
+    return path
+
+
+def _remove_path(tree: dict, path: tuple[str, ...]) -> None:
+    node = tree
+    for part in path[:-1]:
+        node = node.get(part)
+        if not isinstance(node, dict):
+            return
+    node.pop(path[-1], None)
 
 
 def _deep_merge(target: dict, patch: dict) -> dict:

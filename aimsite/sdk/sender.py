@@ -31,6 +31,7 @@ from aimsite.sdk.transport import (
     RejectedError,
     TransientError,
     dumps,
+    multipart,
 )
 
 FLUSH_INTERVAL = 0.5  # seconds between batches while tracking
@@ -59,6 +60,9 @@ class Sender(threading.Thread):
         # At close, the last requests are collected here and handed to the courier.
         self.handoff: list[Request] | None = None
         self.parcel: Parcel | None = None
+        # Rounds of the loop done, for wait_sent().
+        self.rounds = 0
+        self.round_done = threading.Condition()
 
     # -- the loop ----------------------------------------------------------------
 
@@ -84,9 +88,25 @@ class Sender(threading.Thread):
                 self._flush(final=closing)
             except Exception as error:  # never let the sender die silently
                 warn_once(f"aimsite sender error: {error!r}")
+            with self.round_done:
+                self.rounds += 1
+                self.round_done.notify_all()
             if closing:
                 break
         self._finish()
+        with self.round_done:
+            self.rounds += 2  # nothing more will be sent from this thread
+            self.round_done.notify_all()
+
+    def wait_sent(self, timeout: float = 60.0) -> bool:
+        """Wait until what the run queued before this call has been sent (or
+        spooled, if the server is unreachable)."""
+        with self.round_done:
+            target = self.rounds + 2  # the round under way may have missed it
+            self.run_._wake.set()
+            return self.round_done.wait_for(
+                lambda: self.rounds >= target or not self.is_alive(), timeout
+            )
 
     def _finish(self) -> None:
         run = self.run_
@@ -182,7 +202,15 @@ class Sender(threading.Thread):
             tag_ops, run._tag_ops = run._tag_ops, []
             params, run._params_patch = run._params_patch, {}
             meta, run._meta_patch = run._meta_patch, {}
+            unset, run._unset = run._unset, []
+            expect_next_in, run._expect_next_in = run._expect_next_in, None
+            report, run._status_report = run._status_report, None
         attach, detach = _final_tag_state(tag_ops)
+        first: dict = {}
+        if unset:
+            first["unset"] = unset
+        if expect_next_in is not None:
+            first["expect_next_in"] = expect_next_in
         if not run._created:
             # One request creates the run with its name, params, first tags and first
             # batch: a run opened and closed between two flushes costs one request.
@@ -204,19 +232,41 @@ class Sender(threading.Thread):
             tags["attach"] = attach
         if detach:
             tags["detach"] = detach
-        self._send_batches(params, meta, final, tags, create)
+        if report == "finished" and not final:
+            first["status"] = "finished"
+        heartbeat = report == "heartbeat" and not first and not final
+        self._send_batches(params, meta, final, tags, create, first)
         run._created = True
+        if heartbeat:  # report_progress() without a promise: tell the server now
+            self._heartbeat()
         if fields:
             self._deliver(Request("PATCH", f"{run._path}/", dumps(fields)))
         self._send_objects()
+        self._send_artifacts()
         if not final and time.monotonic() - self.last_request > HEARTBEAT_INTERVAL:
-            self._deliver(Request("POST", f"{run._path}/track", b"{}"))
+            self._heartbeat()
+
+    def _heartbeat(self) -> None:
+        """An empty batch: the server takes any request as a heartbeat, but a
+        batch needs its seq."""
+        run = self.run_
+        self._deliver(
+            Request("POST", f"{run._path}/track", dumps({"seq": next(run._seq)}))
+        )
 
     def _send_batches(
-        self, params: dict, meta: dict, final: bool, tags: dict, create: dict | None
+        self,
+        params: dict,
+        meta: dict,
+        final: bool,
+        tags: dict,
+        create: dict | None,
+        first: dict,
     ) -> None:
         """Send the queued data as track batches; `create`, when the run does not
-        exist yet, is sent first and carries the first batch with it."""
+        exist yet, is sent first and carries the first batch with it. `first`
+        holds fields for the first batch only (param removals, which the server
+        applies before that batch's params; a progress report)."""
         run = self.run_
         logs = run._logs
         pending = run._take_points()
@@ -228,6 +278,11 @@ class Sender(threading.Thread):
         while True:
             batch: dict = {}
             non_finite = False
+            if first:
+                batch.update(first)
+                first = {}
+                if "status" in batch:  # report_successful_finish(), never final
+                    status = batch.pop("status")
             if params:
                 batch["params"], params = params, {}
             if meta:
@@ -241,8 +296,12 @@ class Sender(threading.Thread):
             if logs:
                 count = min(len(logs), MAX_LOGS_PER_REQUEST)
                 batch["logs"] = [
-                    {"line": line, "text": text, "time": when}
-                    for line, text, when in (logs.popleft() for _ in range(count))
+                    {"line": line, "text": text, "time": when, "level": level}
+                    if level
+                    else {"line": line, "text": text, "time": when}
+                    for line, text, when, level in (
+                        logs.popleft() for _ in range(count)
+                    )
                 ]
             more = bool(pending) or bool(logs)
             if status and not more:
@@ -266,6 +325,16 @@ class Sender(threading.Thread):
             self._deliver(request)
             if not more:
                 return
+
+    def _send_artifacts(self) -> None:
+        """One upload per artifact (run.log_artifact): each fits an upload alone."""
+        run = self.run_
+        while run._artifacts:
+            name, content = run._artifacts.popleft()
+            body, content_type = multipart(
+                {"name": name}, {"file": ("artifact", content)}
+            )
+            self._deliver(Request("POST", f"{run._path}/artifacts", body, content_type))
 
     def _send_objects(self) -> None:
         run = self.run_

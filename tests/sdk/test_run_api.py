@@ -255,6 +255,7 @@ def test_system_params_and_metrics_are_recorded_with_secrets_masked(
         token=token,
         system_tracking_interval=0.1,
         capture_terminal_logs=False,
+        log_system_params=True,  # off by default, as in Aim
     )
     names: set[str] = set()
     for _ in range(100):
