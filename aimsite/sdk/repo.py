@@ -13,7 +13,6 @@ Queries are the explorers' AimQL, run by the server (`runs/`, `metrics/series`,
 from __future__ import annotations
 
 import os
-import re
 
 from aimsite.sdk.reading import (
     Metric,
@@ -26,45 +25,26 @@ from aimsite.sdk.reading import (
     run_metrics,
     run_rows,
 )
-from aimsite.sdk.run import Run
+from aimsite.sdk.run import Run, _server_from_repo
 from aimsite.sdk.transport import DEFAULT_SERVER, normalize_server
 
 __all__ = ["Repo"]
-
-_HOST_PORT_RE = re.compile(r"^[A-Za-z0-9.-]+:\d+$")
-
-
-def server_address(value: str | None) -> str:
-    """The server's http(s) address from what Aim users pass as a repo: an
-    `http(s)://` address as it is, `aim://host:port` as `http://host:port`, a
-    bare `host:port`; None reads AIMSITE_SERVER, then the default. A local path
-    (Aim's repository directory) is refused with what to pass instead."""
-    if value is None:
-        return normalize_server(os.environ.get("AIMSITE_SERVER") or DEFAULT_SERVER)
-    text = os.fspath(value).strip()
-    if text.startswith(("http://", "https://")):
-        return normalize_server(text)
-    if text.startswith("aim://"):
-        return normalize_server("http://" + text.removeprefix("aim://"))
-    if _HOST_PORT_RE.match(text):
-        return normalize_server(text)
-    raise ValueError(
-        f"{text!r} looks like a local path: aimsite keeps runs on a server, not in a "
-        "directory. Pass the server's address, e.g. Repo('http://127.0.0.1:43800') "
-        "or Repo('aim://host:43800'), or set AIMSITE_SERVER. To bring an Aim "
-        "repository's runs over, run `aimsite import aim PATH`."
-    )
 
 
 class Repo:
     """The runs on one aimsite server, read as Aim's `Repo` reads a repository.
 
-    `server` as Aim's repo argument (see server_address); `token` defaults to
-    AIMSITE_TOKEN. Results are read lazily, page by page, as they are iterated.
+    `server` as Aim's repo argument and `Run(repo=)` take it: `aim://HOST:PORT`
+    or `http(s)://…` (a local path is refused with what to pass instead); None
+    reads AIMSITE_SERVER, then the default. `token` defaults to AIMSITE_TOKEN.
+    Results are read lazily, page by page, as they are iterated.
     """
 
     def __init__(self, server: str | None = None, token: str | None = None):
-        self.server = server_address(server)
+        address = _server_from_repo(server) if server is not None else None
+        self.server = normalize_server(
+            address or os.environ.get("AIMSITE_SERVER") or DEFAULT_SERVER
+        )
         self._token = token or os.environ.get("AIMSITE_TOKEN")
         self._reader = Reader(self.server, self._token)
 
@@ -74,7 +54,8 @@ class Repo:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Repo) and other.server == self.server
 
-    __hash__ = object.__hash__
+    def __hash__(self) -> int:
+        return hash(self.server)
 
     def close(self) -> None:
         """Close the connection (a later read opens a new one)."""
