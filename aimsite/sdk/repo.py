@@ -90,8 +90,9 @@ class Repo:
     def query_runs(
         self, query: str = "", paginated: bool = False, offset: str | None = None
     ) -> RunCollection:
-        """The runs an AimQL query selects (as the runs explorer's search bar;
-        archived runs only if the query mentions `run.archived`), newest first.
+        """The runs an AimQL query selects (as the runs explorer's search bar:
+        archived runs only if the query mentions `run.archived`; an empty query
+        selects every run), newest first.
         `offset`: a run hash, to start after it. Runs are listed page by page
         whatever `paginated` says (Aim's flag, accepted)."""
         del paginated
