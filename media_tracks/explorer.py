@@ -14,6 +14,7 @@ from media_tracks.serializers import ObjectRecordSerializer, ObjectSequenceSeria
 from runs.api import query_error_response
 from runs.explorers.http import (
     ExplorerRunSerializer,
+    PageParams,
     invalid_params,
     json_answer,
     query_params,
@@ -25,7 +26,7 @@ MAX_DENSITY = 1000
 MAX_INDEX_DENSITY = 100
 
 
-class ObjectSearchParams(serializers.Serializer):
+class KindQueryParams(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=KINDS, help_text="which sequences: " + ", ".join(KINDS)
     )
@@ -37,6 +38,9 @@ class ObjectSearchParams(serializers.Serializer):
         help_text="AimQL over run.* and <kind>.* (images.name, "
         "images.context.subset, images.count, images.first_step, images.last_step)",
     )
+
+
+class ObjectSearchParams(KindQueryParams):
     step_min = serializers.IntegerField(
         required=False, min_value=-INT64_MAX, max_value=INT64_MAX
     )
@@ -155,29 +159,8 @@ class ObjectSearchView(APIView):
         )
 
 
-class ObjectSequencesParams(serializers.Serializer):
-    kind = serializers.ChoiceField(
-        choices=KINDS, help_text="which sequences: " + ", ".join(KINDS)
-    )
-    q = QueryField(
-        required=False,
-        allow_blank=True,
-        default="",
-        trim_whitespace=False,
-        help_text="AimQL over run.* and <kind>.*, as for objects/search",
-    )
-    after = serializers.IntegerField(
-        required=False,
-        min_value=0,
-        max_value=2**62,
-        help_text="Only sequences with a greater id: the `next` of the previous page.",
-    )
-    limit = serializers.IntegerField(
-        min_value=1,
-        max_value=services.MAX_SEQUENCES_PAGE,
-        default=500,
-        help_text="Sequences per page.",
-    )
+class ObjectSequencesParams(KindQueryParams, PageParams):
+    pass
 
 
 class _SequenceSummarySerializer(ObjectSequenceSerializer):

@@ -395,9 +395,6 @@ def select_sequences(
     return selected[:limit], len(selected) > limit
 
 
-MAX_SEQUENCES_PAGE = 1000
-
-
 def sequences_page(
     text: str, kind: str, *, after: int | None, limit: int
 ) -> tuple[list[ObjectSequence], int | None]:

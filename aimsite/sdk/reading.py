@@ -224,36 +224,38 @@ def _pandas():
 # -- metrics --------------------------------------------------------------------
 
 
-class Metric:
-    """One metric series of a run: `name`, `context`, `run`, and its points as
-    numpy arrays (`values`, `steps`, `epochs`, `timestamps`), read in full when
-    one of them is first asked for. Epochs and timestamps are NaN where none was
-    logged; non-finite values come back as NaN (the API's JSON has no infinity).
-    """
+class _Sequence:
+    """What a metric series and an object sequence share: the summary the
+    server lists them with, and their run."""
 
-    def __init__(
-        self,
-        summary: dict,
-        run_hash: str,
-        reader: Reader,
-        runs: RunSource,
-    ):
+    def __init__(self, summary: dict, run_hash: str, reader: Reader, runs: RunSource):
         self.name: str = summary["name"]
         self.context: dict = summary.get("context") or {}
         self.run_hash = run_hash
         self.count: int = summary.get("count") or 0
         self.first_step: int | None = summary.get("first_step")
         self.last_step: int | None = summary.get("last_step")
-        self.last: float | None = summary.get("last")
         self._id = summary["id"]
         self._reader = reader
         self._runs = runs
-        self._columns: tuple[np.ndarray, ...] | None = None
 
     @property
     def run(self):
         """The run, opened read-only."""
         return self._runs(self.run_hash)
+
+
+class Metric(_Sequence):
+    """One metric series of a run: `name`, `context`, `run`, and its points as
+    numpy arrays (`values`, `steps`, `epochs`, `timestamps`), read in full when
+    one of them is first asked for. Epochs and timestamps are NaN where none was
+    logged; non-finite values come back as NaN (the API's JSON has no infinity).
+    """
+
+    def __init__(self, summary: dict, run_hash: str, reader: Reader, runs: RunSource):
+        super().__init__(summary, run_hash, reader, runs)
+        self.last: float | None = summary.get("last")
+        self._columns: tuple[np.ndarray, ...] | None = None
 
     @property
     def steps(self) -> np.ndarray:
@@ -444,32 +446,14 @@ class ObjectRecord:
         return f"<ObjectRecord step={self.step} index={self.index} {self.format}>"
 
 
-class ObjectSequence:
+class ObjectSequence(_Sequence):
     """A sequence of tracked objects of one kind (`images`, `audios`, `texts`,
     `figures`, `distributions`): `name`, `context`, `run`, `count`, and its
     records, read page by page with `records()`."""
 
-    def __init__(
-        self,
-        summary: dict,
-        run_hash: str,
-        reader: Reader,
-        runs: RunSource,
-    ):
+    def __init__(self, summary: dict, run_hash: str, reader: Reader, runs: RunSource):
+        super().__init__(summary, run_hash, reader, runs)
         self.kind: str = summary.get("kind") or ""
-        self.name: str = summary["name"]
-        self.context: dict = summary.get("context") or {}
-        self.run_hash = run_hash
-        self.count: int = summary.get("count") or 0
-        self.first_step: int | None = summary.get("first_step")
-        self.last_step: int | None = summary.get("last_step")
-        self._id = summary["id"]
-        self._reader = reader
-        self._runs = runs
-
-    @property
-    def run(self):
-        return self._runs(self.run_hash)
 
     def records(
         self, step_min: int | None = None, step_max: int | None = None

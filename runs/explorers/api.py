@@ -19,7 +19,12 @@ from runs.explorers.grouping import (
     GroupingError,
     parse_group_fields,
 )
-from runs.explorers.http import ExplorerRunSerializer, json_answer, query_params
+from runs.explorers.http import (
+    ExplorerRunSerializer,
+    PageParams,
+    json_answer,
+    query_params,
+)
 from runs.query import QueryError
 from runs.serializers import SEQUENCE_NAME_PATTERN, QueryField
 
@@ -121,19 +126,8 @@ class SearchParams(NamesParams):
         return metrics.XAxis(data["x"], data["x_metric"], data["x_context"])
 
 
-class SeriesPageParams(NamesParams):
-    after = serializers.IntegerField(
-        required=False,
-        min_value=0,
-        max_value=2**62,
-        help_text="Only series with a greater id: the `next` of the previous page.",
-    )
-    limit = serializers.IntegerField(
-        min_value=1,
-        max_value=metrics.MAX_SERIES_PAGE,
-        default=500,
-        help_text="Series per page.",
-    )
+class SeriesPageParams(NamesParams, PageParams):
+    pass
 
 
 class AggregateParams(SearchParams):

@@ -68,9 +68,6 @@ def metric_names(text: str) -> list[dict]:
     ]
 
 
-MAX_SERIES_PAGE = 1000
-
-
 def series_page(text: str, *, after: int | None, limit: int) -> dict:
     """The `metrics/series` answer: the series the query selects, without their
     points, in id order from after `after`, at most `limit`; `next` is the
