@@ -2,7 +2,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
 from runs import services
-from runs.models import AppliedBatch, LogLine, MetricChunk, MetricSeries, Run
+from runs.models import (
+    AppliedBatch,
+    Artifact,
+    LogLine,
+    MetricChunk,
+    MetricSeries,
+    Run,
+)
 
 
 class MetricSeriesInline(admin.TabularInline):
@@ -22,6 +29,20 @@ class MetricSeriesInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
+
+
+class ArtifactInline(admin.TabularInline):
+    """Read-only: artifacts come from the SDK and go with their run
+    (services.delete_runs removes their files)."""
+
+    model = Artifact
+    fields = ["name", "size", "created_at", "file"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Run)
@@ -49,7 +70,7 @@ class RunAdmin(admin.ModelAdmin):
     filter_horizontal = ["tags"]
     readonly_fields = ["hash", "created_at", "updated_at", "last_heartbeat"]
     date_hierarchy = "created_at"
-    inlines = [MetricSeriesInline]
+    inlines = [MetricSeriesInline, ArtifactInline]
     actions = ["archive", "unarchive", "mark_finished", "delete_with_files"]
 
     def get_actions(self, request):
@@ -143,7 +164,8 @@ class MetricChunkAdmin(admin.ModelAdmin):
 
 @admin.register(LogLine)
 class LogLineAdmin(admin.ModelAdmin):
-    list_display = ["run", "line", "text"]
+    list_display = ["run", "line", "level", "text"]
+    list_filter = ["level"]
     search_fields = ["text", "run__hash"]
     list_select_related = ["run"]
     raw_id_fields = ["run"]

@@ -29,7 +29,7 @@ from aimsite.api import (
     read_json_body,
 )
 from aimsite.errors import IngestError
-from aimsite.openapi import openapi_error
+from aimsite.openapi import NO_NUL_PATTERN, openapi_error
 from aimsite.pagination import CursorPagination
 from aimsite.text import text_problem
 from runs import export, ingest, services
@@ -97,6 +97,22 @@ MAX_STEP = 2**62  # bounds of the step and line parameters below
 MAX_POINTS_PARAM = 1_000_000
 MAX_POINTS_PAGE = 100_000
 MAX_LOG_LINES_PAGE = 10_000
+
+
+MAX_LOG_SEARCH_LENGTH = 200
+_LOG_RECORD_LEVELS = [level for level in LogLine.Level.values if level]
+_LEVELS_PATTERN = "^({0})(,({0}))*$".format("|".join(_LOG_RECORD_LEVELS))
+
+
+def _log_levels(raw: str | None) -> list[str]:
+    if raw is None:
+        return []
+    levels = raw.split(",")
+    if not all(level in _LOG_RECORD_LEVELS for level in levels):
+        raise ValidationError(
+            {"level": f"comma-separated levels of {', '.join(_LOG_RECORD_LEVELS)}"}
+        )
+    return levels
 
 
 def _int_parameter(name: str, low: int, high: int, description: str):
@@ -434,6 +450,22 @@ class RunViewSet(
                 "Only lines with a smaller line number (paging back).",
             ),
             _int_parameter("limit", 1, MAX_LOG_LINES_PAGE, "Lines (default 1000)."),
+            OpenApiParameter(
+                "level",
+                {"type": "string", "pattern": _LEVELS_PATTERN},
+                description="Only log records of these levels, comma-separated "
+                "(debug, info, warning, error); terminal output has none.",
+            ),
+            OpenApiParameter(
+                "search",
+                {
+                    "type": "string",
+                    "maxLength": MAX_LOG_SEARCH_LENGTH,
+                    "pattern": NO_NUL_PATTERN,
+                },
+                description="Only lines holding every word, in any case; `total` "
+                "then counts the matching lines.",
+            ),
         ],
         responses=LogsPageSerializer,
     )
@@ -443,7 +475,13 @@ class RunViewSet(
         limit = int_param(request, "limit", 1000, 1, MAX_LOG_LINES_PAGE)
         after = int_param(request, "after", None, -1, MAX_STEP)
         before = int_param(request, "before", None, 0, MAX_STEP)
-        lines = LogLine.objects.for_run(run)
+        levels = _log_levels(request.query_params.get("level"))
+        search = request.query_params.get("search") or ""
+        if len(search) > MAX_LOG_SEARCH_LENGTH:
+            raise ValidationError(
+                {"search": f"at most {MAX_LOG_SEARCH_LENGTH} characters"}
+            )
+        lines = LogLine.objects.for_run(run).matching(levels, search.split())
         page = lines.page(after=after, before=before, limit=limit)
         rows = [
             {"line": row.line, "text": row.text, "time": row.time, "level": row.level}

@@ -8,9 +8,11 @@ removes the files with the run.
 
 import posixpath
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 
 from aimsite.errors import IngestError
 from aimsite.text import text_problem
@@ -29,7 +31,7 @@ def clean_artifact_name(name: object) -> str:
         raise IngestError(f"name {problem}", "name")
     if len(name) > MAX_NAME_LENGTH:
         raise IngestError(f"name is longer than {MAX_NAME_LENGTH} characters", "name")
-    if any(ord(character) < 32 for character in name) or "\\" in name:
+    if "\\" in name or any(ord(char) < 32 or ord(char) == 127 for char in name):
         raise IngestError(
             "name must not hold control characters or backslashes", "name"
         )
@@ -57,7 +59,7 @@ def store_artifact(run: Run, name: str, upload: UploadedFile) -> Artifact:
                 artifact, replaced = current, current.file.name
                 artifact.size = upload.size
                 artifact.created_at = timezone.now()
-            artifact.file.save(posixpath.basename(name), upload, save=False)
+            artifact.file.save(_storage_name(name), upload, save=False)
             artifact.save()
             if replaced:
                 transaction.on_commit(lambda: delete_stored_files([replaced]))
@@ -67,6 +69,20 @@ def store_artifact(run: Run, name: str, upload: UploadedFile) -> Artifact:
             delete_stored_files([artifact.file.name])
         raise
     return artifact
+
+
+def _storage_name(name: str) -> str:
+    """A file name storage takes for any artifact name: the logged name is kept
+    in the row, so this only has to be safe and short."""
+    try:
+        safe = get_valid_filename(posixpath.basename(name))
+    except SuspiciousFileOperation:
+        safe = ""
+    stem, dot, extension = safe.rpartition(".")
+    if not dot:
+        stem, extension = safe, ""
+    extension = extension[:16]
+    return f"{stem[:80] or 'artifact'}{'.' if extension else ''}{extension}"
 
 
 def artifact_files(runs: list[Run]) -> list[str]:

@@ -270,6 +270,14 @@ class LogLineQuerySet(models.QuerySet):
     def for_run(self, run: Run) -> "LogLineQuerySet":
         return self.filter(run=run)
 
+    def matching(self, levels: list[str], words: list[str]) -> "LogLineQuerySet":
+        """Lines of one of `levels` (all when empty) holding every one of `words`,
+        in any case (the Terminal Logs tab's level filter and search)."""
+        lines = self.filter(level__in=levels) if levels else self
+        for word in words:
+            lines = lines.filter(text__icontains=word)
+        return lines
+
     def page(
         self, *, after: int | None = None, before: int | None = None, limit: int
     ) -> list["LogLine"]:

@@ -107,6 +107,8 @@ def _overview_context(run: Run) -> dict:
             for key, value in git.items()
         ],
         "host_rows": host_rows,
+        "artifacts": list(run.artifacts.all()),
+        "artifacts_uri": run.meta.get("artifacts_uri") or "",
     }
 
 

@@ -105,3 +105,11 @@ def make_run(
         Run.objects.filter(pk=run.pk).update(**fields)
     run.refresh_from_db()
     return run
+
+
+# SDK Run options that leave out the background extras a test does not look at.
+QUIET_RUN = {
+    "system_tracking_interval": None,
+    "log_system_params": False,
+    "capture_terminal_logs": False,
+}

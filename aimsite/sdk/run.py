@@ -122,6 +122,18 @@ def _naive_utc(timestamp: float | None) -> datetime.datetime | None:
     return moment.replace(tzinfo=None)
 
 
+# The props Aim's run.dataframe() has as columns (and "tags", as JSON text).
+_DATAFRAME_PROPS = (
+    "name",
+    "description",
+    "archived",
+    "creation_time",
+    "end_time",
+    "active",
+    "experiment",
+)
+
+
 @dataclass(frozen=True)
 class RunProps:
     """What Aim's `run.props` holds, as read when asked for (change a run through
@@ -982,6 +994,42 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.hash} experiment={self._experiment!r} server={self.server}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Run):
+            return NotImplemented
+        return self.hash == other.hash and self.server == other.server
+
+    def __hash__(self) -> int:
+        return hash((self.hash, self.server))
+
+    def dataframe(self, include_props: bool = True, include_params: bool = True):
+        """The run as a one-row pandas DataFrame: its props and its params, nested
+        keys joined with dots down to three levels (Aim's run.dataframe())."""
+        import pandas as pd
+
+        data: dict = {"hash": self.hash}
+        if include_props:
+            props = self.props
+            data.update({field: getattr(props, field) for field in _DATAFRAME_PROPS})
+            data["tags"] = json.dumps(props.tags)
+        if include_params:
+            for key, value in _unfold(self._params, depth=3):
+                data.setdefault(key, value)
+        return pd.DataFrame(data, index=[0])
+
+
+def _unfold(tree: dict, depth: int, prefix: str = ""):
+    """(dotted key, value) of a params tree; lists and what lies deeper than
+    `depth` are JSON text, as Aim's dataframe() writes them."""
+    for key, value in tree.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and depth > 1 and value:
+            yield from _unfold(value, depth - 1, path)
+        elif isinstance(value, dict | list):
+            yield path, json.dumps(value)
+        else:
+            yield path, value
 
 
 def _param_path(key) -> tuple[str, ...]:

@@ -332,7 +332,7 @@ class Sender(threading.Thread):
         while run._artifacts:
             name, content = run._artifacts.popleft()
             body, content_type = multipart(
-                {"name": name}, {"file": ("artifact", content)}
+                {"artifact": dumps({"name": name})}, {"file": ("artifact", content)}
             )
             self._deliver(Request("POST", f"{run._path}/artifacts", body, content_type))
 

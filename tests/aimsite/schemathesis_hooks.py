@@ -9,6 +9,8 @@ Invalid (negative) requests are left alone: they must stay invalid.
 - A metric series is columns: `values`, `epochs` and `times` as long as `steps`.
 - An uploaded image or audio record names a file part of the same request,
   holding a real image or WAV file; a distribution's range is [low, high].
+- An artifact's name is a relative path (no empty, `.` or `..` parts, no control
+  characters or backslashes).
 - A range of query parameters (step_min..step_max) is not inverted.
 - The Metrics explorer's `x=metric` needs `x_metric`; `group`, `fields` and
   `x_context` are field lists and a JSON context (formats, drawn from examples).
@@ -126,4 +128,15 @@ def map_case(context, case):
                 _columns(item.get("batch"))
     elif path.endswith("/objects"):
         case.body = _upload(case.body, case.media_type == "multipart/form-data")
+    elif path.endswith("/artifacts") and isinstance(case.body.get("artifact"), dict):
+        case.body["artifact"]["name"] = _artifact_name(case.body["artifact"]["name"])
     return case
+
+
+def _artifact_name(name: str) -> str:
+    """A relative path from a generated string: its parts, each kept to letters,
+    digits, `-` and `_` (and never empty, `.` or `..`)."""
+    parts = [
+        "".join(c for c in part if c.isalnum() or c in "-_") for part in name.split("/")
+    ]
+    return "/".join(part for part in parts if part)[:400] or "artifact.bin"

@@ -84,6 +84,7 @@ def _seed() -> dict[str, list]:
         "records": [
             record.id for sequence in sequences for record in sequence.records.all()
         ],
+        "artifacts": [artifact.id for run in runs for artifact in run.artifacts.all()],
         "experiments": [experiment.id],
         "tags": [tag.id for tag in tags],
         "scratch_tags": [tag.id for tag in scratch_tags],
@@ -111,6 +112,7 @@ def _config(seed: dict[str, list]) -> str:
         f'"path.series_id" = {binding("series")}',
         f'"path.sequence_id" = {binding("sequences")}',
         f'"path.record_id" = {binding("records")}',
+        f'"path.artifact_id" = {binding("artifacts")}',
         f'"body.hashes[*]" = {binding("scratch", 0.5)}',
         f'"body.names[*]" = {binding("tag_names", 0.9)}',
         f'"body.ids[*]" = {binding("tags", 0.9)}',

@@ -119,7 +119,7 @@ def test_empty_run_shows_every_empty_state(signed_in_page):
         _open(page, run, tab)
         expect(page.locator("[data-empty]").first).to_be_visible()
         if tab == "overview":
-            expect(page.locator("[data-empty]")).to_have_count(7)
+            expect(page.locator("[data-empty]")).to_have_count(8)
         _shot(page, f"empty-{tab}")
 
 

@@ -8,6 +8,7 @@ from PIL import Image
 
 from media_tracks import services as media
 from runs import ingest
+from runs.artifacts import store_artifact
 from tests.factories import make_run
 
 SYSTEM_PARAMS = {
@@ -186,5 +187,10 @@ def make_full_run(
             }
         )
     media.store_objects(run, media.parse_objects({"objects": objects}, files))
+    store_artifact(
+        run,
+        "checkpoints/model.bin",
+        SimpleUploadedFile("model.bin", b"weights" * 100),
+    )
     run.refresh_from_db()
     return run

@@ -1,7 +1,7 @@
 import pytest
 
 from aimsite.sdk import flush
-from tests.factories import make_token, make_user
+from tests.factories import QUIET_RUN, make_token, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -30,8 +30,4 @@ def token(owner):
 @pytest.fixture
 def quiet():
     """Run options that leave out the background extras a test does not look at."""
-    return {
-        "system_tracking_interval": None,
-        "log_system_params": False,
-        "capture_terminal_logs": False,
-    }
+    return dict(QUIET_RUN)

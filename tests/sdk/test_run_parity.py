@@ -2,13 +2,16 @@
 
 import datetime
 import io
+import json
 import time
 import warnings
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
 from django.utils import timezone
+from PIL import Image as PILImage
 
 from aimsite.sdk import (
     AimsiteWarning,
@@ -243,7 +246,7 @@ def test_artifacts_are_uploaded_listed_downloaded_and_deleted_with_the_run(
     assert other.get(listed[2]["url"]).status_code == 200  # every run is readable
     refused = other.post(
         f"/api/v1/runs/{run.hash}/artifacts",
-        {"name": "x.txt", "file": io.BytesIO(b"x")},
+        {"artifact": json.dumps({"name": "x.txt"}), "file": io.BytesIO(b"x")},
         format="multipart",
     )
     assert refused.status_code == 403
@@ -260,18 +263,48 @@ def test_artifacts_are_uploaded_listed_downloaded_and_deleted_with_the_run(
 
 
 @pytest.mark.parametrize(
-    "name", ["", "/etc/passwd", "a/../b", "a//b", "./a", "a\\b", "x" * 501]
+    "name",
+    ["", "/etc/passwd", "a/../b", "a//b", "./a", "a\\b", "a\x7fb", "x" * 501, None, 5],
 )
 def test_an_artifact_name_that_is_not_a_relative_path_is_refused(server, owner, name):
     stored = make_run(owner)
     answer = api_for(owner).post(
         f"/api/v1/runs/{stored.hash}/artifacts",
-        {"name": name, "file": io.BytesIO(b"x")},
+        {"artifact": json.dumps({"name": name}), "file": io.BytesIO(b"x")},
         format="multipart",
     )
     assert answer.status_code == 400
     assert answer.json()["field"] == "name"
     assert not Artifact.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "part", [None, "null", "[]", "not json", '{"name": "a", "extra": 1}']
+)
+def test_an_upload_without_a_json_artifact_part_is_refused(server, owner, part):
+    stored = make_run(owner)
+    body = {"file": io.BytesIO(b"x")}
+    if part is not None:
+        body["artifact"] = part
+    answer = api_for(owner).post(
+        f"/api/v1/runs/{stored.hash}/artifacts", body, format="multipart"
+    )
+    assert answer.status_code == 400 and "artifact" in answer.json()["error"]
+    assert not Artifact.objects.exists()
+
+
+def test_a_long_or_odd_artifact_name_is_stored_under_a_safe_file_name(server, owner):
+    stored = make_run(owner)
+    name = "deep/" + "ü" * 300 + ".tar.gz"
+    answer = api_for(owner).post(
+        f"/api/v1/runs/{stored.hash}/artifacts",
+        {"artifact": json.dumps({"name": name}), "file": io.BytesIO(b"zz")},
+        format="multipart",
+    )
+    assert answer.status_code == 201, answer.content
+    (artifact,) = Artifact.objects.filter(run=stored)
+    assert artifact.name == name and artifact.file.read() == b"zz"
+    assert len(Path(artifact.file.name).name) <= 100
 
 
 def test_logging_an_artifact_again_replaces_its_file(server, owner):
@@ -280,7 +313,7 @@ def test_logging_an_artifact_again_replaces_its_file(server, owner):
     for content in (b"first", b"second"):
         answer = client.post(
             f"/api/v1/runs/{stored.hash}/artifacts",
-            {"name": "a.txt", "file": io.BytesIO(content)},
+            {"artifact": json.dumps({"name": "a.txt"}), "file": io.BytesIO(content)},
             format="multipart",
         )
         assert answer.status_code == 201
@@ -365,38 +398,48 @@ def test_distribution_has_aims_ranges_and_weights():
         Distribution(samples=[1], bin_count=513)
 
 
-def test_image_from_a_matplotlib_figure_and_a_torch_tensor_and_audio_from_bytesio(
-    server, owner, token, quiet
-):
-    from PIL import Image as PILImage
+def _tracked_sequences(server, owner, token, quiet, objects: dict) -> list:
+    """Track each name's object on a real server; the run's (name, count) pairs."""
+    run = Run(server=server.url, token=token, **quiet)
+    for name, tracked in objects.items():
+        run.track(tracked, name=name)
+    run.close(wait=True)
+    sequences = api_for(owner).get(f"/api/v1/runs/{run.hash}/objects").json()
+    return sorted((item["name"], item["count"]) for item in sequences)
 
+
+def test_image_from_a_matplotlib_figure(server, owner, token, quiet):
     pyplot = import_or_skip("matplotlib.pyplot")
-    torch = import_or_skip("torch")
     figure, axes = pyplot.subplots(figsize=(2, 1), dpi=50)
     axes.plot([0, 1], [1, 0])
     from_figure = Image(figure, caption="curve")
     pyplot.close(figure)
     decoded = PILImage.open(io.BytesIO(from_figure.content))
     assert decoded.format == "PNG" and decoded.size[0] > 10
+    assert _tracked_sequences(server, owner, token, quiet, {"curves": from_figure}) == [
+        ("curves", 1)
+    ]
 
-    tensor = torch.zeros(3, 4, 5)
-    tensor[0] = 1.0  # red, channels first as torch keeps them
+
+def test_image_from_a_torch_tensor(server, owner, token, quiet):
+    torch = import_or_skip("torch")
+    tensor = torch.zeros(3, 4, 5, requires_grad=True) + 0
+    with torch.no_grad():
+        tensor[0] = 1.0  # red, channels first as torch keeps them
     from_tensor = Image(tensor)
     pixels = np.asarray(PILImage.open(io.BytesIO(from_tensor.content)))
     assert pixels.shape == (4, 5, 3) and pixels[0, 0].tolist() == [255, 0, 0]
+    assert _tracked_sequences(
+        server, owner, token, quiet, {"tensors": [from_tensor, Image(tensor)]}
+    ) == [("tensors", 2)]
 
+
+def test_audio_from_bytesio(server, owner, token, quiet):
     wav = Audio(np.zeros(100), rate=8000).content
     from_buffer = Audio(io.BytesIO(wav), format="wav")
     assert from_buffer.content == wav and from_buffer.format == "wav"
-
-    run = Run(server=server.url, token=token, **quiet)
-    run.track([from_figure, from_tensor], name="pictures")
-    run.track(from_buffer, name="sound")
-    run.close(wait=True)
-    sequences = api_for(owner).get(f"/api/v1/runs/{run.hash}/objects").json()
-    assert sorted((item["name"], item["count"]) for item in sequences) == [
-        ("pictures", 2),
-        ("sound", 1),
+    assert _tracked_sequences(server, owner, token, quiet, {"sound": from_buffer}) == [
+        ("sound", 1)
     ]
 
 
@@ -410,3 +453,25 @@ def test_log_system_params_is_off_by_default(server, owner, token):
     run["x"] = 1
     run.close(wait=True)
     assert "__system_params" not in _run_json(owner, run.hash)["meta"]
+
+
+def test_dataframe_and_equality_follow_aim(server, token, quiet):
+    pandas = import_or_skip("pandas")
+    run = Run(server=server.url, token=token, name="df", **quiet)
+    run["hparams"] = {"lr": 0.1, "layers": [2, 3], "opt": {"name": "adam"}}
+    run.add_tag("best")
+    frame = run.dataframe()
+    assert isinstance(frame, pandas.DataFrame) and len(frame) == 1
+    row = frame.iloc[0]
+    assert row["hash"] == run.hash and row["name"] == "df" and row["tags"] == '["best"]'
+    assert row["hparams.lr"] == 0.1 and row["hparams.layers"] == "[2, 3]"
+    assert row["hparams.opt.name"] == "adam"
+    assert list(run.dataframe(include_props=False).columns) == [
+        "hash",
+        "hparams.lr",
+        "hparams.layers",
+        "hparams.opt.name",
+    ]
+    run.close(wait=True)
+    again = Run(run.hash, read_only=True, server=server.url, token=token)
+    assert again == run and hash(again) == hash(run) and {again, run} == {run}

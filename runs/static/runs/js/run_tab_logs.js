@@ -1,10 +1,13 @@
 // Terminal Logs tab: a windowed view (only the visible rows exist in the DOM, rows have a
 // fixed height) over lines loaded a page at a time: the newest page first, older pages
 // when the user scrolls to the top. New lines stream over the socket; follow mode keeps
-// the view at the bottom until the user scrolls up.
+// the view at the bottom until the user scrolls up. Log records (run.log_info() …) carry
+// a level badge; the level filter and the search box ask the server for matching lines
+// only (every word, any case, as the Texts tab's "words" search), highlighted here.
 import { api } from "../../js/lib/http.js";
 import { el } from "../../js/lib/dom.js";
-import { ansiNodes } from "./run_ansi.js";
+import { ansiNodes, stripAnsi } from "./run_ansi.js";
+import { highlight, makeMatcher } from "./run_text_search.js";
 
 const ROW_HEIGHT = 20;
 const OVERSCAN = 30;
@@ -18,7 +21,9 @@ export function mount(data, run) {
   const count = document.getElementById("logs-count");
   const followButton = document.getElementById("logs-follow");
   const topButton = document.getElementById("logs-top");
-  let lines = []; // [{line, text}] sorted by line number
+  const levelSelect = document.getElementById("logs-level");
+  const searchInput = document.getElementById("logs-search");
+  let lines = []; // [{line, text, level}] sorted by line number
   let total = Number(view.dataset.total) || 0;
   let hasOlder = false;
   let loadingOlder = false;
@@ -26,6 +31,32 @@ export function mount(data, run) {
   let programmaticScroll = false;
   let renderQueued = false;
   let catchingUp = null;
+  let filter = { levels: "", search: "", matcher: null };
+
+  function filtered() {
+    return Boolean(filter.levels || filter.matcher);
+  }
+
+  function query(extra) {
+    const params = new URLSearchParams(extra);
+    if (filter.levels) params.set("level", filter.levels);
+    if (filter.matcher) params.set("search", filter.search);
+    return `/api/v1/runs/${run.hash}/logs?${params}`;
+  }
+
+  function keep({ line, text, level }) {
+    return { line, text, level: level || "" };
+  }
+
+  function matches(item) {
+    if (filter.levels && !filter.levels.split(",").includes(item.level || "")) return false;
+    return !filter.matcher || filter.matcher.test(item.text);
+  }
+
+  function rowText(item) {
+    // A search shows plain text with the matches marked; otherwise ANSI colours.
+    return filter.matcher ? highlight(stripAnsi(item.text), filter.matcher) : ansiNodes(item.text);
+  }
 
   function lastLine() {
     return lines.length ? lines[lines.length - 1].line : -1;
@@ -52,13 +83,18 @@ export function mount(data, run) {
     const fragment = document.createDocumentFragment();
     const width = String(lines.length ? lines[lines.length - 1].line : 0).length;
     for (let i = first; i < last; i += 1) {
-      fragment.append(el("div", { className: "log-row", dataset: { line: lines[i].line } }, [
-        el("span", "log-number", String(lines[i].line).padStart(width, " ")),
-        el("span", "log-text", ansiNodes(lines[i].text)),
-      ]));
+      const item = lines[i];
+      const cells = [el("span", "log-number", String(item.line).padStart(width, " "))];
+      if (item.level) {
+        cells.push(el("span", { className: `log-level log-level-${item.level}`, dataset: { level: item.level } },
+          item.level.toUpperCase()));
+      }
+      cells.push(el("span", "log-text", rowText(item)));
+      fragment.append(el("div", { className: "log-row", dataset: { line: item.line } }, cells));
     }
+    if (!lines.length && filtered()) fragment.append(el("div", "log-empty", "No lines match the filter."));
     rows.replaceChildren(fragment);
-    count.textContent = `${total.toLocaleString()} lines`;
+    count.textContent = `${total.toLocaleString()} ${filtered() ? "matching " : ""}lines`;
   }
 
   function queueRender() {
@@ -70,9 +106,9 @@ export function mount(data, run) {
 
   function appendLines(incoming) {
     const after = lastLine();
-    const fresh = incoming.filter((item) => item.line > after);
+    const fresh = incoming.filter((item) => item.line > after && matches(item));
     if (!fresh.length) return;
-    lines.push(...fresh.map(({ line, text }) => ({ line, text })));
+    lines.push(...fresh.map(keep));
     total += fresh.length;
     render();
     if (following) scrollToBottom();
@@ -82,11 +118,11 @@ export function mount(data, run) {
     if (!hasOlder || loadingOlder || !lines.length) return;
     loadingOlder = true;
     try {
-      const page = await api(`/api/v1/runs/${run.hash}/logs?before=${lines[0].line}&limit=${PAGE}`);
+      const page = await api(query({ before: lines[0].line, limit: PAGE }));
       hasOlder = page.lines.length === PAGE;
       total = Math.max(total, page.total);
       if (page.lines.length) {
-        lines = [...page.lines.map(({ line, text }) => ({ line, text })), ...lines];
+        lines = [...page.lines.map(keep), ...lines];
         spacer.style.height = `${lines.length * ROW_HEIGHT}px`;
         programmaticScroll = true;
         view.scrollTop += page.lines.length * ROW_HEIGHT;
@@ -102,7 +138,7 @@ export function mount(data, run) {
     if (catchingUp) return catchingUp;
     catchingUp = (async () => {
       for (;;) {
-        const page = await api(`/api/v1/runs/${run.hash}/logs?after=${lastLine()}&limit=${PAGE}`);
+        const page = await api(query({ after: lastLine(), limit: PAGE }));
         appendLines(page.lines);
         total = Math.max(total, page.total);
         if (page.lines.length < PAGE) break;
@@ -133,14 +169,35 @@ export function mount(data, run) {
     view.scrollTop = 0;
   });
 
-  const ready = (async () => {
-    const page = await api(`/api/v1/runs/${run.hash}/logs?limit=${PAGE}`);
-    lines = page.lines.map(({ line, text }) => ({ line, text }));
+  async function loadLatest() {
+    const page = await api(query({ limit: PAGE }));
+    lines = page.lines.map(keep);
     total = page.total;
     hasOlder = page.lines.length === PAGE;
     setFollowing(true);
     render();
     scrollToBottom();
+  }
+
+  let reloading = Promise.resolve();
+  function applyFilter() {
+    const search = searchInput.value.trim();
+    if (search === filter.search && levelSelect.value === filter.levels) return;
+    filter = { levels: levelSelect.value, search, matcher: makeMatcher(search, "words") };
+    view.dataset.ready = "false";
+    // Lines streamed in while the page loads were added to the lines it replaces:
+    // catching up after it fetches them again.
+    reloading = reloading.then(loadLatest).then(catchUp).finally(() => { view.dataset.ready = "true"; });
+  }
+  let typing = null;
+  levelSelect.addEventListener("change", applyFilter);
+  searchInput.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(applyFilter, 250);
+  });
+
+  const ready = (async () => {
+    await loadLatest();
     view.dataset.ready = "true";
   })();
 
@@ -154,7 +211,8 @@ export function mount(data, run) {
       ready.then(() => {
         const first = Math.min(...event.lines.map((item) => item.line));
         // Lines are numbered by the client; a jump means we missed some: fetch them.
-        if (lines.length && first > lastLine() + 1) catchUp();
+        // (A filtered view has gaps by design: the new lines are filtered here.)
+        if (!filtered() && lines.length && first > lastLine() + 1) catchUp();
         else appendLines(event.lines);
       });
     },
