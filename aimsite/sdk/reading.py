@@ -15,7 +15,6 @@ docs/architecture.md, "Reading runs back".
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -173,45 +172,6 @@ class RunSource:
             self._runs[run_hash] = self._opener(run_hash)
         return self._runs[run_hash]
 
-    def params(self, run_hash: str) -> dict:
-        """The run's params as the server sent them when the run was opened."""
-        info = getattr(self(run_hash), "_info", None) or {}
-        return info.get("params") or {}
-
-
-def run_frame(info: dict, include_props: bool = True, include_params: bool = True):
-    """One run as a one-row pandas DataFrame, with Aim's columns: `hash`, the
-    props, then each param by its dotted path (three levels deep, deeper values
-    as JSON)."""
-    pandas = _pandas()
-    data: dict = {"hash": info["hash"]}
-    if include_props:
-        data.update(
-            name=info.get("name"),
-            description=info.get("description"),
-            archived=info.get("is_archived"),
-            creation_time=info.get("created_at"),
-            end_time=info.get("finished_at"),
-            active=info.get("is_active"),
-            experiment=info.get("experiment"),
-            tags=json.dumps([tag["name"] for tag in info.get("tags") or []]),
-        )
-    if include_params:
-        for path, value in _flatten(info.get("params") or {}, ""):
-            data.setdefault(path, value)
-    return pandas.DataFrame(data, index=[0])
-
-
-def _flatten(tree: dict, prefix: str, depth: int = 3) -> Iterator[tuple[str, object]]:
-    for key, value in tree.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict) and depth > 1 and value:
-            yield from _flatten(value, path, depth - 1)
-        elif isinstance(value, dict | list):
-            yield path, json.dumps(value)
-        else:
-            yield path, value
-
 
 def _pandas():
     try:
@@ -317,15 +277,15 @@ class Metric(_Sequence):
             "epoch": epochs,
             "time": pandas.to_datetime(times, unit="s", utc=True),
         }
-        if include_run:
-            data["run.hash"] = self.run_hash
-            for path, value in _flatten(self._runs.params(self.run_hash), "run"):
-                data[path] = value
+        if include_run:  # run.hash and run.<param path>, from the Run's own frame
+            run_frame = self.run.dataframe(include_props=False)
+            for column in run_frame.columns:
+                data[f"run.{column}"] = run_frame[column].iloc[0]
         if include_name:
             data["metric.name"] = self.name
-        if include_context:
-            for path, value in _flatten(self.context, "metric.context"):
-                data[path] = value
+        if include_context:  # a context is flat: keys to plain values
+            for key, value in self.context.items():
+                data[f"metric.context.{key}"] = value
         return pandas.DataFrame(data)
 
 
@@ -613,7 +573,10 @@ class RunCollection:
     def dataframe(self, include_props: bool = True, include_params: bool = True):
         """One row per run: `hash`, the props and the params (None when empty)."""
         return _concat(
-            [run_frame(info, include_props, include_params) for info in self._rows()]
+            [
+                self._runs(info["hash"]).dataframe(include_props, include_params)
+                for info in self._rows()
+            ]
         )
 
 
