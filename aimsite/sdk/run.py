@@ -465,6 +465,8 @@ class Run:
             target[path[-1]] = value
 
     def __getitem__(self, key):
+        if key is Ellipsis:  # Aim's run[...]: every param
+            return json.loads(json.dumps(self._params))
         path = key if isinstance(key, tuple) else (key,)
         node = self._params
         for part in path:
