@@ -210,6 +210,8 @@ class Metric(_Sequence):
     numpy arrays (`values`, `steps`, `epochs`, `timestamps`), read in full when
     one of them is first asked for. Epochs and timestamps are NaN where none was
     logged; non-finite values come back as NaN (the API's JSON has no infinity).
+    `values`, `epochs` and `timestamps` also answer Aim's ArrayView calls
+    (`metric.values.sparse_numpy()` is (steps, values); see arrays.py).
     """
 
     def __init__(self, summary: dict, run_hash: str, reader: Reader, runs: RunSource):
@@ -235,7 +237,14 @@ class Metric(_Sequence):
 
     def _load(self) -> tuple[np.ndarray, ...]:
         if self._columns is None:
-            self._columns = read_series(self._reader, self.run_hash, self._id)
+            # Here, not at the top: arrays.py imports numpy (see its docstring).
+            from aimsite.sdk.arrays import SeriesArray
+
+            steps, *columns = read_series(self._reader, self.run_hash, self._id)
+            self._columns = (
+                steps,
+                *(SeriesArray(column, steps) for column in columns),
+            )
         return self._columns
 
     def refresh(self) -> None:

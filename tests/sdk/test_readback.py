@@ -274,3 +274,45 @@ def test_dataframes_of_a_metric_and_of_runs(server, token, quiet):
     assert runs_frame["hash"].tolist() == [tracked.hash]
     assert runs_frame["hparams.batch_size"].tolist() == [32]
     assert runs_frame["experiment"].tolist() == ["readback-d"]
+
+
+def test_the_read_back_example_of_aims_documentation_runs_unchanged(
+    server, token, quiet
+):
+    tracked = [
+        _tracked_run(server, token, quiet, experiment="readback-aim")[0]
+        for _ in range(2)
+    ]
+    my_repo = Repo(server.url, token=token)
+    query = "metric.name == 'loss' and run.experiment == 'readback-aim'"
+
+    seen = []
+    for run_metrics_collection in my_repo.query_metrics(query).iter_runs():
+        for metric in run_metrics_collection:
+            params = metric.run[...]
+            steps, metric_values = metric.values.sparse_numpy()
+            seen.append((metric.run.hash, params, steps.tolist(), metric_values))
+
+    assert sorted(hash_ for hash_, *_ in seen) == sorted(
+        run.hash for run in tracked for _ in range(2)
+    )
+    for _hash, params, steps, values in seen:
+        assert params == {"hparams": {"lr": 0.01, "batch_size": 32}}
+        assert steps in (list(range(30)), [0, 10, 20])
+        assert type(values) is np.ndarray and len(values) == len(steps)
+
+
+def test_metric_columns_answer_aims_array_view_calls(server, token, quiet):
+    tracked, _before, _after = _tracked_run(server, token, quiet)
+    run = Run(tracked.hash, server=server.url, token=token, read_only=True)
+    val = run.get_metric("loss", {"subset": "val"})
+
+    assert val.values.sparse_list()[0] == [0, 10, 20]
+    assert val.values.indices_list() == [0, 10, 20]
+    assert val.values.last() == (20, 0.2)
+    assert val.values.first_value() == 0.0 and val.values.first_idx() == 0
+    assert val.epochs.values_list()[0] != val.epochs.values_list()[0]  # NaN
+    assert val.timestamps.last_idx() == 20
+    doubled = val.values * 2
+    assert doubled.indices_list() == [0, 1, 2]  # a derived array: positions
+    assert float(np.nansum(val.values)) == pytest.approx(0.2)
