@@ -372,6 +372,18 @@ class RunReading:
         for metric in self._metrics():
             yield metric.name, metric.context, self._run
 
+    def get_sequence(self, kind: str, name: str, context=None):
+        """The run's object sequence of a kind ("image", "audio", "text",
+        "figure", "distribution"), name and context, or None."""
+        if hasattr(context, "to_dict"):
+            context = context.to_dict()
+        context = dict(context or {})
+        summaries = self._reader.get(f"/runs/{self._run.hash}/objects", {"kind": kind})
+        for summary in summaries:
+            if summary["name"] == name and (summary.get("context") or {}) == context:
+                return ObjectSequence(summary, self._run.hash, self._reader, self._runs)
+        return None
+
 
 # -- tracked objects (images, audio, texts, figures, distributions) -------------
 

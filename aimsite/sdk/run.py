@@ -930,6 +930,22 @@ class Run:
         """(name, context, run) of each metric series the server has."""
         return self._reading().iter_metrics_info()
 
+    def get_image_sequence(self, name: str, context: dict | None = None):
+        """The image sequence of this name and context (`records()`), or None."""
+        return self._reading().get_sequence("image", name, context)
+
+    def get_audio_sequence(self, name: str, context: dict | None = None):
+        return self._reading().get_sequence("audio", name, context)
+
+    def get_text_sequence(self, name: str, context: dict | None = None):
+        return self._reading().get_sequence("text", name, context)
+
+    def get_figure_sequence(self, name: str, context: dict | None = None):
+        return self._reading().get_sequence("figure", name, context)
+
+    def get_distribution_sequence(self, name: str, context: dict | None = None):
+        return self._reading().get_sequence("distribution", name, context)
+
     # -- lifecycle -------------------------------------------------------------
 
     def _mark_failed(self, text: str) -> None:

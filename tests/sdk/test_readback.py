@@ -200,6 +200,11 @@ def test_query_images_reads_the_images_back(server, token, quiet):
         (2, 0, "s2"),
     ]
     assert records[2].to_pil_image().size == (6, 3)
+    read_only = Run(run.hash, server=server.url, token=token, read_only=True)
+    same = read_only.get_image_sequence("samples", {"subset": "val"})
+    assert [r.caption for r in same.records(step_min=1)] == ["s1", "s2"]
+    assert read_only.get_image_sequence("samples") is None
+    assert read_only.get_text_sequence("samples", {"subset": "val"}) is None
 
 
 def test_a_bad_query_raises_with_the_servers_message_and_position(server, token):
