@@ -20,7 +20,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from aimsite.sdk.transport import (
     API_PREFIX,
@@ -195,6 +195,7 @@ class _Sequence:
         self.count: int = summary.get("count") or 0
         self.first_step: int | None = summary.get("first_step")
         self.last_step: int | None = summary.get("last_step")
+        self.summary = summary  # as the server listed it
         self._id = summary["id"]
         self._reader = reader
         self._runs = runs
@@ -372,17 +373,123 @@ class RunReading:
         for metric in self._metrics():
             yield metric.name, metric.context, self._run
 
+    def _objects(self, kind: str | None = None) -> list[ObjectSequence]:
+        summaries = self._reader.get(f"/runs/{self._run.hash}/objects", {"kind": kind})
+        return [
+            ObjectSequence(summary, self._run.hash, self._reader, self._runs)
+            for summary in summaries
+        ]
+
+    def sequences(self, sequence_type: str) -> list:
+        """The run's sequences of one of Aim's sequence types (SEQUENCE_KINDS)."""
+        if sequence_type not in SEQUENCE_KINDS:
+            raise ValueError(
+                f"{sequence_type!r} is not a valid Sequence: one of "
+                f"{', '.join(SEQUENCE_KINDS)}"
+            )
+        kind = SEQUENCE_KINDS[sequence_type]
+        return self._metrics() if kind == "metric" else self._objects(kind)
+
+    def iter_sequence_info_by_type(self, dtypes) -> Iterator[tuple[str, dict, object]]:
+        """(name, context, run) of the sequences holding any of Aim's `dtypes`
+        ("float", "aim.image", "list(aim.image)", "*"…)."""
+        if isinstance(dtypes, str):
+            dtypes = (dtypes,)
+        wanted = set()
+        for dtype in dtypes:
+            if dtype == "*":
+                wanted.update(SEQUENCE_KINDS)
+            elif dtype in _METRIC_DTYPES:
+                wanted.add("metric")
+            else:
+                kind = dtype.removeprefix("list(").removesuffix(")")
+                wanted.add(f"{kind.removeprefix('aim.')}s")
+        for sequence_type in SEQUENCE_KINDS:
+            if sequence_type in wanted:
+                for sequence in self.sequences(sequence_type):
+                    yield sequence.name, sequence.context, self._run
+
+    def collect_sequence_info(self, sequence_types, skip_last_value=False) -> dict:
+        """{sequence type: [{"name", "context", "values": its summary}]}, as Aim's
+        (without "values" when skip_last_value)."""
+        if isinstance(sequence_types, str):
+            sequence_types = (sequence_types,)
+        overview = {}
+        for sequence_type in sequence_types:
+            overview[sequence_type] = [
+                {"name": item.name, "context": item.context}
+                | ({} if skip_last_value else {"values": item.summary})
+                for item in self.sequences(sequence_type)
+            ]
+        return overview
+
+    def logs(self, levels: str | None) -> RunLogs | None:
+        logs = RunLogs(self._reader, self._run.hash, levels)
+        return logs if logs.total else None
+
     def get_sequence(self, kind: str, name: str, context=None):
         """The run's object sequence of a kind ("image", "audio", "text",
         "figure", "distribution"), name and context, or None."""
         if hasattr(context, "to_dict"):
             context = context.to_dict()
         context = dict(context or {})
-        summaries = self._reader.get(f"/runs/{self._run.hash}/objects", {"kind": kind})
-        for summary in summaries:
-            if summary["name"] == name and (summary.get("context") or {}) == context:
-                return ObjectSequence(summary, self._run.hash, self._reader, self._runs)
+        for sequence in self._objects(kind):
+            if sequence.name == name and sequence.context == context:
+                return sequence
         return None
+
+
+# Aim's sequence type names -> what the API calls them.
+SEQUENCE_KINDS = {
+    "metric": "metric",
+    "images": "image",
+    "audios": "audio",
+    "texts": "text",
+    "figures": "figure",
+    "distributions": "distribution",
+}
+_METRIC_DTYPES = {"float", "int", "number", "float64"}
+LOGS_PAGE = 10_000  # log lines per request (the server's largest page)
+
+
+class LogLine(NamedTuple):
+    line: int
+    text: str
+    time: float | None
+    level: str  # "" for terminal output; debug, info, warning, error for records
+
+
+class RunLogs:
+    """A run's log, read page by page when iterated: terminal output and log
+    records (`levels` None), or the records of the given levels only."""
+
+    def __init__(self, reader: Reader, run_hash: str, levels: str | None):
+        self._reader = reader
+        self._path = f"/runs/{run_hash}/logs"
+        self._levels = levels
+        body = reader.get(self._path, {"limit": 1, "level": levels})
+        self.total: int = body["total"]
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[LogLine]:
+        after = None
+        while True:
+            body = self._reader.get(
+                self._path, {"after": after, "limit": LOGS_PAGE, "level": self._levels}
+            )
+            for row in body["lines"]:
+                yield LogLine(
+                    row["line"], row["text"], row.get("time"), row.get("level") or ""
+                )
+            if len(body["lines"]) < LOGS_PAGE:
+                return
+            after = body["lines"][-1]["line"]
+
+    def values_list(self) -> list[str]:
+        """The lines' texts."""
+        return [line.text for line in self]
 
 
 # -- tracked objects (images, audio, texts, figures, distributions) -------------

@@ -930,6 +930,23 @@ class Run:
         """(name, context, run) of each metric series the server has."""
         return self._reading().iter_metrics_info()
 
+    def iter_sequence_info_by_type(self, dtypes):
+        """(name, context, run) of the sequences of Aim's dtypes ("float",
+        "aim.image", "*"…)."""
+        return self._reading().iter_sequence_info_by_type(dtypes)
+
+    def collect_sequence_info(self, sequence_types, skip_last_value=False) -> dict:
+        return self._reading().collect_sequence_info(sequence_types, skip_last_value)
+
+    def get_terminal_logs(self):
+        """The run's log (terminal output and log records), iterable line by
+        line, or None when it has none."""
+        return self._reading().logs(None)
+
+    def get_log_records(self):
+        """The run's log records (`log_info()`…), or None when it has none."""
+        return self._reading().logs("debug,info,warning,error")
+
     def get_image_sequence(self, name: str, context: dict | None = None):
         """The image sequence of this name and context (`records()`), or None."""
         return self._reading().get_sequence("image", name, context)

@@ -321,3 +321,37 @@ def test_metric_columns_answer_aims_array_view_calls(server, token, quiet):
     doubled = val.values * 2
     assert doubled.indices_list() == [0, 1, 2]  # a derived array: positions
     assert float(np.nansum(val.values)) == pytest.approx(0.2)
+
+
+def test_sequence_infos_and_logs_of_a_run(server, token, quiet):
+    run = Run(server=server.url, token=token, **quiet)
+    run.track(1.0, name="loss", context={"subset": "train"})
+    run.track(Image(PILImage.new("RGB", (2, 2))), name="samples")
+    run.log_lines(["epoch 1", "epoch 2"])
+    run.log_warning("loss is flat")
+    run.close(wait=True)
+    read_only = Run(run.hash, server=server.url, token=token, read_only=True)
+
+    floats = list(read_only.iter_sequence_info_by_type(("float", "int")))
+    images = list(read_only.iter_sequence_info_by_type("aim.image"))
+    everything = list(read_only.iter_sequence_info_by_type("*"))
+    overview = read_only.collect_sequence_info(("metric", "images"))
+    logs = read_only.get_terminal_logs()
+    records = read_only.get_log_records()
+
+    assert [(name, context) for name, context, _ in floats] == [
+        ("loss", {"subset": "train"})
+    ]
+    assert [name for name, _context, _run in images] == ["samples"]
+    assert len(everything) == 2 and all(item is read_only for *_, item in everything)
+    assert overview["metric"][0]["name"] == "loss"
+    assert overview["metric"][0]["values"]["last"] == 1.0
+    assert overview["images"][0]["values"]["count"] == 1
+    assert "values" not in read_only.collect_sequence_info("metric", True)["metric"][0]
+    assert logs.values_list()[:2] == ["epoch 1", "epoch 2"]
+    assert len(logs) == 3
+    assert [(line.level, line.text) for line in records] == [
+        ("warning", "loss is flat")
+    ]
+    with pytest.raises(ValueError, match="not a valid Sequence"):
+        read_only.collect_sequence_info("videos")
