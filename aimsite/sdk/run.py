@@ -59,7 +59,6 @@ _SEQ_COUNTER_BITS = 22  # each session numbers its batches base + 0, 1, … < 2*
 _NAME_RE = re.compile(r"^[^\x00-\x1f\x7f]+$")
 _HASH_RE = re.compile(r"[0-9a-f]{24}")
 _time = time.time
-LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 def to_run_hash(value: str) -> str:
@@ -90,12 +89,12 @@ def _server_from_repo(repo) -> str:
             f"'http://127.0.0.1:43800', not a {type(repo).__name__}"
         )
     text = os.fspath(repo).strip()
-    scheme, _, rest = text.partition("://")
+    scheme, separator, rest = text.partition("://")
     if scheme in ("http", "https") and rest:
         return text
     if scheme == "aim" and rest:
         return f"http://{rest}"
-    if not _:
+    if not separator:
         raise ValueError(
             f"repo={text!r} looks like a local Aim repository; aimsite keeps runs "
             "on a server: pass server='http://HOST:43800' (or repo='aim://HOST:43800'), "
@@ -797,6 +796,9 @@ class Run:
             raise TypeError("expect_next_in is a number of seconds")
         if expect_next_in < 0 or not math.isfinite(expect_next_in):
             raise ValueError("expect_next_in must be a finite number >= 0")
+        if self._closed:
+            self._tracked_after_close()
+            return
         with self._lock:
             self._expect_next_in = float(expect_next_in) if expect_next_in else None
             self._status_report = self._status_report or "heartbeat"
@@ -808,6 +810,8 @@ class Run:
         """Mark the run finished now (before close()), so no missed progress
         report can mark it failed. `block=True` waits until the server has it."""
         self._check_writable()
+        if self._closed:
+            return  # close() has marked it finished already
         with self._lock:
             self._status_report = "finished"
         self._wake.set()
@@ -871,6 +875,15 @@ class Run:
             self._sender.wait_sent()
 
     def _queue_artifact(self, source: Path, name: str) -> None:
+        parts = str(name).split("/")
+        if any(part in ("", ".", "..") for part in parts) or not _NAME_RE.match(
+            str(name).replace("\\", "\x00")
+        ):
+            raise ValueError(
+                f"artifact name {name!r} must be a relative path such as "
+                "'models/best.pt' (no empty, '.' or '..' parts, no backslashes or "
+                "control characters)"
+            )
         size = source.stat().st_size
         if size > MAX_ARTIFACT_BYTES:
             raise ValueError(

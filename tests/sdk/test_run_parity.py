@@ -475,3 +475,15 @@ def test_dataframe_and_equality_follow_aim(server, token, quiet):
     run.close(wait=True)
     again = Run(run.hash, read_only=True, server=server.url, token=token)
     assert again == run and hash(again) == hash(run) and {again, run} == {run}
+
+
+def test_log_artifact_refuses_a_name_that_is_not_a_relative_path_at_once(
+    server, token, quiet, tmp_path
+):
+    (tmp_path / "a.txt").write_text("a")
+    with Run(server=server.url, token=token, **quiet) as run:
+        for name in ("../a.txt", "/abs.txt", "a//b", "a\\b"):
+            with pytest.raises(ValueError, match="relative path"):
+                run.log_artifact(tmp_path / "a.txt", name=name)
+        with pytest.raises(NotADirectoryError):
+            run.log_artifacts(tmp_path / "a.txt")
