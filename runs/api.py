@@ -409,6 +409,12 @@ class RunViewSet(
                 "may hold a few more; ask for the next with `after_step` = its last "
                 "step. Not with `max_points`.",
             ),
+            OpenApiParameter(
+                "nonfinite",
+                {"type": "string", "enum": ["null", "strings"]},
+                description="How ±infinity is written among the values: null "
+                "(the default, as NaN), or the strings Infinity and -Infinity.",
+            ),
         ],
         responses=PointsSerializer,
     )
@@ -430,12 +436,16 @@ class RunViewSet(
                 400,
                 "limit",
             )
+        nonfinite = request.query_params.get("nonfinite", "null")
+        if nonfinite not in ("null", "strings"):
+            return error_response("nonfinite must be null or strings", 400, "nonfinite")
         if limit is not None:
             points = read_page(series, after_step=after_step, limit=limit)
         else:
             points = read_points(series, after_step=after_step)
         return HttpResponse(
-            points_json(points, max_points), content_type="application/json"
+            points_json(points, max_points, infinity_strings=nonfinite == "strings"),
+            content_type="application/json",
         )
 
     @extend_schema(

@@ -93,18 +93,28 @@ def read_many(series_ids: Collection[int]) -> dict[int, Points]:
     }
 
 
-def points_json(points: Points, max_points: int = 0) -> bytes:
-    """Columns as JSON; non-finite values and absent epochs/times become null."""
+def points_json(
+    points: Points, max_points: int = 0, *, infinity_strings: bool = False
+) -> bytes:
+    """Columns as JSON; non-finite values and absent epochs/times become null,
+    except that with `infinity_strings` ±infinity is written "Infinity" and
+    "-Infinity" (NaN stays null), so a reader gets back what was tracked."""
     if max_points:
         points = downsample(points, max_points)
     epochs = points.epochs
     if np.any(epochs == NULL_EPOCH):
         epochs = np.where(epochs == NULL_EPOCH, np.nan, epochs.astype(np.float64))
+    values = points.values
+    infinite = np.flatnonzero(np.isinf(values)) if infinity_strings else []
+    if len(infinite):
+        values = values.tolist()  # a list, to hold strings among the numbers
+        for index in infinite.tolist():
+            values[index] = "Infinity" if values[index] > 0 else "-Infinity"
     return orjson.dumps(
         {
             "count": len(points),
             "steps": points.steps,
-            "values": points.values,
+            "values": values,
             "epochs": epochs,
             "times": points.times,
         },

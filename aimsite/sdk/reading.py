@@ -210,7 +210,7 @@ class Metric(_Sequence):
     """One metric series of a run: `name`, `context`, `run`, and its points as
     numpy arrays (`values`, `steps`, `epochs`, `timestamps`), read in full when
     one of them is first asked for. Epochs and timestamps are NaN where none was
-    logged; non-finite values come back as NaN (the API's JSON has no infinity).
+    logged; NaN and ±infinity come back as they were tracked.
     `values`, `epochs` and `timestamps` also answer Aim's ArrayView calls
     (`metric.values.sparse_numpy()` is (steps, values); see arrays.py).
     """
@@ -310,13 +310,15 @@ def read_series(
     after = None
     path = f"/runs/{run_hash}/metrics/{series_id}/points"
     while True:
-        body = reader.get(path, {"limit": page, "after_step": after})
+        params = {"limit": page, "after_step": after, "nonfinite": "strings"}
+        body = reader.get(path, params)
         steps = body["steps"]
         if steps:
             parts.append(
                 (
                     np.asarray(steps, np.int64),
-                    np.asarray(body["values"], np.float64),  # null → NaN
+                    # null → NaN, "Infinity" → inf
+                    np.asarray(body["values"], np.float64),
                     np.asarray(body["epochs"], np.float64),
                     np.asarray(body["times"], np.float64),
                 )

@@ -90,6 +90,21 @@ def test_a_page_carries_every_column(api, user):
     assert np.allclose(body["times"], [1767225601.0, 1767225602.5])
 
 
+def test_infinities_are_strings_when_asked_for(api, user):
+    run = make_run(user)
+    inf, nan = float("inf"), float("nan")
+    _track(run, 1, [0, 1, 2, 3], [inf, -inf, nan, 1.5])
+    url = _points_url(run, MetricSeries.objects.get(run=run))
+
+    as_strings = api.get(url, {"limit": 10, "nonfinite": "strings"}).json()
+    as_null = api.get(url, {"limit": 10}).json()
+    refused = api.get(url, {"nonfinite": "tokens"})
+
+    assert as_strings["values"] == ["Infinity", "-Infinity", None, 1.5]
+    assert as_null["values"] == [None, None, None, 1.5]
+    assert refused.status_code == 400 and refused.json()["field"] == "nonfinite"
+
+
 def test_limit_and_max_points_together_are_refused(api, user):
     run = make_run(user, metrics={"loss": [1.0, 2.0]})
     series = MetricSeries.objects.get(run=run)

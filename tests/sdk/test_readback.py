@@ -355,3 +355,17 @@ def test_sequence_infos_and_logs_of_a_run(server, token, quiet):
     ]
     with pytest.raises(ValueError, match="not a valid Sequence"):
         read_only.collect_sequence_info("videos")
+
+
+def test_nan_and_infinities_read_back_as_tracked(server, token, quiet):
+    tracked = [math.inf, -math.inf, math.nan, 1.0]
+    run = Run(server=server.url, token=token, **quiet)
+    for value in tracked:
+        run.track(value, name="blowup")
+    run.close(wait=True)
+
+    metric = Run(run.hash, server=server.url, token=token, read_only=True).get_metric(
+        "blowup"
+    )
+
+    assert np.array_equal(metric.values, tracked, equal_nan=True)
