@@ -7,7 +7,7 @@ from aimsite import home
 from aimsite.api import not_found
 from experiments.api import ExperimentViewSet
 from media_tracks.api import RecordFileView, RunObjectsView, SequenceRecordsView
-from media_tracks.explorer import ObjectSearchView
+from media_tracks.explorer import ObjectSearchView, ObjectSequencesView
 from runs.api import RunViewSet
 from runs.artifacts_api import ArtifactFileView, RunArtifactsView
 from runs.explorers.api import MetricsExplorerViewSet
@@ -37,6 +37,7 @@ api_urlpatterns = [
     ),
     path("objects/<int:record_id>/file", RecordFileView.as_view(), name="record-file"),
     path("objects/search", ObjectSearchView.as_view(), name="object-search"),
+    path("objects/sequences", ObjectSequencesView.as_view(), name="object-sequences"),
     path("params/search", ParamsSearchView.as_view(), name="params-search"),
     path("params/fields", ParamsFieldsView.as_view(), name="params-fields"),
     *router.urls,

@@ -14,6 +14,7 @@ from media_tracks.serializers import ObjectRecordSerializer, ObjectSequenceSeria
 from runs.api import query_error_response
 from runs.explorers.http import (
     ExplorerRunSerializer,
+    PageParams,
     invalid_params,
     json_answer,
     query_params,
@@ -25,7 +26,7 @@ MAX_DENSITY = 1000
 MAX_INDEX_DENSITY = 100
 
 
-class ObjectSearchParams(serializers.Serializer):
+class KindQueryParams(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=KINDS, help_text="which sequences: " + ", ".join(KINDS)
     )
@@ -37,6 +38,9 @@ class ObjectSearchParams(serializers.Serializer):
         help_text="AimQL over run.* and <kind>.* (images.name, "
         "images.context.subset, images.count, images.first_step, images.last_step)",
     )
+
+
+class ObjectSearchParams(KindQueryParams):
     step_min = serializers.IntegerField(
         required=False, min_value=-INT64_MAX, max_value=INT64_MAX
     )
@@ -113,7 +117,7 @@ def _sequence_payload(item: services.SampledSequence) -> dict:
     sequence = item.sequence
     run = sequence.run
     return {
-        "run": {"hash": run.hash, "name": run.name, "experiment": run.experiment.name},
+        "run": run.as_brief(),
         **sequence.as_summary(),
         "steps": item.steps,
         "records": item.records,
@@ -151,5 +155,56 @@ class ObjectSearchView(APIView):
                 "runs": runs,
                 "truncated": found.truncated,
                 "limit": services.MAX_SEQUENCES,
+            }
+        )
+
+
+class ObjectSequencesParams(KindQueryParams, PageParams):
+    pass
+
+
+class _SequenceSummarySerializer(ObjectSequenceSerializer):
+    run = _RunBriefSerializer()
+
+    class Meta(ObjectSequenceSerializer.Meta):
+        fields = ["run", *SEQUENCE_SUMMARY_FIELDS]
+
+
+class ObjectSequencesAnswerSerializer(serializers.Serializer):
+    sequences = _SequenceSummarySerializer(many=True)
+    next = serializers.IntegerField(
+        allow_null=True, help_text="`after` for the next page; null on the last."
+    )
+
+
+class ObjectSequencesView(APIView):
+    """Every sequence of a kind that a query selects, page by page (for scripts)."""
+
+    @extend_schema(
+        parameters=[ObjectSequencesParams],
+        responses=ObjectSequencesAnswerSerializer,
+        description="The sequences of `kind` that `q` selects, without records, "
+        "in id order (`objects/search` stops at "
+        f"{services.MAX_SEQUENCES}). Read a sequence's records with "
+        "`objects/sequences/{id}/records`.",
+    )
+    def get(self, request):
+        params = ObjectSequencesParams(data=query_params(request))
+        if not params.is_valid():
+            return invalid_params(params)
+        data = params.validated_data
+        try:
+            page, next_after = services.sequences_page(
+                data["q"], data["kind"], after=data.get("after"), limit=data["limit"]
+            )
+        except QueryError as error:
+            return query_error_response(error)
+        return json_answer(
+            {
+                "sequences": [
+                    {"run": sequence.run.as_brief(), **sequence.as_summary()}
+                    for sequence in page
+                ],
+                "next": next_after,
             }
         )

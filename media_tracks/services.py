@@ -395,6 +395,25 @@ def select_sequences(
     return selected[:limit], len(selected) > limit
 
 
+def sequences_page(
+    text: str, kind: str, *, after: int | None, limit: int
+) -> tuple[list[ObjectSequence], int | None]:
+    """The sequences of a kind that the query selects, in id order from after
+    `after`, at most `limit`, and the `after` of the next page (None on the
+    last): every sequence, page by page, where `select_sequences` stops at
+    MAX_SEQUENCES (the SDK's `query_images`). Raises QueryError."""
+    sequences = filter_sequences(ObjectSequence.objects.all(), text, kind)
+    if after is not None:
+        sequences = sequences.filter(id__gt=after)
+    rows = list(
+        sequences.select_related("run__experiment")
+        .defer("run__meta", "run__description")
+        .order_by("id")[: limit + 1]
+    )
+    page = rows[:limit]
+    return page, page[-1].id if len(rows) > limit else None
+
+
 def _tracked_steps(
     sequences: list[ObjectSequence], window: RecordWindow
 ) -> dict[int, list[int]]:

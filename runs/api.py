@@ -38,7 +38,7 @@ from runs import export, ingest, services
 from runs.filters import RunFilterSet
 from runs.ingest import CreatedRun, NewRun
 from runs.models import LogLine, MetricSeries, Run
-from runs.points import points_json, read_points
+from runs.points import points_json, read_page, read_points
 from runs.query import QueryError, filter_runs
 from runs.query.hints import context_hints
 from runs.query.subjects import SEQUENCE_SUBJECTS
@@ -99,6 +99,7 @@ class RunCursorPagination(CursorPagination):
 MAX_BULK_RUNS = 100  # runs created by one POST /runs/ with a list
 MAX_STEP = 2**62  # bounds of the step and line parameters below
 MAX_POINTS_PARAM = 1_000_000
+MAX_POINTS_PAGE = 100_000
 MAX_LOG_LINES_PAGE = 10_000
 
 
@@ -401,7 +402,22 @@ class RunViewSet(
                 "after_step",
                 0,
                 MAX_STEP,
-                "Only points with a greater step (live catch-up).",
+                "Only points with a greater step (live catch-up, and paging).",
+            ),
+            _int_parameter(
+                "limit",
+                1,
+                MAX_POINTS_PAGE,
+                "A page at full resolution: the first `limit` points (after "
+                "`after_step`), in step order. A page ends on a whole step, so it "
+                "may hold a few more; ask for the next with `after_step` = its last "
+                "step. Not with `max_points`.",
+            ),
+            OpenApiParameter(
+                "nonfinite",
+                {"type": "string", "enum": ["null", "strings"]},
+                description="How ±infinity is written among the values: null "
+                "(the default, as NaN), or the strings Infinity and -Infinity.",
             ),
         ],
         responses=PointsSerializer,
@@ -416,9 +432,24 @@ class RunViewSet(
         series = get_object_or_404(MetricSeries, pk=series_id, run__hash=hash)
         max_points = int_param(request, "max_points", 0, 0, MAX_POINTS_PARAM)
         after_step = int_param(request, "after_step", None, 0, MAX_STEP)
-        points = read_points(series, after_step=after_step)
+        limit = int_param(request, "limit", None, 1, MAX_POINTS_PAGE)
+        if limit is not None and max_points:
+            return error_response(
+                "limit pages at full resolution and max_points downsamples: "
+                "ask for one of them",
+                400,
+                "limit",
+            )
+        nonfinite = request.query_params.get("nonfinite", "null")
+        if nonfinite not in ("null", "strings"):
+            return error_response("nonfinite must be null or strings", 400, "nonfinite")
+        if limit is not None:
+            points = read_page(series, after_step=after_step, limit=limit)
+        else:
+            points = read_points(series, after_step=after_step)
         return HttpResponse(
-            points_json(points, max_points), content_type="application/json"
+            points_json(points, max_points, infinity_strings=nonfinite == "strings"),
+            content_type="application/json",
         )
 
     @extend_schema(

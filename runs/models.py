@@ -93,6 +93,15 @@ class Run(models.Model):
         """can_edit() from the owner's id alone, for reads of plain rows."""
         return bool(user.is_staff or (owner_id and owner_id == user.id))
 
+    def as_brief(self) -> "BriefRun":
+        """The run inside a series or sequence of the explorers' and the SDK's
+        answers. Select the experiment first."""
+        return {
+            "hash": self.hash,
+            "name": self.name,
+            "experiment": self.experiment.name,
+        }
+
     def as_explorer_entry(self, user) -> "ExplorerRun":
         """The run as the explorers' `runs` map sends it (the table under a chart
         or grid, and the point popover's tags). Select the experiment and prefetch
@@ -109,6 +118,12 @@ class Run(models.Model):
             "tags": visible_chips(self.tags.all()),
             "can_edit": self.can_edit(user),
         }
+
+
+class BriefRun(TypedDict):
+    hash: str
+    name: str
+    experiment: str
 
 
 class ExplorerRun(TypedDict):

@@ -459,10 +459,27 @@ class BulkItemResultSerializer(serializers.Serializer):
     batch = TrackResultSerializer(required=False)
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {
+            "anyOf": [
+                {"type": ["number", "null"]},
+                {"type": "string", "enum": ["Infinity", "-Infinity"]},
+            ]
+        },
+        "description": "NaN is null; ±infinity is null too, or the strings "
+        "Infinity and -Infinity with nonfinite=strings.",
+    }
+)
+class _PointValuesField(serializers.ListField):
+    pass
+
+
 class PointsSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     steps = serializers.ListField(child=serializers.IntegerField())
-    values = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    values = _PointValuesField(child=serializers.FloatField(allow_null=True))
     epochs = serializers.ListField(child=serializers.IntegerField(allow_null=True))
     times = serializers.ListField(child=serializers.FloatField(allow_null=True))
 

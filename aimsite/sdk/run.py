@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aimsite.limits import MAX_ARTIFACT_BYTES
-from aimsite.sdk import lifecycle, terminal
+from aimsite.sdk import lifecycle, reading, terminal
 from aimsite.sdk.courier import courier
 from aimsite.sdk.notices import AimsiteWarning, warn_once
 from aimsite.sdk.objects import TrackedObject
@@ -464,6 +464,8 @@ class Run:
             target[path[-1]] = value
 
     def __getitem__(self, key):
+        if key is Ellipsis:  # Aim's run[...]: every param
+            return json.loads(json.dumps(self._params))
         path = key if isinstance(key, tuple) else (key,)
         node = self._params
         for part in path:
@@ -921,6 +923,58 @@ class Run:
             except Exception as error:
                 warn_once(f"system metrics stopped: {error}")
                 return
+
+    # -- reading back (aimsite/sdk/reading.py) -----------------------------------
+
+    def _reading(self) -> reading.RunReading:
+        if getattr(self, "_run_reading", None) is None:
+            self._run_reading = reading.RunReading(self, self.server, self._token)
+        return self._run_reading
+
+    def metrics(self) -> reading.RunSequences:
+        """The run's metric series as the server has them; iterate for `Metric`s."""
+        return self._reading().metrics()
+
+    def get_metric(self, name: str, context: dict | None = None):
+        """The `Metric` of this name and context, or None."""
+        return self._reading().get_metric(name, context)
+
+    def iter_metrics_info(self):
+        """(name, context, run) of each metric series the server has."""
+        return self._reading().iter_metrics_info()
+
+    def iter_sequence_info_by_type(self, dtypes):
+        """(name, context, run) of the sequences of Aim's dtypes ("float",
+        "aim.image", "*"…)."""
+        return self._reading().iter_sequence_info_by_type(dtypes)
+
+    def collect_sequence_info(self, sequence_types, skip_last_value=False) -> dict:
+        return self._reading().collect_sequence_info(sequence_types, skip_last_value)
+
+    def get_terminal_logs(self):
+        """The run's log (terminal output and log records), iterable line by
+        line, or None when it has none."""
+        return self._reading().logs(None)
+
+    def get_log_records(self):
+        """The run's log records (`log_info()`…), or None when it has none."""
+        return self._reading().logs("debug,info,warning,error")
+
+    def get_image_sequence(self, name: str, context: dict | None = None):
+        """The image sequence of this name and context (`records()`), or None."""
+        return self._reading().get_sequence("image", name, context)
+
+    def get_audio_sequence(self, name: str, context: dict | None = None):
+        return self._reading().get_sequence("audio", name, context)
+
+    def get_text_sequence(self, name: str, context: dict | None = None):
+        return self._reading().get_sequence("text", name, context)
+
+    def get_figure_sequence(self, name: str, context: dict | None = None):
+        return self._reading().get_sequence("figure", name, context)
+
+    def get_distribution_sequence(self, name: str, context: dict | None = None):
+        return self._reading().get_sequence("distribution", name, context)
 
     # -- lifecycle -------------------------------------------------------------
 

@@ -155,8 +155,11 @@ class Connection:
         path: str,
         body: bytes | None = None,
         content_type: str = "application/json",
+        *,
+        raw: bool = False,
     ) -> tuple[int, object]:
-        """Send one request; return (status, decoded JSON) for 2xx.
+        """Send one request; return (status, decoded JSON) for 2xx, or (status,
+        the body's bytes) with `raw` (a file).
 
         Raises TransientError or RejectedError. A connection the server closed
         while idle is retried once on a fresh one.
@@ -201,6 +204,8 @@ class Connection:
             raise RejectedError(
                 status, str(message) or http.client.responses.get(status, ""), answer
             )
+        if raw:
+            return status, data
         try:
             return status, loads(data) if data else None
         except ValueError:

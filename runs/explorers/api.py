@@ -19,7 +19,12 @@ from runs.explorers.grouping import (
     GroupingError,
     parse_group_fields,
 )
-from runs.explorers.http import ExplorerRunSerializer, json_answer, query_params
+from runs.explorers.http import (
+    ExplorerRunSerializer,
+    PageParams,
+    json_answer,
+    query_params,
+)
 from runs.query import QueryError
 from runs.serializers import SEQUENCE_NAME_PATTERN, QueryField
 
@@ -121,6 +126,10 @@ class SearchParams(NamesParams):
         return metrics.XAxis(data["x"], data["x_metric"], data["x_context"])
 
 
+class SeriesPageParams(NamesParams, PageParams):
+    pass
+
+
 class AggregateParams(SearchParams):
     group = _GroupField(
         required=False, allow_blank=True, default="", trim_whitespace=False
@@ -190,6 +199,28 @@ class SearchAnswerSerializer(serializers.Serializer):
     limit = serializers.IntegerField()
 
 
+class _SeriesSummarySerializer(serializers.Serializer):
+    run = _SeriesRunSerializer()
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    context = serializers.JSONField()
+    count = serializers.IntegerField()
+    first_step = serializers.IntegerField(allow_null=True)
+    last_step = serializers.IntegerField(allow_null=True)
+    first = serializers.FloatField(allow_null=True)
+    last = serializers.FloatField(allow_null=True)
+    min = serializers.FloatField(allow_null=True)
+    max = serializers.FloatField(allow_null=True)
+    last_time = serializers.FloatField(allow_null=True)
+
+
+class SeriesPageAnswerSerializer(serializers.Serializer):
+    series = _SeriesSummarySerializer(many=True)
+    next = serializers.IntegerField(
+        allow_null=True, help_text="`after` for the next page; null on the last."
+    )
+
+
 class _GroupSerializer(serializers.Serializer):
     key = serializers.JSONField(help_text="The group's value of each group field.")
     series = serializers.IntegerField()
@@ -245,6 +276,27 @@ class MetricsExplorerViewSet(viewsets.ViewSet):
                 points=data["points"],
                 x_axis=params.x_axis(),
                 user=request.user,
+            )
+        except QueryError as error:
+            return query_error_response(error)
+        return json_answer(body)
+
+    @extend_schema(
+        parameters=[SeriesPageParams],
+        responses=SeriesPageAnswerSerializer,
+        description="Every series matching `q`, without points, page by page in id "
+        "order (for scripts: `search` stops at "
+        f"{metrics.MAX_SERIES} series). Read a series' points with "
+        "`runs/{hash}/metrics/{id}/points`.",
+    )
+    @action(detail=False, methods=["get"])
+    def series(self, request):
+        params = SeriesPageParams(data=query_params(request))
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        try:
+            body = metrics.series_page(
+                data["q"], after=data.get("after"), limit=data["limit"]
             )
         except QueryError as error:
             return query_error_response(error)

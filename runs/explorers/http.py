@@ -28,6 +28,23 @@ class ExplorerRunSerializer(serializers.Serializer):
     can_edit = serializers.BooleanField()
 
 
+MAX_PAGE = 1000  # sequences per page of metrics/series and objects/sequences
+
+
+class PageParams(serializers.Serializer):
+    """Keyset paging of a listing: `after` the last id of the previous page."""
+
+    after = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**62,
+        help_text="Only items with a greater id: the `next` of the previous page.",
+    )
+    limit = serializers.IntegerField(
+        min_value=1, max_value=MAX_PAGE, default=500, help_text="Items per page."
+    )
+
+
 def query_params(request) -> dict:
     """The query string for a parameters serializer, as a plain dict: DRF reads an
     empty value in a QueryDict as "left out" (so the default), where the schema

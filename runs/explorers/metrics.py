@@ -68,6 +68,29 @@ def metric_names(text: str) -> list[dict]:
     ]
 
 
+def series_page(text: str, *, after: int | None, limit: int) -> dict:
+    """The `metrics/series` answer: the series the query selects, without their
+    points, in id order from after `after`, at most `limit`; `next` is the
+    `after` of the next page (None on the last). Pages through any number of
+    series, where `search` stops at MAX_SERIES (the SDK's `query_metrics`).
+
+    Raises QueryError for a bad query.
+    """
+    series = _filter_series(text)
+    if after is not None:
+        series = series.filter(id__gt=after)
+    rows = list(
+        series.select_related("run__experiment")
+        .defer("overview", "run__meta", "run__description")
+        .order_by("id")[: limit + 1]
+    )
+    page = rows[:limit]
+    return {
+        "series": [{"run": row.run.as_brief(), **row.as_summary()} for row in page],
+        "next": page[-1].id if len(rows) > limit else None,
+    }
+
+
 @dataclass
 class SeriesRow:
     """A selected series without its points, and its run."""
@@ -220,11 +243,7 @@ def _series_payload(item: AlignedSeries) -> dict:
         sample.epochs == NULL_EPOCH, np.nan, sample.epochs.astype(np.float64)
     )
     return {
-        "run": {
-            "hash": series.run.hash,
-            "name": series.run.name,
-            "experiment": series.run.experiment.name,
-        },
+        "run": series.run.as_brief(),
         "id": series.id,
         "name": series.name,
         "context": series.context,

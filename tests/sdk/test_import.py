@@ -8,10 +8,14 @@ from tests.helpers.children import run_child
 
 SDK = Path(aimsite.sdk.__file__).parent
 # The SDK's layers, top first: a module imports only modules after it in this list
-# (run → sender → courier → spool → uploads → transport, the leaves last).
+# (repo → run → reading → arrays, and run → sender → courier → spool → uploads →
+# transport, the leaves last).
 ORDER = [
     "__init__",
+    "repo",
     "run",
+    "reading",
+    "arrays",
     "sender",
     "courier",
     "spool",
@@ -26,7 +30,8 @@ ORDER = [
 # Imports of a sibling inside a function, kept there on purpose: system.py loads
 # platform, subprocess and importlib.metadata, which `import aimsite.sdk` should
 # not pay for, and only a run that records system metrics or params needs it.
-LAZY_IMPORTS = {("run", "system"), ("sender", "system")}
+# Likewise arrays.py, which imports numpy: only reading points back needs it.
+LAZY_IMPORTS = {("run", "system"), ("sender", "system"), ("reading", "arrays")}
 
 
 def _sibling(node: ast.ImportFrom | ast.Import, module: str) -> list[str]:
@@ -132,6 +137,8 @@ def test_importing_the_sdk_loads_no_django_module():
         assert not loaded, loaded
         # Loaded by the first run that records system metrics or params, not here.
         assert "aimsite.sdk.system" not in sys.modules
+        # Loaded by the first read of points (reading.py), not by a training script.
+        assert "numpy" not in sys.modules
         print("clean")
         """,
         env={},
