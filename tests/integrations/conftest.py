@@ -13,6 +13,7 @@ from tests.sdk import conftest as sdk_fixtures
 spool_dir = sdk_fixtures.spool_dir
 owner = sdk_fixtures.owner
 token = sdk_fixtures.token
+quiet = sdk_fixtures.quiet
 
 
 class Arrived:
