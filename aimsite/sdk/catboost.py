@@ -50,9 +50,8 @@ class AimLogger(RunOwner):
         server: str | None = None,
         token: str | None = None,
     ):
-        if log_cout is not None and log_cout is not _TERMINAL:
-            if not hasattr(log_cout, "write"):
-                raise TypeError("log_cout must have a write() method, or be None")
+        if log_cout not in (None, _TERMINAL) and not hasattr(log_cout, "write"):
+            raise TypeError("log_cout must have a write() method, or be None")
         self._loss_function = loss_function
         self._log_cout = log_cout
         self._init_run(
