@@ -12,8 +12,10 @@ as Aim does. The run closes when training ends.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
+from collections.abc import Callable
 from difflib import SequenceMatcher
 
 from aimsite.sdk.integration import (
@@ -57,15 +59,16 @@ def most_common_substring(names: list[str]) -> str:
     return max(counts, key=counts.__getitem__).rstrip("_")
 
 
-def split_log_name(name: str, all_names: list[str]) -> tuple[str, dict]:
-    """A Trainer log key → (metric name, context)."""
+def split_log_name(name: str, common: Callable[[], str]) -> tuple[str, dict]:
+    """A Trainer log key → (metric name, context); `common()` gives the most common
+    substring of the call's keys (computed once a call, and only when needed)."""
     for prefix in _PREFIXES:
         if not name.startswith(prefix):
             continue
         name = name[len(prefix) :]
         context = {"subset": prefix[:-1]}
         if "_" in name:
-            dataset = most_common_substring(all_names).split(prefix)[-1]
+            dataset = common().split(prefix)[-1]
             if dataset and dataset != prefix[:-1]:
                 name = name.split(dataset)[-1].lstrip("_")
                 context["sub_dataset"] = dataset
@@ -127,10 +130,10 @@ class AimCallback(RunOwner, _callbacks.TrainerCallback):
         if not state.is_world_process_zero or not logs:
             return
         run = self._run if self._run is not None else self._open_run()
-        names = list(logs)
+        common = functools.cache(lambda: most_common_substring(list(logs)))
         epoch = as_step(state.epoch)
         for key, value in logs.items():
-            name, context = split_log_name(key, names)
+            name, context = split_log_name(key, common)
             if not _is_number(value):
                 if not self._warned_not_number:
                     self._warned_not_number = True

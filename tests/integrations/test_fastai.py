@@ -1,8 +1,8 @@
 """`aimsite.sdk.fastai.AimCallback` with a real fastai Learner.
 
 fastai depends on torchvision, and PyPI's torchvision does not load beside the CPU
-build of torch that CI installs, so CI does not require this test (`in_ci=False`). To run it by hand, in a virtual
-environment that sees the installed packages:
+build of torch that CI installs, so CI does not require this test (`in_ci=False`).
+To run it by hand, in a virtual environment that sees the installed packages:
 
     python3 -m venv --system-site-packages /tmp/fastai-venv
     /tmp/fastai-venv/bin/pip install fastai==2.8.12

@@ -15,7 +15,6 @@ def test_trainer_logs_args_model_config_losses_by_subset_and_finishes(
     connection, arrived, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("WANDB_DISABLED", "true")
     torch = import_or_skip("torch")
     transformers = import_or_skip("transformers")
     import_or_skip("accelerate")
@@ -81,3 +80,23 @@ def test_trainer_logs_args_model_config_losses_by_subset_and_finishes(
     assert loss["epochs"] == [0, 0, 0, 1, 1, 1, 1, 2]  # fractional epochs, floored
     evaluation = result.points("loss", subset="eval")
     assert evaluation["steps"] == [4, 8]
+
+
+def test_log_keys_of_several_eval_datasets_split_into_name_and_contexts():
+    import_or_skip("transformers")
+    from aimsite.sdk.hugging_face import most_common_substring, split_log_name
+
+    logs = ["eval_mnli_loss", "eval_mnli_accuracy", "eval_mnli_runtime", "epoch"]
+
+    def common():
+        return most_common_substring(logs)
+
+    assert split_log_name("eval_mnli_accuracy", common) == (
+        "accuracy",
+        {"subset": "eval", "sub_dataset": "mnli"},
+    )
+    assert split_log_name("epoch", common) == ("epoch", {})
+    single = ["eval_loss", "eval_samples_per_second", "eval_runtime"]
+    assert split_log_name(
+        "eval_samples_per_second", lambda: most_common_substring(single)
+    ) == ("samples_per_second", {"subset": "eval"})
