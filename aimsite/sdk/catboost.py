@@ -54,14 +54,14 @@ class AimLogger(RunOwner):
             raise TypeError("log_cout must have a write() method, or be None")
         self._loss_function = loss_function
         self._log_cout = log_cout
-        self._init_run(
-            repo=repo,
-            experiment=experiment,
+        super().__init__(
+            repo,
+            experiment,
+            system_tracking_interval,
+            log_system_params,
+            capture_terminal_logs,
             server=server,
             token=token,
-            system_tracking_interval=system_tracking_interval,
-            log_system_params=log_system_params,
-            capture_terminal_logs=capture_terminal_logs,
         )
 
     def setup(self) -> None:

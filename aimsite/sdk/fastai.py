@@ -46,14 +46,14 @@ class AimCallback(RunOwner, _learner.Callback):
         server: str | None = None,
         token: str | None = None,
     ):
-        self._init_run(
-            repo=repo,
-            experiment=experiment_name,
+        super().__init__(
+            repo,
+            experiment_name,
+            system_tracking_interval,
+            log_system_params,
+            capture_terminal_logs,
             server=server,
             token=token,
-            system_tracking_interval=system_tracking_interval,
-            log_system_params=log_system_params,
-            capture_terminal_logs=capture_terminal_logs,
         )
 
     def setup(self, args: dict | None = None) -> None:

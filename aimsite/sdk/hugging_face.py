@@ -19,7 +19,6 @@ from collections.abc import Callable
 from difflib import SequenceMatcher
 
 from aimsite.sdk.integration import (
-    DEFAULT_SYSTEM_TRACKING_INTERVAL,
     RunOwner,
     as_step,
     import_framework,
@@ -80,27 +79,7 @@ class AimCallback(RunOwner, _callbacks.TrainerCallback):
     """Logs a Trainer's training to an aimsite run (Aim's arguments, plus `server`
     and `token`, defaulting to AIMSITE_SERVER / AIMSITE_TOKEN)."""
 
-    def __init__(
-        self,
-        repo: str | None = None,
-        experiment: str | None = None,
-        system_tracking_interval: float | None = DEFAULT_SYSTEM_TRACKING_INTERVAL,
-        log_system_params: bool = True,
-        capture_terminal_logs: bool = True,
-        *,
-        server: str | None = None,
-        token: str | None = None,
-    ):
-        self._init_run(
-            repo=repo,
-            experiment=experiment,
-            server=server,
-            token=token,
-            system_tracking_interval=system_tracking_interval,
-            log_system_params=log_system_params,
-            capture_terminal_logs=capture_terminal_logs,
-        )
-        self._warned_not_number = False
+    _warned_not_number = False
 
     def setup(self, args=None, state=None, model=None) -> None:
         if state is not None and not state.is_world_process_zero:

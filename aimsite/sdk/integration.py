@@ -78,21 +78,27 @@ def as_step(value) -> int | None:
 
 
 class RunOwner:
-    """The run of one integration object: opened lazily, closed by `close()`."""
+    """The run of one integration object: opened lazily, closed by `close()`.
 
-    def _init_run(
+    Put before the framework's class; its `__init__` takes Aim's arguments (plus
+    `server` and `token`, defaulting to AIMSITE_SERVER / AIMSITE_TOKEN) and then
+    calls the framework class's `__init__()` without arguments.
+    """
+
+    def __init__(
         self,
+        repo: str | None = None,
+        experiment: str | None = None,
+        system_tracking_interval: float | None = DEFAULT_SYSTEM_TRACKING_INTERVAL,
+        log_system_params: bool = True,
+        capture_terminal_logs: bool = True,
         *,
-        repo: str | None,
-        experiment: str | None,
-        server: str | None,
-        token: str | None,
-        system_tracking_interval: float | None,
-        log_system_params: bool,
-        capture_terminal_logs: bool,
+        server: str | None = None,
+        token: str | None = None,
         run_name: str | None = None,
         run_hash: str | None = None,
     ) -> None:
+        super().__init__()
         self._repo_path = repo
         self._experiment_name = experiment
         self._server = server

@@ -9,36 +9,16 @@ optimizer's current learning rate as `lr` (train).
 
 from __future__ import annotations
 
-from aimsite.sdk.integration import DEFAULT_SYSTEM_TRACKING_INTERVAL, RunOwner
+from aimsite.sdk.integration import RunOwner
 
 
 class KerasEpochMetrics(RunOwner):
-    """Put before the framework's `Callback` class; takes Aim's arguments, plus
-    `server` and `token` (default AIMSITE_SERVER / AIMSITE_TOKEN). The run opens
-    here, as in Aim."""
+    """Put before the framework's `Callback` class; takes RunOwner's arguments
+    (Aim's, plus `server` and `token`). The run opens here, as in Aim."""
 
-    def __init__(
-        self,
-        repo: str | None = None,
-        experiment: str | None = None,
-        system_tracking_interval: float | None = DEFAULT_SYSTEM_TRACKING_INTERVAL,
-        log_system_params: bool = True,
-        capture_terminal_logs: bool = True,
-        *,
-        server: str | None = None,
-        token: str | None = None,
-    ):
-        super().__init__()  # the framework's Callback
-        self._init_run(
-            repo=repo,
-            experiment=experiment,
-            server=server,
-            token=token,
-            system_tracking_interval=system_tracking_interval,
-            log_system_params=log_system_params,
-            capture_terminal_logs=capture_terminal_logs,
-        )
-        self._open_run()
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._open_run()  # at construction, as in Aim
 
     def _log_epoch_metrics(self, epoch: int, logs: dict | None) -> None:
         if not logs:

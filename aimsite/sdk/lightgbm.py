@@ -13,7 +13,6 @@ last one; call `close()` when training stops early.
 from __future__ import annotations
 
 from aimsite.sdk.integration import (
-    DEFAULT_SYSTEM_TRACKING_INTERVAL,
     RunOwner,
     import_framework,
 )
@@ -27,27 +26,6 @@ class AimCallback(RunOwner):
 
     order = 25  # LightGBM runs callbacks by this: after evaluation, before stopping
     before_iteration = False
-
-    def __init__(
-        self,
-        repo: str | None = None,
-        experiment: str | None = None,
-        system_tracking_interval: float | None = DEFAULT_SYSTEM_TRACKING_INTERVAL,
-        log_system_params: bool = True,
-        capture_terminal_logs: bool = True,
-        *,
-        server: str | None = None,
-        token: str | None = None,
-    ):
-        self._init_run(
-            repo=repo,
-            experiment=experiment,
-            server=server,
-            token=token,
-            system_tracking_interval=system_tracking_interval,
-            log_system_params=log_system_params,
-            capture_terminal_logs=capture_terminal_logs,
-        )
 
     def setup(self) -> None:
         self._open_run()

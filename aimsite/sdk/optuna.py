@@ -52,14 +52,14 @@ class AimCallback(RunOwner):
             )
         self._metric_name = metric_name
         self._as_multirun = as_multirun
-        self._init_run(
-            repo=repo,
-            experiment=experiment_name,
+        super().__init__(
+            repo,
+            experiment_name,
+            system_tracking_interval,
+            log_system_params,
+            capture_terminal_logs,
             server=server,
             token=token,
-            system_tracking_interval=system_tracking_interval,
-            log_system_params=log_system_params,
-            capture_terminal_logs=capture_terminal_logs,
         )
         if not as_multirun:
             self._open_run()

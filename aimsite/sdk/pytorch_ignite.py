@@ -47,14 +47,14 @@ class AimLogger(RunOwner, _base.BaseLogger):
         server: str | None = None,
         token: str | None = None,
     ):
-        self._init_run(
-            repo=repo,
-            experiment=experiment,
+        super().__init__(
+            repo,
+            experiment,
+            system_tracking_interval,
+            log_system_params,
+            capture_terminal_logs,
             server=server,
             token=token,
-            system_tracking_interval=system_tracking_interval,
-            log_system_params=log_system_params,
-            capture_terminal_logs=capture_terminal_logs,
         )
         # Aim's order of checks: train, test, then val.
         self._prefixes = [

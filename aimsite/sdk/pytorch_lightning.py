@@ -95,15 +95,14 @@ class AimLogger(RunOwner, _loggers.Logger):
         server: str | None = None,
         token: str | None = None,
     ):
-        _loggers.Logger.__init__(self)
-        self._init_run(
-            repo=repo,
-            experiment=experiment,
+        super().__init__(
+            repo,
+            experiment,
+            system_tracking_interval,
+            log_system_params,
+            capture_terminal_logs,
             server=server,
             token=token,
-            system_tracking_interval=system_tracking_interval,
-            log_system_params=log_system_params,
-            capture_terminal_logs=capture_terminal_logs,
             run_name=run_name,
             run_hash=run_hash,
         )

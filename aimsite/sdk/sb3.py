@@ -79,16 +79,16 @@ class AimCallback(RunOwner, _callbacks.BaseCallback):
         server: str | None = None,
         token: str | None = None,
     ):
-        _callbacks.BaseCallback.__init__(self, verbose)
-        self._init_run(
-            repo=repo,
-            experiment=experiment_name,
+        super().__init__(
+            repo,
+            experiment_name,
+            system_tracking_interval,
+            log_system_params,
+            capture_terminal_logs,
             server=server,
             token=token,
-            system_tracking_interval=system_tracking_interval,
-            log_system_params=log_system_params,
-            capture_terminal_logs=capture_terminal_logs,
         )
+        self.verbose = verbose
 
     def setup(self, args: dict | None = None) -> None:
         run = self._open_run()

@@ -17,7 +17,6 @@ standard deviation.
 from __future__ import annotations
 
 from aimsite.sdk.integration import (
-    DEFAULT_SYSTEM_TRACKING_INTERVAL,
     RunOwner,
     import_framework,
 )
@@ -28,28 +27,6 @@ _callback = import_framework("xgboost.callback", "xgboost", "xgboost")
 class AimCallback(RunOwner, _callback.TrainingCallback):
     """Logs boosting to an aimsite run (Aim's arguments, plus `server` and `token`,
     defaulting to AIMSITE_SERVER / AIMSITE_TOKEN)."""
-
-    def __init__(
-        self,
-        repo: str | None = None,
-        experiment: str | None = None,
-        system_tracking_interval: float | None = DEFAULT_SYSTEM_TRACKING_INTERVAL,
-        log_system_params: bool = True,
-        capture_terminal_logs: bool = True,
-        *,
-        server: str | None = None,
-        token: str | None = None,
-    ):
-        _callback.TrainingCallback.__init__(self)
-        self._init_run(
-            repo=repo,
-            experiment=experiment,
-            server=server,
-            token=token,
-            system_tracking_interval=system_tracking_interval,
-            log_system_params=log_system_params,
-            capture_terminal_logs=capture_terminal_logs,
-        )
 
     def setup(self) -> None:
         self._open_run()
