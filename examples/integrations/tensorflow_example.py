@@ -1,4 +1,5 @@
-"""TensorFlow Keras logging to aimsite (Aim's `from aim.tensorflow import AimCallback`).
+"""TensorFlow Keras logging to aimsite
+(Aim's `from aim.tensorflow import AimCallback`).
 
     export AIMSITE_SERVER=http://127.0.0.1:43800 AIMSITE_TOKEN=$(aimsite createtoken alice)
     pip install tensorflow
