@@ -7,9 +7,10 @@
   arguments (`repo`, `experiment`, `system_tracking_interval`, `log_system_params`,
   `capture_terminal_logs`) plus ours (`server`, `token`); once closed, the next use
   resumes the same run by its hash, as Aim's `experiment` property does.
-- `set_params()`: frameworks hand over configs holding any Python object; what is
-  not JSON is stored as its `str()`, as Aim's `run.set(..., strict=False)` keeps it
-  rather than failing the training.
+- `plain()`: frameworks hand over configs holding any Python object; what is not
+  JSON is stored as its `str()`, as Aim's `run.set(..., strict=False)` keeps it,
+  rather than failing the training. `as_step()`: a framework's step or epoch as
+  the whole number the server stores.
 
 See docs/architecture.md, "Framework integrations".
 """
@@ -58,11 +59,6 @@ def plain(value, depth: int = 0):
         except (TypeError, ValueError, RuntimeError):
             pass
     return str(value)
-
-
-def set_params(run: Run, key: str | tuple, value) -> None:
-    """`run[key] = value`, keeping what JSON cannot hold as text."""
-    run[key] = plain(value)
 
 
 def as_step(value) -> int | None:
