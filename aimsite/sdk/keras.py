@@ -1,0 +1,21 @@
+"""Keras: `AimCallback` (and its old name `AimTracker`), as `aim.keras`.
+
+    model.fit(x, y, epochs=5, callbacks=[AimCallback(experiment="mnist")])
+
+Works with any Keras 3 backend (jax, torch, tensorflow). What it logs and when the run
+opens and closes: aimsite/sdk/keras_mixins.py.
+"""
+
+from __future__ import annotations
+
+from aimsite.sdk.integration import import_framework
+from aimsite.sdk.keras_mixins import KerasEpochMetrics
+
+_callbacks = import_framework("keras.callbacks", "keras", "keras")
+
+
+class AimCallback(KerasEpochMetrics, _callbacks.Callback):
+    """Logs `fit` to an aimsite run; arguments: KerasEpochMetrics."""
+
+
+AimTracker = AimCallback  # Aim's older name
