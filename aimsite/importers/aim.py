@@ -29,7 +29,7 @@ from aim.sdk.sequences.image_sequence import Images
 from aim.sdk.sequences.metric import Metric
 from aim.sdk.sequences.text_sequence import Texts
 
-from aimsite.importers.base import (
+from aimsite.importers.source import (
     Reader,
     RunRef,
     SourceError,

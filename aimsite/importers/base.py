@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
@@ -32,6 +31,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from aimsite.errors import IngestError
+from aimsite.importers.source import (
+    Reader,
+    RunRef,
+    SourceObject,
+    SourceRun,
+    SourceSeries,
+)
 from aimsite.progress import progress_bar
 from experiments.services import update_experiment
 from media_tracks import services as media
@@ -43,100 +49,6 @@ from tags.services import TagInvalid, create_tag
 
 # The last batch of an imported run: it sets the status and the "complete" mark.
 FINAL_SEQ = 2**62
-OBJECT_KINDS = ("image", "audio", "text", "figure", "distribution")
-
-
-class SourceError(Exception):
-    """The source as a whole cannot be read (missing folder, not a store)."""
-
-
-# -- what readers hand over -------------------------------------------------------
-
-
-@dataclass
-class SourceTag:
-    name: str
-    color: str | None = None  # any "#rrggbb"; mapped to the nearest palette colour
-    comment: str = ""
-
-
-@dataclass
-class SourceSeries:
-    """One metric series; `load()` returns (steps, values, epochs, times) arrays
-    (epochs and times may be None; NaN epochs mean none)."""
-
-    name: str
-    context: dict
-    load: Callable[[], tuple]
-
-
-@dataclass
-class SourceObject:
-    kind: str  # one of OBJECT_KINDS
-    name: str
-    context: dict
-    step: int
-    index: int = 0
-    epoch: int | None = None
-    time: float | None = None
-    caption: str = ""
-    format: str = ""
-    content: bytes | None = None  # images and audio
-    text: str = ""  # texts
-    data: dict | None = None  # figures (Plotly JSON), distributions (bins, range)
-
-
-@dataclass
-class SourceRun:
-    source_id: str
-    name: str = ""
-    description: str = ""
-    experiment: str | None = None
-    experiment_description: str = ""
-    created_at: float | None = None  # unix seconds
-    finished_at: float | None = None
-    status: str = Run.Status.FINISHED  # active, finished or failed
-    is_archived: bool = False
-    params: dict = field(default_factory=dict)
-    meta: dict = field(default_factory=dict)
-    tags: list[SourceTag] = field(default_factory=list)
-    series: list[SourceSeries] = field(default_factory=list)
-    objects: Callable[[], Iterator[SourceObject]] = lambda: iter(())
-    logs: Callable[[], list[tuple[int, str, float | None]]] = list
-    skipped: list[str] = field(default_factory=list)  # what stays behind, and why
-
-
-@dataclass
-class RunRef:
-    """A run as listed, before it is read: its source id and how to name it."""
-
-    source_id: str
-    label: str
-    handle: object = None  # whatever the reader needs to read it
-
-
-class Reader:
-    """A source format. `runs()` raises SourceError when nothing can be read."""
-
-    kind = ""
-
-    def __init__(self, location: str):
-        self.location = location
-
-    def __enter__(self) -> Reader:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        pass
-
-    def runs(self) -> list[RunRef]:
-        raise NotImplementedError
-
-    def read(self, ref: RunRef) -> SourceRun:
-        raise NotImplementedError
 
 
 # -- the mapping --------------------------------------------------------------------

@@ -21,7 +21,7 @@ from pathlib import Path
 from mlflow import MlflowClient
 from mlflow.entities import ViewType
 
-from aimsite.importers.base import (
+from aimsite.importers.source import (
     Reader,
     RunRef,
     SourceError,

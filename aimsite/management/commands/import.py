@@ -12,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import import_string
 
 from aimsite.importers import READERS
-from aimsite.importers.base import Importer, Options, SourceError
+from aimsite.importers.base import Importer, Options
+from aimsite.importers.source import SourceError
 
 SOURCES = {
     "aim": "a directory holding an Aim repository (.aim)",
@@ -72,8 +73,8 @@ class Command(BaseCommand):
             return import_string(READERS[kind])
         except ImportError as error:
             raise CommandError(
-                f"importing from {kind} needs the {error.name or kind} package: "
-                'pip install "aimsite[importers]"'
+                f"importing from {kind} needs the {error.name or kind} package "
+                f'({error}): pip install "aimsite[importers]"'
             ) from error
 
     def _owner(self, username: str | None):
