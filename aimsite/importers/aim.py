@@ -116,7 +116,8 @@ class AimReader(Reader):
             heartbeat = self._heartbeat(ref.source_id)
             is_live = heartbeat and time.time() - heartbeat < LIVE_WITHIN_SECONDS
             source.status = "active" if is_live else "failed"
-            source.finished_at = heartbeat
+            # It ran until its last heartbeat (if that file survived).
+            source.finished_at = max(heartbeat or 0, run.creation_time or 0) or None
         if run.artifacts:
             source.skipped += [
                 f"artifact {name} ({artifact.uri}): aimsite has no run artifacts yet"
