@@ -154,18 +154,18 @@ def test_a_broken_run_is_reported_and_the_rest_imports(
     root, written = aim_repo
     broken = tmp_path / "broken"
     shutil.copytree(root, broken)
-    # A half-written run: its series chunk is gone.
-    shutil.rmtree(broken / ".aim" / "seqs" / "chunks" / written["full"])
-    (broken / ".aim" / "meta" / "chunks" / written["full"]).rename(
-        broken / ".aim" / "meta" / "chunks" / "not-a-run"
-    )
+    # A half-written run: its series storage is garbage.
+    chunk = broken / ".aim" / "seqs" / "chunks" / written["full"]
+    for table in chunk.glob("*.sst"):
+        table.write_bytes(b"not a table" * 10)
     done = run_import("aim", broken)
     assert done.returncode == 0, done.stderr
-    assert "Failed (" in done.stdout
-    assert "aim run " in done.stdout.split("Failed (")[1]
+    failures = done.stdout.split("Failed (1 runs, nothing of them was written):")[1]
+    assert f"aim run {written['full']}: Corruption" in failures
     hashes = {run["hash"] for run in api_reader.runs()}
     assert source_hash("aim", written["archived"]) in hashes
     assert source_hash("aim", written["crashed"]) in hashes
+    assert source_hash("aim", written["full"]) not in hashes
 
 
 def test_a_missing_folder_is_a_clear_error(run_import, tmp_path):
