@@ -70,6 +70,7 @@ class MlflowReader(Reader):
     def __init__(self, location: str):
         super().__init__(location)
         self._scratch: str | None = None
+        self._copy: Path | None = None  # a file store's metadata, copied
         self.client: MlflowClient | None = None
         self.experiments: dict = {}
         # Our progress bar is the one shown, not MLflow's per download.
@@ -107,9 +108,15 @@ class MlflowReader(Reader):
                 "not an MLflow file store (no experiment folders with meta.yaml)"
             )
         copy = Path(self._scratch) / "mlruns"
-        # Metadata only: artifact URIs in it still point at the source's files.
-        shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("artifacts"))
+        # Metadata only (MLflow wants each run's artifacts folder, empty will
+        # do): the artifact URIs in it still point at the source's files.
+        shutil.copytree(
+            folder,
+            copy,
+            ignore=lambda at, names: names if Path(at).name == "artifacts" else [],
+        )
         os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+        self._copy = copy
         return copy.as_uri()
 
     def runs(self) -> list[RunRef]:
@@ -119,15 +126,34 @@ class MlflowReader(Reader):
             self.experiments = {e.experiment_id: e for e in experiments}
             refs = []
             for experiment in experiments:
-                for run in self._pages(self._run_page(experiment.experiment_id)):
-                    label = f"mlflow run {run.info.run_id}"
-                    if run.info.run_name:
-                        label += f" ({run.info.run_name})"
-                    refs.append(RunRef(run.info.run_id, label, run))
+                try:
+                    runs = list(self._pages(self._run_page(experiment.experiment_id)))
+                except Exception:
+                    if self._copy is None:
+                        raise
+                    # One unreadable run fails the whole search in a file store:
+                    # read its runs one by one, so only the broken one fails.
+                    refs += self._one_by_one(experiment.experiment_id)
+                    continue
+                refs += [_ref(run) for run in runs]
         except SourceError:
             raise
         except Exception as error:
             raise SourceError(f"not a readable MLflow store ({error})") from error
+        return refs
+
+    def _one_by_one(self, experiment_id: str) -> list[RunRef]:
+        refs = []
+        for folder in (
+            self._copy / experiment_id,
+            self._copy / ".trash" / experiment_id,
+        ):
+            for run_dir in sorted(folder.glob("*/meta.yaml")):
+                run_id = run_dir.parent.name
+                try:
+                    refs.append(_ref(self.client.get_run(run_id)))
+                except Exception as error:
+                    refs.append(RunRef(run_id, f"mlflow run {run_id}", error))
         return refs
 
     @staticmethod
@@ -158,6 +184,8 @@ class MlflowReader(Reader):
         return fetch
 
     def read(self, ref: RunRef) -> SourceRun:
+        if isinstance(ref.handle, Exception):
+            raise ref.handle  # it could not even be listed
         run = ref.handle
         info, data = run.info, run.data
         experiment = self.experiments.get(info.experiment_id)
@@ -265,6 +293,13 @@ class MlflowReader(Reader):
                 format=Path(item["path"]).suffix.lstrip(".").lower(),
                 content=self._download(run_id, item["path"]),
             )
+
+
+def _ref(run) -> RunRef:
+    label = f"mlflow run {run.info.run_id}"
+    if run.info.run_name:
+        label += f" ({run.info.run_name})"
+    return RunRef(run.info.run_id, label, run)
 
 
 def _classify(paths: list[str]) -> tuple[list[dict], list[str]]:

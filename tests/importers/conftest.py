@@ -25,7 +25,9 @@ class Api:
         return answer.json()
 
     def file(self, url: str) -> bytes:
-        answer = self.session.get(f"{self.base.removesuffix('/api/v1')}{url}", timeout=30)
+        answer = self.session.get(
+            f"{self.base.removesuffix('/api/v1')}{url}", timeout=30
+        )
         assert answer.status_code == 200, (url, answer.status_code)
         return answer.content
 

@@ -98,7 +98,9 @@ def build_aim_repo(root: Path) -> dict:
     full.add_tag("baseline")
     loss = [1.0 / (step + 1) for step in range(50)]
     for step, value in enumerate(loss):
-        full.track(value, name="loss", step=step, epoch=step // 10, context={"subset": "train"})
+        full.track(
+            value, name="loss", step=step, epoch=step // 10, context={"subset": "train"}
+        )
     for step in range(0, 50, 10):
         full.track(step / 100, name="acc", step=step, context={"subset": "val"})
     full.track(
@@ -107,11 +109,26 @@ def build_aim_repo(root: Path) -> dict:
         step=3,
         context={"subset": "val"},
     )
-    full.track([Image(png_array(3), caption="later")], name="samples", step=5, context={"subset": "val"})
-    full.track(Text("the quick brown fox"), name="predictions", step=2)
-    full.track(Distribution(np.linspace(-1, 1, 200), bin_count=8), name="weights", step=4, context={"layer": "fc1"})
     full.track(
-        Figure(go.Figure(data=[go.Scatter(x=[1, 2, 3], y=[3, 1, 2])], layout={"title": {"text": "curve"}})),
+        [Image(png_array(3), caption="later")],
+        name="samples",
+        step=5,
+        context={"subset": "val"},
+    )
+    full.track(Text("the quick brown fox"), name="predictions", step=2)
+    full.track(
+        Distribution(np.linspace(-1, 1, 200), bin_count=8),
+        name="weights",
+        step=4,
+        context={"layer": "fc1"},
+    )
+    full.track(
+        Figure(
+            go.Figure(
+                data=[go.Scatter(x=[1, 2, 3], y=[3, 1, 2])],
+                layout={"title": {"text": "curve"}},
+            )
+        ),
         name="curve",
         step=1,
     )
@@ -144,7 +161,10 @@ def build_aim_repo(root: Path) -> dict:
         """
     )
     crashed = subprocess.run(
-        [sys.executable, "-c", crash_script], capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", crash_script],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     crashed_hash = crashed.stdout.strip().splitlines()[-1]
     # The crash was long ago: its heartbeat file is old.
@@ -179,31 +199,40 @@ def build_mlflow_store(tracking_uri: str) -> dict:
     from mlflow.entities import Metric
 
     client = MlflowClient(tracking_uri=tracking_uri)
+    start = 1_790_000_000_000
     experiment = client.create_experiment(
         "mlf-exp", tags={"team": "vision", "mlflow.note.content": "MLflow experiment"}
     )
     run = client.create_run(
         experiment,
         run_name="mlf-finished",
-        tags={"owner": "me", "mlflow.note.content": "a **note**", "mlflow.source.name": "train.py"},
+        start_time=start,
+        tags={
+            "owner": "me",
+            "mlflow.note.content": "a **note**",
+            "mlflow.source.name": "train.py",
+        },
     )
     run_id = run.info.run_id
     client.log_param(run_id, "lr", "0.001")
     client.log_param(run_id, "batch_size", 32)
     client.log_param(run_id, "optimizer", "{'name': 'adam'}")
     client.log_param(run_id, "use_bn", True)
-    start = 1_790_000_000_000
     loss = [(step, 1.0 / (step + 1), start + 10 * step) for step in range(60)]
     client.log_batch(run_id, metrics=[Metric("loss", v, t, s) for s, v, t in loss])
     client.log_batch(
         run_id,
-        metrics=[Metric("val/acc", 0.5 + s / 100, start + s, s) for s in range(0, 60, 20)],
+        metrics=[
+            Metric("val/acc", 0.5 + s / 100, start + s, s) for s in range(0, 60, 20)
+        ],
     )
     client.log_image(run_id, png_array(4), key="samples", step=3)
     client.log_image(run_id, png_array(5), artifact_file="plots/confusion.png")
     client.log_figure(
         run_id,
-        go.Figure(data=[go.Bar(x=["a", "b"], y=[2, 5])], layout={"title": {"text": "bars"}}),
+        go.Figure(
+            data=[go.Bar(x=["a", "b"], y=[2, 5])], layout={"title": {"text": "bars"}}
+        ),
         "figures/bars.html",
     )
     client.log_text(run_id, "some notes", "notes/readme.txt")
@@ -269,7 +298,10 @@ def build_tensorboard_logdir(logdir: Path) -> dict:
     validation = [(step, 2.5 / (step + 1)) for step in range(0, 20, 5)]
     written["train"], written["validation"] = train, validation
     histogram = np.array([[-1.0, 0.0, 3.0], [0.0, 1.0, 5.0]])
-    events = [(step, [scalar("loss/total", value, legacy=step % 2 == 0)]) for step, value in train]
+    events = [
+        (step, [scalar("loss/total", value, legacy=step % 2 == 0)])
+        for step, value in train
+    ]
     events += [
         (step, [scalar("metrics/acc/top1", step / 20)]) for step in range(0, 20, 4)
     ]
@@ -297,7 +329,9 @@ def build_tensorboard_logdir(logdir: Path) -> dict:
             ],
         )
     )
-    hparams = hparams_summary.hparams_pb({"lr": 0.01, "optimizer": "adam", "use_bn": True})
+    hparams = hparams_summary.hparams_pb(
+        {"lr": 0.01, "optimizer": "adam", "use_bn": True}
+    )
     events.append((0, list(hparams.value)))
     write(logdir / "run1" / "train", events)
     write(

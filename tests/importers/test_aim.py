@@ -31,7 +31,9 @@ def test_an_aim_repo_comes_over_whole(aim_repo, run_import, api_reader):
     before = _fingerprint(root)
     done = run_import("aim", root)
     assert done.returncode == 0, done.stderr
-    assert "Imported 3 runs, 4 series, 65 points, 7 objects, 4 log lines." in done.stdout
+    assert (
+        "Imported 3 runs, 4 series, 65 points, 7 objects, 4 log lines." in done.stdout
+    )
     assert _fingerprint(root) == before, "the source repo was written to"
 
     full = api_reader.run(source_hash("aim", written["full"]))
@@ -61,7 +63,10 @@ def test_an_aim_repo_comes_over_whole(aim_repo, run_import, api_reader):
     assert experiment["description"] == "experiment A"
 
     series = api_reader.series(full["hash"])
-    assert set(series) == {("loss", (("subset", "train"),)), ("acc", (("subset", "val"),))}
+    assert set(series) == {
+        ("loss", (("subset", "train"),)),
+        ("acc", (("subset", "val"),)),
+    }
     loss = series[("loss", (("subset", "train"),))]
     assert loss["count"] == 50
     assert loss["points"]["steps"] == list(range(50))
