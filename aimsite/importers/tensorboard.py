@@ -19,7 +19,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
-from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+from tensorboard import data_compat, dataclass_compat
+from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
+from tensorboard.compat.proto import event_pb2
 from tensorboard.plugins.hparams import api_pb2
 from tensorboard.plugins.hparams import metadata as hparams_metadata
 from tensorboard.util import tensor_util
@@ -34,6 +36,7 @@ from aimsite.importers.source import (
 )
 
 EVENT_FILE_MARK = "tfevents"
+RECORD_FRAMING = 16  # a record's length (8 bytes) and two checksums (4 + 4)
 SESSION_STATUS = {
     api_pb2.STATUS_SUCCESS: "finished",
     api_pb2.STATUS_FAILURE: "failed",
@@ -118,7 +121,8 @@ class TensorboardReader(Reader):
                 for (name, context), points in sorted(collected.scalars.items())
             ],
             objects=lambda: iter(collected.objects),
-            skipped=[
+            skipped=collected.notes
+            + [
                 f"{count} values of plugin {plugin!r}: no place for them in aimsite"
                 for plugin, count in sorted(collected.unsupported.items())
             ],
@@ -147,15 +151,28 @@ class _Collected:
         self.hparams: dict = {}
         self.status: str | None = None
         self.unsupported: Counter = Counter()
+        self.notes: list[str] = []
         self._indices: Counter = Counter()
 
     def read_file(self, path: Path, context: dict) -> None:
         key = tuple(sorted(context.items()))
-        for event in EventFileLoader(str(path)).Load():
-            if event.wall_time:
-                self.times.append(event.wall_time)
-            for value in event.summary.value:
-                self._value(event, value, context, key)
+        size, read, first_metadata = path.stat().st_size, 0, {}
+        for record in RawEventFileLoader(str(path)).Load():
+            read += len(record) + RECORD_FRAMING
+            # What EventFileLoader does: old summaries upgraded to tensors.
+            upgraded = data_compat.migrate_event(event_pb2.Event.FromString(record))
+            for event in dataclass_compat.migrate_event(upgraded, first_metadata):
+                if event.wall_time and event.HasField("summary"):
+                    self.times.append(event.wall_time)
+                for value in event.summary.value:
+                    self._value(event, value, context, key)
+        if size and not read:
+            raise ValueError(f"{path.name} holds no readable event (a corrupt file?)")
+        if read < size:
+            self.notes.append(
+                f"{path.name} is cut short (a half-written file?): its first "
+                f"{read:,} of {size:,} bytes came over"
+            )
 
     def _next_index(self, kind: str, tag: str, key: tuple, step: int) -> int:
         slot = (kind, tag, key, step)
