@@ -9,7 +9,17 @@ import sys
 import pytest
 
 from tests.helpers.clients import token_session
-from tests.helpers.servers import REPO, database_url_for_subprocess
+from tests.helpers.servers import REPO, PatientServer, database_url_for_subprocess
+
+
+@pytest.fixture(scope="session")
+def server(django_db_setup, django_db_blocker):
+    """The session's daphne, given time to start: these tests load the machine
+    with the sources' own packages in other processes."""
+    with django_db_blocker.unblock():
+        process = PatientServer().start()
+    yield process
+    process.stop()
 
 
 class Api:
