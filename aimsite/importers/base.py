@@ -20,6 +20,7 @@ applied are skipped and objects are idempotent by step and index.)
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -213,6 +214,13 @@ class Importer:
             return RunResult(ref.label, "already")
         try:
             source = self.reader.read(ref)
+            # A fixed order, so a rerun's batches carry the same sequence numbers.
+            source.series.sort(
+                key=lambda series: (
+                    series.name,
+                    json.dumps(series.context, sort_keys=True, default=str),
+                )
+            )
             if self.options.is_dry_run:
                 return self._count(ref, source, prefix)
             return self._write(ref, source, run_hash, existing is not None, prefix)

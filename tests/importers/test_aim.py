@@ -189,3 +189,50 @@ def test_an_unknown_owner_is_refused(aim_repo, run_import, api_reader):
     assert done.returncode != 0
     assert "there is no user 'nobody'" in done.stderr
     assert api_reader.runs() == []
+
+
+def test_a_half_imported_run_is_completed_not_duplicated(
+    aim_repo, run_import, api_reader
+):
+    from media_tracks.models import ObjectSequence
+    from runs.models import AppliedBatch, LogLine, MetricSeries, Run
+
+    root, written = aim_repo
+    assert run_import("aim", root).returncode == 0
+    run_hash = source_hash("aim", written["full"])
+
+    def contents() -> tuple:
+        series = {
+            key: (value["count"], value["points"])
+            for key, value in api_reader.series(run_hash).items()
+        }
+        objects = {
+            key: [(r["step"], r["index"], r["caption"], r["text"]) for r in records]
+            for key, records in api_reader.objects(run_hash).items()
+        }
+        return (
+            series,
+            objects,
+            api_reader.logs(run_hash),
+            api_reader.run(run_hash)["status"],
+        )
+
+    whole = contents()
+    # What an import stopped after its first series leaves (one that did not run
+    # each run in a transaction, say): the batches after it, and the mark, missing.
+    run = Run.objects.get(hash=run_hash)
+    # Series come in name order: seq 1 brought "acc", seq 0 created the run.
+    AppliedBatch.objects.filter(run=run).exclude(seq__in=[0, 1]).delete()
+    MetricSeries.objects.filter(run=run).exclude(name="acc").delete()
+    LogLine.objects.filter(run=run).delete()
+    ObjectSequence.objects.filter(run=run).delete()
+    Run.objects.filter(pk=run.pk).update(
+        meta={**run.meta, "import": {**run.meta["import"], "complete": False}},
+        status="active",
+    )
+
+    again = run_import("aim", root)
+    assert again.returncode == 0, again.stderr
+    assert f"aim run {written['full']}: completed 2 series" in again.stdout
+    assert "(1 completed from an interrupted import)" in again.stdout
+    assert contents() == whole
