@@ -174,6 +174,7 @@ def test_a_broken_run_is_reported_and_the_rest_imports(
 
 
 def test_a_missing_folder_is_a_clear_error(run_import, tmp_path):
+    import_or_skip("aim")
     done = run_import("aim", tmp_path / "nowhere")
     assert done.returncode != 0
     assert "cannot read" in done.stderr and "no such directory" in done.stderr

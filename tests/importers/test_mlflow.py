@@ -150,6 +150,7 @@ def test_a_broken_run_is_reported_and_the_rest_imports(
 
 
 def test_a_missing_store_is_a_clear_error(run_import, tmp_path):
+    import_or_skip("mlflow")
     done = run_import("mlflow", f"sqlite:///{tmp_path / 'none.db'}")
     assert done.returncode != 0
     assert "no such SQLite database" in done.stderr
