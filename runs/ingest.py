@@ -9,7 +9,7 @@ The REST API, the demo data command and the tests all go through these functions
 
 import math
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
@@ -75,6 +75,9 @@ class Batch:
     expect_next_in: float | None = None
     attach_tags: list[str] = field(default_factory=list)
     detach_tags: list[str] = field(default_factory=list)
+    # When the batch happened, if not now: importers replay a run's history, so
+    # its heartbeat, last update and end are the source's times (not on the wire).
+    at: datetime | None = None
 
 
 @dataclass
@@ -205,6 +208,64 @@ def _parse_series(raw: object, where: str) -> SeriesBatch:
     )
     return SeriesBatch(
         name, context, context_key(context), Points(steps, values, epochs, times)
+    )
+
+
+def series_batch(
+    name: str,
+    context: dict,
+    steps: np.ndarray,
+    values: np.ndarray,
+    epochs: np.ndarray | None = None,
+    times: np.ndarray | None = None,
+) -> SeriesBatch:
+    """A series batch from columns already in memory (importers), checked as the
+    wire format's are but column-wise: names and contexts as `track`'s, steps
+    and epochs non-negative integers (NaN epochs: none), times finite or NaN."""
+    try:
+        name = validate_name(name)
+        context = validate_context(context)
+    except ContextError as error:
+        raise IngestError(str(error), "metrics") from error
+    steps = np.asarray(steps)
+    count = len(steps)
+    if count == 0:
+        raise IngestError(f"series {name!r} has no points", "metrics")
+    if not np.all(np.isfinite(steps)) or np.any(steps < 0) or np.any(steps % 1):
+        raise IngestError(f"series {name!r}: steps must be integers >= 0", "metrics")
+    values = np.asarray(values, np.float64)
+    columns = {"values": values}
+    if epochs is not None:
+        epochs = np.asarray(epochs, np.float64)
+        known = ~np.isnan(epochs)
+        if np.any(epochs[known] < 0) or np.any(epochs[known] % 1):
+            raise IngestError(
+                f"series {name!r}: epochs must be integers >= 0", "metrics"
+            )
+        columns["epochs"] = epochs
+    if times is not None:
+        times = np.asarray(times, np.float64)
+        columns["times"] = times
+    for column, data in columns.items():
+        if len(data) != count:
+            raise IngestError(
+                f"series {name!r}: {column} has {len(data)} items, steps has {count}",
+                "metrics",
+            )
+    return SeriesBatch(
+        name,
+        context,
+        context_key(context),
+        Points(
+            steps.astype(np.int64),
+            values,
+            np.full(count, NULL_EPOCH, np.int64)
+            if epochs is None
+            else np.where(np.isnan(epochs), NULL_EPOCH, np.nan_to_num(epochs)).astype(
+                np.int64
+            ),
+            np.full(count, math.nan) if times is None else times,
+        ),
     )
 
 
@@ -408,6 +469,7 @@ def get_or_create_run(
     params: dict | None = None,
     tags: list[str] | None = None,
     lookups: Lookups | None = None,
+    created_at: datetime | None = None,
 ) -> tuple[Run, bool]:
     """Create a run by its client-made hash; an existing run of this user is returned.
 
@@ -445,9 +507,9 @@ def get_or_create_run(
                 experiment=experiment,
                 owner=user,
                 params=params or {},
-                created_at=now,
-                updated_at=now,
-                last_heartbeat=now,
+                created_at=created_at or now,
+                updated_at=created_at or now,
+                last_heartbeat=created_at or now,
             )
             live.mark_new(run)
             if tags:
@@ -473,6 +535,7 @@ class NewRun:
     params: dict | None = None
     tags: list[str] | None = None
     batch: Batch | None = None
+    created_at: datetime | None = None  # importers: the source's; otherwise now
 
 
 @dataclass
@@ -500,6 +563,7 @@ def create_run(user, new: NewRun, *, lookups: Lookups | None = None) -> CreatedR
                 params=new.params,
                 tags=new.tags,
                 lookups=lookups,
+                created_at=new.created_at,
             )
             result = (
                 apply_batch(run, new.batch, new_run=is_new)
@@ -726,8 +790,8 @@ def apply_batch(run: Run, batch: Batch, *, new_run: bool = False) -> BatchResult
                 )
             if batch.attach_tags or batch.detach_tags:
                 apply_tag_names(run, batch.attach_tags, batch.detach_tags)
-            status_changed = _apply_status(run, batch, fields)
-            now = timezone.now()
+            now = batch.at or timezone.now()
+            status_changed = _apply_status(run, batch, fields, now)
             run.last_heartbeat = now
             run.updated_at = now
             run.save(update_fields=fields)
@@ -790,11 +854,11 @@ def apply_tag_names(
     live.run_tags_changed(run)
 
 
-def _apply_status(run: Run, batch: Batch, fields: list[str]) -> bool:
+def _apply_status(run: Run, batch: Batch, fields: list[str], now) -> bool:
     status = batch.status
     if batch.expect_next_in is not None:
         # A progress report (run.report_progress) sets when the next one is due.
-        run.progress_deadline = timezone.now() + timedelta(seconds=batch.expect_next_in)
+        run.progress_deadline = now + timedelta(seconds=batch.expect_next_in)
         fields.append("progress_deadline")
     if status is None:
         # Any request is a heartbeat; a run that was marked failed for silence
@@ -815,6 +879,6 @@ def _apply_status(run: Run, batch: Batch, fields: list[str]) -> bool:
     else:
         changed = run.status != status
         run.status = status
-        run.finished_at = run.finished_at or timezone.now()
+        run.finished_at = run.finished_at or now
     fields.extend(["status", "finished_at"])
     return changed

@@ -85,6 +85,12 @@ def delete_stored_files(names: list[str]) -> None:
 
 def _remove_files(names: list[str], run_hashes: list[str]) -> None:
     delete_stored_files(names)
+    remove_media_dirs(run_hashes)
+
+
+def remove_media_dirs(run_hashes: list[str]) -> None:
+    """Remove the runs' media folders: after their rows are gone, or when the
+    transaction that wrote their first files rolled back (an import that failed)."""
     for run_hash in run_hashes:
         shutil.rmtree(_run_media_dir(run_hash), ignore_errors=True)
 

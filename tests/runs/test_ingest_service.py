@@ -70,3 +70,43 @@ def test_the_demo_command_creates_its_runs_through_the_entry_point():
         # Named after the model family and its hyperparameters, never a series.
         assert run.name.split("-")[0] in {"cnn", "bert", "resnet"}, run.name
         assert run.name in LogLine.objects.get(run=run, line=0).text
+
+
+def test_series_batch_checks_columns_as_the_wire_format_does():
+    import numpy as np
+
+    batch = ingest.series_batch(
+        "loss", {"subset": "train"}, np.arange(3), [0.5, 0.25, np.nan], [0, np.nan, 1]
+    )
+    assert batch.points.steps.tolist() == [0, 1, 2]
+    assert batch.points.epochs.tolist()[::2] == [0, 1]
+    assert batch.points.epochs[1] == ingest.NULL_EPOCH
+    for steps, values, message in [
+        ([0, -1], [1.0, 2.0], "steps must be integers >= 0"),
+        ([0, 1.5], [1.0, 2.0], "steps must be integers >= 0"),
+        ([0, 1], [1.0], "values has 1 items, steps has 2"),
+        ([], [], "has no points"),
+    ]:
+        with pytest.raises(IngestError, match=message):
+            ingest.series_batch("loss", {}, np.array(steps), values)
+    with pytest.raises(IngestError, match="contains control characters"):
+        ingest.series_batch("bad\x01name", {}, np.arange(1), [1.0])
+
+
+def test_an_imported_run_keeps_the_times_of_its_source():
+    from datetime import UTC, datetime
+
+    owner = make_user()
+    created = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    ended = datetime(2024, 1, 2, 5, 0, 0, tzinfo=UTC)
+    run = ingest.create_run(
+        owner, ingest.NewRun(hash=new_hash(), created_at=created)
+    ).run
+    ingest.apply_batch(run, ingest.Batch(seq=1, status="finished", at=ended))
+    run.refresh_from_db()
+    assert (run.created_at, run.finished_at, run.last_heartbeat) == (
+        created,
+        ended,
+        ended,
+    )
+    assert run.status == "finished"

@@ -4,7 +4,6 @@ import io
 import math
 import os
 import random
-import sys
 import wave
 from datetime import timedelta
 
@@ -14,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from aimsite.progress import progress_bar
 from experiments.models import Experiment
 from experiments.services import save_notes
 from media_tracks import services as media
@@ -39,15 +39,6 @@ TAGS = [
 RUNS_PER_EXPERIMENT = 20
 TRAIN_STEPS = 2000
 VAL_EVERY = 50
-
-
-def _progress(done: int, total: int, label: str) -> None:
-    width = 30
-    filled = int(width * done / total)
-    sys.stdout.write(
-        f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<32}"
-    )
-    sys.stdout.flush()
 
 
 def _png(seed: int, size: int = 64) -> bytes:
@@ -139,7 +130,7 @@ class Command(BaseCommand):
                 if index % 20 == 0:
                     self._media(run, index)
                 done += 1
-                _progress(done, total, run.name)
+                progress_bar(done, total, run.name)
         self.stdout.write(
             "\n"
             + self.style.SUCCESS(
