@@ -5,8 +5,13 @@ from rest_framework.routers import DefaultRouter
 
 from aimsite.api import not_found
 from experiments.api import ExperimentViewSet
-from media_tracks.api import RecordFileView, RunObjectsView, SequenceRecordsView
-from media_tracks.explorer import ObjectSearchView
+from media_tracks.api import (
+    RecordFileView,
+    RunObjectsView,
+    SequenceRecordsView,
+    SequenceStepsView,
+)
+from media_tracks.explorer import ObjectNamesView, ObjectSearchView
 from runs.api import RunViewSet
 from runs.explorers.api import MetricsExplorerViewSet
 from runs.explorers.params import ParamsFieldsView, ParamsSearchView
@@ -27,6 +32,12 @@ api_urlpatterns = [
         SequenceRecordsView.as_view(),
         name="sequence-records",
     ),
+    path(
+        "objects/sequences/<int:sequence_id>/steps",
+        SequenceStepsView.as_view(),
+        name="sequence-steps",
+    ),
+    path("objects/names", ObjectNamesView.as_view(), name="object-names"),
     path("objects/<int:record_id>/file", RecordFileView.as_view(), name="record-file"),
     path("objects/search", ObjectSearchView.as_view(), name="object-search"),
     path("params/search", ParamsSearchView.as_view(), name="params-search"),

@@ -1,5 +1,5 @@
 """REST API of the media explorers (Images, Audios, Texts, Figures,
-Distributions): `objects/search`. Thin: a serializer parses the query string,
+Distributions): `objects/names` (the `+ Images` picker) and `objects/search`. Thin: a serializer parses the query string,
 media_tracks.services.search_objects reads, and this module shapes the answer."""
 
 from drf_spectacular.utils import extend_schema
@@ -23,6 +23,19 @@ from runs.serializers import QueryField
 
 MAX_DENSITY = 1000
 MAX_INDEX_DENSITY = 100
+
+
+class ObjectNamesParams(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=KINDS, help_text="which sequences: " + ", ".join(KINDS)
+    )
+    q = QueryField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="AimQL over run.* and <kind>.*",
+    )
 
 
 class ObjectSearchParams(serializers.Serializer):
@@ -107,6 +120,38 @@ class ObjectSearchAnswerSerializer(serializers.Serializer):
     runs = serializers.DictField(child=ExplorerRunSerializer(), help_text="By hash.")
     truncated = serializers.BooleanField()
     limit = serializers.IntegerField()
+
+
+class _ObjectNameSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    context = serializers.JSONField()
+    runs = serializers.IntegerField(help_text="Runs that track this sequence.")
+
+
+class ObjectNamesAnswerSerializer(serializers.Serializer):
+    sequences = _ObjectNameSerializer(many=True)
+
+
+class ObjectNamesView(APIView):
+    """The name+context pairs a media explorer's `+ Images` picker offers."""
+
+    @extend_schema(
+        parameters=[ObjectNamesParams],
+        responses=ObjectNamesAnswerSerializer,
+        description="Name+context pairs of the sequences of `kind` in the runs "
+        "matching `q`, with how many runs track each. Archived runs are left out "
+        "unless `q` mentions run.archived.",
+    )
+    def get(self, request):
+        params = ObjectNamesParams(data=query_params(request))
+        if not params.is_valid():
+            return invalid_params(params)
+        data = params.validated_data
+        try:
+            names = services.object_names(data["q"], data["kind"])
+        except QueryError as error:
+            return query_error_response(error)
+        return json_answer({"sequences": names})
 
 
 def _sequence_payload(item: services.SampledSequence) -> dict:

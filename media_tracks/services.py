@@ -35,6 +35,7 @@ from media_tracks.models import (
 )
 from media_tracks.query import filter_sequences
 from runs.contexts import ContextError, context_key, validate_context, validate_name
+from runs.explorers.metrics import name_context_pairs
 from runs.ingest import validate_params
 from runs.models import Run
 from tags.models import Tag
@@ -418,6 +419,18 @@ def _sampled_indices(sequence: ObjectSequence, window: RecordWindow) -> list[int
     if window.index_max is not None:
         high = min(high, window.index_max)
     return evenly_spaced(range(low, high + 1), window.index_density)
+
+
+def object_names(text: str, kind: str) -> list[dict]:
+    """Name+context pairs of the sequences of a kind that a query selects, with
+    how many runs track each (the `+ Images` picker). Raises QueryError."""
+    return name_context_pairs(filter_sequences(ObjectSequence.objects.all(), text, kind))
+
+
+def tracked_steps(sequence: ObjectSequence) -> list[int]:
+    """Every distinct step a sequence tracked, ascending: the run page's step
+    sliders move from one tracked step to the next."""
+    return _tracked_steps([sequence], RecordWindow()).get(sequence.id, [])
 
 
 def sample_records(
