@@ -36,6 +36,7 @@ from media_tracks.models import (
 from media_tracks.query import filter_sequences
 from runs.contexts import ContextError, context_key, validate_context, validate_name
 from runs.explorers.metrics import name_context_pairs
+from runs import live
 from runs.ingest import validate_params
 from runs.models import Run
 from tags.models import Tag
@@ -259,7 +260,8 @@ def parse_objects(batch: object, files) -> list[ParsedObject]:
 
 
 def store_objects(run: Run, objects: list[ParsedObject]) -> int:
-    """Write validated objects; returns how many were new."""
+    """Write validated objects; returns how many were new. New objects tell the
+    open pages (a media explorer with Live Update) that the run changed."""
     created = 0
     stored_files: list[str] = []
     try:
@@ -328,6 +330,8 @@ def store_objects(run: Run, objects: list[ParsedObject]) -> int:
         for name in stored_files:
             default_storage.delete(name)
         raise
+    if created:
+        live.run_changed(run)
     return created
 
 

@@ -9,12 +9,13 @@ import re
 from urllib.parse import quote
 
 import pytest
+import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from media_tracks import services
-from tests.factories import make_run, make_tag
+from tests.factories import make_run, make_tag, make_token
 from tests.runs.run_page_data import png, wav
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -329,3 +330,27 @@ def test_doors_into_the_media_explorers(signed_in_page, media_runs):
     expect(page.locator("[data-search-input]")).to_have_value(
         re.compile(re.escape(run.hash))
     )
+
+
+def test_live_update_shows_objects_uploaded_while_the_page_is_open(
+    signed_in_page, media_runs
+):
+    page = signed_in_page
+    run = media_runs[0]
+    query = quote(f'run.hash == "{run.hash}"')
+    _open(page, "images", f"?q={query}&select={_select()}")
+    _drawn(page)
+    expect(_cards(page)).to_have_count(len(STEPS) * len(INDICES))
+    page.locator("#live-update + .switch-track").click()
+    expect(page.locator("[data-live-status]")).not_to_have_class("live-dot offline")
+    batch = {"objects": [_object("images", "samples", {"subset": "val"}, 30, 0)]}
+    answer = requests.post(
+        f"{page.base_url}/api/v1/runs/{run.hash}/objects",
+        data={"batch": json.dumps(batch)},
+        files={"f30_0": ("f30_0.png", png(), "image/png")},
+        headers={"Authorization": f"Bearer {make_token(page.user)}"},
+        timeout=5,
+    )
+    assert answer.status_code == 200, answer.text
+    expect(_cards(page)).to_have_count(len(STEPS) * len(INDICES) + 1)
+    expect(_cards(page).last).to_have_attribute("data-step", "30")
