@@ -323,12 +323,22 @@ def test_doors_into_the_media_explorers(signed_in_page, media_runs):
     _drawn(page)
     expect(_cards(page)).to_have_count(1)
     page.goto(f"{page.base_url}{reverse('runs:list')}")
-    page.locator(f'tr[data-hash="{run.hash}"] input[type=checkbox]').first.check()
-    page.locator("#open-in summary").click()
+    page.locator(f'tr[data-hash="{run.hash}"] [data-select-row]').check()
+    page.get_by_role("button", name="Open in …").click()
     page.get_by_role("menuitem", name="Open in Audios explorer").click()
     expect(page).to_have_url(re.compile(r"/audios/\?q="))
     expect(page.locator("[data-search-input]")).to_have_value(
-        re.compile(re.escape(run.hash))
+        f'run.hash in ["{run.hash}"]'
+    )
+    _pick(page, "audios", "samples", "subset: val")
+    _drawn(page)
+    expect(_cards(page)).to_have_count(len(STEPS) * len(INDICES))
+    page.goto(f"{page.base_url}{reverse('experiments:runs', args=[run.experiment_id])}")
+    page.get_by_role("button", name="Compare in explorer").click()
+    page.get_by_role("menuitem", name="Open in Figures explorer").click()
+    expect(page).to_have_url(re.compile(r"/figures/\?q="))
+    expect(page.locator("[data-search-input]")).to_have_value(
+        'run.experiment == "sweep"'
     )
 
 

@@ -285,6 +285,10 @@ def test_runs_explorer_and_experiment_tab_open_the_selection_in_every_explorer(
             "Open in Metrics explorer",
             "Open in Params explorer",
             "Open in Scatters explorer",
+            "Open in Images explorer",
+            "Open in Figures explorer",
+            "Open in Audios explorer",
+            "Open in Texts explorer",
         ]
     )
     page.get_by_role("menuitem", name="Open in Params explorer").click()
