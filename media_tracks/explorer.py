@@ -14,6 +14,7 @@ from media_tracks.serializers import ObjectRecordSerializer, ObjectSequenceSeria
 from runs.api import query_error_response
 from runs.explorers.http import (
     ExplorerRunSerializer,
+    NameContextSerializer,
     invalid_params,
     json_answer,
     query_params,
@@ -34,22 +35,12 @@ class ObjectNamesParams(serializers.Serializer):
         allow_blank=True,
         default="",
         trim_whitespace=False,
-        help_text="AimQL over run.* and <kind>.*",
-    )
-
-
-class ObjectSearchParams(serializers.Serializer):
-    kind = serializers.ChoiceField(
-        choices=KINDS, help_text="which sequences: " + ", ".join(KINDS)
-    )
-    q = QueryField(
-        required=False,
-        allow_blank=True,
-        default="",
-        trim_whitespace=False,
         help_text="AimQL over run.* and <kind>.* (images.name, "
         "images.context.subset, images.count, images.first_step, images.last_step)",
     )
+
+
+class ObjectSearchParams(ObjectNamesParams):
     step_min = serializers.IntegerField(
         required=False, min_value=-INT64_MAX, max_value=INT64_MAX
     )
@@ -122,14 +113,8 @@ class ObjectSearchAnswerSerializer(serializers.Serializer):
     limit = serializers.IntegerField()
 
 
-class _ObjectNameSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    context = serializers.JSONField()
-    runs = serializers.IntegerField(help_text="Runs that track this sequence.")
-
-
 class ObjectNamesAnswerSerializer(serializers.Serializer):
-    sequences = _ObjectNameSerializer(many=True)
+    sequences = NameContextSerializer(many=True)
 
 
 class ObjectNamesView(APIView):

@@ -34,9 +34,9 @@ from media_tracks.models import (
     record_summary,
 )
 from media_tracks.query import filter_sequences
+from runs import live
 from runs.contexts import ContextError, context_key, validate_context, validate_name
 from runs.explorers.metrics import name_context_pairs
-from runs import live
 from runs.ingest import validate_params
 from runs.models import Run
 from tags.models import Tag
@@ -428,7 +428,9 @@ def _sampled_indices(sequence: ObjectSequence, window: RecordWindow) -> list[int
 def object_names(text: str, kind: str) -> list[dict]:
     """Name+context pairs of the sequences of a kind that a query selects, with
     how many runs track each (the `+ Images` picker). Raises QueryError."""
-    return name_context_pairs(filter_sequences(ObjectSequence.objects.all(), text, kind))
+    return name_context_pairs(
+        filter_sequences(ObjectSequence.objects.all(), text, kind)
+    )
 
 
 def tracked_steps(sequence: ObjectSequence) -> list[int]:

@@ -19,7 +19,12 @@ from runs.explorers.grouping import (
     GroupingError,
     parse_group_fields,
 )
-from runs.explorers.http import ExplorerRunSerializer, json_answer, query_params
+from runs.explorers.http import (
+    ExplorerRunSerializer,
+    NameContextSerializer,
+    json_answer,
+    query_params,
+)
 from runs.query import QueryError
 from runs.serializers import SEQUENCE_NAME_PATTERN, QueryField
 
@@ -143,14 +148,8 @@ class AggregateParams(SearchParams):
 # -- the answers, as documented ------------------------------------------------
 
 
-class _MetricNameSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    context = serializers.JSONField()
-    runs = serializers.IntegerField(help_text="Runs that track this series.")
-
-
 class NamesAnswerSerializer(serializers.Serializer):
-    metrics = _MetricNameSerializer(many=True)
+    metrics = NameContextSerializer(many=True)
 
 
 def _numbers(**kwargs) -> serializers.ListField:

@@ -28,6 +28,14 @@ class ExplorerRunSerializer(serializers.Serializer):
     can_edit = serializers.BooleanField()
 
 
+class NameContextSerializer(serializers.Serializer):
+    """A name+context pair of a picker (`metrics/names`, `objects/names`)."""
+
+    name = serializers.CharField()
+    context = serializers.JSONField()
+    runs = serializers.IntegerField(help_text="Runs that track this name+context.")
+
+
 def query_params(request) -> dict:
     """The query string for a parameters serializer, as a plain dict: DRF reads an
     empty value in a QueryDict as "left out" (so the default), where the schema

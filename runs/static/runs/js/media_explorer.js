@@ -4,6 +4,7 @@
 // rows/columns grouping, the step and index ranges with their density, the grid
 // (media_grid.js) and the runs table. Data comes from /api/v1/objects/*.
 import { createExplorerShell } from "../../js/lib/explorer_shell.js";
+import { mountSelectForm, selectionOf } from "../../js/lib/explorer_select_form.js";
 import { toast } from "../../js/lib/toast.js";
 import { el } from "../../js/lib/dom.js";
 import { plural } from "../../js/lib/format.js";
@@ -39,27 +40,14 @@ export const STATE_KEYS = {
 };
 const SEARCH_KEYS = new Set(["select", "adv", "smin", "smax", "imin", "imax", "density", "idensity"]);
 
-const form = $("[data-search-form]");
-const input = $("[data-search-input]");
 const emptyBox = $("#explorer-empty");
 const gridElement = $("#media-explorer-grid");
 const tableSection = $("#explorer-table-section");
 const truncatedNote = $("#truncated-note");
-const advancedToggle = $("#advanced-mode");
 
 const data = { answer: null, items: [], fields: [], steps: new Set(), stepsFor: null };
 let request = 0;
-let simpleQuery = "";
 let requeryTimer = null;
-
-function selectionOf(current) {
-  try {
-    const parsed = JSON.parse(current.select || "[]");
-    return Array.isArray(parsed) ? parsed.filter((item) => item && typeof item.name === "string") : [];
-  } catch {
-    return [];
-  }
-}
 
 const state = () => shell.state();
 const effectiveQuery = (current) => (current.adv === "1" ? shell.query : composeQuery(shell.query, selectionOf(current), KIND));
@@ -152,7 +140,7 @@ async function load() {
   const current = state();
   const isAdvanced = current.adv === "1";
   const selection = selectionOf(current);
-  advancedToggle.checked = isAdvanced;
+  selectForm.showMode(isAdvanced);
   picker.setSelection(selection);
   picker.setDisabled(isAdvanced);
   shell.showError(null);
@@ -311,37 +299,10 @@ const shell = createExplorerShell({
 
 // -- select form buttons, kind switch ------------------------------------------------
 
-function searchFor(query) {
-  input.value = query;
-  form.requestSubmit();
-}
-
-advancedToggle.addEventListener("change", () => {
-  const current = state();
-  if (advancedToggle.checked) {
-    simpleQuery = shell.query;
-    shell.setState({ adv: "1" });
-    searchFor(composeQuery(shell.query, selectionOf(current), KIND));
-  } else {
-    shell.setState({ adv: "0" });
-    searchFor(simpleQuery);
-  }
-});
-
-$("#reset-query").addEventListener("click", () => {
-  shell.setState(Object.fromEntries(Object.keys(STATE_KEYS).map((key) => [key, null])));
-  textSearch?.set("");
-  searchFor("");
-});
-
-$("#copy-query").addEventListener("click", async () => {
-  const query = effectiveQuery(state());
-  try {
-    await navigator.clipboard.writeText(query);
-    toast("Query copied");
-  } catch {
-    toast(`Could not copy; the query is: ${query}`, "info");
-  }
+const selectForm = mountSelectForm(document, {
+  shell, stateKeys: STATE_KEYS, effectiveQuery,
+  composed: (current) => composeQuery(shell.query, selectionOf(current), KIND),
+  onReset: () => textSearch?.set(""),
 });
 
 // The kind switch keeps the run-level query (a selection names one kind's sequences).
