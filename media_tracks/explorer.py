@@ -11,15 +11,11 @@ from media_tracks import services
 from media_tracks.models import SEQUENCE_SUMMARY_FIELDS
 from media_tracks.query import KINDS
 from media_tracks.serializers import ObjectRecordSerializer, ObjectSequenceSerializer
-from runs.api import query_error_response
 from runs.explorers.http import (
     ExplorerRunSerializer,
     NameContextSerializer,
-    invalid_params,
-    json_answer,
-    query_params,
+    explorer_answer,
 )
-from runs.query import QueryError
 from runs.serializers import QueryField
 
 MAX_DENSITY = 1000
@@ -77,16 +73,16 @@ class ObjectSearchParams(ObjectNamesParams):
                 )
         return attrs
 
-    def window(self) -> services.RecordWindow:
-        data = self.validated_data
-        return services.RecordWindow(
-            step_min=data.get("step_min"),
-            step_max=data.get("step_max"),
-            index_min=data.get("index_min"),
-            index_max=data.get("index_max"),
-            density=data["density"],
-            index_density=data["index_density"],
-        )
+
+def _window(data: dict) -> services.RecordWindow:
+    return services.RecordWindow(
+        step_min=data.get("step_min"),
+        step_max=data.get("step_max"),
+        index_min=data.get("index_min"),
+        index_max=data.get("index_max"),
+        density=data["density"],
+        index_density=data["index_density"],
+    )
 
 
 class _RunBriefSerializer(serializers.Serializer):
@@ -128,15 +124,11 @@ class ObjectNamesView(APIView):
         "unless `q` mentions run.archived.",
     )
     def get(self, request):
-        params = ObjectNamesParams(data=query_params(request))
-        if not params.is_valid():
-            return invalid_params(params)
-        data = params.validated_data
-        try:
-            names = services.object_names(data["q"], data["kind"])
-        except QueryError as error:
-            return query_error_response(error)
-        return json_answer({"sequences": names})
+        return explorer_answer(
+            request,
+            ObjectNamesParams,
+            lambda data: {"sequences": services.object_names(data["q"], data["kind"])},
+        )
 
 
 def _sequence_payload(item: services.SampledSequence) -> dict:
@@ -162,24 +154,21 @@ class ObjectSearchView(APIView):
         "indices. Archived runs are left out unless `q` mentions run.archived.",
     )
     def get(self, request):
-        params = ObjectSearchParams(data=query_params(request))
-        if not params.is_valid():
-            return invalid_params(params)
-        data = params.validated_data
-        try:
-            found = services.search_objects(data["q"], data["kind"], params.window())
-        except QueryError as error:
-            return query_error_response(error)
-        runs = {}
-        for item in found.sequences:
-            run = item.sequence.run
-            if run.hash not in runs:
-                runs[run.hash] = run.as_explorer_entry(request.user)
-        return json_answer(
-            {
-                "sequences": [_sequence_payload(item) for item in found.sequences],
-                "runs": runs,
-                "truncated": found.truncated,
-                "limit": services.MAX_SEQUENCES,
-            }
+        return explorer_answer(
+            request, ObjectSearchParams, lambda data: _search(data, request.user)
         )
+
+
+def _search(data: dict, user) -> dict:
+    found = services.search_objects(data["q"], data["kind"], _window(data))
+    runs = {}
+    for item in found.sequences:
+        run = item.sequence.run
+        if run.hash not in runs:
+            runs[run.hash] = run.as_explorer_entry(user)
+    return {
+        "sequences": [_sequence_payload(item) for item in found.sequences],
+        "runs": runs,
+        "truncated": found.truncated,
+        "limit": services.MAX_SEQUENCES,
+    }

@@ -4,12 +4,16 @@ encoded with orjson (thousands of rows or records encode several times faster
 than with DRF's renderer, and NaN and ±inf become null). The error answers are
 documented for every endpoint by aimsite.openapi."""
 
+from collections.abc import Callable
+
 import orjson
 from django.http import HttpResponse
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from aimsite.api import error_response
+from runs.api import query_error_response
+from runs.query import QueryError
 from runs.serializers import TagBriefSerializer
 
 
@@ -57,3 +61,18 @@ def json_answer(body: dict) -> HttpResponse:
         orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY),
         content_type="application/json",
     )
+
+
+def explorer_answer(
+    request, params_class: type[serializers.Serializer], read: Callable[[dict], dict]
+) -> HttpResponse | Response:
+    """An explorer read: the query string parsed by `params_class` (a 400 naming a
+    bad parameter), then `read(validated_data)` as JSON (a 400 with the position
+    of a query error)."""
+    params = params_class(data=query_params(request))
+    if not params.is_valid():
+        return invalid_params(params)
+    try:
+        return json_answer(read(params.validated_data))
+    except QueryError as error:
+        return query_error_response(error)

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from media_tracks import services
 from tests.factories import make_run, make_tag, make_token
+from tests.helpers.explorer_pages import attach_tag_from_popover
 from tests.runs.run_page_data import png, wav
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -160,17 +161,8 @@ def test_a_tag_attached_from_an_objects_popover_shows_on_the_run_page(
     popover = page.get_by_role("dialog", name="Point details")
     expect(popover).to_contain_text("samples")
     expect(popover).to_contain_text("Step")
-    expect(popover.get_by_role("link", name=f"Run: {run.name}")).to_be_visible()
-    popover.get_by_role("button", name="+ Attach").click()
-    picker = page.get_by_role("dialog", name="Select tag")
-    picker.get_by_label("promising").check()
-    picker.get_by_role("button", name="Attach").click()
-    expect(popover.locator(".tag-name")).to_have_text(["promising"])
-    expect(page.locator("#explorer-table tbody tr .tag-name")).to_have_text(
-        ["promising"]
-    )
-    page.goto(f"{page.base_url}{reverse('runs:detail', args=[run.hash])}")
-    expect(page.locator(".tag-picker .tag-name")).to_have_text(["promising"])
+    table_tags = page.locator("#explorer-table tbody tr .tag-name")
+    attach_tag_from_popover(page, run, "promising", table_tags)
 
 
 @pytest.mark.parametrize("kind", KINDS)

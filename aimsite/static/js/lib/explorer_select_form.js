@@ -6,7 +6,8 @@
 // address as `select`, a JSON list of {name, context}.
 //
 //   mountSelectForm(root, { shell, stateKeys, composed: (state) => query,
-//                           effectiveQuery: (state) => query, onReset: () => {} });
+//                           effectiveQuery: (state) => query, onReset: () => {} })
+//     .sync(state, picker) -> { isAdvanced, selection }   // before each load
 //   selectionOf(state)   // the picked [{name, context}] from the address
 import { toast } from "./toast.js";
 
@@ -59,7 +60,15 @@ export function mountSelectForm(root, { shell, stateKeys, composed, effectiveQue
   });
 
   return {
-    /** Show the address's mode on the switch. */
-    showMode(isAdvanced) { advancedToggle.checked = isAdvanced; },
+    /** Show the address's state on the form (the switch, the picker's chips; the
+     *  picker is off in advanced mode) and say what it is. */
+    sync(state, picker) {
+      const isAdvanced = state.adv === "1";
+      const selection = selectionOf(state);
+      advancedToggle.checked = isAdvanced;
+      picker.setSelection(selection);
+      picker.setDisabled(isAdvanced);
+      return { isAdvanced, selection };
+    },
   };
 }

@@ -13,7 +13,7 @@ import { groupingFields } from "../../js/lib/explorer_grouping.js";
 import { mountGroupingMenus } from "../../js/lib/explorer_grouping_menus.js";
 import { mountExplorerTable, downloadText } from "../../js/lib/explorer_table.js";
 import { mountExplorerPopover } from "../../js/lib/explorer_popover.js";
-import { emptyMessage, queryErrorFragment } from "../../js/lib/explorer_messages.js";
+import { emptyMessage, reportLoadError } from "../../js/lib/explorer_messages.js";
 import { renderTagChip } from "../../js/lib/tag_picker.js";
 import { composeQuery, contextLabel, metricKey } from "./metrics_picker.js";
 import { answerSteps, fetchNames, fetchSearch, fieldValue, groupFields, objectItems } from "./media_data.js";
@@ -73,13 +73,7 @@ function show(kind, extra) {
 }
 
 function showQueryError(error, query) {
-  if (error.name === "AbortError") return;
-  if (error.status === 400 && error.body?.error) {
-    shell.showError(queryErrorFragment(query, error.body));
-    show("error");
-  } else {
-    toast(`Could not load ${KIND}: ${error.body?.error || error.message}`, "error");
-  }
+  reportLoadError(error, query, { shell, onQueryError: () => show("error"), what: KIND });
 }
 
 // -- drawing (no request) ------------------------------------------------------------
@@ -138,11 +132,7 @@ function resetRanges(current) {
 async function load() {
   const call = ++request;
   const current = state();
-  const isAdvanced = current.adv === "1";
-  const selection = selectionOf(current);
-  selectForm.showMode(isAdvanced);
-  picker.setSelection(selection);
-  picker.setDisabled(isAdvanced);
+  const { isAdvanced, selection } = selectForm.sync(current, picker);
   shell.showError(null);
   renderControls(current);
   try {

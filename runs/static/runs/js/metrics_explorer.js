@@ -15,7 +15,7 @@ import { mountMetricsTable } from "./metrics_table.js";
 import { mountPointPopover } from "./metrics_popover.js";
 import { mountMetricsLive } from "./metrics_live.js";
 import { emptyState } from "./metrics_messages.js";
-import { queryErrorFragment } from "../../js/lib/explorer_messages.js";
+import { reportLoadError } from "../../js/lib/explorer_messages.js";
 import { downloadText } from "../../js/lib/explorer_table.js";
 
 export const STATE_KEYS = {
@@ -70,13 +70,7 @@ function show(kind, extra) {
 }
 
 function showQueryError(error, query) {
-  if (error.name === "AbortError") return;
-  if (error.status === 400 && error.body?.error) {
-    shell.showError(queryErrorFragment(query, error.body));
-    show("error");
-  } else {
-    toast(`Could not load metrics: ${error.message}`, "error");
-  }
+  reportLoadError(error, query, { shell, onQueryError: () => show("error"), what: "metrics" });
 }
 
 // -- drawing (no request) ------------------------------------------------------------
@@ -132,11 +126,7 @@ async function loadAggregate(call) {
 async function load({ searchToo = true } = {}) {
   const call = ++request;
   const current = state();
-  const isAdvanced = current.adv === "1";
-  const selection = selectionOf(current);
-  selectForm.showMode(isAdvanced);
-  picker.setSelection(selection);
-  picker.setDisabled(isAdvanced);
+  const { isAdvanced, selection } = selectForm.sync(current, picker);
   shell.showError(null);
   try {
     if (searchToo) {
