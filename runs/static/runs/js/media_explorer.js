@@ -38,7 +38,10 @@ export const STATE_KEYS = {
   fit: "fit", size: "128", render: "smooth",
   ts: "", tsre: "0", tsw: "0", tsc: "0",
 };
+// What a change of each key needs: a new search, a restyle only (images' size and
+// rendering are CSS on the grid), or else a redraw.
 const SEARCH_KEYS = new Set(["select", "adv", "smin", "smax", "imin", "imax", "density", "idensity"]);
+const STYLE_KEYS = new Set(["fit", "size", "render"]);
 
 const emptyBox = $("#explorer-empty");
 const gridElement = $("#media-explorer-grid");
@@ -159,7 +162,9 @@ async function load() {
 
 function applyPatch(patch, { push = false } = {}) {
   shell.setState(patch, { push });
-  if (Object.keys(patch).some((key) => SEARCH_KEYS.has(key))) load();
+  const keys = Object.keys(patch);
+  if (keys.some((key) => SEARCH_KEYS.has(key))) load();
+  else if (keys.every((key) => STYLE_KEYS.has(key))) renderControls(state());
   else draw();
 }
 
@@ -260,8 +265,12 @@ function onLiveEvent(event) {
   switch (event.type) {
     case "run.created":
     case "runs.unarchived":
-    case "run.updated":
       requery();
+      break;
+    case "run.updated":
+      // Metric points say nothing new here; an object upload, a status or a param
+      // change comes without metric summaries.
+      if (!(event.metrics || []).length) requery();
       break;
     case "run.tags":
       popover.applyTagsEvent(event);
