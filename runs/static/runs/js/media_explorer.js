@@ -4,6 +4,7 @@
 // rows/columns grouping, the step and index ranges with their density, the grid
 // (media_grid.js) and the runs table. Data comes from /api/v1/objects/*.
 import { createExplorerShell } from "../../js/lib/explorer_shell.js";
+import { explorerLiveEvents } from "../../js/lib/explorer_live_events.js";
 import { mountSelectForm, selectionOf } from "../../js/lib/explorer_select_form.js";
 import { toast } from "../../js/lib/toast.js";
 import { el } from "../../js/lib/dom.js";
@@ -24,7 +25,6 @@ import { mountTextSearch } from "./text_search.js";
 const $ = (selector) => document.querySelector(selector);
 const KIND = $("#select-form").dataset.kind; // images | figures | audios | texts
 const SINGULAR = { images: "image", figures: "figure", audios: "audio", texts: "text" }[KIND];
-const REQUERY_DELAY_MS = 300;
 const SDK_EXAMPLES = {
   images: "run.track(Image(array), name=\"samples\", step=step, context={\"subset\": \"val\"})",
   figures: "run.track(Figure(plotly_figure), name=\"confusion\", step=step)",
@@ -50,7 +50,6 @@ const truncatedNote = $("#truncated-note");
 
 const data = { answer: null, items: [], fields: [], steps: new Set(), stepsFor: null };
 let request = 0;
-let requeryTimer = null;
 
 const state = () => shell.state();
 const effectiveQuery = (current) => (current.adv === "1" ? shell.query : composeQuery(shell.query, selectionOf(current), KIND));
@@ -168,11 +167,6 @@ function applyPatch(patch, { push = false } = {}) {
   else draw();
 }
 
-function requery() {
-  clearTimeout(requeryTimer);
-  requeryTimer = setTimeout(() => load(), REQUERY_DELAY_MS);
-}
-
 // -- parts ---------------------------------------------------------------------------
 
 const grid = mountMediaGrid(gridElement, { kind: KIND, onDetails: (item, event) => openPopover(item, event) });
@@ -261,28 +255,17 @@ const table = mountExplorerTable($("#explorer-table"), {
   pageSize: 200,
 });
 
-function onLiveEvent(event) {
-  switch (event.type) {
-    case "run.created":
-    case "runs.unarchived":
-      requery();
-      break;
-    case "run.updated":
-      // Metric points say nothing new here; an object upload, a status or a param
-      // change comes without metric summaries.
-      if (!(event.metrics || []).length) requery();
-      break;
-    case "run.tags":
-      popover.applyTagsEvent(event);
-      setRunTags(event.hash, event.tags);
-      break;
-    case "runs.archived":
-    case "runs.deleted":
-      if (event.hashes.some((hash) => data.answer?.runs[hash])) requery();
-      break;
-    default:
-  }
-}
+const live = explorerLiveEvents({
+  load,
+  isShown: (hash) => Boolean(data.answer?.runs[hash]),
+  // Metric points say nothing new here; an object upload, a status or a param
+  // change comes without metric summaries.
+  onRunUpdated: (event, requery) => { if (!(event.metrics || []).length) requery(); },
+  onTags: (event) => {
+    popover.applyTagsEvent(event);
+    setRunTags(event.hash, event.tags);
+  },
+});
 
 const shell = createExplorerShell({
   name: KIND,
@@ -293,7 +276,7 @@ const shell = createExplorerShell({
   onStateChange: () => load(),
   noun: "run",
   table,
-  live: { path: "/ws/runs/", onEvent: onLiveEvent, catchUp: () => load() },
+  live: { path: "/ws/runs/", onEvent: live.onEvent, catchUp: () => load() },
 });
 
 // -- select form buttons, kind switch ------------------------------------------------
