@@ -46,7 +46,7 @@ def test_explorer_page_sends_anonymous_users_to_sign_in(client, db, section):
 
 
 def test_runs_explorer_offers_every_explorer(user):
-    body = signed_in_client(user).get("/").content.decode()
+    body = signed_in_client(user).get(reverse("runs:list")).content.decode()
     for section in EVERY_EXPLORER:
         assert f'href="/{section}/" data-explorer="{section}"' in body
 
