@@ -6,8 +6,13 @@ from rest_framework.routers import DefaultRouter
 from aimsite import home
 from aimsite.api import not_found
 from experiments.api import ExperimentViewSet
-from media_tracks.api import RecordFileView, RunObjectsView, SequenceRecordsView
-from media_tracks.explorer import ObjectSearchView, ObjectSequencesView
+from media_tracks.api import (
+    RecordFileView,
+    RunObjectsView,
+    SequenceRecordsView,
+    SequenceStepsView,
+)
+from media_tracks.explorer import ObjectNamesView, ObjectSearchView, ObjectSequencesView
 from runs.api import RunViewSet
 from runs.artifacts_api import ArtifactFileView, RunArtifactsView
 from runs.explorers.api import MetricsExplorerViewSet
@@ -35,6 +40,12 @@ api_urlpatterns = [
         SequenceRecordsView.as_view(),
         name="sequence-records",
     ),
+    path(
+        "objects/sequences/<int:sequence_id>/steps",
+        SequenceStepsView.as_view(),
+        name="sequence-steps",
+    ),
+    path("objects/names", ObjectNamesView.as_view(), name="object-names"),
     path("objects/<int:record_id>/file", RecordFileView.as_view(), name="record-file"),
     path("objects/search", ObjectSearchView.as_view(), name="object-search"),
     path("objects/sequences", ObjectSequencesView.as_view(), name="object-sequences"),

@@ -30,6 +30,7 @@ from media_tracks.serializers import (
     ObjectSequenceSerializer,
     ObjectUploadSerializer,
     RecordsPageSerializer,
+    SequenceStepsSerializer,
     UploadResultSerializer,
 )
 from runs.models import Run
@@ -171,6 +172,15 @@ class SequenceRecordsView(APIView):
                 "has_more": len(records) > limit,
             }
         )
+
+
+class SequenceStepsView(APIView):
+    """Every step one sequence tracked (the run page's step sliders snap to them)."""
+
+    @extend_schema(responses=SequenceStepsSerializer)
+    def get(self, request, sequence_id: int):
+        sequence = get_object_or_404(ObjectSequence, pk=sequence_id)
+        return Response({"steps": services.tracked_steps(sequence)})
 
 
 class RecordFileView(APIView):

@@ -1,5 +1,5 @@
 """REST API of the media explorers (Images, Audios, Texts, Figures,
-Distributions): `objects/search`. Thin: a serializer parses the query string,
+Distributions): `objects/names` (the `+ Images` picker) and `objects/search`. Thin: a serializer parses the query string,
 media_tracks.services.search_objects reads, and this module shapes the answer."""
 
 from drf_spectacular.utils import extend_schema
@@ -11,22 +11,19 @@ from media_tracks import services
 from media_tracks.models import SEQUENCE_SUMMARY_FIELDS
 from media_tracks.query import KINDS
 from media_tracks.serializers import ObjectRecordSerializer, ObjectSequenceSerializer
-from runs.api import query_error_response
 from runs.explorers.http import (
     ExplorerRunSerializer,
+    NameContextSerializer,
     PageParams,
-    invalid_params,
-    json_answer,
-    query_params,
+    explorer_answer,
 )
-from runs.query import QueryError
 from runs.serializers import QueryField
 
 MAX_DENSITY = 1000
 MAX_INDEX_DENSITY = 100
 
 
-class KindQueryParams(serializers.Serializer):
+class ObjectNamesParams(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=KINDS, help_text="which sequences: " + ", ".join(KINDS)
     )
@@ -40,7 +37,7 @@ class KindQueryParams(serializers.Serializer):
     )
 
 
-class ObjectSearchParams(KindQueryParams):
+class ObjectSearchParams(ObjectNamesParams):
     step_min = serializers.IntegerField(
         required=False, min_value=-INT64_MAX, max_value=INT64_MAX
     )
@@ -77,16 +74,16 @@ class ObjectSearchParams(KindQueryParams):
                 )
         return attrs
 
-    def window(self) -> services.RecordWindow:
-        data = self.validated_data
-        return services.RecordWindow(
-            step_min=data.get("step_min"),
-            step_max=data.get("step_max"),
-            index_min=data.get("index_min"),
-            index_max=data.get("index_max"),
-            density=data["density"],
-            index_density=data["index_density"],
-        )
+
+def _window(data: dict) -> services.RecordWindow:
+    return services.RecordWindow(
+        step_min=data.get("step_min"),
+        step_max=data.get("step_max"),
+        index_min=data.get("index_min"),
+        index_max=data.get("index_max"),
+        density=data["density"],
+        index_density=data["index_density"],
+    )
 
 
 class _RunBriefSerializer(serializers.Serializer):
@@ -113,6 +110,28 @@ class ObjectSearchAnswerSerializer(serializers.Serializer):
     limit = serializers.IntegerField()
 
 
+class ObjectNamesAnswerSerializer(serializers.Serializer):
+    sequences = NameContextSerializer(many=True)
+
+
+class ObjectNamesView(APIView):
+    """The name+context pairs a media explorer's `+ Images` picker offers."""
+
+    @extend_schema(
+        parameters=[ObjectNamesParams],
+        responses=ObjectNamesAnswerSerializer,
+        description="Name+context pairs of the sequences of `kind` in the runs "
+        "matching `q`, with how many runs track each. Archived runs are left out "
+        "unless `q` mentions run.archived.",
+    )
+    def get(self, request):
+        return explorer_answer(
+            request,
+            ObjectNamesParams,
+            lambda data: {"sequences": services.object_names(data["q"], data["kind"])},
+        )
+
+
 def _sequence_payload(item: services.SampledSequence) -> dict:
     sequence = item.sequence
     run = sequence.run
@@ -136,30 +155,27 @@ class ObjectSearchView(APIView):
         "indices. Archived runs are left out unless `q` mentions run.archived.",
     )
     def get(self, request):
-        params = ObjectSearchParams(data=query_params(request))
-        if not params.is_valid():
-            return invalid_params(params)
-        data = params.validated_data
-        try:
-            found = services.search_objects(data["q"], data["kind"], params.window())
-        except QueryError as error:
-            return query_error_response(error)
-        runs = {}
-        for item in found.sequences:
-            run = item.sequence.run
-            if run.hash not in runs:
-                runs[run.hash] = run.as_explorer_entry(request.user)
-        return json_answer(
-            {
-                "sequences": [_sequence_payload(item) for item in found.sequences],
-                "runs": runs,
-                "truncated": found.truncated,
-                "limit": services.MAX_SEQUENCES,
-            }
+        return explorer_answer(
+            request, ObjectSearchParams, lambda data: _search(data, request.user)
         )
 
 
-class ObjectSequencesParams(KindQueryParams, PageParams):
+def _search(data: dict, user) -> dict:
+    found = services.search_objects(data["q"], data["kind"], _window(data))
+    runs = {}
+    for item in found.sequences:
+        run = item.sequence.run
+        if run.hash not in runs:
+            runs[run.hash] = run.as_explorer_entry(user)
+    return {
+        "sequences": [_sequence_payload(item) for item in found.sequences],
+        "runs": runs,
+        "truncated": found.truncated,
+        "limit": services.MAX_SEQUENCES,
+    }
+
+
+class ObjectSequencesParams(ObjectNamesParams, PageParams):
     pass
 
 
@@ -177,6 +193,19 @@ class ObjectSequencesAnswerSerializer(serializers.Serializer):
     )
 
 
+def _sequences_page(data: dict) -> dict:
+    page, next_after = services.sequences_page(
+        data["q"], data["kind"], after=data.get("after"), limit=data["limit"]
+    )
+    return {
+        "sequences": [
+            {"run": sequence.run.as_brief(), **sequence.as_summary()}
+            for sequence in page
+        ],
+        "next": next_after,
+    }
+
+
 class ObjectSequencesView(APIView):
     """Every sequence of a kind that a query selects, page by page (for scripts)."""
 
@@ -189,22 +218,4 @@ class ObjectSequencesView(APIView):
         "`objects/sequences/{id}/records`.",
     )
     def get(self, request):
-        params = ObjectSequencesParams(data=query_params(request))
-        if not params.is_valid():
-            return invalid_params(params)
-        data = params.validated_data
-        try:
-            page, next_after = services.sequences_page(
-                data["q"], data["kind"], after=data.get("after"), limit=data["limit"]
-            )
-        except QueryError as error:
-            return query_error_response(error)
-        return json_answer(
-            {
-                "sequences": [
-                    {"run": sequence.run.as_brief(), **sequence.as_summary()}
-                    for sequence in page
-                ],
-                "next": next_after,
-            }
-        )
+        return explorer_answer(request, ObjectSequencesParams, _sequences_page)

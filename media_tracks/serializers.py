@@ -231,3 +231,9 @@ class JsonObjectUploadSerializer(RejectUnknownFieldsMixin, serializers.Serialize
     """A JSON body: no file parts, so no images or audio."""
 
     batch = JsonObjectBatchSerializer()
+
+
+class SequenceStepsSerializer(serializers.Serializer):
+    steps = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Distinct steps, ascending."
+    )

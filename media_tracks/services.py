@@ -34,7 +34,9 @@ from media_tracks.models import (
     record_summary,
 )
 from media_tracks.query import filter_sequences
+from runs import live
 from runs.contexts import ContextError, context_key, validate_context, validate_name
+from runs.explorers.metrics import name_context_pairs
 from runs.ingest import validate_params
 from runs.models import Run
 from tags.models import Tag
@@ -258,7 +260,8 @@ def parse_objects(batch: object, files) -> list[ParsedObject]:
 
 
 def store_objects(run: Run, objects: list[ParsedObject]) -> int:
-    """Write validated objects; returns how many were new."""
+    """Write validated objects; returns how many were new. New objects tell the
+    open pages (a media explorer with Live Update) that the run changed."""
     created = 0
     stored_files: list[str] = []
     try:
@@ -327,6 +330,8 @@ def store_objects(run: Run, objects: list[ParsedObject]) -> int:
         for name in stored_files:
             default_storage.delete(name)
         raise
+    if created:
+        live.run_changed(run)
     return created
 
 
@@ -437,6 +442,20 @@ def _sampled_indices(sequence: ObjectSequence, window: RecordWindow) -> list[int
     if window.index_max is not None:
         high = min(high, window.index_max)
     return evenly_spaced(range(low, high + 1), window.index_density)
+
+
+def object_names(text: str, kind: str) -> list[dict]:
+    """Name+context pairs of the sequences of a kind that a query selects, with
+    how many runs track each (the `+ Images` picker). Raises QueryError."""
+    return name_context_pairs(
+        filter_sequences(ObjectSequence.objects.all(), text, kind)
+    )
+
+
+def tracked_steps(sequence: ObjectSequence) -> list[int]:
+    """Every distinct step a sequence tracked, ascending: the run page's step
+    sliders move from one tracked step to the next."""
+    return _tracked_steps([sequence], RecordWindow()).get(sequence.id, [])
 
 
 def sample_records(

@@ -1,7 +1,8 @@
 """Explorer pages: the runs explorer and the runs-table partial it (and the
 experiment page's Runs tab) loads, pages, sorts and live-refreshes; the Metrics,
 Params and Scatters explorers' pages, whose data comes from the `metrics/*` and
-`params/*` APIs."""
+`params/*` APIs; the media explorer's page (Images, Figures, Audios, Texts), whose
+data comes from `objects/*`."""
 
 from urllib.parse import urlencode
 
@@ -124,3 +125,28 @@ def params_explorer(request: HttpRequest) -> HttpResponse:
 @require_GET
 def scatters_explorer(request: HttpRequest) -> HttpResponse:
     return _explorer_shell(request, "scatters")
+
+
+# The media explorer's kinds, in the order of its kind switch: (kind as the
+# query and the objects API spell it, the page's title).
+MEDIA_EXPLORERS = [
+    ("images", "Images"),
+    ("figures", "Figures"),
+    ("audios", "Audios"),
+    ("texts", "Texts"),
+]
+
+
+@require_GET
+def media_explorer(request: HttpRequest, kind: str) -> HttpResponse:
+    """One page for the Images, Figures, Audios and Texts explorers: the kind comes
+    from the address (`/images/`…), everything else is read by
+    runs/js/media_explorer.js from the query string."""
+    context = {
+        "section": kind,
+        "kind": kind,
+        "title": dict(MEDIA_EXPLORERS)[kind],
+        "kinds": MEDIA_EXPLORERS,
+        "query": request.GET.get("q", ""),
+    }
+    return render(request, "runs/explorers/media.html", context)

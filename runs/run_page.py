@@ -6,6 +6,7 @@ and fetch the heavy parts from the REST API. Writes go through runs.services.
 """
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -126,7 +127,11 @@ def _tab_context(run: Run, tab: str) -> dict:
         from media_tracks.models import ObjectSequence
 
         sequences = ObjectSequence.objects.filter(run=run, kind=_OBJECT_TABS[tab])
-        return {"sequences": [sequence.as_summary() for sequence in sequences]}
+        context = {"sequences": [sequence.as_summary() for sequence in sequences]}
+        if tab != "distributions":  # the other kinds have an explorer
+            query = urlencode({"q": f'run.hash == "{run.hash}"'})
+            context["explorer_url"] = f"{reverse(f'runs:{tab}')}?{query}"
+        return context
     if tab == "logs":
         return {"log_count": run.log_lines.count()}
     return {}

@@ -21,6 +21,7 @@ from runs.explorers.grouping import (
 )
 from runs.explorers.http import (
     ExplorerRunSerializer,
+    NameContextSerializer,
     PageParams,
     json_answer,
     query_params,
@@ -152,14 +153,8 @@ class AggregateParams(SearchParams):
 # -- the answers, as documented ------------------------------------------------
 
 
-class _MetricNameSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    context = serializers.JSONField()
-    runs = serializers.IntegerField(help_text="Runs that track this series.")
-
-
 class NamesAnswerSerializer(serializers.Serializer):
-    metrics = _MetricNameSerializer(many=True)
+    metrics = NameContextSerializer(many=True)
 
 
 def _numbers(**kwargs) -> serializers.ListField:

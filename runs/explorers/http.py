@@ -4,12 +4,16 @@ encoded with orjson (thousands of rows or records encode several times faster
 than with DRF's renderer, and NaN and ±inf become null). The error answers are
 documented for every endpoint by aimsite.openapi."""
 
+from collections.abc import Callable
+
 import orjson
 from django.http import HttpResponse
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from aimsite.api import error_response
+from runs.api import query_error_response
+from runs.query import QueryError
 from runs.serializers import TagBriefSerializer
 
 
@@ -45,6 +49,14 @@ class PageParams(serializers.Serializer):
     )
 
 
+class NameContextSerializer(serializers.Serializer):
+    """A name+context pair of a picker (`metrics/names`, `objects/names`)."""
+
+    name = serializers.CharField()
+    context = serializers.JSONField()
+    runs = serializers.IntegerField(help_text="Runs that track this name+context.")
+
+
 def query_params(request) -> dict:
     """The query string for a parameters serializer, as a plain dict: DRF reads an
     empty value in a QueryDict as "left out" (so the default), where the schema
@@ -66,3 +78,18 @@ def json_answer(body: dict) -> HttpResponse:
         orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY),
         content_type="application/json",
     )
+
+
+def explorer_answer(
+    request, params_class: type[serializers.Serializer], read: Callable[[dict], dict]
+) -> HttpResponse | Response:
+    """An explorer read: the query string parsed by `params_class` (a 400 naming a
+    bad parameter), then `read(validated_data)` as JSON (a 400 with the position
+    of a query error)."""
+    params = params_class(data=query_params(request))
+    if not params.is_valid():
+        return invalid_params(params)
+    try:
+        return json_answer(read(params.validated_data))
+    except QueryError as error:
+        return query_error_response(error)

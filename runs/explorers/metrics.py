@@ -46,9 +46,15 @@ def _filter_series(text: str) -> QuerySet:
 
 def metric_names(text: str) -> list[dict]:
     """Name+context pairs of the selected series, with how many runs have each."""
+    return name_context_pairs(_filter_series(text))
+
+
+def name_context_pairs(sequences: QuerySet) -> list[dict]:
+    """The distinct name+context pairs of a queryset of sequences (metric series
+    or object sequences: both have `name`, `context_key` and `run_id`), with how
+    many runs have each: the explorers' `+ Metrics` / `+ Images` pickers."""
     rows = (
-        _filter_series(text)
-        .order_by()
+        sequences.order_by()
         .values("name", "context_key")
         .annotate(runs=Count("run_id", distinct=True))
     )

@@ -32,7 +32,12 @@ from aimsite.openapi import JsonValueField
 from aimsite.values import flatten, format_context
 from runs.api import query_error_response
 from runs.contexts import context_key
-from runs.explorers.http import invalid_params, json_answer, query_params
+from runs.explorers.http import (
+    explorer_answer,
+    invalid_params,
+    json_answer,
+    query_params,
+)
 from runs.metrics import finite_or_none
 from runs.models import MetricSeries, Run
 from runs.query import QueryError, filter_runs, parse
@@ -365,10 +370,6 @@ class ParamsFieldsView(APIView):
         "max.",
     )
     def get(self, request):
-        params = FieldsParams(data=query_params(request))
-        if not params.is_valid():
-            return invalid_params(params)
-        try:
-            return json_answer(available_fields(params.validated_data["q"]))
-        except QueryError as error:
-            return query_error_response(error)
+        return explorer_answer(
+            request, FieldsParams, lambda data: available_fields(data["q"])
+        )

@@ -64,13 +64,14 @@ def test_pages_build_elements_through_the_dom_helper():
 
 # One line-chart component (STYLE.md §11): lib/series_chart.js draws every line chart,
 # the explorers' and the run page's. Other Plotly calls draw other kinds of chart:
-# parallel coordinates (Params explorer), a user's own logged figures (Figures tab),
+# parallel coordinates (Params explorer), a user's own logged figures (the Figures
+# tab and the Figures explorer, both through media_items.js),
 # a histogram and heatmap (Distributions tab), and one marker per run (Scatters
 # explorer, whose trend lines are overlays on that scatter).
 LINE_CHART = "aimsite/static/js/lib/series_chart.js"
 OTHER_CHART_TYPES = {
     "runs/static/runs/js/params_chart.js",
-    "runs/static/runs/js/run_tab_figures.js",
+    "runs/static/runs/js/media_items.js",
     "runs/static/runs/js/run_tab_distributions.js",
     "runs/static/runs/js/scatters_chart.js",
 }

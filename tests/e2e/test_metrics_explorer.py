@@ -14,6 +14,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.factories import make_run, make_tag, make_token
+from tests.helpers.explorer_pages import attach_tag_from_popover
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -278,15 +279,9 @@ def test_a_tag_attached_from_a_point_popover_shows_on_the_run_page(
     page.mouse.click(point["x"], point["y"])
     popover = page.get_by_role("dialog", name="Point details")
     expect(popover).to_contain_text("acc")
-    expect(popover.get_by_role("link", name=f"Run: {run.name}")).to_be_visible()
-    popover.get_by_role("button", name="+ Attach").click()
-    picker = page.get_by_role("dialog", name="Select tag")
-    picker.get_by_label("promising").check()
-    picker.get_by_role("button", name="Attach").click()
-    expect(popover.locator(".tag-name")).to_have_text(["promising"])
-    expect(_rows(page).first.locator(".tag-name")).to_have_text(["promising"])
-    page.goto(f"{page.base_url}/runs/{run.hash}/")
-    expect(page.locator(".tag-picker .tag-name")).to_have_text(["promising"])
+    attach_tag_from_popover(
+        page, run, "promising", _rows(page).first.locator(".tag-name")
+    )
 
 
 def test_a_copied_address_reopens_the_same_view(signed_in_page, lr_runs):

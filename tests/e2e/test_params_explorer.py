@@ -11,9 +11,11 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
-from tests.factories import make_run, make_tag
+from tests.factories import make_run, make_tag, make_token, new_hash
+from tests.helpers.explorer_pages import attach_tag_from_popover
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -230,15 +232,9 @@ def test_a_tag_attached_from_the_explorer_shows_on_the_run_page(signed_in_page, 
     page.get_by_role("button", name=f"Details of {run.name}").click()
     popover = page.get_by_role("dialog", name="Point details")
     expect(popover).to_contain_text("hparams.lr")
-    expect(popover.get_by_role("link", name=f"Run: {run.name}")).to_be_visible()
-    popover.get_by_role("button", name="+ Attach").click()
-    picker = page.get_by_role("dialog", name="Select tag")
-    picker.get_by_label("promising").check()
-    picker.get_by_role("button", name="Attach").click()
-    expect(popover.locator(".tag-name")).to_have_text(["promising"])
-    expect(_rows(page).first.locator(".tag-name")).to_have_text(["promising"])
-    page.goto(f"{page.base_url}/runs/{run.hash}/")
-    expect(page.locator(".tag-picker .tag-name")).to_have_text(["promising"])
+    attach_tag_from_popover(
+        page, run, "promising", _rows(page).first.locator(".tag-name")
+    )
 
 
 def test_a_copied_address_reopens_the_same_view(signed_in_page, sweep):
@@ -285,6 +281,10 @@ def test_runs_explorer_and_experiment_tab_open_the_selection_in_every_explorer(
             "Open in Metrics explorer",
             "Open in Params explorer",
             "Open in Scatters explorer",
+            "Open in Images explorer",
+            "Open in Figures explorer",
+            "Open in Audios explorer",
+            "Open in Texts explorer",
         ]
     )
     page.get_by_role("menuitem", name="Open in Params explorer").click()
@@ -297,3 +297,32 @@ def test_runs_explorer_and_experiment_tab_open_the_selection_in_every_explorer(
     page.get_by_role("menuitem", name="Open in Scatters explorer").click()
     page.wait_for_url("**/scatters/**")
     assert _address(page)["q"] == ['run.experiment == "sweep"']
+
+
+def test_live_update_adds_a_new_run_and_its_tags(signed_in_page, sweep):
+    page = signed_in_page
+    make_tag("promising")
+    _open(page, f"?select={_select(LR)}")
+    _drawn(page)
+    expect(_rows(page)).to_have_count(4)
+    page.locator("#live-update + .switch-track").click()
+    expect(page.locator("[data-live-status]")).not_to_have_class("live-dot offline")
+    headers = {"Authorization": f"Bearer {make_token(page.user)}"}
+    fresh = new_hash()
+    answer = requests.post(
+        f"{page.base_url}/api/v1/runs/",
+        json={"hash": fresh, "name": "fresh", "params": {"hparams": {"lr": 0.5}}},
+        headers=headers,
+        timeout=5,
+    )
+    assert answer.status_code == 201, answer.text
+    expect(_rows(page)).to_have_count(5)
+    answer = requests.post(
+        f"{page.base_url}/api/v1/runs/{fresh}/tags/",
+        json={"names": ["promising"]},
+        headers=headers,
+        timeout=5,
+    )
+    assert answer.status_code in (200, 201), answer.text
+    row = _rows(page).filter(has_text="fresh")
+    expect(row.locator(".tag-name")).to_have_text(["promising"])

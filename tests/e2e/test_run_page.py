@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
 from runs.models import LogLine, Run
@@ -173,7 +174,11 @@ def test_image_sliders_slice_and_one_step_message_shows(signed_in_page):
     _open(page, run, "images")
     cards = page.locator(".image-card")
     expect(cards).to_have_count(9)
-    page.fill('[data-range="step"] [data-range-min]', "10")
+    # The sliders move over positions in the tracked steps (0, 10, 20).
+    page.fill('[data-range="step"] [data-range-min]', "1")
+    expect(page.locator('[data-range="step"] [data-range-text]')).to_have_text(
+        "10 \N{EN DASH} 20"
+    )
     expect(cards).to_have_count(6)
     page.fill('[data-range="index"] [data-range-max]', "1")
     expect(cards).to_have_count(4)
@@ -181,7 +186,7 @@ def test_image_sliders_slice_and_one_step_message_shows(signed_in_page):
         "nodes => nodes.map(n => `${n.dataset.step}:${n.dataset.index}`)"
     )
     assert shown == ["10:0", "10:1", "20:0", "20:1"]
-    page.fill('[data-range="step"] [data-range-max]', "10")
+    page.fill('[data-range="step"] [data-range-max]', "1")
     expect(cards).to_have_count(2)
     cards.first.click()
     expect(page.locator("#image-modal")).to_be_visible()
@@ -214,32 +219,126 @@ def test_lazy_image_loading_fetches_pages(signed_in_page):
     expect(cards).to_have_count(96)
 
 
-def test_text_search_in_three_modes(signed_in_page):
+def test_text_search_options_are_real_and_combine(signed_in_page):
     page = signed_in_page
     run = make_full_run(page.user)
     _open(page, run, "texts")
     cards = page.locator(".text-card")
+    marks = page.locator(".text-card mark")
     expect(cards).to_have_count(4)
-    search = page.locator("#text-search")
+    search = page.get_by_label("Search texts")
     search.fill("cat")
     expect(cards).to_have_count(3)
-    expect(page.locator(".text-card mark")).to_have_text(["Cat", "cat", "CAT"])
-    page.select_option("#text-search-mode", "case")
-    expect(cards).to_have_count(1)
-    expect(page.locator(".text-card mark")).to_have_text(["cat"])
+    expect(marks).to_have_text(["Cat", "cat", "CAT"])
+    page.get_by_label("Whole words").check()  # "cats" is not the word "cat"
+    expect(cards).to_have_count(2)
+    expect(marks).to_have_text(["Cat", "CAT"])
+    search.fill("ca")
+    expect(page.locator(".empty")).to_have_text("No text matches the search.")
     search.fill("CAT")
-    expect(page.locator(".text-card mark")).to_have_text(["CAT"])
-    page.select_option("#text-search-mode", "regex")
+    page.get_by_label("Match case").check()  # whole words and case together
+    expect(marks).to_have_text(["CAT"])
+    page.get_by_label("Whole words").uncheck()
+    search.fill("cat")
+    expect(marks).to_have_text(["cat"])
+    page.get_by_label("Match case").uncheck()
+    page.get_by_label("Regex").check()
     search.fill(r"\d+")
     expect(cards).to_have_count(2)
-    expect(page.locator(".text-card mark")).to_have_text(["3", "42"])
+    expect(marks).to_have_text(["3", "42"])
+    page.get_by_label("Whole words").check()  # regex and whole words together
+    search.fill(r"\d")
+    expect(marks).to_have_text(["3"])
     search.fill("(")
-    expect(page.locator("#text-search-status")).to_contain_text(
+    expect(page.locator("[data-text-search-status]")).to_contain_text(
         "Invalid regular expression"
     )
-    search.fill(r"^[A-Z]")
-    expect(cards).to_have_count(3)
     _shot(page, "texts-search")
+
+
+def _track(run, objects, files=None):
+    from media_tracks import services as media
+
+    media.store_objects(run, media.parse_objects({"objects": objects}, files or {}))
+
+
+def test_choosing_another_layer_draws_its_histogram(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user)
+    _track(
+        run,
+        [
+            {
+                "kind": "distribution",
+                "name": "weights",
+                "context": {"layer": "fc2"},
+                "step": step,
+                "data": {"bins": [5, 1, 1, 5, 2, 2], "range": [-2.0, 2.0]},
+            }
+            for step in (0, 4)
+        ],
+    )
+    _open(page, run, "distributions")
+    histogram = page.locator("#dist-histogram")
+    expect(histogram).to_have_attribute("data-step", "27")
+    expect(histogram.locator(".bars .point")).to_have_count(4)
+    page.locator(".sequence-item", has_text="fc2").click()
+    expect(histogram).to_have_attribute("data-step", "4")
+    expect(histogram.locator(".bars .point")).to_have_count(6)
+    page.locator(".sequence-item", has_text="fc1").click()
+    expect(histogram).to_have_attribute("data-step", "27")
+    expect(histogram.locator(".bars .point")).to_have_count(4)
+    # Two tracked steps: the slider snaps between them and shows them as ticks.
+    page.locator(".sequence-item", has_text="fc2").click()
+    expect(histogram).to_have_attribute("data-step", "4")
+    slider = page.locator("#dist-step-slider")
+    expect(page.locator(f"#{slider.get_attribute('list')} option")).to_have_count(2)
+    slider.focus()
+    page.keyboard.press("ArrowLeft")
+    expect(histogram).to_have_attribute("data-step", "0")
+
+
+def test_step_sliders_move_from_one_tracked_step_to_the_next(signed_in_page):
+    from tests.runs.run_page_data import png
+
+    page = signed_in_page
+    run = make_run(page.user, name="sparse")
+    steps = (0, 10, 200, 201)
+    _track(
+        run,
+        [
+            {"kind": "image", "name": "x", "step": step, "file": f"f{step}"}
+            for step in steps
+        ],
+        {f"f{step}": SimpleUploadedFile(f"f{step}.png", png()) for step in steps},
+    )
+    _open(page, run, "images")
+    cards = page.locator(".image-card")
+    expect(cards).to_have_count(4)
+    low = page.locator('[data-range="step"] [data-range-min]')
+    label = page.locator('[data-range="step"] [data-range-text]')
+    expect(label).to_have_text("0 \N{EN DASH} 201")
+    expect(page.locator(f"#{low.get_attribute('list')} option")).to_have_count(4)
+    low.focus()
+    for expected in ("10 \N{EN DASH} 201", "200 \N{EN DASH} 201"):
+        page.keyboard.press("ArrowRight")
+        expect(label).to_have_text(expected)
+    low.dispatch_event("change")
+    expect(cards).to_have_count(2)
+    assert cards.evaluate_all("nodes => nodes.map(n => n.dataset.step)") == [
+        "200",
+        "201",
+    ]
+
+
+def test_audio_shows_its_duration_before_it_plays(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user)
+    _open(page, run, "audios")
+    card = page.locator(".audio-card")
+    expect(card.locator("audio")).to_have_attribute("preload", "metadata")
+    expect(card.locator(".audio-duration")).to_have_text("0:00")
+    assert card.locator("audio").evaluate("a => a.paused && a.duration > 0")
 
 
 def test_log_line_sent_while_page_is_open_appears_within_a_second(signed_in_page):

@@ -300,3 +300,66 @@ def test_the_read_is_four_queries_whatever_the_number_of_sequences(data):
     for item in found.sequences:
         assert len(item.steps) <= 10
         assert {(r["step"]) for r in item.records} <= set(item.steps)
+
+
+def _names(session, server, **params):
+    return session.get(f"{server.url}/api/v1/objects/names", params=params, timeout=30)
+
+
+def test_names_are_the_name_context_pairs_of_the_matching_runs(server, data):
+    session = token_session(data["owner"])
+    answer = _names(session, server, kind="texts")
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "sequences": [
+            {"name": "notes", "context": {"subset": "train"}, "runs": 1},
+            {"name": "other", "context": {"subset": "val"}, "runs": 1},
+        ]
+    }
+    # The archived run counts when the query mentions run.archived.
+    answer = _names(session, server, kind="texts", q="run.archived in [True, False]")
+    assert answer.json()["sequences"][0] == {
+        "name": "notes",
+        "context": {"subset": "train"},
+        "runs": 2,
+    }
+    answer = _names(session, server, kind="images", q="run.hparams.lr < 0.05")
+    assert answer.json() == {
+        "sequences": [{"name": "samples", "context": {"subset": "val"}, "runs": 1}]
+    }
+    assert _names(session, server, kind="audios").json() == {"sequences": []}
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "field", "needle"),
+    [
+        ({}, 400, "kind", "required"),
+        ({"kind": "metrics"}, 400, "kind", "not a valid choice"),
+        ({"kind": "images", "q": "images.nme == 1"}, 400, "q", "images fields"),
+        ({"kind": "images", "q": "run.name =="}, 400, "q", "syntax error"),
+    ],
+)
+def test_names_refuse_bad_input_with_a_message(
+    server, data, params, status, field, needle
+):
+    answer = _names(token_session(data["owner"]), server, **params)
+    assert answer.status_code == status
+    body = answer.json()
+    assert body["field"] == field and needle in body["error"]
+
+
+def test_a_sequences_tracked_steps_in_order(server, data):
+    session = signed_in_session(data["owner"])
+    sequence = ObjectSequence.objects.get(run=data["first"], name="notes")
+    url = f"{server.url}/api/v1/objects/sequences/{sequence.id}/steps"
+    answer = session.get(url, timeout=10)
+    assert answer.status_code == 200
+    assert answer.json() == {"steps": list(TEXT_STEPS)}
+    missing = session.get(
+        f"{server.url}/api/v1/objects/sequences/999999/steps", timeout=10
+    )
+    assert missing.status_code == 404
+    assert requests.get(url, timeout=10).status_code in (401, 403)
+    assert requests.get(
+        f"{server.url}/api/v1/objects/names", params={"kind": "texts"}, timeout=10
+    ).status_code in (401, 403)

@@ -344,3 +344,30 @@ def test_generated_media_queries_agree_with_the_reference(db, rows, query):
     except QueryError:
         return  # type errors (images.count > None) are refused up front
     check(query, rows)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        'images.name == "samples"',
+        'images.context.subset == "train"',
+        'images.name == "samples" and run.hparams.lr > 0.005',
+        'images.context.subset == "val" and "best" in run.tags',
+        "run.archived",
+    ],
+)
+def test_picker_names_are_the_pairs_of_the_selected_sequences(db, rows, query):
+    from media_tracks.services import object_names
+
+    selected = check(query, rows)
+    runs_by_pair: dict[tuple[str, str], set[int]] = {}
+    for sequence in ObjectSequence.objects.filter(id__in=selected):
+        pair = (sequence.name, sequence.context_key)
+        runs_by_pair.setdefault(pair, set()).add(sequence.run_id)
+    got = {
+        (item["name"], context_key(item["context"])): item["runs"]
+        for item in object_names(query, "images")
+    }
+    assert got == {pair: len(runs) for pair, runs in runs_by_pair.items()}
+    assert len(got) > 0

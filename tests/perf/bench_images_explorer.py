@@ -10,21 +10,32 @@ the benchmark tens of minutes and the read path never opens a file. Then times
 `objects/search` in process (the read and the JSON encoding the view does) for
 the first grid at Aim's defaults (50 steps, 5 images per step) and a sparser one.
 Target: first grid ≤ 500 ms.
+
+The second benchmark opens the Images explorer on the same data in Chromium
+(a real daphne) and counts the image files the page fetches: only what is on
+screen (and a margin of 200 px) loads, however many cards the grid holds; then
+it scrolls one screen down and counts again.
 """
 
+import json
+import re
 import statistics
 import time
+from urllib.parse import quote
 
 import orjson
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from playwright.sync_api import expect
 
 from media_tracks import services
 from media_tracks.models import ObjectRecord, ObjectSequence
+from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 - Chromium path
 from tests.factories import make_run, make_user
+from tests.helpers.clients import sign_in
 from tests.runs.run_page_data import png
 
-pytestmark = [pytest.mark.perf, pytest.mark.django_db]
+pytestmark = [pytest.mark.perf]
 
 RUNS = 200
 STEPS = 200
@@ -96,6 +107,7 @@ def _build(owner) -> None:
         )
 
 
+@pytest.mark.django_db
 def test_images_first_grid_over_200_runs(db):
     owner = make_user()
     start = time.perf_counter()
@@ -134,4 +146,52 @@ def test_images_first_grid_over_200_runs(db):
         "objects/search steps 100-149, first image",
         _median_ms(lambda: search(ranged)),
         "ms",
+    )
+
+
+def _image_requests(page) -> int:
+    return page.evaluate(
+        "performance.getEntriesByType('resource')"
+        ".filter((e) => /objects\\/\\d+\\/file/.test(e.name)).length"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_images_explorer_loads_only_what_is_on_screen(page, server):
+    owner = make_user("bench")
+    _build(owner)
+    sign_in(page, server, owner)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    select = quote(json.dumps([{"name": "samples", "context": {"subset": "val"}}]))
+    page.goto(f"{server.url}/images/?select={select}")
+    grid = page.locator("#media-explorer-grid")
+    expect(grid).to_have_attribute("data-drawn", re.compile(r"\d+"), timeout=60_000)
+    cards = page.locator("#media-explorer-grid .image-card").count()
+    drawn = page.evaluate(
+        "Number(document.querySelector('#media-explorer-grid').dataset.drawn)"
+        " - performance.timeOrigin"
+    )
+    search = page.evaluate(
+        "performance.getEntriesByType('resource')"
+        ".filter((e) => e.name.includes('objects/search'))"
+        ".map((e) => [e.responseStart - e.requestStart, e.responseEnd - e.startTime])[0]"
+    )
+    page.wait_for_load_state("networkidle")
+    first = _image_requests(page)
+    _report("images explorer cards placed in the grid", cards, "cards")
+    _report("images explorer first grid drawn", drawn, "ms since navigation")
+    _report("objects/search server time (request to first byte)", search[0], "ms")
+    _report("objects/search whole request", search[1], "ms")
+    _report(
+        "image files fetched for the first screen",
+        first,
+        "requests",
+        f"only on-screen images, far fewer than {cards}",
+    )
+    page.mouse.wheel(0, 1000)
+    page.wait_for_load_state("networkidle")
+    _report(
+        "image files fetched after scrolling one screen",
+        _image_requests(page),
+        "requests",
     )

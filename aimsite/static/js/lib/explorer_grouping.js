@@ -1,4 +1,4 @@
-// Grouping shared by the explorers (Metrics, Params, Scatters): which fields a
+// Grouping shared by the explorers (Metrics, Params, Scatters, media): which fields a
 // grouping uses (with "reverse": every field but the chosen ones), a group's key and
 // label, and the colour, stroke and chart each item gets. Colours and strokes come
 // from a hash of the group's key (series_math.js), so a group keeps them across
@@ -6,7 +6,9 @@
 // passes `valueOf(item)(field)` to read them.
 import { assignColors, strokeFor } from "./series_math.js";
 
-export const GROUPINGS = ["color", "stroke", "chart"];
+// The media explorer lays objects out in rows and columns; the charts colour, stroke
+// and facet.
+export const GROUPINGS = ["color", "stroke", "chart", "row", "column"];
 
 /** The fields of a grouping as the address keeps them: "a,b", or a JSON list when a
  *  field's id holds a comma (a metric summary with a context). */

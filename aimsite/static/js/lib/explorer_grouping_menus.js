@@ -1,5 +1,5 @@
 // The explorers' grouping menus (markup: `<details class="control-menu"
-// data-grouping="color|stroke|chart">` holding a `[data-grouping-panel]`): a
+// data-grouping="color|stroke|chart|row|column">` holding a `[data-grouping-panel]`): a
 // searchable list of the fields to group by, with "reverse", for each grouping the
 // page has. They show the view state and report changes as state patches.
 //
@@ -8,7 +8,10 @@
 import { el } from "./dom.js";
 import { formatFields, parseFields } from "./explorer_grouping.js";
 
-const GROUPING_TITLES = { color: "Group by color", stroke: "Group by stroke style", chart: "Divide into charts" };
+const GROUPING_TITLES = {
+  color: "Group by color", stroke: "Group by stroke style", chart: "Divide into charts",
+  row: "Group into rows", column: "Group into columns",
+};
 
 const titleCase = (kind) => kind[0].toUpperCase() + kind.slice(1);
 

@@ -4,7 +4,9 @@
 //
 //   emptyMessage("No metrics selected", "Pick metrics with + Metrics…", { code: query })
 //   queryErrorFragment(query, { error, position })    // the server's 400 body
+//   reportLoadError(error, query, { shell, onQueryError, what: "metrics" })
 import { el } from "./dom.js";
+import { toast } from "./toast.js";
 
 export function emptyMessage(title, text = "", { code = null } = {}) {
   return [
@@ -23,6 +25,19 @@ export function queryErrorFragment(query, { error, position }) {
     ` ${error}`,
     el("pre", "query-error-caret", `${expression}\n${" ".repeat(column)}^`),
   ]);
+}
+
+/** A failed explorer request: a query error (400 with a position) goes under the
+ *  search bar, then onQueryError() (the page's "fix the query" state); anything else
+ *  is a toast. An aborted request says nothing. */
+export function reportLoadError(error, query, { shell, onQueryError, what }) {
+  if (error.name === "AbortError") return;
+  if (error.status === 400 && error.body?.error) {
+    shell.showError(queryErrorFragment(query, error.body));
+    onQueryError();
+  } else {
+    toast(`Could not load ${what}: ${error.body?.error || error.message}`, "error");
+  }
 }
 
 // An example to start from when nothing has been tracked yet.

@@ -15,6 +15,7 @@
 //   }) -> { state, applyPatch(patch, {push}), setStateQuietly(patch), refreshTable(),
 //           openRunPopover(item, event, facts), labelOf(id) }
 import { createExplorerShell } from "../../js/lib/explorer_shell.js";
+import { explorerLiveEvents } from "../../js/lib/explorer_live_events.js";
 import { formatValue, groupingFields, styleItems } from "../../js/lib/explorer_grouping.js";
 import { mountGroupingMenus } from "../../js/lib/explorer_grouping_menus.js";
 import { mountExplorerTable, downloadText } from "../../js/lib/explorer_table.js";
@@ -26,7 +27,6 @@ import { formatNumber } from "../../js/lib/format.js";
 import { renderTagChip } from "../../js/lib/tag_picker.js";
 import { FIXED_FIELDS, fetchFields, fetchRows, fieldCatalogue, runItems, valueOf } from "./params_data.js";
 
-const REQUERY_DELAY_MS = 300;
 
 // Numbers as the other tables show them (0.30000000000000004 reads 0.3).
 const showValue = (value) => (typeof value === "number" ? formatNumber(value) : formatValue(value));
@@ -38,7 +38,6 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
   const truncatedNote = $("#truncated-note");
   const data = { fields: [], answer: null, items: [], byHash: new Map(), catalogue: fieldCatalogue() };
   let request = 0;
-  let requeryTimer = null;
 
   const state = () => shell.state();
   const labelOf = (id) => data.catalogue.get(id)?.label ?? id;
@@ -143,35 +142,16 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
     else load();
   }
 
-  function requery() {
-    clearTimeout(requeryTimer);
-    requeryTimer = setTimeout(() => load(), REQUERY_DELAY_MS);
-  }
-
-  function onLiveEvent(event) {
-    const shown = (hash) => data.byHash.has(hash);
-    switch (event.type) {
-      case "run.created":
-      case "runs.unarchived":
-        requery();
-        break;
-      case "run.updated":
-        // New params or metric values change the run's row (or whether it matches).
-        requery();
-        break;
-      case "run.tags": {
-        popover.applyTagsEvent(event);
-        const item = data.byHash.get(event.hash);
-        if (item) { item.run.tags = event.tags; draw(); }
-        break;
-      }
-      case "runs.archived":
-      case "runs.deleted":
-        if (event.hashes.some(shown)) requery();
-        break;
-      default:
-    }
-  }
+  const live = explorerLiveEvents({
+    load,
+    isShown: (hash) => data.byHash.has(hash),
+    // New params or metric values change the run's row (or whether it matches).
+    onTags: (event) => {
+      popover.applyTagsEvent(event);
+      const item = data.byHash.get(event.hash);
+      if (item) { item.run.tags = event.tags; draw(); }
+    },
+  });
 
   function openRunPopover(item, event, extraFacts = []) {
     const facts = [
@@ -222,7 +202,7 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
     onStateChange: () => load(),
     noun: "run",
     table,
-    live: { path: "/ws/runs/", onEvent: onLiveEvent, catchUp: () => load() },
+    live: { path: "/ws/runs/", onEvent: live.onEvent, catchUp: () => load() },
   });
 
   $("#export-table").addEventListener("click", () => downloadText(table.csv(), `${name}.csv`));

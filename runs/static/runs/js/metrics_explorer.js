@@ -3,6 +3,7 @@
 // around the `+ Metrics` picker, the chart controls, the charts and the table. The
 // page's view sends no data: everything comes from /api/v1/metrics/*.
 import { createExplorerShell } from "../../js/lib/explorer_shell.js";
+import { mountSelectForm, selectionOf } from "../../js/lib/explorer_select_form.js";
 import { toast } from "../../js/lib/toast.js";
 import { composeQuery, metricKey, mountMetricPicker } from "./metrics_picker.js";
 import { mountControls, smoothingFactor } from "./metrics_controls.js";
@@ -14,7 +15,7 @@ import { mountMetricsTable } from "./metrics_table.js";
 import { mountPointPopover } from "./metrics_popover.js";
 import { mountMetricsLive } from "./metrics_live.js";
 import { emptyState } from "./metrics_messages.js";
-import { queryErrorFragment } from "../../js/lib/explorer_messages.js";
+import { reportLoadError } from "../../js/lib/explorer_messages.js";
 import { downloadText } from "../../js/lib/explorer_table.js";
 
 export const STATE_KEYS = {
@@ -31,28 +32,16 @@ const AGGREGATE_KEYS = new Set(["agg", "line", "band", "color", "color_rev", "st
 const X_TITLES = { step: "step", epoch: "epoch", relative_time: "relative time", absolute_time: "time" };
 
 const $ = (selector) => document.querySelector(selector);
-const form = $("[data-search-form]");
-const input = $("[data-search-input]");
 const empty = $("#explorer-empty");
 const chartsElement = $("#charts");
 const tableSection = $("#metrics-table-section");
-const advancedToggle = $("#advanced-mode");
 const truncatedNote = $("#truncated-note");
 const hoverLabel = $("#hover-position");
 
 const data = { names: [], search: null, aggregate: null, items: [], fields: [], params: [] };
 let request = 0;
-let simpleQuery = ""; // the run-level query to go back to when advanced mode is left
 let currentView = null; // what the charts show: the popover reads the same
 
-export function selectionOf(state) {
-  try {
-    const parsed = JSON.parse(state.select || "[]");
-    return Array.isArray(parsed) ? parsed.filter((item) => item && typeof item.name === "string") : [];
-  } catch {
-    return [];
-  }
-}
 
 const state = () => shell.state();
 const effectiveQuery = (current) => (current.adv === "1" ? shell.query : composeQuery(shell.query, selectionOf(current)));
@@ -81,13 +70,7 @@ function show(kind, extra) {
 }
 
 function showQueryError(error, query) {
-  if (error.name === "AbortError") return;
-  if (error.status === 400 && error.body?.error) {
-    shell.showError(queryErrorFragment(query, error.body));
-    show("error");
-  } else {
-    toast(`Could not load metrics: ${error.message}`, "error");
-  }
+  reportLoadError(error, query, { shell, onQueryError: () => show("error"), what: "metrics" });
 }
 
 // -- drawing (no request) ------------------------------------------------------------
@@ -143,11 +126,7 @@ async function loadAggregate(call) {
 async function load({ searchToo = true } = {}) {
   const call = ++request;
   const current = state();
-  const isAdvanced = current.adv === "1";
-  const selection = selectionOf(current);
-  advancedToggle.checked = isAdvanced;
-  picker.setSelection(selection);
-  picker.setDisabled(isAdvanced);
+  const { isAdvanced, selection } = selectForm.sync(current, picker);
   shell.showError(null);
   try {
     if (searchToo) {
@@ -226,36 +205,9 @@ const shell = createExplorerShell({
 
 // -- select form buttons -------------------------------------------------------------
 
-function searchFor(query) {
-  input.value = query;
-  form.requestSubmit();
-}
-
-advancedToggle.addEventListener("change", () => {
-  const current = state();
-  if (advancedToggle.checked) {
-    simpleQuery = shell.query;
-    shell.setState({ adv: "1" });
-    searchFor(composeQuery(shell.query, selectionOf(current)));
-  } else {
-    shell.setState({ adv: "0" });
-    searchFor(simpleQuery);
-  }
-});
-
-$("#reset-query").addEventListener("click", () => {
-  shell.setState(Object.fromEntries(Object.keys(STATE_KEYS).map((key) => [key, null])));
-  searchFor("");
-});
-
-$("#copy-query").addEventListener("click", async () => {
-  const query = effectiveQuery(state());
-  try {
-    await navigator.clipboard.writeText(query);
-    toast("Query copied");
-  } catch {
-    toast(`Could not copy; the query is: ${query}`, "info");
-  }
+const selectForm = mountSelectForm(document, {
+  shell, stateKeys: STATE_KEYS, effectiveQuery,
+  composed: (current) => composeQuery(shell.query, selectionOf(current)),
 });
 
 $("#export-table").addEventListener("click", () => downloadText(table.csv(), "metrics.csv"));

@@ -2,17 +2,11 @@
 // series are fetched with ?after_step= and appended; a new run, a new series of a shown
 // run, or a removed run re-runs the query (debounced, so a burst asks once).
 import { appendPoints, fetchNewPoints } from "./metrics_data.js";
-
-const REQUERY_DELAY_MS = 300;
+import { explorerLiveEvents } from "../../js/lib/explorer_live_events.js";
 
 export function mountMetricsLive({ data, state, load, draw, popover }) {
-  let requeryTimer = null;
   let drawQueued = false;
-
-  function requery() {
-    clearTimeout(requeryTimer);
-    requeryTimer = setTimeout(() => load(), REQUERY_DELAY_MS);
-  }
+  const requery = () => live.requery(); // debounced (lib/explorer_live_events.js)
 
   function redraw() {
     if (drawQueued) return;
@@ -50,31 +44,19 @@ export function mountMetricsLive({ data, state, load, draw, popover }) {
     }
   }
 
-  function onEvent(event) {
-    switch (event.type) {
-      case "run.created":
-      case "runs.unarchived":
-        requery();
-        break;
-      case "run.updated":
-        onRunUpdated(event);
-        break;
-      case "run.tags": {
-        popover.applyTagsEvent(event);
-        const run = data.search?.runs[event.hash];
-        if (run) {
-          run.tags = event.tags;
-          redraw();
-        }
-        break;
+  const live = explorerLiveEvents({
+    load,
+    isShown: (hash) => Boolean(data.search?.runs[hash]),
+    onRunUpdated,
+    onTags: (event) => {
+      popover.applyTagsEvent(event);
+      const run = data.search?.runs[event.hash];
+      if (run) {
+        run.tags = event.tags;
+        redraw();
       }
-      case "runs.archived":
-      case "runs.deleted":
-        if (event.hashes.some((hash) => data.search?.runs[hash])) requery();
-        break;
-      default:
-    }
-  }
+    },
+  });
 
-  return { onEvent };
+  return { onEvent: live.onEvent };
 }

@@ -21,17 +21,19 @@ export function aimqlLiteral(value) {
   return `{${Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}: ${aimqlLiteral(item)}`).join(", ")}}`;
 }
 
-export function metricCondition({ name, context }) {
-  const byName = `metric.name == ${aimqlLiteral(name)}`;
-  return context === null || context === undefined ? byName : `${byName} and metric.context == ${aimqlLiteral(context)}`;
+/** One picked name+context pair as AimQL over `subject` (metric, images, texts, …). */
+export function metricCondition({ name, context }, subject = "metric") {
+  const byName = `${subject}.name == ${aimqlLiteral(name)}`;
+  return context === null || context === undefined ? byName : `${byName} and ${subject}.context == ${aimqlLiteral(context)}`;
 }
 
-/** The sequence-level query of the simple mode: the run-level query and the picked metrics. */
-export function composeQuery(query, selection) {
-  const metrics = selection.map((item) => `(${metricCondition(item)})`).join(" or ");
+/** The sequence-level query of the simple mode: the run-level query and the picked
+ *  sequences (metrics, or a media explorer's `subject`: images, texts, …). */
+export function composeQuery(query, selection, subject = "metric") {
+  const metrics = selection.map((item) => `(${metricCondition(item, subject)})`).join(" or ");
   const runs = query.trim();
   if (!metrics) return runs;
-  if (!runs) return selection.length === 1 ? metricCondition(selection[0]) : `(${metrics})`;
+  if (!runs) return selection.length === 1 ? metricCondition(selection[0], subject) : `(${metrics})`;
   return `(${runs}) and (${metrics})`;
 }
 

@@ -66,3 +66,8 @@ export async function fetchRecords(sequenceId, params = {}, { max = 20000 } = {}
   }
   return records;
 }
+
+/** Every step a sequence tracked, ascending (the step sliders move between them). */
+export async function fetchSteps(sequenceId) {
+  return (await api(`/api/v1/objects/sequences/${sequenceId}/steps`)).steps;
+}

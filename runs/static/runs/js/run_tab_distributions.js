@@ -2,6 +2,7 @@
 // over the tracked steps, or jump to a step) and a heatmap of the histograms over steps.
 import { el } from "../../js/lib/dom.js";
 import { fetchRecords, mountSequenceList, contextText } from "./run_sequences.js";
+import { nearestPosition, setTicks } from "./media_range.js";
 
 const PLOT_CONFIG = { displaylogo: false, responsive: true };
 
@@ -72,21 +73,22 @@ export function mount(data) {
   slider.addEventListener("input", () => showStep(Number(slider.value)));
   jump.addEventListener("submit", (event) => {
     event.preventDefault();
-    const wanted = Number(jumpInput.value);
-    let best = 0;
-    records.forEach((record, i) => { if (Math.abs(record.step - wanted) < Math.abs(records[best].step - wanted)) best = i; });
-    showStep(best);
+    showStep(nearestPosition(records.map((record) => record.step), Number(jumpInput.value)));
   });
 
   mountSequenceList(data.sequences || [], async (chosen) => {
     sequence = chosen;
     title.textContent = `${chosen.name}${Object.keys(chosen.context || {}).length ? ` (${contextText(chosen.context)})` : ""}`;
+    // Plotly keeps its state on the element: clearing the DOM without purging leaves
+    // a chart that the next Plotly.react believes is still drawn (a blank histogram).
+    window.Plotly.purge(histogram);
     histogram.replaceChildren(el("p", "muted small", "Loading…"));
     records = await fetchRecords(chosen.id, { index_max: 0 });
     if (sequence !== chosen) return;
     histogram.replaceChildren();
     slider.max = Math.max(0, records.length - 1);
     slider.disabled = records.length < 2;
+    setTicks(slider, records.length);
     drawHeatmap();
     showStep(records.length - 1);
   });

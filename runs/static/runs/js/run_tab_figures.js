@@ -2,6 +2,8 @@
 // own size; the container scrolls when a figure is larger than it.
 import { el } from "../../js/lib/dom.js";
 import { fetchRecords, mountSequenceList, contextText } from "./run_sequences.js";
+import { drawFigure, purgeFigures } from "./media_items.js";
+import { setTicks } from "./media_range.js";
 
 export function mount(data) {
   const slider = document.getElementById("figure-step-slider");
@@ -18,19 +20,15 @@ export function mount(data) {
     const step = steps[position];
     slider.value = position;
     output.textContent = `step ${step}`;
-    for (const node of list.querySelectorAll(".figure-plot")) window.Plotly.purge(node);
+    purgeFigures(list);
     list.replaceChildren();
     for (const record of records.filter((r) => r.step === step)) {
-      const figure = record.data || {};
-      const layout = { ...(figure.layout || {}) };
       const frame = el("div", "figure-frame");
       frame.dataset.step = record.step;
       const plot = el("div", "figure-plot");
-      if (layout.width) plot.style.width = `${layout.width}px`;
-      plot.style.height = `${layout.height || 450}px`;
       frame.append(el("div", "muted small mono", `step ${record.step} · index ${record.index}`), plot);
       list.append(frame);
-      window.Plotly.newPlot(plot, figure.data || [], layout, { displaylogo: false, responsive: !layout.width });
+      drawFigure(plot, record);
     }
   }
 
@@ -39,12 +37,14 @@ export function mount(data) {
   mountSequenceList(data.sequences || [], async (chosen) => {
     sequence = chosen;
     title.textContent = `${chosen.name}${Object.keys(chosen.context || {}).length ? ` (${contextText(chosen.context)})` : ""}`;
+    purgeFigures(list);
     list.replaceChildren(el("p", "muted small", "Loading…"));
     const loaded = await fetchRecords(chosen.id, {}, { max: 2000 });
     if (sequence !== chosen) return;
     records = loaded;
     steps = [...new Set(records.map((r) => r.step))];
     slider.max = Math.max(0, steps.length - 1);
+    setTicks(slider, steps.length);
     slider.closest("label").hidden = steps.length < 2;
     info.hidden = steps.length >= 2;
     info.textContent = steps.length < 2 ? "Only one step was tracked." : "";

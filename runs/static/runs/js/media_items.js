@@ -1,0 +1,114 @@
+// One tracked object drawn the same way on the run page's media tabs and in the media
+// explorer: an image card, an audio player that shows its duration before it plays
+// (it loads only the file's metadata), a text card with search highlights, a Plotly
+// figure, and the full-size image modal (the one <dialog> pattern,
+// templates/runs/_image_modal.html).
+//
+//   imageCard(record, { alt, label, onOpen, onDetails, lazy })
+//   audioCard(record, { label, onDetails })      textCard(record, matcher, { label, onDetails })
+//   drawFigure(plotElement, record)               purgeFigures(container)
+//   openImageModal(record, title)
+import { el } from "../../js/lib/dom.js";
+import { highlight } from "./text_search.js";
+
+const where = (record) => `step ${record.step} · index ${record.index}`;
+
+function cardHeader(record, label, onDetails) {
+  const text = label ? `${label} · ${where(record)}` : where(record);
+  if (!onDetails) return el("div", "muted small mono media-where", text);
+  return el("button", {
+    type: "button", className: "btn-link small mono media-where", text,
+    attrs: { "data-opens-popover": "", title: "Run, step and tags" },
+    on: { click: (event) => onDetails(event) },
+  });
+}
+
+/** An image card. With `lazy`, the file is fetched only when the card is on screen
+ *  (`data-src`; observeImages() sets `src`). */
+export function imageCard(record, { alt, label = "", onOpen, onDetails = null, lazy = false }) {
+  const image = el("img", { alt });
+  if (lazy) image.dataset.src = record.url;
+  else { image.loading = "lazy"; image.src = record.url; }
+  if (record.width) { image.width = record.width; image.height = record.height; }
+  image.addEventListener("click", (event) => (onDetails ? onDetails(event) : onOpen()));
+  const expand = el("button", {
+    type: "button", className: "btn-link small media-expand", text: "⤢",
+    attrs: { "aria-label": `Open ${alt} full size`, title: "Full size" },
+    on: { click: onOpen },
+  });
+  const card = el("figure", { className: "media-card image-card", tabIndex: 0, dataset: { step: record.step, index: record.index } }, [
+    image,
+    el("figcaption", {}, [
+      el("span", "media-caption", record.caption || ""),
+      el("span", "media-card-foot", [cardHeader(record, label, onDetails), expand]),
+    ]),
+  ]);
+  card.addEventListener("keydown", (event) => { if (event.key === "Enter" && event.target === card) onOpen(); });
+  return card;
+}
+
+/** Set `src` on lazy images of `root` as they come within `margin` of the screen. */
+export function observeImages(root, { margin = "200px" } = {}) {
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      const image = entry.target;
+      image.src = image.dataset.src;
+      delete image.dataset.src;
+      observer.unobserve(image);
+    }
+  }, { rootMargin: margin });
+  root.querySelectorAll("img[data-src]").forEach((image) => observer.observe(image));
+  return observer;
+}
+
+export function formatDuration(seconds) {
+  if (!Number.isFinite(seconds)) return "–:––";
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+}
+
+export function audioCard(record, { label = "", onDetails = null } = {}) {
+  const duration = el("span", { className: "muted small mono audio-duration", text: "–:––", attrs: { "aria-label": "Duration" } });
+  const player = el("audio", { controls: true, preload: "metadata", src: record.url });
+  player.addEventListener("loadedmetadata", () => { duration.textContent = formatDuration(player.duration); });
+  return el("div", { className: "media-card audio-card", dataset: { step: record.step, index: record.index } }, [
+    el("div", "media-caption", record.caption || "(no caption)"),
+    el("div", "media-card-foot", [cardHeader(record, label, onDetails), duration]),
+    player,
+  ]);
+}
+
+export function textCard(record, matcher, { label = "", onDetails = null } = {}) {
+  const body = el("pre", "text-body");
+  body.append(...highlight(record.text, matcher));
+  return el("div", { className: "media-card text-card", dataset: { step: record.step, index: record.index } }, [
+    cardHeader(record, label, onDetails),
+    body,
+  ]);
+}
+
+/** Draw a tracked Plotly figure ({data, layout}) at its own size. */
+export function drawFigure(plot, record) {
+  const figure = record.data || {};
+  const layout = { ...(figure.layout || {}) };
+  if (layout.width) plot.style.width = `${layout.width}px`;
+  plot.style.height = `${layout.height || 450}px`;
+  return window.Plotly.newPlot(plot, figure.data || [], layout, { displaylogo: false, responsive: !layout.width });
+}
+
+/** Free the figures inside `container` before its DOM is replaced. */
+export function purgeFigures(container) {
+  for (const node of container.querySelectorAll(".js-plotly-plot")) window.Plotly.purge(node);
+}
+
+export function openImageModal(record, title) {
+  const modal = document.getElementById("image-modal");
+  const image = document.getElementById("image-modal-img");
+  image.src = record.url;
+  image.alt = record.caption || title;
+  document.getElementById("image-modal-caption").textContent = record.caption || "(no caption)";
+  document.getElementById("image-modal-meta").textContent =
+    `${title} · ${where(record)}${record.width ? ` · ${record.width}×${record.height}` : ""}`;
+  modal.showModal();
+}
