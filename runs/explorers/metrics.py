@@ -27,6 +27,8 @@ from tags.models import Tag, visible_chips
 
 MAX_SERIES = 1000
 X_AXES = ("step", "epoch", "relative_time", "absolute_time", "metric")
+# The point columns `metrics/search` can send; all of them unless `fields=` names fewer.
+POINT_FIELDS = ("steps", "values", "epochs", "times")
 
 
 @dataclass
@@ -214,12 +216,19 @@ def aligned_series(
     return result
 
 
-def _series_payload(item: AlignedSeries) -> dict:
+def _series_payload(
+    item: AlignedSeries, fields: tuple[str, ...], x_axis: XAxis
+) -> dict:
     series, sample = item.series, item.points
-    epochs = np.where(
-        sample.epochs == NULL_EPOCH, np.nan, sample.epochs.astype(np.float64)
-    )
-    return {
+    columns = {
+        "steps": lambda: sample.steps,
+        "values": lambda: sample.values,
+        "epochs": lambda: np.where(
+            sample.epochs == NULL_EPOCH, np.nan, sample.epochs.astype(np.float64)
+        ),
+        "times": lambda: sample.times,
+    }
+    payload = {
         "run": {
             "hash": series.run.hash,
             "name": series.run.name,
@@ -231,17 +240,26 @@ def _series_payload(item: AlignedSeries) -> dict:
         "count": series.count,
         "last": finite_or_none(series.last),
         "last_step": series.last_step,
-        "steps": sample.steps,
-        "values": sample.values,
-        "epochs": epochs,
-        "times": sample.times,
-        "x": item.x,
     }
+    for name in fields:
+        payload[name] = columns[name]()
+    # With x=step, x is the steps column: sent once (a fifth of the answer).
+    if x_axis.kind != "step" or "steps" not in fields:
+        payload["x"] = item.x
+    return payload
 
 
-def search(text: str, *, points: int, x_axis: XAxis, user) -> dict:
+def search(
+    text: str,
+    *,
+    points: int,
+    x_axis: XAxis,
+    user,
+    fields: tuple[str, ...] = POINT_FIELDS,
+) -> dict:
     """The `metrics/search` answer (numpy arrays inside; encode with orjson).
 
+    `fields` are the point columns to send; `x` is left out when it is `steps`.
     Raises QueryError for a bad query.
     """
     series_list, truncated = select_series(text)
@@ -251,7 +269,7 @@ def search(text: str, *, points: int, x_axis: XAxis, user) -> dict:
         if series.run.hash not in runs:
             runs[series.run.hash] = series.run.as_explorer_entry(user)
     return {
-        "series": [_series_payload(item) for item in items],
+        "series": [_series_payload(item, fields, x_axis) for item in items],
         "runs": runs,
         "truncated": truncated,
         "limit": MAX_SERIES,

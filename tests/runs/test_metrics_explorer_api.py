@@ -76,7 +76,7 @@ def test_search_answers_series_with_their_runs(api, user, other_user):
     assert loss["steps"] == [0, 1, 2]
     assert loss["values"] == [0.9, None, 0.5]
     assert loss["epochs"] == [None, None, None]
-    assert loss["x"] == [0, 1, 2]
+    assert "x" not in loss  # x=step: x is the steps column
     assert series["mine", "acc"]["context"] == {"subset": "val"}
     assert body["runs"][mine.hash] == {
         "hash": mine.hash,
@@ -142,10 +142,11 @@ def test_search_aligns_x(api, user, axis, loss_x, acc_x):
 
     series = _by_name(api.get(SEARCH, {"x": axis}).json())
 
-    assert series["timed", "loss"]["x"] == loss_x
+    x_of = lambda item: item.get("x", item["steps"])  # noqa: E731 - x=step sends no x
+    assert x_of(series["timed", "loss"]) == loss_x
     # acc has no epochs: without an x its points are left out, columns stay parallel.
     acc = series["timed", "acc"]
-    assert acc["x"] == acc_x
+    assert x_of(acc) == acc_x
     assert len(acc["steps"]) == len(acc["values"]) == len(acc["times"]) == len(acc_x)
 
 
@@ -503,3 +504,34 @@ def test_epochs_absent_on_some_points_are_null(api, user):
     loss = api.get(SEARCH).json()["series"][0]
 
     assert loss["epochs"] == [3, None]
+
+
+def test_search_leaves_out_x_when_it_is_the_steps(api, user):
+    _timed_run(user)
+
+    loss = _by_name(api.get(SEARCH).json())["timed", "loss"]
+    assert "x" not in loss and loss["steps"] == list(range(10))
+    assert set(loss) >= {"steps", "values", "epochs", "times"}
+
+    epoch = _by_name(api.get(SEARCH, {"x": "epoch"}).json())["timed", "loss"]
+    assert epoch["x"] == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+
+
+def test_search_sends_only_the_columns_asked_for(api, user):
+    _timed_run(user)
+
+    loss = _by_name(api.get(SEARCH, {"fields": "values"}).json())["timed", "loss"]
+    assert "steps" not in loss and "epochs" not in loss and "times" not in loss
+    # Without steps, x=step still says where each value is.
+    assert loss["x"] == list(range(10)) and len(loss["values"]) == 10
+
+    both = _by_name(api.get(SEARCH, {"fields": "times,steps"}).json())["timed", "loss"]
+    assert both["times"][0] == 1000.0 and "values" not in both and "x" not in both
+
+
+@pytest.mark.parametrize("fields", ["value", "steps,,values", "steps,x", " steps"])
+def test_search_refuses_unknown_columns(api, user, fields):
+    response = api.get(SEARCH, {"fields": fields})
+    assert response.status_code == 400
+    assert response.json()["field"] == "fields"
+    assert "steps, values, epochs, times" in response.json()["error"]

@@ -26,13 +26,9 @@
 // user data never becomes markup; the run page's template shows only numbers and times.
 import { el } from "./dom.js";
 import { MIN_LOG_VALUE } from "./series_math.js";
+import { plotly, whenPlotly } from "./plotly.js";
 
 const FADED_OPACITY = 0.18;
-
-function plotly() {
-  if (!window.Plotly) throw new Error("Plotly is not loaded: include vendor/plotly/plotly.min.js first");
-  return window.Plotly;
-}
 
 const clampLog = (values) => values.map((value) => (value === null ? null : Math.max(value, MIN_LOG_VALUE)));
 
@@ -143,7 +139,8 @@ export function createSeriesChart(container, {
     const isLogY = yAxis.type === "log";
     const type = traceType(nextLines, bands);
     const traces = [...bands.map((band) => bandTrace(band, isLogY, type)), ...lines.map((line) => lineTrace(line, isLogY, type))];
-    await plotly().react(plot, traces, layout(spec), config);
+    const Plotly = await whenPlotly();
+    await Plotly.react(plot, traces, layout(spec), config);
     bind();
   }
 
@@ -195,7 +192,7 @@ export function createSeriesChart(container, {
       return plotly().downloadImage(plot, { format, filename, width: Math.round(rect.width) || 900, height });
     },
     destroy() {
-      plotly().purge(plot);
+      window.Plotly?.purge(plot);
       plot.remove();
     },
   };

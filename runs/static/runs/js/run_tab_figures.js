@@ -1,9 +1,11 @@
 // Figures tab: Plotly figures by name, context and step, drawn interactively at their
 // own size; the container scrolls when a figure is larger than it.
 import { el } from "../../js/lib/dom.js";
+import { whenPlotly } from "../../js/lib/plotly.js";
 import { fetchRecords, mountSequenceList, contextText } from "./run_sequences.js";
 
-export function mount(data) {
+export async function mount(data) {
+  const Plotly = await whenPlotly();
   const slider = document.getElementById("figure-step-slider");
   if (!slider) return {};
   const output = document.getElementById("figure-step-value");
@@ -18,7 +20,7 @@ export function mount(data) {
     const step = steps[position];
     slider.value = position;
     output.textContent = `step ${step}`;
-    for (const node of list.querySelectorAll(".figure-plot")) window.Plotly.purge(node);
+    for (const node of list.querySelectorAll(".figure-plot")) Plotly.purge(node);
     list.replaceChildren();
     for (const record of records.filter((r) => r.step === step)) {
       const figure = record.data || {};
@@ -30,7 +32,7 @@ export function mount(data) {
       plot.style.height = `${layout.height || 450}px`;
       frame.append(el("div", "muted small mono", `step ${record.step} · index ${record.index}`), plot);
       list.append(frame);
-      window.Plotly.newPlot(plot, figure.data || [], layout, { displaylogo: false, responsive: !layout.width });
+      Plotly.newPlot(plot, figure.data || [], layout, { displaylogo: false, responsive: !layout.width });
     }
   }
 
