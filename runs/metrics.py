@@ -135,6 +135,36 @@ def decode_chunk(data: bytes | memoryview) -> Points:
     return Points(steps, values, epochs, times)
 
 
+def steps_values_prefix_length(count: int) -> int:
+    """Bytes from a chunk's start that hold its steps and values when its steps are
+    a range (start, stride), as they almost always are."""
+    return _HEADER.size + 16 + 8 * count
+
+
+def has_step_range(data: bytes | memoryview) -> bool:
+    return bool(_HEADER.unpack_from(data, 0)[1] & _STEPS_RANGE)
+
+
+def decode_steps_values(
+    data: bytes | memoryview,
+) -> tuple[np.ndarray | tuple[int, int, int], np.ndarray]:
+    """A chunk's steps and values only, from the whole chunk or, when its steps are
+    a range, its first steps_values_prefix_length(count) bytes. Steps come as
+    (start, stride, count) when they are a range, else as an array; the values are
+    a view, not a copy."""
+    buffer = memoryview(data)
+    _version, flags, count = _HEADER.unpack_from(buffer, 0)
+    offset = _HEADER.size
+    if flags & _STEPS_RANGE:
+        start, stride = struct.unpack_from("<qq", buffer, offset)
+        offset += 16
+        steps = (start, stride, count)
+    else:
+        steps = np.frombuffer(buffer, "<i8", count, offset)
+        offset += 8 * count
+    return steps, np.frombuffer(buffer, "<f8", count, offset)
+
+
 def sort_by_step(points: Points) -> Points:
     """Points arrive in order almost always; a resent batch may land late."""
     if len(points) < 2 or np.all(np.diff(points.steps) >= 0):

@@ -175,6 +175,40 @@ def test_search_aligns_on_a_custom_metric(api, user):
     assert _by_name(other)["custom", "loss"]["steps"] == [1]
 
 
+def test_custom_metric_alignment_over_many_chunks_matches_numpy(api, user):
+    # Long series (overviews not exact, x read from its chunks), an x metric logged
+    # at irregular steps, and a batch of x resent late over steps it already had:
+    # the first value logged at a step wins, as when every point is read.
+    rng = np.random.default_rng(5)
+    count = 3 * CHUNK_SIZE + 100
+    run = make_run(user, name="long")
+    x_steps = np.sort(rng.choice(count, count // 2, replace=False))
+    x_values = rng.normal(0, 1, len(x_steps))
+    _track(run, 1, _series("loss", rng.normal(0, 1, count)))
+    half = len(x_steps) // 2
+    _track(run, 2, _series("lr", x_values[half:], x_steps[half:]))
+    _track(run, 3, _series("lr", x_values[:half], x_steps[:half]))
+    _track(run, 4, _series("lr", x_values[:50] + 100, x_steps[:50]))
+
+    loss = _by_name(
+        api.get(SEARCH, {"x": "metric", "x_metric": "lr", "points": 300}).json()
+    )["long", "loss"]
+
+    plain = _by_name(api.get(SEARCH, {"points": 300}).json())["long", "loss"]
+    lr = run.metrics.get(name="lr")
+    every = read_points(lr)  # every x point, in step order (stable: first logged first)
+    first = np.unique(every.steps, return_index=True)[1]
+    truth = dict(zip(every.steps[first].tolist(), every.values[first].tolist()))
+    expected = sorted(
+        (truth[step], step, value)
+        for step, value in zip(plain["steps"], plain["values"])
+        if step in truth
+    )
+    assert len(expected) > 50
+    got = sorted(zip(loss["x"], loss["steps"], loss["values"]))
+    assert got == expected
+
+
 def test_search_downsampling_keeps_extremes(api, user):
     rng = np.random.default_rng(7)
     count = 50_000
