@@ -198,14 +198,16 @@ def test_custom_metric_alignment_over_many_chunks_matches_numpy(api, user):
     lr = run.metrics.get(name="lr")
     every = read_points(lr)  # every x point, in step order (stable: first logged first)
     first = np.unique(every.steps, return_index=True)[1]
-    truth = dict(zip(every.steps[first].tolist(), every.values[first].tolist()))
+    truth = dict(
+        zip(every.steps[first].tolist(), every.values[first].tolist(), strict=True)
+    )
     expected = sorted(
         (truth[step], step, value)
-        for step, value in zip(plain["steps"], plain["values"])
+        for step, value in zip(plain["steps"], plain["values"], strict=True)
         if step in truth
     )
     assert len(expected) > 50
-    got = sorted(zip(loss["x"], loss["steps"], loss["values"]))
+    got = sorted(zip(loss["x"], loss["steps"], loss["values"], strict=True))
     assert got == expected
 
 
