@@ -9,28 +9,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aimsite.settings")
 django_asgi_app = get_asgi_application()
 
 from django.conf import settings  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
-from django.core.exceptions import SuspiciousFileOperation  # noqa: E402
-from django.http import Http404  # noqa: E402
 
-
-class StaticFilesHandler(ASGIStaticFilesHandler):
-    """Django's /static/ handler, answering 404 to a path no finder may open.
-
-    Django's handler turns only Http404 into an answer: a traversal
-    (`/static/%2e%2e/%2e%2e/secret_key`) raises SuspiciousFileOperation and a NUL
-    (`/static/%00`) raises ValueError, both 500s. Nothing is served either way.
-    """
-
-    def serve(self, request):
-        try:
-            return super().serve(request)
-        except (SuspiciousFileOperation, ValueError) as error:
-            raise Http404("no such static file") from error
-
+from aimsite.static_files import StaticFilesApp  # noqa: E402
 
 if settings.AIMSITE_SERVE_STATIC:
-    django_asgi_app = StaticFilesHandler(django_asgi_app)
+    # /static/ is answered before Django: hashed names, gzip, ETags (static_files.py).
+    django_asgi_app = StaticFilesApp(django_asgi_app)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -201,25 +201,25 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = Path(env_str("AIMSITE_STATIC_ROOT", str(DATA_DIR / "static")))
 
 
-def _plotly_js_dir() -> Path:
-    # plotly.js ships inside the plotly PyPI package: served from there, never copied.
-    import plotly
-
-    return Path(plotly.__file__).parent / "package_data"
-
-
-STATICFILES_DIRS = [("vendor/plotly", _plotly_js_dir())]
-# daphne serves /static/ itself (embedded default); behind a proxy, run
-# collectstatic and let the proxy serve STATIC_ROOT with AIMSITE_SERVE_STATIC=0.
+# plotly.js ships inside the plotly PyPI package: found there, never copied
+# (aimsite/static_files.py). Collected files get content-hashed names and gzip copies.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "aimsite.static_files.PlotlyFinder",
+]
+# daphne serves /static/ itself (embedded default; `aimsite up` collects first);
+# behind a proxy, run collectstatic and let the proxy serve STATIC_ROOT with
+# AIMSITE_SERVE_STATIC=0.
 AIMSITE_SERVE_STATIC = env_bool("AIMSITE_SERVE_STATIC", True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("AIMSITE_MEDIA_ROOT", str(DATA_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "aimsite.static_files.HashedStaticStorage"},
 }
 
 # The ingest endpoint takes large metric batches; DATA_UPLOAD_MAX_MEMORY_SIZE is

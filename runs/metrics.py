@@ -104,17 +104,27 @@ def encode_chunk(points: Points) -> bytes:
     return _HEADER.pack(_VERSION, flags, count) + b"".join(body)
 
 
-def decode_chunk(data: bytes | memoryview) -> Points:
-    buffer = memoryview(data)
+def _read_steps(
+    buffer: memoryview,
+) -> tuple[int, int, tuple[int, int, int] | np.ndarray, int]:
+    """A chunk's flags, count, steps ((start, stride, count) when they are a range,
+    else a read-only array) and the offset of its values."""
     _version, flags, count = _HEADER.unpack_from(buffer, 0)
     offset = _HEADER.size
     if flags & _STEPS_RANGE:
         start, stride = struct.unpack_from("<qq", buffer, offset)
-        offset += 16
+        return flags, count, (start, stride, count), offset + 16
+    return flags, count, np.frombuffer(buffer, "<i8", count, offset), offset + 8 * count
+
+
+def decode_chunk(data: bytes | memoryview) -> Points:
+    buffer = memoryview(data)
+    flags, count, steps, offset = _read_steps(buffer)
+    if isinstance(steps, tuple):
+        start, stride, _ = steps
         steps = start + stride * np.arange(count, dtype=np.int64)
     else:
-        steps = np.frombuffer(buffer, "<i8", count, offset).astype(np.int64)
-        offset += 8 * count
+        steps = steps.astype(np.int64)
     values = np.frombuffer(buffer, "<f8", count, offset).astype(np.float64)
     offset += 8 * count
     if flags & _EPOCHS_NONE:
@@ -133,6 +143,28 @@ def decode_chunk(data: bytes | memoryview) -> Points:
         offset += 8
         times = np.frombuffer(buffer, "<f4", count, offset).astype(np.float64) + base
     return Points(steps, values, epochs, times)
+
+
+def steps_values_prefix_length(count: int) -> int:
+    """Bytes from a chunk's start that hold its steps and values when its steps are
+    a range (start, stride), as they almost always are."""
+    return _HEADER.size + 16 + 8 * count
+
+
+def has_step_range(data: bytes | memoryview) -> bool:
+    return bool(_HEADER.unpack_from(data, 0)[1] & _STEPS_RANGE)
+
+
+def decode_steps_values(
+    data: bytes | memoryview,
+) -> tuple[np.ndarray | tuple[int, int, int], np.ndarray]:
+    """A chunk's steps and values only, from the whole chunk or, when its steps are
+    a range, its first steps_values_prefix_length(count) bytes. Steps come as
+    (start, stride, count) when they are a range, else as an array; the values are
+    a view, not a copy."""
+    buffer = memoryview(data)
+    _flags, count, steps, offset = _read_steps(buffer)
+    return steps, np.frombuffer(buffer, "<f8", count, offset)
 
 
 def sort_by_step(points: Points) -> Points:

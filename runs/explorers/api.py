@@ -70,11 +70,35 @@ class _SeriesNameField(serializers.CharField):
     pass
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^$|^(steps|values|epochs|times)(,(steps|values|epochs|times))*$",
+        "description": "Comma-separated point columns to send: steps, values, "
+        "epochs, times; empty (the default) = all four.",
+    }
+)
+class _PointFieldsField(serializers.CharField):
+    def to_internal_value(self, data) -> tuple[str, ...]:
+        text = super().to_internal_value(data)
+        if not text:
+            return metrics.POINT_FIELDS
+        names = text.split(",")
+        unknown = [name for name in names if name not in metrics.POINT_FIELDS]
+        if unknown:
+            raise serializers.ValidationError(
+                f"unknown column {unknown[0]!r}; choose from "
+                + ", ".join(metrics.POINT_FIELDS)
+            )
+        # In the documented order, each once.
+        return tuple(name for name in metrics.POINT_FIELDS if name in names)
+
+
 class NamesParams(serializers.Serializer):
     q = QueryField(required=False, allow_blank=True, default="", trim_whitespace=False)
 
 
-class SearchParams(NamesParams):
+class SeriesParams(NamesParams):
     points = serializers.IntegerField(
         min_value=MIN_POINTS,
         max_value=MAX_POINTS,
@@ -131,7 +155,13 @@ class SeriesPageParams(NamesParams, PageParams):
     pass
 
 
-class AggregateParams(SearchParams):
+class SearchParams(SeriesParams):
+    fields = _PointFieldsField(
+        required=False, allow_blank=True, default="", trim_whitespace=False
+    )
+
+
+class AggregateParams(SeriesParams):
     group = _GroupField(
         required=False, allow_blank=True, default="", trim_whitespace=False
     )
@@ -170,6 +200,9 @@ class _SeriesRunSerializer(serializers.Serializer):
     experiment = serializers.CharField()
 
 
+_COLUMN = "Sent when `fields` names it (by default it does)."
+
+
 class _SeriesSerializer(serializers.Serializer):
     run = _SeriesRunSerializer()
     id = serializers.IntegerField()
@@ -178,12 +211,17 @@ class _SeriesSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     last = serializers.FloatField(allow_null=True)
     last_step = serializers.IntegerField(allow_null=True)
-    steps = serializers.ListField(child=serializers.IntegerField())
-    values = _numbers()
-    epochs = _numbers()
-    times = _numbers()
+    steps = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text=_COLUMN
+    )
+    values = _numbers(required=False, help_text=_COLUMN)
+    epochs = _numbers(required=False, help_text=_COLUMN)
+    times = _numbers(required=False, help_text=_COLUMN)
     x = serializers.ListField(
-        child=serializers.FloatField(), help_text="Each point's x (see `x`)."
+        child=serializers.FloatField(),
+        required=False,
+        help_text="Each point's x (see `x`). Left out with x=step when `steps` is "
+        "sent: x is then the steps column.",
     )
 
 
@@ -271,6 +309,7 @@ class MetricsExplorerViewSet(viewsets.ViewSet):
                 points=data["points"],
                 x_axis=params.x_axis(),
                 user=request.user,
+                fields=data["fields"] or metrics.POINT_FIELDS,
             )
         except QueryError as error:
             return query_error_response(error)

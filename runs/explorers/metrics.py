@@ -21,12 +21,14 @@ from runs.explorers.grouping import KeySource, Line, aggregate, group_key, key_i
 from runs.explorers.grouping import key_order as group_order
 from runs.metrics import NULL_EPOCH, Points, downsample, finite_or_none
 from runs.models import MetricSeries, Run
-from runs.points import read_many
+from runs.points import read_many, values_at_steps
 from runs.query import filter_series
 from tags.models import Tag, visible_chips
 
 MAX_SERIES = 1000
 X_AXES = ("step", "epoch", "relative_time", "absolute_time", "metric")
+# The point columns `metrics/search` can send; all of them unless `fields=` names fewer.
+POINT_FIELDS = ("steps", "values", "epochs", "times")
 
 
 @dataclass
@@ -181,34 +183,42 @@ def _run_starts(run_ids: set[int]) -> dict[int, float]:
     return {row["run_id"]: row["start"] for row in rows if row["start"] is not None}
 
 
-def _x_series_points(run_ids: set[int], x_axis: XAxis) -> dict[int, Points]:
-    """Every point of each run's x-axis series (exact lookups need all of them)."""
-    x_series = list(
+def _sorted_unique(parts: list[np.ndarray]) -> np.ndarray:
+    steps = np.sort(np.concatenate(parts))
+    if len(steps) < 2:
+        return steps
+    return steps[np.concatenate(([True], steps[1:] != steps[:-1]))]
+
+
+def _x_metric_values(
+    series_list: list[SeriesRow], sampled: dict[int, Points], x_axis: XAxis
+) -> dict[int, np.ndarray]:
+    """For each series, the x metric's value (of the same run) at each sampled step;
+    NaN where the x metric has no point at that step. Only those values are read."""
+    x_series_of_run = dict(
         MetricSeries.objects.filter(
-            run_id__in=run_ids,
+            run_id__in={series.run.id for series in series_list},
             name=x_axis.metric,
             context_key=context_key(x_axis.context),
-        ).only("id", "run_id", "count", "overview")
+        ).values_list("run_id", "id")
     )
-    by_series: dict[int, Points] = {}
-    from_chunks = []
-    for series in x_series:
-        overview = overviews.decode(series.overview)
-        if overview.is_exact and overview.count == series.count:
-            by_series[series.id] = overview.points()
+    wanted: dict[int, list[np.ndarray]] = {}
+    for series in series_list:
+        x_id = x_series_of_run.get(series.run.id)
+        if x_id is not None:
+            wanted.setdefault(x_id, []).append(sampled[series.id].steps)
+    steps_of = {x_id: _sorted_unique(parts) for x_id, parts in wanted.items()}
+    values_of = values_at_steps(steps_of)
+    result = {}
+    for series in series_list:
+        steps = sampled[series.id].steps
+        x_id = x_series_of_run.get(series.run.id)
+        if x_id is None:
+            result[series.id] = np.full(len(steps), np.nan)
         else:
-            from_chunks.append(series.id)
-    by_series.update(read_many(from_chunks))
-    return {series.run_id: by_series[series.id] for series in x_series}
-
-
-def _values_at(source: Points, steps: np.ndarray) -> np.ndarray:
-    """The source's value at each step; NaN where it has no point at that step."""
-    if len(source) == 0:
-        return np.full(len(steps), np.nan)
-    index = np.minimum(np.searchsorted(source.steps, steps), len(source) - 1)
-    found = source.steps[index] == steps
-    return np.where(found, source.values[index], np.nan)
+            index = np.searchsorted(steps_of[x_id], steps)
+            result[series.id] = values_of[x_id][index]
+    return result
 
 
 def aligned_series(
@@ -219,7 +229,11 @@ def aligned_series(
     sampled = downsampled_points(series_list, points)
     run_ids = {series.run.id for series in series_list}
     starts = _run_starts(run_ids) if x_axis.kind == "relative_time" else {}
-    x_sources = _x_series_points(run_ids, x_axis) if x_axis.kind == "metric" else {}
+    x_values = (
+        _x_metric_values(series_list, sampled, x_axis)
+        if x_axis.kind == "metric"
+        else {}
+    )
     result = []
     for series in series_list:
         sample = sampled[series.id]
@@ -234,7 +248,7 @@ def aligned_series(
         elif x_axis.kind == "relative_time":
             x = sample.times - starts.get(series.run.id, np.nan)
         else:
-            x = _values_at(x_sources.get(series.run.id, Points.empty()), sample.steps)
+            x = x_values[series.id]
         keep = np.flatnonzero(np.isfinite(x))
         if x_axis.kind == "metric":
             # x is another metric's value, in no particular order: draw along it.
@@ -243,12 +257,19 @@ def aligned_series(
     return result
 
 
-def _series_payload(item: AlignedSeries) -> dict:
+def _series_payload(
+    item: AlignedSeries, fields: tuple[str, ...], x_axis: XAxis
+) -> dict:
     series, sample = item.series, item.points
-    epochs = np.where(
-        sample.epochs == NULL_EPOCH, np.nan, sample.epochs.astype(np.float64)
-    )
-    return {
+    columns = {
+        "steps": lambda: sample.steps,
+        "values": lambda: sample.values,
+        "epochs": lambda: np.where(
+            sample.epochs == NULL_EPOCH, np.nan, sample.epochs.astype(np.float64)
+        ),
+        "times": lambda: sample.times,
+    }
+    payload = {
         "run": series.run.as_brief(),
         "id": series.id,
         "name": series.name,
@@ -256,17 +277,26 @@ def _series_payload(item: AlignedSeries) -> dict:
         "count": series.count,
         "last": finite_or_none(series.last),
         "last_step": series.last_step,
-        "steps": sample.steps,
-        "values": sample.values,
-        "epochs": epochs,
-        "times": sample.times,
-        "x": item.x,
     }
+    for name in fields:
+        payload[name] = columns[name]()
+    # With x=step, x is the steps column: sent once (a fifth of the answer).
+    if x_axis.kind != "step" or "steps" not in fields:
+        payload["x"] = item.x
+    return payload
 
 
-def search(text: str, *, points: int, x_axis: XAxis, user) -> dict:
+def search(
+    text: str,
+    *,
+    points: int,
+    x_axis: XAxis,
+    user,
+    fields: tuple[str, ...] = POINT_FIELDS,
+) -> dict:
     """The `metrics/search` answer (numpy arrays inside; encode with orjson).
 
+    `fields` are the point columns to send; `x` is left out when it is `steps`.
     Raises QueryError for a bad query.
     """
     series_list, truncated = select_series(text)
@@ -276,7 +306,7 @@ def search(text: str, *, points: int, x_axis: XAxis, user) -> dict:
         if series.run.hash not in runs:
             runs[series.run.hash] = series.run.as_explorer_entry(user)
     return {
-        "series": [_series_payload(item) for item in items],
+        "series": [_series_payload(item, fields, x_axis) for item in items],
         "runs": runs,
         "truncated": truncated,
         "limit": MAX_SERIES,

@@ -367,3 +367,60 @@ def test_archiving_from_the_table_asks_then_hides_the_run(signed_in_page, lr_run
     dialog.get_by_role("button", name="Archive", exact=True).click()
     expect(page.locator(".toast")).to_contain_text("Archived 1 run")
     expect(_rows(page)).to_have_count(3)
+
+
+def test_many_lines_share_traces_and_hover_still_finds_each_run(signed_in_page):
+    # Past 40 WebGL lines, lines of one style are drawn as one trace: hover, the
+    # popover and the highlight must still name the run under the pointer.
+    page = signed_in_page
+    runs = [
+        make_run(
+            page.user,
+            name=f"many-{index}",
+            metrics={"acc": [index * 10.0 + step for step in range(20)]},
+        )
+        for index in range(45)
+    ]
+    select = json.dumps([{"name": "acc", "context": {}}])
+    _open(page, f"?select={select}")
+    _drawn(page)
+    expect(page.locator(".facet-card")).to_have_attribute("data-lines", "45")
+    traces = page.evaluate("document.querySelector('.series-plot').data.length")
+    assert traces < 45
+
+    def point_of(index: int, step: int) -> dict:
+        return page.evaluate(
+            """([x, y]) => {
+              const plot = document.querySelector(".series-plot");
+              const { xaxis, yaxis } = plot._fullLayout;
+              const box = plot.getBoundingClientRect();
+              return { x: box.left + xaxis._offset + xaxis.l2p(x),
+                       y: box.top + yaxis._offset + yaxis.l2p(y) };
+            }""",
+            [step, index * 10.0 + step],
+        )
+
+    for index in (3, 27, 44):
+        point = point_of(index, 10)
+        page.mouse.move(point["x"], point["y"])
+        tooltip = page.locator(".series-tooltip")
+        expect(tooltip).to_be_visible()
+        expect(tooltip).to_contain_text(f"many-{index}")
+        expect(tooltip).to_contain_text(f"{index * 10 + 10}")
+    # The hovered line is drawn again over the faded rest.
+    page.wait_for_function(
+        f"() => document.querySelector('.series-plot').data.length > {traces}"
+    )
+    faded = page.evaluate(
+        f"document.querySelector('.series-plot').data.slice(0, {traces})"
+        ".every((trace) => trace.opacity < 0.5)"
+    )
+    assert faded
+    page.mouse.click(point["x"], point["y"])
+    popover = page.get_by_role("dialog", name="Point details")
+    expect(popover.get_by_role("link", name=f"Run: {runs[44].name}")).to_be_visible()
+    page.keyboard.press("Escape")
+    page.mouse.move(5, 5)
+    page.wait_for_function(
+        f"() => document.querySelector('.series-plot').data.length === {traces}"
+    )

@@ -1,5 +1,7 @@
 """A real daphne serving aimsite against the test database, and what it needs."""
 
+import fcntl
+import hashlib
 import os
 import socket
 import subprocess
@@ -11,6 +13,45 @@ import requests
 from django.db import connection
 
 REPO = Path(__file__).resolve().parent.parent.parent
+
+
+# Collected static files are shared by this checkout's test sessions: collecting
+# (hashing, gzip of Plotly) takes seconds, and a source change is noticed anyway.
+STATIC_ROOT = Path(
+    os.environ.get("AIMSITE_TEST_STATIC_ROOT")
+    or Path("/tmp")
+    / f"aimsite-test-static-{hashlib.md5(str(REPO).encode()).hexdigest()[:10]}"
+)
+
+_collected: list[bool] = []
+
+
+def collect_static() -> dict[str, str]:
+    """Collect static files for servers (once per change); the env that points them there.
+
+    The in-process test client keeps the plain names (its STATIC_ROOT stays empty),
+    so tests of rendered pages do not depend on whether a server started first.
+    """
+    answer = {"AIMSITE_STATIC_ROOT": str(STATIC_ROOT)}
+    if _collected:
+        return answer
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **answer}
+    with open(STATIC_ROOT.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two sessions of one checkout at once
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import django; django.setup(); "
+                "from aimsite.static_files import collect_if_needed; collect_if_needed()",
+            ],
+            cwd=REPO,
+            env={**env, "DJANGO_SETTINGS_MODULE": "aimsite.settings"},
+            check=True,
+        )
+    _collected.append(True)
+    return answer
 
 
 def free_port() -> int:
@@ -45,6 +86,7 @@ class ServerProcess:
         env = {
             **os.environ,
             "DATABASE_URL": database_url_for_subprocess(),
+            **collect_static(),
             **self.extra_env,
         }
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process

@@ -76,7 +76,7 @@ def test_search_answers_series_with_their_runs(api, user, other_user):
     assert loss["steps"] == [0, 1, 2]
     assert loss["values"] == [0.9, None, 0.5]
     assert loss["epochs"] == [None, None, None]
-    assert loss["x"] == [0, 1, 2]
+    assert "x" not in loss  # x=step: x is the steps column
     assert series["mine", "acc"]["context"] == {"subset": "val"}
     assert body["runs"][mine.hash] == {
         "hash": mine.hash,
@@ -142,10 +142,11 @@ def test_search_aligns_x(api, user, axis, loss_x, acc_x):
 
     series = _by_name(api.get(SEARCH, {"x": axis}).json())
 
-    assert series["timed", "loss"]["x"] == loss_x
+    x_of = lambda item: item.get("x", item["steps"])  # noqa: E731 - x=step sends no x
+    assert x_of(series["timed", "loss"]) == loss_x
     # acc has no epochs: without an x its points are left out, columns stay parallel.
     acc = series["timed", "acc"]
-    assert acc["x"] == acc_x
+    assert x_of(acc) == acc_x
     assert len(acc["steps"]) == len(acc["values"]) == len(acc["times"]) == len(acc_x)
 
 
@@ -172,6 +173,42 @@ def test_search_aligns_on_a_custom_metric(api, user):
         SEARCH, {"x": "metric", "x_metric": "lr", "x_context": '{"subset": "other"}'}
     ).json()
     assert _by_name(other)["custom", "loss"]["steps"] == [1]
+
+
+def test_custom_metric_alignment_over_many_chunks_matches_numpy(api, user):
+    # Long series (overviews not exact, x read from its chunks), an x metric logged
+    # at irregular steps, and a batch of x resent late over steps it already had:
+    # the first value logged at a step wins, as when every point is read.
+    rng = np.random.default_rng(5)
+    count = 3 * CHUNK_SIZE + 100
+    run = make_run(user, name="long")
+    x_steps = np.sort(rng.choice(count, count // 2, replace=False))
+    x_values = rng.normal(0, 1, len(x_steps))
+    _track(run, 1, _series("loss", rng.normal(0, 1, count)))
+    half = len(x_steps) // 2
+    _track(run, 2, _series("lr", x_values[half:], x_steps[half:]))
+    _track(run, 3, _series("lr", x_values[:half], x_steps[:half]))
+    _track(run, 4, _series("lr", x_values[:50] + 100, x_steps[:50]))
+
+    loss = _by_name(
+        api.get(SEARCH, {"x": "metric", "x_metric": "lr", "points": 300}).json()
+    )["long", "loss"]
+
+    plain = _by_name(api.get(SEARCH, {"points": 300}).json())["long", "loss"]
+    lr = run.metrics.get(name="lr")
+    every = read_points(lr)  # every x point, in step order (stable: first logged first)
+    first = np.unique(every.steps, return_index=True)[1]
+    truth = dict(
+        zip(every.steps[first].tolist(), every.values[first].tolist(), strict=True)
+    )
+    expected = sorted(
+        (truth[step], step, value)
+        for step, value in zip(plain["steps"], plain["values"], strict=True)
+        if step in truth
+    )
+    assert len(expected) > 50
+    got = sorted(zip(loss["x"], loss["steps"], loss["values"], strict=True))
+    assert got == expected
 
 
 def test_search_downsampling_keeps_extremes(api, user):
@@ -503,3 +540,34 @@ def test_epochs_absent_on_some_points_are_null(api, user):
     loss = api.get(SEARCH).json()["series"][0]
 
     assert loss["epochs"] == [3, None]
+
+
+def test_search_leaves_out_x_when_it_is_the_steps(api, user):
+    _timed_run(user)
+
+    loss = _by_name(api.get(SEARCH).json())["timed", "loss"]
+    assert "x" not in loss and loss["steps"] == list(range(10))
+    assert set(loss) >= {"steps", "values", "epochs", "times"}
+
+    epoch = _by_name(api.get(SEARCH, {"x": "epoch"}).json())["timed", "loss"]
+    assert epoch["x"] == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+
+
+def test_search_sends_only_the_columns_asked_for(api, user):
+    _timed_run(user)
+
+    loss = _by_name(api.get(SEARCH, {"fields": "values"}).json())["timed", "loss"]
+    assert "steps" not in loss and "epochs" not in loss and "times" not in loss
+    # Without steps, x=step still says where each value is.
+    assert loss["x"] == list(range(10)) and len(loss["values"]) == 10
+
+    both = _by_name(api.get(SEARCH, {"fields": "times,steps"}).json())["timed", "loss"]
+    assert both["times"][0] == 1000.0 and "values" not in both and "x" not in both
+
+
+@pytest.mark.parametrize("fields", ["value", "steps,,values", "steps,x", " steps"])
+def test_search_refuses_unknown_columns(api, user, fields):
+    response = api.get(SEARCH, {"fields": fields})
+    assert response.status_code == 400
+    assert response.json()["field"] == "fields"
+    assert "steps, values, epochs, times" in response.json()["error"]

@@ -2,7 +2,7 @@
 // string child) and attribute values (setAttribute), never as HTML; the only HTML
 // this module parses is a server-rendered partial (parseHtml), escaped by Django.
 //
-//   import { el, parseHtml } from ".../js/lib/dom.js";
+//   import { el, parseHtml } (from js/lib/dom.js)
 //
 //   el("span", "muted small", "3 runs")              // className shorthand, one child
 //   el("button", {

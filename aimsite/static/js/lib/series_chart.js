@@ -5,7 +5,7 @@
 //
 //   const chart = createSeriesChart(container, { onHover, onUnhover, onClick, height, svgMaxPoints, imageButton });
 //   chart.draw({
-//     lines: [{ id, x, y, customdata, color, dash, width, opacity,   // one trace each
+//     lines: [{ id, x, y, customdata, color, dash, width, opacity,   // one trace each (*)
 //               hover: "skip" | "<Plotly hovertemplate>" }],  // default: the onHover callback
 //     bands: [{ id, x, lower, upper, color }],       // filled areas under the lines
 //     xAxis: { type: "linear" | "log" | "date", title, range: [min, max] | null },
@@ -21,18 +21,21 @@
 // contexts per page; a page of many small charts passes svgMaxPoints, and a chart holding
 // at most that many points in all is drawn with SVG (scatter) and takes no context.
 //
+// (*) Past MERGE_MIN_LINES WebGL lines without customdata or hover templates, lines of
+// one style share a trace (null-separated) and a highlight draws the chosen lines
+// again over the faded rest; callbacks still get the line and its own point index.
+//
 // Callbacks get (line, pointIndex, mouseEvent). Plotly's own hover label is off unless a
 // line brings a hover template: the explorers draw their tooltip with the DOM helper, so
 // user data never becomes markup; the run page's template shows only numbers and times.
 import { el } from "./dom.js";
 import { MIN_LOG_VALUE } from "./series_math.js";
+import { plotly, whenPlotly } from "./plotly.js";
 
 const FADED_OPACITY = 0.18;
-
-function plotly() {
-  if (!window.Plotly) throw new Error("Plotly is not loaded: include vendor/plotly/plotly.min.js first");
-  return window.Plotly;
-}
+// Past this many WebGL lines, lines of one style share one trace (null-separated):
+// Plotly's cost is per trace, and 800 traces took a second to draw.
+const MERGE_MIN_LINES = 40;
 
 const clampLog = (values) => values.map((value) => (value === null ? null : Math.max(value, MIN_LOG_VALUE)));
 
@@ -68,6 +71,46 @@ function lineTrace(line, isLogY, type) {
   };
 }
 
+const isMergeable = (lines, type) => type === "scattergl" && lines.length >= MERGE_MIN_LINES
+  && lines.every((line) => !line.customdata && (!line.hover || line.hover === "skip"));
+
+/** Lines (with their index in the chart's lines) of one style in one trace each,
+ *  separated by nulls, and for each trace which line owns each point. */
+function mergedTraces(entries, isLogY, type, opacityOf) {
+  const groups = new Map();
+  for (const entry of entries) {
+    const { line } = entry;
+    const key = [line.color, line.dash || "solid", line.width || 1.6, opacityOf(line), line.hover === "skip", line.x.length === 1].join("|");
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(entry);
+  }
+  const traces = [];
+  const owners = [];
+  for (const group of groups.values()) {
+    const total = group.reduce((sum, { line }) => sum + line.x.length, 0) + group.length - 1;
+    const x = new Array(total).fill(null);
+    const y = new Array(total).fill(null);
+    const owner = new Int32Array(total).fill(-1);
+    const starts = new Map();
+    let at = 0;
+    for (const { line, index } of group) {
+      starts.set(index, at);
+      for (let i = 0; i < line.x.length; i += 1) {
+        x[at + i] = line.x[i];
+        y[at + i] = line.y[i];
+        owner[at + i] = index;
+      }
+      at += line.x.length + 1;
+    }
+    const first = group[0].line;
+    const trace = lineTrace({ ...first, x, y, customdata: undefined, opacity: opacityOf(first) }, isLogY, type);
+    trace.mode = first.x.length === 1 ? "markers" : "lines";
+    traces.push(trace);
+    owners.push({ owner, starts });
+  }
+  return { traces, owners };
+}
+
 function pointCount(lines, bands) {
   return lines.reduce((total, line) => total + line.x.length, 0) + bands.reduce((total, band) => total + 2 * band.x.length, 0);
 }
@@ -87,8 +130,21 @@ export function createSeriesChart(container, {
   let firstLine = 0; // bands come first: trace i is lines[i - firstLine]
   let faded = null;
   let bound = false;
+  // Merged drawing: per line trace, which line owns each point; the overlay of
+  // highlighted lines drawn over the faded ones, and which lines it holds.
+  let owners = null;
+  let overlay = { count: 0, key: "" };
+  let mergedOpacities = [];
+  let queue = Promise.resolve();
 
-  const lineOf = (point) => lines[point.curveNumber - firstLine] || null;
+  function hit(point) {
+    const trace = point.curveNumber - firstLine;
+    const index = point.pointIndex ?? point.pointNumber;
+    if (!owners) return lines[trace] ? { line: lines[trace], index } : null;
+    const entry = owners[trace];
+    const owned = entry ? entry.owner[index] : -1;
+    return owned >= 0 ? { line: lines[owned], index: index - entry.starts.get(owned) } : null;
+  }
   const traceType = (nextLines, bands) => {
     const total = pointCount(nextLines, bands);
     return svgMaxPoints > 0 && total <= svgMaxPoints ? "scatter" : "scattergl";
@@ -98,13 +154,13 @@ export function createSeriesChart(container, {
     if (bound) return;
     bound = true;
     plot.on("plotly_hover", (event) => {
-      const point = event.points.find((item) => lineOf(item));
-      if (point) onHover(lineOf(point), point.pointIndex ?? point.pointNumber, event.event);
+      const found = event.points.map(hit).find(Boolean);
+      if (found) onHover(found.line, found.index, event.event);
     });
     plot.on("plotly_unhover", () => onUnhover());
     plot.on("plotly_click", (event) => {
-      const point = event.points.find((item) => lineOf(item));
-      if (point) onClick(lineOf(point), point.pointIndex ?? point.pointNumber, event.event);
+      const found = event.points.map(hit).find(Boolean);
+      if (found) onClick(found.line, found.index, event.event);
     });
   }
 
@@ -142,8 +198,20 @@ export function createSeriesChart(container, {
     faded = null;
     const isLogY = yAxis.type === "log";
     const type = traceType(nextLines, bands);
-    const traces = [...bands.map((band) => bandTrace(band, isLogY, type)), ...lines.map((line) => lineTrace(line, isLogY, type))];
-    await plotly().react(plot, traces, layout(spec), config);
+    let lineTraces;
+    owners = null;
+    overlay = { count: 0, key: "" };
+    if (isMergeable(lines, type)) {
+      const merged = mergedTraces(lines.map((line, index) => ({ line, index })), isLogY, type, (line) => line.opacity ?? 1);
+      lineTraces = merged.traces;
+      owners = merged.owners;
+      mergedOpacities = merged.traces.map((trace) => trace.opacity);
+    } else {
+      lineTraces = lines.map((line) => lineTrace(line, isLogY, type));
+    }
+    const traces = [...bands.map((band) => bandTrace(band, isLogY, type)), ...lineTraces];
+    const Plotly = await whenPlotly();
+    await Plotly.react(plot, traces, layout(spec), config);
     bind();
   }
 
@@ -153,6 +221,15 @@ export function createSeriesChart(container, {
   async function extend(tails) {
     const byId = new Map(tails.filter((tail) => tail.x.length).map((tail) => [tail.id, tail]));
     if (!spec || !byId.size) return;
+    if (owners) {
+      // Merged traces hold many lines: drawn again rather than extended in place.
+      const longer = lines.map((line) => {
+        const tail = byId.get(line.id);
+        return tail ? { ...line, x: [...line.x, ...tail.x], y: [...line.y, ...tail.y] } : line;
+      });
+      await draw({ ...spec, lines: longer });
+      return;
+    }
     const grown = lines.map((line) => {
       const tail = byId.get(line.id);
       if (!tail) return line;
@@ -179,6 +256,30 @@ export function createSeriesChart(container, {
     await plotly().extendTraces(plot, update, indices.map((i) => i + firstLine));
   }
 
+  /** Merged drawing: fade every line trace and draw the highlighted lines again on
+   *  top (an overlay of a few traces), rather than restyle hundreds of lines. */
+  async function highlightMerged(predicate) {
+    const chosen = predicate ? lines.flatMap((line, index) => (predicate(line) ? [{ line, index }] : [])) : [];
+    const key = predicate ? chosen.map((entry) => entry.index).join(",") : "";
+    if (!owners || key === overlay.key) return;
+    const Plotly = plotly();
+    const base = firstLine + owners.length - overlay.count;
+    if (overlay.count) {
+      await Plotly.deleteTraces(plot, Array.from({ length: overlay.count }, (_, i) => base + i));
+      owners = owners.slice(0, owners.length - overlay.count);
+    }
+    const merged = mergedOpacities.map((_, i) => firstLine + i);
+    const opacity = predicate ? mergedOpacities.map(() => FADED_OPACITY) : mergedOpacities;
+    await Plotly.restyle(plot, { opacity }, merged);
+    overlay = { count: 0, key };
+    if (!chosen.length) return;
+    const isLogY = spec.yAxis.type === "log";
+    const extra = mergedTraces(chosen, isLogY, "scattergl", (line) => line.opacity ?? 1);
+    await Plotly.addTraces(plot, extra.traces);
+    owners = [...owners, ...extra.owners];
+    overlay = { count: extra.traces.length, key };
+  }
+
   return {
     element: plot,
     get lines() { return lines; },
@@ -187,6 +288,10 @@ export function createSeriesChart(container, {
     highlight(predicate) {
       if (predicate === faded || !lines.length) return;
       faded = predicate;
+      if (owners) {
+        queue = queue.then(() => highlightMerged(predicate)).catch(() => {});
+        return;
+      }
       const indices = lines.map((_, i) => i + firstLine);
       plotly().restyle(plot, { opacity: opacities() }, indices);
     },
@@ -195,7 +300,7 @@ export function createSeriesChart(container, {
       return plotly().downloadImage(plot, { format, filename, width: Math.round(rect.width) || 900, height });
     },
     destroy() {
-      plotly().purge(plot);
+      window.Plotly?.purge(plot);
       plot.remove();
     },
   };

@@ -3,7 +3,7 @@
 // run page sidebar and any other place a run appears as a unit.
 //
 // Interface
-//   import { mountTagPicker, applyTagsEvent } from ".../js/lib/tag_picker.js";
+//   import { mountTagPicker, applyTagsEvent } (from js/lib/tag_picker.js)
 //
 //   const picker = mountTagPicker(container, {
 //     runHash: "0123…",                       // the run's 24-hex hash

@@ -9,6 +9,7 @@
 //   drawFigure(plotElement, record)               purgeFigures(container)
 //   openImageModal(record, title)
 import { el } from "../../js/lib/dom.js";
+import { whenPlotly } from "../../js/lib/plotly.js";
 import { highlight } from "./text_search.js";
 
 const where = (record) => `step ${record.step} · index ${record.index}`;
@@ -89,16 +90,18 @@ export function textCard(record, matcher, { label = "", onDetails = null } = {})
 }
 
 /** Draw a tracked Plotly figure ({data, layout}) at its own size. */
-export function drawFigure(plot, record) {
+export async function drawFigure(plot, record) {
   const figure = record.data || {};
   const layout = { ...(figure.layout || {}) };
   if (layout.width) plot.style.width = `${layout.width}px`;
   plot.style.height = `${layout.height || 450}px`;
-  return window.Plotly.newPlot(plot, figure.data || [], layout, { displaylogo: false, responsive: !layout.width });
+  const Plotly = await whenPlotly();
+  return Plotly.newPlot(plot, figure.data || [], layout, { displaylogo: false, responsive: !layout.width });
 }
 
 /** Free the figures inside `container` before its DOM is replaced. */
 export function purgeFigures(container) {
+  if (!window.Plotly) return; // nothing was drawn yet
   for (const node of container.querySelectorAll(".js-plotly-plot")) window.Plotly.purge(node);
 }
 

@@ -13,6 +13,7 @@
 import { el } from "../../js/lib/dom.js";
 import { facetsOf, formatValue } from "../../js/lib/explorer_grouping.js";
 import { plural } from "../../js/lib/format.js";
+import { plotly, whenPlotly } from "../../js/lib/plotly.js";
 
 export const MAX_FACETS = 8;
 export const COLOR_SCALES = ["Viridis", "Bluered", "Portland", "Jet", "Hot", "Blackbody", "Electric", "YlGnBu", "RdBu"];
@@ -55,7 +56,7 @@ export function mountParamsChart(container, { onBrush = () => {} }) {
   let plots = [];
 
   function destroy() {
-    for (const plot of plots) window.Plotly.purge(plot);
+    for (const plot of plots) plotly().purge(plot);
     plots = [];
     container.replaceChildren();
   }
@@ -122,7 +123,8 @@ export function mountParamsChart(container, { onBrush = () => {} }) {
         labelfont: { size: 12 }, tickfont: { size: 11 }, rangefont: { size: 10 },
       };
       const layout = { margin: { l: 70, r: view.colorBy && !view.fields.color.length ? 110 : 60, t: 70, b: 24 }, height: 420, paper_bgcolor: "rgba(0,0,0,0)", font: { family: "inherit" } };
-      await window.Plotly.newPlot(plot, [trace], layout, CONFIG);
+      const Plotly = await whenPlotly();
+      await Plotly.newPlot(plot, [trace], layout, CONFIG);
       plots.push(plot);
       plot.on("plotly_restyle", () => onBrush(brushOf(plot, view.dimensions)));
     }));

@@ -6,17 +6,18 @@ import { connectLive } from "../../js/lib/live.js";
 import { formatDuration } from "../../js/lib/format.js";
 import { mountTagPicker, applyTagsEvent } from "../../js/lib/tag_picker.js";
 
+// Literal import() calls, so collectstatic rewrites them to hashed names.
 const TAB_MODULES = {
-  overview: "./run_tab_overview.js",
-  params: "./run_tab_params.js",
-  metrics: "./run_tab_charts.js",
-  system: "./run_tab_charts.js",
-  distributions: "./run_tab_distributions.js",
-  images: "./run_tab_media.js",
-  audios: "./run_tab_media.js",
-  texts: "./run_tab_media.js",
-  figures: "./run_tab_figures.js",
-  logs: "./run_tab_logs.js",
+  overview: () => import("./run_tab_overview.js"),
+  params: () => import("./run_tab_params.js"),
+  metrics: () => import("./run_tab_charts.js"),
+  system: () => import("./run_tab_charts.js"),
+  distributions: () => import("./run_tab_distributions.js"),
+  images: () => import("./run_tab_media.js"),
+  audios: () => import("./run_tab_media.js"),
+  texts: () => import("./run_tab_media.js"),
+  figures: () => import("./run_tab_figures.js"),
+  logs: () => import("./run_tab_logs.js"),
 };
 
 const data = JSON.parse(document.getElementById("run-page-data").textContent);
@@ -119,9 +120,9 @@ async function main() {
   setInterval(() => { if (run.status === "active" && !run.finished_at) tickDuration(); }, 1000);
 
   let tab = {};
-  const path = TAB_MODULES[data.tab];
-  if (path) {
-    const module = await import(path);
+  const load = TAB_MODULES[data.tab];
+  if (load) {
+    const module = await load();
     tab = (await module.mount(data, run)) || {};
   }
   connectLive(`/ws/runs/${run.hash}/`, {

@@ -1,6 +1,7 @@
 // Distributions tab: pick a layer (name + context), see its histogram at a step (slider
 // over the tracked steps, or jump to a step) and a heatmap of the histograms over steps.
 import { el } from "../../js/lib/dom.js";
+import { whenPlotly } from "../../js/lib/plotly.js";
 import { fetchRecords, mountSequenceList, contextText } from "./run_sequences.js";
 import { nearestPosition, setTicks } from "./media_range.js";
 
@@ -36,7 +37,8 @@ function transpose(rows) {
   return rows[0].map((_, column) => rows.map((row) => row[column]));
 }
 
-export function mount(data) {
+export async function mount(data) {
+  const Plotly = await whenPlotly();
   const slider = document.getElementById("dist-step-slider");
   if (!slider) return {};
   const output = document.getElementById("dist-step-value");
@@ -55,16 +57,16 @@ export function mount(data) {
     output.textContent = `step ${record.step}`;
     histogram.dataset.step = record.step;
     const x = centers(record.data.range, record.data.bins.length);
-    window.Plotly.react(histogram, [{ type: "bar", x, y: record.data.bins, marker: { color: "#1473e6" },
+    Plotly.react(histogram, [{ type: "bar", x, y: record.data.bins, marker: { color: "#1473e6" },
       hovertemplate: "value %{x:.4g}<br>count %{y}<extra></extra>" }],
     { height: 300, margin: { l: 50, r: 16, t: 10, b: 40 }, bargap: 0.02,
       xaxis: { title: { text: "value" } }, yaxis: { title: { text: "count" } } }, PLOT_CONFIG);
-    window.Plotly.relayout(heatmap, { shapes: [{ type: "line", xref: "x", yref: "paper", x0: record.step, x1: record.step, y0: 0, y1: 1, line: { color: "#d93a3a", width: 1 } }] }).catch(() => {});
+    Plotly.relayout(heatmap, { shapes: [{ type: "line", xref: "x", yref: "paper", x0: record.step, x1: record.step, y0: 0, y1: 1, line: { color: "#d93a3a", width: 1 } }] }).catch(() => {});
   }
 
   function drawHeatmap() {
     const grid = commonGrid(records);
-    window.Plotly.react(heatmap, [{ type: "heatmap", x: records.map((r) => r.step), y: grid.y, z: transpose(grid.z),
+    Plotly.react(heatmap, [{ type: "heatmap", x: records.map((r) => r.step), y: grid.y, z: transpose(grid.z),
       colorscale: "Blues", hovertemplate: "step %{x}<br>value %{y:.4g}<br>count %{z}<extra></extra>" }],
     { height: 340, margin: { l: 50, r: 16, t: 10, b: 40 }, xaxis: { title: { text: "step" } }, yaxis: { title: { text: "value" } } },
     PLOT_CONFIG);

@@ -1,11 +1,13 @@
 // Figures tab: Plotly figures by name, context and step, drawn interactively at their
 // own size; the container scrolls when a figure is larger than it.
 import { el } from "../../js/lib/dom.js";
+import { whenPlotly } from "../../js/lib/plotly.js";
 import { fetchRecords, mountSequenceList, contextText } from "./run_sequences.js";
 import { drawFigure, purgeFigures } from "./media_items.js";
 import { setTicks } from "./media_range.js";
 
-export function mount(data) {
+export async function mount(data) {
+  await whenPlotly(); // the tab draws figures as soon as it mounts
   const slider = document.getElementById("figure-step-slider");
   if (!slider) return {};
   const output = document.getElementById("figure-step-value");

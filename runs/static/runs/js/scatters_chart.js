@@ -11,6 +11,7 @@ import { el } from "../../js/lib/dom.js";
 import { facetsOf, formatValue } from "../../js/lib/explorer_grouping.js";
 import { linearTrend, loess } from "../../js/lib/trend_math.js";
 import { plural } from "../../js/lib/format.js";
+import { plotly, whenPlotly } from "../../js/lib/plotly.js";
 
 export const MAX_FACETS = 12;
 const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
@@ -41,7 +42,7 @@ export function mountScattersChart(container, { onPointClick = () => {} }) {
 
   function destroy() {
     tooltip.hidden = true;
-    for (const plot of plots) window.Plotly.purge(plot);
+    for (const plot of plots) plotly().purge(plot);
     plots = [];
     container.replaceChildren();
   }
@@ -108,7 +109,8 @@ export function mountScattersChart(container, { onPointClick = () => {} }) {
         xaxis: axis(view.x, xKind), yaxis: axis(view.y, yKind), hovermode: "closest",
         showlegend: groups.size > 1, legend: { orientation: "h", y: -0.2 },
       };
-      await window.Plotly.newPlot(plot, traces, layout, CONFIG);
+      const Plotly = await whenPlotly();
+      await Plotly.newPlot(plot, traces, layout, CONFIG);
       plots.push(plot);
       const pointAt = (data) => pointTraces[data.points[0].curveNumber]?.[data.points[0].pointNumber];
       plot.on("plotly_hover", (data) => { const point = pointAt(data); if (point) showTooltip(point.item, view, data.event); });

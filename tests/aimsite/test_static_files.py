@@ -1,0 +1,153 @@
+"""Static files over HTTP from a real daphne: hashed names, gzip, cache headers, 304."""
+
+import gzip
+import json
+import posixpath
+import re
+from pathlib import Path
+
+import pytest
+import requests
+
+from aimsite.static_files import PlotlyFinder, accepts_gzip, etag_matches, gzip_copy
+from tests.helpers.servers import STATIC_ROOT
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _manifest() -> dict[str, str]:
+    return json.loads((STATIC_ROOT / "staticfiles.json").read_text())["paths"]
+
+
+def _get(server, path: str, **headers) -> requests.Response:
+    return requests.get(f"{server.url}{path}", headers=headers, timeout=30, stream=True)
+
+
+def _raw(answer: requests.Response) -> bytes:
+    # The bytes on the wire, before requests would undo a Content-Encoding.
+    return answer.raw.read(decode_content=False)
+
+
+def test_the_page_links_hashed_names(server):
+    body = requests.get(f"{server.url}/accounts/login/", timeout=30).text
+    assert f"/static/{_manifest()['css/app.css']}" in body
+    assert re.search(r'/static/js/app\.[0-9a-f]{12}\.js"', body)
+
+
+def test_a_hashed_file_is_gzipped_and_cached_for_a_year(server):
+    name = _manifest()["vendor/plotly/plotly.min.js"]
+    original = Path(PlotlyFinder().find("vendor/plotly/plotly.min.js")).read_bytes()
+    answer = _get(server, f"/static/{name}", **{"Accept-Encoding": "gzip, deflate"})
+    assert answer.status_code == 200
+    assert answer.headers["Content-Encoding"] == "gzip"
+    assert answer.headers["Cache-Control"] == IMMUTABLE
+    assert answer.headers["Vary"] == "Accept-Encoding"
+    assert answer.headers["Content-Type"].startswith("text/javascript")
+    wire = _raw(answer)
+    assert int(answer.headers["Content-Length"]) == len(wire) < len(original) / 3
+    assert gzip.decompress(wire) == original
+
+
+def test_a_client_without_gzip_gets_the_plain_bytes(server):
+    name = _manifest()["css/app.css"]
+    for accept in ("identity", "gzip;q=0", ""):
+        answer = _get(server, f"/static/{name}", **{"Accept-Encoding": accept})
+        assert answer.status_code == 200
+        assert "Content-Encoding" not in answer.headers
+        assert answer.headers["Vary"] == "Accept-Encoding"
+        assert _raw(answer) == (STATIC_ROOT / name).read_bytes()
+
+
+def test_a_known_etag_gets_304_per_encoding(server):
+    name = _manifest()["css/app.css"]
+    zipped = _get(server, f"/static/{name}", **{"Accept-Encoding": "gzip"})
+    plain = _get(server, f"/static/{name}", **{"Accept-Encoding": "identity"})
+    assert zipped.headers["ETag"] != plain.headers["ETag"]
+    again = _get(
+        server,
+        f"/static/{name}",
+        **{"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]},
+    )
+    assert again.status_code == 304 and _raw(again) == b""
+    assert again.headers["Cache-Control"] == IMMUTABLE
+    stale = _get(
+        server,
+        f"/static/{name}",
+        **{"Accept-Encoding": "gzip", "If-None-Match": plain.headers["ETag"]},
+    )
+    assert stale.status_code == 200
+
+
+def test_the_plain_name_still_answers_but_is_revalidated(server):
+    answer = _get(server, "/static/css/app.css")
+    assert answer.status_code == 200
+    assert answer.headers["Cache-Control"] == "no-cache"
+    again = _get(
+        server, "/static/css/app.css", **{"If-None-Match": answer.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_module_imports_point_at_hashed_modules_that_exist(server):
+    name = _manifest()["runs/js/run_detail.js"]
+    source = _get(server, f"/static/{name}").text
+    imports = re.findall(r'(?:from |import\()"(\.[^"]+)"', source)
+    assert imports and all(re.search(r"\.[0-9a-f]{12}\.js$", path) for path in imports)
+    base = f"/static/{name.rsplit('/', 1)[0]}/"
+    for path in imports:
+        assert _get(server, base + path).status_code == 200, path
+
+
+def test_every_module_imports_hashed_modules_once_hashed(server):
+    # A comment holding the word "export" once made Django hash a name twice.
+    hashed = set(_manifest().values())
+    ours = [
+        name
+        for original, name in _manifest().items()
+        if original.endswith(".js")
+        and original.split("/")[0]
+        in ("js", "runs", "experiments", "tags", "media_tracks")
+    ]
+    assert len(ours) > 30
+    for name in ours:
+        source = (STATIC_ROOT / name).read_text()
+        for path in re.findall(r'(?:from\s*|import\s*\(?)"(\.[^"]+)"', source):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(name), path))
+            assert target in hashed, f"{name} imports {path}"
+
+
+def test_unknown_files_and_other_methods_are_refused(server):
+    assert _get(server, "/static/css/nothing.css").status_code == 404
+    assert _get(server, "/static/css/").status_code == 404
+    answer = requests.post(f"{server.url}/static/css/app.css", timeout=30)
+    assert answer.status_code == 405 and "GET" in answer.text
+    assert answer.headers["Allow"] == "GET, HEAD"
+
+
+def test_head_sends_headers_without_a_body(server):
+    name = _manifest()["css/app.css"]
+    answer = requests.head(f"{server.url}/static/{name}", timeout=30)
+    assert answer.status_code == 200 and answer.content == b""
+    assert answer.headers["Cache-Control"] == IMMUTABLE
+
+
+def test_accept_encoding_and_if_none_match_parsing():
+    assert accepts_gzip("gzip") and accepts_gzip("br, gzip;q=0.5") and accepts_gzip("*")
+    assert (
+        not accepts_gzip("gzip;q=0") and not accepts_gzip("br") and not accepts_gzip("")
+    )
+    assert etag_matches('W/"a", "b"', '"b"') and etag_matches("*", '"x"')
+    assert not etag_matches('"a"', '"b"')
+
+
+def test_gzip_copies_are_deterministic(tmp_path):
+    source = tmp_path / "a.js"
+    source.write_text("const answer = 42;\n" * 200)
+    gzip_copy(source)
+    first = (tmp_path / "a.js.gz").read_bytes()
+    (tmp_path / "a.js.gz").unlink()
+    gzip_copy(source)
+    assert (tmp_path / "a.js.gz").read_bytes() == first
+    assert gzip.decompress(first) == source.read_bytes()

@@ -1,0 +1,161 @@
+"""Run page Metrics tab benchmark (issue 17): cold and warm load on demo-like data.
+
+A run as `aimsite demo` makes one (8 metric series of 2,000 steps, system metrics)
+is opened in Chromium on its Metrics tab. Prints the time from navigation until
+every chart in the first screen is drawn, with an empty browser cache (cold,
+target <= 600 ms) and on a second visit (warm, target <= 150 ms), with how many
+requests and bytes each took. The same is printed for static files served as
+before (plain names, no gzip, revalidated), from a server whose static root was
+never collected. Figures are printed, not asserted.
+
+Run: python -m pytest -m perf -s tests/perf/bench_run_page.py
+"""
+
+import statistics
+
+import numpy as np
+import pytest
+from django.test import Client
+
+from runs import ingest
+from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 - Chromium path
+from tests.factories import make_run, make_user
+from tests.helpers.servers import ServerProcess
+
+pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
+
+STEPS = 2000
+METRICS = [
+    ("loss", {"subset": "train"}),
+    ("loss", {"subset": "val"}),
+    ("accuracy", {"subset": "train"}),
+    ("accuracy", {"subset": "val"}),
+    ("lr", {}),
+    ("grad_norm", {}),
+    ("throughput", {}),
+    ("perplexity", {"subset": "val"}),
+]
+SYSTEM = ["__system__cpu", "__system__memory_percent", "__system__gpu_0_util"]
+REPEATS = 3
+
+# Every chart card on the first screen has its points and a drawn Plotly plot.
+FIRST_SCREEN_DRAWN = """() => {
+  const cards = [...document.querySelectorAll('.chart-card')]
+    .filter((card) => card.getBoundingClientRect().top < innerHeight);
+  const drawn = cards.length && cards.every((card) =>
+    card.dataset.loaded === 'true' && card.querySelector('.main-svg'));
+  return drawn ? performance.now() : false;
+}"""
+
+TRAFFIC = """() => {
+  const entries = performance.getEntriesByType('resource');
+  return [entries.length, entries.reduce((total, e) => total + e.transferSize, 0)];
+}"""
+
+# Where the time went: the page's modules ran (DOMContentLoaded), Plotly arrived,
+# the first chart's points arrived.
+MILESTONES = """() => {
+  const entries = performance.getEntriesByType('resource');
+  const end = (pattern) => entries.find((e) => pattern.test(e.name))?.responseEnd ?? -1;
+  return [performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+          end(/plotly/), end(/\\/points\\?/)];
+}"""
+
+
+def _report(name: str, value: float, unit: str, target: str = "") -> None:
+    print(
+        f"\nPERF {name}: {value:,.1f} {unit}"
+        + (f"  (target {target})" if target else "")
+    )
+
+
+def _demo_like_run(owner):
+    rng = np.random.default_rng(17)
+    run = make_run(owner, name="demo-like", params={"hparams": {"lr": 0.001}})
+    steps = np.arange(STEPS)
+    times = 1.7e9 + steps * 0.5
+    metrics = [
+        {
+            "name": name,
+            "context": context,
+            "steps": steps.tolist(),
+            "values": (np.exp(-steps / 700) + rng.normal(0, 0.02, STEPS)).tolist(),
+            "epochs": (steps // 200).tolist(),
+            "times": times.tolist(),
+        }
+        for name, context in METRICS
+    ]
+    system_steps = np.arange(300)
+    metrics += [
+        {
+            "name": name,
+            "context": {},
+            "steps": system_steps.tolist(),
+            "values": rng.uniform(10, 90, len(system_steps)).tolist(),
+        }
+        for name in SYSTEM
+    ]
+    ingest.apply_batch(run, ingest.parse_batch({"seq": 1, "metrics": metrics}))
+    return run
+
+
+def _session_cookie(server, user) -> dict:
+    client = Client()
+    client.force_login(user)
+    return {
+        "name": "sessionid",
+        "value": client.cookies["sessionid"].value,
+        "url": server.url,
+    }
+
+
+def _visit(page, url: str) -> tuple[float, int, int]:
+    page.goto(url)
+    drawn = page.wait_for_function(FIRST_SCREEN_DRAWN, timeout=60_000).json_value()
+    requests, transferred = page.evaluate(TRAFFIC)
+    ready, plotly, points = page.evaluate(MILESTONES)
+    print(
+        f"PERF   modules ran {ready:,.0f} ms, Plotly in {plotly:,.0f} ms, "
+        f"first points in {points:,.0f} ms, drawn {drawn:,.0f} ms"
+    )
+    return drawn, requests, transferred
+
+
+def _measure(browser, server, user, url: str, label: str) -> None:
+    colds, warms = [], []
+    for _ in range(REPEATS):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.add_cookies([_session_cookie(server, user)])
+        page = context.new_page()
+        colds.append(_visit(page, url))
+        warms.append(_visit(page, url))
+        context.close()
+    cold = statistics.median(ms for ms, _, _ in colds)
+    warm = statistics.median(ms for ms, _, _ in warms)
+    _report(f"{label}: Metrics tab cold load (empty cache)", cold, "ms", "<= 600 ms")
+    _report(
+        f"{label}:   cold requests / bytes on the wire",
+        colds[0][1],
+        f"requests, {colds[0][2] / 1024:,.0f} KiB",
+    )
+    _report(f"{label}: Metrics tab warm load (second visit)", warm, "ms", "<= 150 ms")
+    _report(
+        f"{label}:   warm requests / bytes on the wire",
+        warms[0][1],
+        f"requests, {warms[0][2] / 1024:,.0f} KiB",
+    )
+
+
+def test_metrics_tab_cold_and_warm(browser, server, tmp_path):
+    owner = make_user("bench")
+    run = _demo_like_run(owner)
+    path = f"/runs/{run.hash}/metrics/"
+    _measure(browser, server, owner, server.url + path, "hashed + gzip")
+
+    # Static files as they were served before: never collected, so plain names,
+    # no gzip, and every module revalidated.
+    plain = ServerProcess(extra_env={"AIMSITE_STATIC_ROOT": str(tmp_path)}).start()
+    try:
+        _measure(browser, plain, owner, plain.url + path, "plain static files")
+    finally:
+        plain.stop()
