@@ -3,11 +3,11 @@
 // when the user scrolls to the top. New lines stream over the socket; follow mode keeps
 // the view at the bottom until the user scrolls up. Log records (run.log_info() …) carry
 // a level badge; the level filter and the search box ask the server for matching lines
-// only (every word, any case, as the Texts tab's "words" search), highlighted here.
+// only (every word, any case), each word highlighted here.
 import { api } from "../../js/lib/http.js";
 import { el } from "../../js/lib/dom.js";
 import { ansiNodes, stripAnsi } from "./run_ansi.js";
-import { highlight, makeMatcher } from "./run_text_search.js";
+import { anyWordMatcher, highlight } from "./text_search.js";
 
 const ROW_HEIGHT = 20;
 const OVERSCAN = 30;
@@ -183,7 +183,7 @@ export function mount(data, run) {
   function applyFilter() {
     const search = searchInput.value.trim();
     if (search === filter.search && levelSelect.value === filter.levels) return;
-    filter = { levels: levelSelect.value, search, matcher: makeMatcher(search, "words") };
+    filter = { levels: levelSelect.value, search, matcher: anyWordMatcher(search) };
     view.dataset.ready = "false";
     // Lines streamed in while the page loads were added to the lines it replaces:
     // catching up after it fetches them again.

@@ -34,6 +34,13 @@ export function makeMatcher(query, { regex = false, words = false, matchCase = f
   };
 }
 
+/** A matcher that finds each word of `query` anywhere, in any case: what the
+ *  Terminal Logs tab highlights for the server's "every word, any case" search. */
+export function anyWordMatcher(query) {
+  const words = query.trim().split(/\s+/).filter(Boolean);
+  return words.length ? makeMatcher(words.map(escape).join("|"), { regex: true }) : null;
+}
+
 /** Text split into text nodes and <mark> elements for the matches. */
 export function highlight(text, matcher) {
   if (!matcher) return [document.createTextNode(text)];
