@@ -299,8 +299,10 @@ def _parse_logs(raw: object) -> list[tuple[int, str, float | None, str]]:
             text = text[:MAX_LOG_LINE_LENGTH]
         if time is not None and not is_finite_number(time):
             raise IngestError(f"{where}.time must be a finite number", where)
-        level = item.get("level") or ""
-        if level and level not in _LOG_LEVELS:
+        level = item.get("level")
+        if level is None:
+            level = ""
+        if not isinstance(level, str) or (level and level not in _LOG_LEVELS):
             raise IngestError(
                 f"{where}.level must be one of {', '.join(sorted(_LOG_LEVELS))}", where
             )

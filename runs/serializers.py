@@ -365,7 +365,9 @@ class LogLineSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
         choices=LOG_RECORD_LEVELS,
         required=False,
         allow_blank=True,
-        help_text="A log record's level (run.log_info() …); empty for terminal output.",
+        allow_null=True,
+        help_text="A log record's level (run.log_info() …); empty or null for "
+        "terminal output.",
     )
 
 

@@ -102,14 +102,15 @@ def test_log_records_carry_their_level_to_the_logs_api(server, owner, token, qui
     ]
 
 
-def test_a_log_record_with_an_unknown_level_is_refused_whole(server, owner):
+@pytest.mark.parametrize("level", ["fatal", "INFO", {}, [], 3, False])
+def test_a_log_record_with_an_unknown_level_is_refused_whole(server, owner, level):
     stored = make_run(owner)
     answer = api_for(owner).post(
         f"/api/v1/runs/{stored.hash}/track",
         {
             "seq": 1,
             "params": {"a": 1},
-            "logs": [{"line": 0, "text": "x", "level": "fatal"}],
+            "logs": [{"line": 0, "text": "x", "level": level}],
         },
         format="json",
     )
