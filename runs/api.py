@@ -411,7 +411,8 @@ class RunViewSet(
                 "A page at full resolution: the first `limit` points (after "
                 "`after_step`), in step order. A page ends on a whole step, so it "
                 "may hold a few more; ask for the next with `after_step` = its last "
-                "step. Not with `max_points`.",
+                "step. With `max_points` too, the page is then downsampled (its "
+                "first and last points kept).",
             ),
             OpenApiParameter(
                 "nonfinite",
@@ -433,13 +434,6 @@ class RunViewSet(
         max_points = int_param(request, "max_points", 0, 0, MAX_POINTS_PARAM)
         after_step = int_param(request, "after_step", None, 0, MAX_STEP)
         limit = int_param(request, "limit", None, 1, MAX_POINTS_PAGE)
-        if limit is not None and max_points:
-            return error_response(
-                "limit pages at full resolution and max_points downsamples: "
-                "ask for one of them",
-                400,
-                "limit",
-            )
         nonfinite = request.query_params.get("nonfinite", "null")
         if nonfinite not in ("null", "strings"):
             return error_response("nonfinite must be null or strings", 400, "nonfinite")

@@ -105,15 +105,15 @@ def test_infinities_are_strings_when_asked_for(api, user):
     assert refused.status_code == 400 and refused.json()["field"] == "nonfinite"
 
 
-def test_limit_and_max_points_together_are_refused(api, user):
-    run = make_run(user, metrics={"loss": [1.0, 2.0]})
-    series = MetricSeries.objects.get(run=run)
+def test_a_page_with_max_points_is_downsampled_keeping_its_ends(api, user):
+    run = make_run(user)
+    _track(run, 1, range(1000))
+    url = _points_url(run, MetricSeries.objects.get(run=run))
 
-    response = api.get(_points_url(run, series), {"limit": 10, "max_points": 100})
+    body = api.get(url, {"limit": 500, "after_step": 99, "max_points": 50}).json()
 
-    assert response.status_code == 400
-    assert response.json()["field"] == "limit"
-    assert "max_points" in response.json()["error"]
+    assert len(body["steps"]) <= 50
+    assert body["steps"][0] == 100 and body["steps"][-1] == 599
 
 
 @pytest.mark.parametrize("limit", ["0", "100001", "ten"])
