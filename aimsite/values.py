@@ -64,6 +64,17 @@ def format_context(context: dict) -> str:
     return ", ".join(f"{key}: {value}" for key, value in sorted(context.items())) or "—"
 
 
+def series_label(name: str, context: dict) -> str:
+    """A series as a column header reads it: "accuracy · subset=train"."""
+    if not context:
+        return name
+    pairs = ", ".join(
+        f"{key}={value if isinstance(value, str) else json.dumps(value)}"
+        for key, value in sorted(context.items())
+    )
+    return f"{name} · {pairs}"
+
+
 def param_rows(params: dict) -> list[tuple[str, str]]:
     """Nested params as (dotted key, JSON-ish value) rows, at any depth."""
     return [
