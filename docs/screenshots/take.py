@@ -14,7 +14,6 @@ import io
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,27 +24,13 @@ import requests
 from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = (
-    os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-)
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(REPO))
+
+from tests.helpers.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.helpers.servers import free_port  # noqa: E402
+
 VIEWPORT = {"width": 1440, "height": 900}
 PASSWORD = "admin-screenshots"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_portal(data_dir: Path, port: int) -> subprocess.Popen:
