@@ -342,7 +342,7 @@ def test_a_live_runs_line_grows_as_it_tracks(signed_in_page, lr_runs):
     _drawn(page)
     step = _rows(page).first.locator('[data-col="step"]')
     expect(step).to_have_text("19")
-    expect(page.locator("#live-update")).to_be_checked()  # on by default
+    page.locator("#live-update + .switch-track").click()
     expect(page.locator("[data-live-status]")).not_to_have_class("live-dot offline")
     answer = requests.post(
         f"{page.base_url}/api/v1/runs/{run.hash}/track",

@@ -18,8 +18,8 @@
 //                                        // it, onQuery(query) runs when the query changed
 //     noun: "run",                       // "3 runs selected", "12 runs"
 //     table: null,                       // the runs table (runs_table.js) the toolbar acts on
-//     live: null,                        // { path, onEvent, catchUp, newItems }: the Live Update
-//                                        // switch (on by default) and its "N new runs" pill
+//     live: null,                        // { path, onEvent, catchUp, newItems, isOnByDefault }:
+//                                        // the Live Update switch and its "N new runs" pill
 //   });
 //   shell.query                          // the query in the address
 //   shell.state()                        // { key: value } for every state key
@@ -37,11 +37,13 @@ import { connectLive } from "./live.js";
 import { plural } from "./format.js";
 import { readStored, writeStored } from "./storage.js";
 
-// Live Update is on unless this browser turned it off (sockets are cheap; Aim polls
-// every 10 s and defaults to off). With it off the socket stays open only to count
+// Live Update starts as this browser left it, else as `isOnByDefault` says (the runs
+// explorer: on, since sockets are cheap; Aim polls every 10 s and defaults to off; the
+// comparing explorers redraw whole charts, so they start off). With it off the socket
+// stays open only to count
 // what `newItems(event)` (hashes, or a Promise of them) says is new: a pill reads
 // "3 new runs — show", and showing them catches up once, leaving Live Update off.
-function mountLiveToggle(root, storageKey, noun, { path, onEvent, catchUp, newItems = null }) {
+function mountLiveToggle(root, storageKey, noun, { path, onEvent, catchUp, newItems = null, isOnByDefault = false }) {
   const toggle = root.querySelector("[data-live-switch]");
   const dot = root.querySelector("[data-live-status]");
   const pill = root.querySelector("[data-live-pending]");
@@ -103,7 +105,7 @@ function mountLiveToggle(root, storageKey, noun, { path, onEvent, catchUp, newIt
   }
 
   pill?.addEventListener("click", () => showPending());
-  toggle.checked = Boolean(readStored(storageKey, true));
+  toggle.checked = Boolean(readStored(storageKey, isOnByDefault));
   toggle.addEventListener("change", () => setLive(toggle.checked));
   setLive(toggle.checked);
 }

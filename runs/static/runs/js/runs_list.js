@@ -81,7 +81,7 @@ shell = createExplorerShell({
   suggestionsUrl: `${API}/suggestions`,
   stateKeys: { sort: DEFAULT_SORT },
   table,
-  live: { path: "/ws/runs/", onEvent, catchUp: () => table.reload(), newItems },
+  live: { path: "/ws/runs/", onEvent, catchUp: () => table.reload(), newItems, isOnByDefault: true },
 });
 shell.setTotal(table.total);
 
