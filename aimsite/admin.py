@@ -1,6 +1,12 @@
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
 
 from aimsite.models import ApiToken
+
+admin.site.site_header = "aimsite administration"
+admin.site.site_title = "aimsite administration"
+admin.site.index_title = "Runs, experiments, tags and accounts"
 
 
 @admin.register(ApiToken)
@@ -30,3 +36,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
             token.revoke()
             count += 1
         self.message_user(request, f"Revoked {count} token(s).", messages.SUCCESS)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class FilteredGroupAdmin(GroupAdmin):
+    """Django's group admin with a filter too, as every changelist here has."""
+
+    list_filter = ["permissions__content_type"]

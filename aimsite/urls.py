@@ -69,3 +69,5 @@ urlpatterns = [
         "api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"
     ),
 ]
+
+handler500 = "aimsite.error_pages.server_error"

@@ -6,6 +6,7 @@ bar's suggestions all use these, and each way of showing a value lives here once
 
 import json
 import math
+import re
 
 MAX_FLATTEN_DEPTH = 6
 
@@ -64,6 +65,17 @@ def format_context(context: dict) -> str:
     return ", ".join(f"{key}: {value}" for key, value in sorted(context.items())) or "—"
 
 
+def series_label(name: str, context: dict) -> str:
+    """A series as a column header reads it: "accuracy · subset=train"."""
+    if not context:
+        return name
+    pairs = ", ".join(
+        f"{key}={value if isinstance(value, str) else json.dumps(value)}"
+        for key, value in sorted(context.items())
+    )
+    return f"{name} · {pairs}"
+
+
 def param_rows(params: dict) -> list[tuple[str, str]]:
     """Nested params as (dotted key, JSON-ish value) rows, at any depth."""
     return [
@@ -73,3 +85,36 @@ def param_rows(params: dict) -> list[tuple[str, str]]:
         )
         for path, value in flatten(params, max_depth=None).items()
     ]
+
+
+# The units of the system metrics the SDK records (aimsite/sdk/system.py), by name
+# without the `__system__` prefix: one table, which the run page also hands to its
+# charts (run_page.py, `system_units`), so patterns stay simple enough for JavaScript.
+SYSTEM_UNITS: list[tuple[str, str]] = [
+    (r"^(cpu|.*_percent|gpu\d+_util)$", "%"),
+    (r"^(p_memory_rss|.*_memory_mb)$", "MB"),
+    (r"^(disk_read|disk_write|net_sent|net_recv)$", "MB/s"),
+    (r"^gpu\d+_temp$", "°C"),
+    (r"^gpu\d+_power$", "W"),
+]
+_SYSTEM_UNIT_PATTERNS = [(re.compile(pattern), unit) for pattern, unit in SYSTEM_UNITS]
+
+
+def system_unit(label: str) -> str:
+    """The unit of a system metric ("cpu" -> "%"), "" when unknown."""
+    return next(
+        (unit for pattern, unit in _SYSTEM_UNIT_PATTERNS if pattern.match(label)), ""
+    )
+
+
+def format_with_unit(value: float | None, unit: str) -> str:
+    """A system figure as people read it: "62.7 %", "2,120 MB", "1.23 MB/s"."""
+    if not unit:
+        return format_metric(value)
+    if value is None or not math.isfinite(value):
+        return format_metric(value)
+    if unit in ("%", "°C", "W"):
+        return f"{value:,.1f} {unit}"
+    if abs(value) >= 100:
+        return f"{value:,.0f} {unit}"
+    return f"{value:,.3g} {unit}"

@@ -3,6 +3,7 @@ from django.apps import AppConfig
 
 class MediaTracksConfig(AppConfig):
     name = "media_tracks"
+    verbose_name = "Media tracks"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -156,6 +156,7 @@ class MetricSeriesAdmin(admin.ModelAdmin):
 @admin.register(MetricChunk)
 class MetricChunkAdmin(admin.ModelAdmin):
     list_display = ["series", "index", "count", "first_step", "last_step"]
+    list_filter = ["series__name", "series__run__experiment"]
     search_fields = ["series__name", "series__run__hash"]
     list_select_related = ["series"]
     exclude = ["data"]
@@ -164,8 +165,8 @@ class MetricChunkAdmin(admin.ModelAdmin):
 
 @admin.register(LogLine)
 class LogLineAdmin(admin.ModelAdmin):
-    list_display = ["run", "line", "level", "text"]
-    list_filter = ["level"]
+    list_display = ["run", "line", "level", "text", "time"]
+    list_filter = ["level", "run__experiment", "run__status"]
     search_fields = ["text", "run__hash"]
     list_select_related = ["run"]
     raw_id_fields = ["run"]
@@ -174,5 +175,6 @@ class LogLineAdmin(admin.ModelAdmin):
 @admin.register(AppliedBatch)
 class AppliedBatchAdmin(admin.ModelAdmin):
     list_display = ["run", "seq", "applied_at"]
+    list_filter = ["run__experiment", "applied_at"]
     search_fields = ["run__hash"]
     raw_id_fields = ["run"]

@@ -149,6 +149,8 @@ class AppliedBatch(models.Model):
     applied_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "applied batch"
+        verbose_name_plural = "applied batches"
         constraints = [
             models.UniqueConstraint(fields=["run", "seq"], name="unique_run_seq")
         ]

@@ -14,7 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from aimsite.values import format_context, format_metric, param_rows
+from aimsite.values import (
+    SYSTEM_UNITS,
+    format_context,
+    format_with_unit,
+    param_rows,
+    system_unit,
+)
 from runs import services
 from runs.models import SYSTEM_METRIC_PREFIX, MetricSeries, Run
 from tags.models import visible_chips
@@ -72,12 +78,13 @@ def _series_rows(series_list, pinned: list[str]) -> list[dict]:
     return rows
 
 
-def _summary_rows(series_list) -> list[dict]:
+def _summary_rows(series_list, *, is_system: bool = False) -> list[dict]:
     rows = _series_rows(series_list, [])
     for row in rows:
         row["context_text"] = format_context(row["context"])
+        unit = system_unit(row["label"]) if is_system else ""
         for field in ("last", "min", "max"):
-            row[f"{field}_text"] = format_metric(row[field])
+            row[f"{field}_text"] = format_with_unit(row[field], unit)
     return rows
 
 
@@ -97,7 +104,9 @@ def _overview_context(run: Run) -> dict:
     return {
         "param_rows": param_rows(run.params) if run.params else [],
         "metric_rows": _summary_rows([s for s in series if not s.is_system]),
-        "system_rows": _summary_rows([s for s in series if s.is_system]),
+        "system_rows": _summary_rows(
+            [s for s in series if s.is_system], is_system=True
+        ),
         "argv_rows": list(enumerate(system.get("argv") or [])),
         "env_rows": sorted((system.get("env") or {}).items()),
         "package_rows": sorted(
@@ -156,6 +165,7 @@ def run_detail(request: HttpRequest, hash: str, tab: str = "overview") -> HttpRe
         "tags": tags,
         "pinned_metrics": run.pinned_metrics or [],
         "explorer_url": reverse("runs:list"),
+        "system_units": SYSTEM_UNITS,
     }
     tab_context = _tab_context(run, tab)
     for key in ("series_rows", "sequences"):

@@ -16,7 +16,7 @@ from django.db.models import F, FloatField, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from aimsite.values import flatten
+from aimsite.values import flatten, series_label
 from runs.models import HASH_RE, SYSTEM_METRIC_PREFIX, MetricSeries, Run
 from runs.query import QueryError, compile_query, sql
 from tags.models import Tag
@@ -65,7 +65,15 @@ def param_column(path: tuple) -> Column:
 
 def metric_column(name: str, context_key: str) -> Column:
     column_id = "m:" + json.dumps([name, context_key], separators=(",", ":"))
-    label = name if context_key == "{}" else f"{name} {context_key}"
+    try:
+        context = json.loads(context_key)
+    except ValueError:  # a column id from an address: shown as given, matches nothing
+        context = None
+    label = (
+        series_label(name, context)
+        if isinstance(context, dict)
+        else f"{name} {context_key}"
+    )
     return Column(column_id, label, "metric", metric=(name, context_key))
 
 

@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -26,3 +28,10 @@ def duration(value: timedelta | None) -> str:
 def status_badge(run) -> dict:
     status = "archived" if run.is_archived else run.status
     return {"status": status}
+
+
+@register.filter
+def soft_breaks(value: object) -> str:
+    """The value as text with a line-break opportunity after each ":" and ","
+    (PATH-like lists, URLs, key:value pairs); escaped before the <wbr> go in."""
+    return mark_safe(escape(str(value)).replace(":", ":<wbr>").replace(",", ",<wbr>"))

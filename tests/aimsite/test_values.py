@@ -7,7 +7,10 @@ from aimsite.values import (
     format_cell,
     format_context,
     format_metric,
+    format_with_unit,
     param_rows,
+    series_label,
+    system_unit,
 )
 
 
@@ -52,3 +55,26 @@ def test_table_cells_and_metric_numbers_are_formatted_differently():
 def test_format_context_sorts_keys_and_shows_a_dash_when_empty():
     assert format_context({"subset": "val", "epoch": 1}) == "epoch: 1, subset: val"
     assert format_context({}) == "—"
+
+
+def test_series_label_reads_name_then_context():
+    assert series_label("accuracy", {"subset": "train"}) == "accuracy · subset=train"
+    assert series_label("loss", {}) == "loss"
+    assert series_label("loss", {"b": 1, "a": "x"}) == "loss · a=x, b=1"
+
+
+def test_system_figures_get_units_and_readable_numbers():
+    figures = {
+        "cpu": (62.73278, "62.7 %"),
+        "gpu1_util": (85.0, "85.0 %"),
+        "gpu0_memory_percent": (69.8, "69.8 %"),
+        "p_memory_rss": (2120.49, "2,120 MB"),
+        "disk_read": (1.23456, "1.23 MB/s"),
+        "net_recv": (0.0123, "0.0123 MB/s"),
+        "gpu0_temp": (68.51, "68.5 °C"),
+        "gpu0_power": (250.0, "250.0 W"),
+        "batches": (3.5, "3.5"),
+    }
+    for name, (value, text) in figures.items():
+        assert format_with_unit(value, system_unit(name)) == text, name
+    assert format_with_unit(None, "%") == "—"

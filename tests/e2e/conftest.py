@@ -1,28 +1,15 @@
 """Browser tests: Playwright driving Debian's Chromium against a real daphne."""
 
 import os
-import shutil
 
 import pytest
 
 from tests.factories import make_user
+from tests.helpers.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.helpers.clients import sign_in
 
 # page.* runs an event loop in this thread; Django's ORM refuses to run beside it otherwise
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-CHROMIUM = (
-    os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-)
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")

@@ -180,8 +180,8 @@ def test_another_explorers_live_switch_feeds_its_own_handler(signed_in_page):
         " && !document.querySelector('[data-live-status]').classList.contains('offline')"
     )
     assert _stored(page, "metrics.liveUpdate") is True
-    # The runs explorer under it stored its own switch (off) on load; untouched.
-    assert _stored(page, "runs.liveUpdate") is False
+    # The runs explorer under it stored its own switch (on by default); untouched.
+    assert _stored(page, "runs.liveUpdate") is True
 
     created = requests.post(
         f"{page.base_url}/api/v1/runs/",

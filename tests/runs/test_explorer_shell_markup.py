@@ -62,7 +62,7 @@ def test_explorer_renders_every_part_the_shell_script_looks_for(signed_in):
         'run.name == "a"',
     )
     assert query["placeholder"] == (
-        'run.hparams.lr > 0.001 and run.experiment == "baseline"'
+        'run.hparams.lr >= 0.001 and run.experiment == "mnist-cnn"'
     )
     assert _one(elements, "data-search-suggestions")[1]["id"] == "query-suggestions"
     assert _one(elements, "data-query-error-slot")[1]["id"] == "query-error-slot"

@@ -1,22 +1,18 @@
 """`aimsite demo`: fill the portal with realistic runs through the real ingest path."""
 
-import io
 import math
-import os
 import random
-import wave
 from datetime import timedelta
 
 import numpy as np
-from django.contrib.auth import get_user_model
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from aimsite.demo import demo_owner
+from aimsite.demo.media import add_media
 from aimsite.progress import progress_bar
 from experiments.models import Experiment
 from experiments.services import save_notes
-from media_tracks import services as media
 from runs import ingest
 from runs.models import Run
 from tags.models import TAG_COLORS, Tag
@@ -41,29 +37,6 @@ TRAIN_STEPS = 2000
 VAL_EVERY = 50
 
 
-def _png(seed: int, size: int = 64) -> bytes:
-    from PIL import Image
-
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:size, 0:size] / size
-    digit = np.sin((x * (seed % 5 + 2) + y * (seed % 3 + 1)) * math.pi) * 0.5 + 0.5
-    noise = rng.random((size, size)) * 0.25
-    pixels = (np.clip(digit + noise, 0, 1) * 255).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(pixels, "L").convert("RGB").save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def _wav(frequency: float, seconds: float = 1.0, rate: int = 8000) -> bytes:
-    t = np.arange(int(rate * seconds)) / rate
-    samples = (np.sin(2 * math.pi * frequency * t) * 0.4 * 32767).astype("<i2")
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as clip:
-        clip.setnchannels(1)
-        clip.setsampwidth(2)
-        clip.setframerate(rate)
-        clip.writeframes(samples.tobytes())
-    return buffer.getvalue()
 
 
 class Command(BaseCommand):
@@ -83,7 +56,7 @@ class Command(BaseCommand):
     ) -> None:
         self.rng = random.Random(seed)
         self.steps = steps
-        owner = self._owner()
+        owner = demo_owner()
         tags = [
             Tag.objects.get_or_create(
                 name=name,
@@ -117,18 +90,12 @@ class Command(BaseCommand):
                 created = now - timedelta(
                     days=self.rng.uniform(0, 330), hours=self.rng.uniform(0, 23)
                 )
-                is_active = number >= runs_per_experiment - 1 and exp_index < 2
-                if is_active:
-                    created = now - timedelta(minutes=self.rng.uniform(5, 50))
-                run = self._make_run(
-                    owner, exp_name, family, number, index, created, is_active
-                )
+                run = self._make_run(owner, exp_name, family, number, index, created)
                 picked = [tag for tag in tags if self.rng.random() < 0.25]
                 if number == 0:
                     picked = [tags[0]]
                 run.tags.add(*picked)
-                if index % 20 == 0:
-                    self._media(run, index)
+                add_media(run, index, is_rich=number == 0)
                 done += 1
                 progress_bar(done, total, run.name)
         self.stdout.write(
@@ -138,23 +105,8 @@ class Command(BaseCommand):
             )
         )
 
-    def _owner(self):
-        User = get_user_model()
-        username = os.environ.get("AIMSITE_ADMIN_USER", "admin")
-        user = (
-            User.objects.filter(username=username).first()
-            or User.objects.filter(is_superuser=True).first()
-        )
-        if user is None:
-            user, created = User.objects.get_or_create(username="demo")
-            if created:
-                user.set_unusable_password()
-                user.save()
-        return user
-
-    def _make_run(
-        self, owner, exp_name, family, number, index, created, is_active
-    ) -> Run:
+    def _make_run(self, owner, exp_name, family, number, index, created) -> Run:
+        """A finished (or failed) run: the live one is `aimsite up --demo`'s."""
         rng = self.rng
         lr = rng.choice([1e-4, 3e-4, 1e-3, 3e-3, 1e-2])
         batch_size = rng.choice([32, 64, 128, 256])
@@ -183,9 +135,12 @@ class Command(BaseCommand):
         }
         run_hash = "".join(rng.choice("0123456789abcdef") for _ in range(24))
         name = f"{family}-lr{lr:g}-bs{batch_size}-{number}"
-        steps = self.steps if not is_active else self.steps // 3
-        start = created.timestamp()
+        steps = self.steps
         seconds_per_step = rng.uniform(0.2, 0.6)
+        # A finished run ended in the past: never let its end time pass "now".
+        latest_start = timezone.now() - timedelta(seconds=steps * seconds_per_step + 60)
+        created = min(created, latest_start)
+        start = created.timestamp()
         quality = (1 - abs(math.log10(lr) + 3) / 3) * (1 - dropout / 2)
         train_steps = np.arange(steps)
         decay = np.exp(-train_steps / (steps / (2 + 3 * quality)))
@@ -275,23 +230,13 @@ class Command(BaseCommand):
                     "time": start + step * seconds_per_step,
                 }
             )
-        if not is_active:
-            logs.append(
-                {
-                    "line": 150,
-                    "text": "\x1b[32mTraining finished.\x1b[0m",
-                    "time": start + duration,
-                }
-            )
-        status = None if is_active else ("failed" if number % 9 == 5 else "finished")
-        if status == "failed":
-            logs.append(
-                {
-                    "line": 151,
-                    "text": "\x1b[31mRuntimeError: CUDA out of memory.\x1b[0m",
-                    "time": start + duration,
-                }
-            )
+        status = "failed" if number % 9 == 5 else "finished"
+        last_line = (
+            "\x1b[31mRuntimeError: CUDA out of memory.\x1b[0m"
+            if status == "failed"
+            else "\x1b[32mTraining finished.\x1b[0m"
+        )
+        logs.append({"line": 150, "text": last_line, "time": start + duration})
         meta = {
             "__system_params": {
                 "argv": [
@@ -339,107 +284,13 @@ class Command(BaseCommand):
                 batch=batch,
             ),
         ).run
-        finished = created + timedelta(seconds=duration) if status else None
-        now = timezone.now()
+        # Backdated honestly: the run ended when its last point was tracked.
+        finished = created + timedelta(seconds=duration)
         Run.objects.filter(pk=run.pk).update(
             created_at=created,
             finished_at=finished,
-            updated_at=finished or now,
-            last_heartbeat=finished or now,
+            updated_at=finished,
+            last_heartbeat=finished,
         )
         run.refresh_from_db()
         return run
-
-    def _media(self, run: Run, index: int) -> None:
-        objects = []
-        files = {}
-        for step in range(0, 400, 100):
-            for position in range(4):
-                key = f"img-{step}-{position}"
-                files[key] = SimpleUploadedFile(
-                    f"{key}.png", _png(index + step + position), "image/png"
-                )
-                objects.append(
-                    {
-                        "kind": "image",
-                        "name": "samples",
-                        "context": {"subset": "val"},
-                        "step": step,
-                        "index": position,
-                        "caption": f"prediction {position} at step {step}",
-                        "file": key,
-                    }
-                )
-        for position, frequency in enumerate([220.0, 440.0]):
-            key = f"audio-{position}"
-            files[key] = SimpleUploadedFile(f"{key}.wav", _wav(frequency), "audio/wav")
-            objects.append(
-                {
-                    "kind": "audio",
-                    "name": "generated",
-                    "context": {},
-                    "step": 0,
-                    "index": position,
-                    "caption": f"{frequency:g} Hz tone",
-                    "file": key,
-                    "format": "wav",
-                }
-            )
-        for step in range(0, 500, 100):
-            for position in range(3):
-                objects.append(
-                    {
-                        "kind": "text",
-                        "name": "predictions",
-                        "context": {"subset": "val"},
-                        "step": step,
-                        "index": position,
-                        "text": f"Sample {position}: the model predicts class {(step + position) % 10} with confidence {0.5 + step / 1000:.2f}",
-                    }
-                )
-        confusion = (
-            np.random.default_rng(index).integers(0, 30, (5, 5))
-            + np.eye(5, dtype=int) * 100
-        )
-        objects.append(
-            {
-                "kind": "figure",
-                "name": "confusion_matrix",
-                "context": {},
-                "step": 0,
-                "index": 0,
-                "data": {
-                    "data": [
-                        {
-                            "type": "heatmap",
-                            "z": confusion.tolist(),
-                            "colorscale": "Blues",
-                        }
-                    ],
-                    "layout": {
-                        "title": {"text": "Confusion matrix"},
-                        "width": 520,
-                        "height": 440,
-                    },
-                },
-            }
-        )
-        rng = np.random.default_rng(index)
-        for layer in ["fc1.weight", "fc2.weight"]:
-            for step in range(0, 100, 2):
-                samples = rng.normal(0, 1 / (1 + step / 50), 2000)
-                counts, edges = np.histogram(samples, bins=64, range=(-3, 3))
-                objects.append(
-                    {
-                        "kind": "distribution",
-                        "name": "weights",
-                        "context": {"layer": layer},
-                        "step": step,
-                        "index": 0,
-                        "data": {
-                            "bins": counts.tolist(),
-                            "range": [float(edges[0]), float(edges[-1])],
-                        },
-                    }
-                )
-        media.store_objects(run, media.parse_objects({"objects": objects}, files))

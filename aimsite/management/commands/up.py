@@ -69,6 +69,7 @@ class Command(BaseCommand):
         self._ensure_admin()
         if demo and not Run.objects.exists():
             call_command("demo")
+        live_demo = self._start_live_demo() if demo else None
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"aimsite is starting at {url}"))
         self._print_sign_in()
@@ -85,9 +86,33 @@ class Command(BaseCommand):
         _start_heartbeat_watch()
         from daphne.cli import CommandLineInterface
 
-        CommandLineInterface().run(
-            ["-b", host, "-p", str(port), "--proxy-headers", "aimsite.asgi:application"]
+        try:
+            CommandLineInterface().run(
+                [
+                    "-b",
+                    host,
+                    "-p",
+                    str(port),
+                    "--proxy-headers",
+                    "aimsite.asgi:application",
+                ]
+            )
+        finally:
+            # daphne returns on SIGTERM or Ctrl+C: the live run ends with the server.
+            if live_demo is not None:
+                live_demo.stop()
+                self.stdout.write(f"Live demo run {live_demo.run.name!r} finished.")
+
+    def _start_live_demo(self):
+        from aimsite.demo import demo_owner
+        from aimsite.demo.live import LiveDemoRun
+
+        live_demo = LiveDemoRun.start(demo_owner())
+        self.stdout.write(
+            f"Live demo run {live_demo.run.name!r} logs points every second "
+            "while the server runs."
         )
+        return live_demo
 
     def _ensure_admin(self) -> None:
         User = get_user_model()

@@ -19,7 +19,8 @@
 //                                        // it, onQuery(query) runs when the query changed
 //     noun: "run",                       // "3 runs selected", "12 runs"
 //     table: null,                       // the runs table (runs_table.js) the toolbar acts on
-//     live: null,                        // { path, onEvent, catchUp }: the Live Update switch
+//     live: null,                        // { path, onEvent, catchUp, newItems, isOnByDefault }:
+//                                        // the Live Update switch and its "N new runs" pill
 //   });
 //   shell.query                          // the query in the address
 //   shell.state()                        // { key: value } for every state key
@@ -38,32 +39,75 @@ import { connectLive } from "./live.js";
 import { plural } from "./format.js";
 import { readStored, writeStored } from "./storage.js";
 
-function mountLiveToggle(root, storageKey, { path, onEvent, catchUp }) {
+// Live Update starts as this browser left it, else as `isOnByDefault` says (the runs
+// explorer: on, since sockets are cheap; Aim polls every 10 s and defaults to off; the
+// comparing explorers redraw whole charts, so they start off). With it off the socket
+// stays open only to count
+// what `newItems(event)` (hashes, or a Promise of them) says is new: a pill reads
+// "3 new runs — show", and showing them catches up once, leaving Live Update off.
+function mountLiveToggle(root, storageKey, noun, { path, onEvent, catchUp, newItems = null, isOnByDefault = false }) {
   const toggle = root.querySelector("[data-live-switch]");
   const dot = root.querySelector("[data-live-status]");
+  const pill = root.querySelector("[data-live-pending]");
+  const pending = new Set();
+  let missed = false; // events arrived while off: turning on catches up first
   let live = null;
+
+  function renderPill() {
+    if (!pill) return;
+    pill.hidden = toggle.checked || pending.size === 0;
+    pill.textContent = `${pending.size} new ${pending.size === 1 ? noun : `${noun}s`} — show`;
+  }
+
+  async function showPending() {
+    pending.clear();
+    missed = false;
+    renderPill();
+    await catchUp();
+  }
+
+  async function received(event) {
+    if (toggle.checked) return onEvent(event);
+    missed = true;
+    if (!newItems) return;
+    const hashes = await newItems(event);
+    if (toggle.checked) return; // switched on meanwhile: the catch-up shows them
+    hashes.forEach((hash) => pending.add(hash));
+    renderPill();
+  }
+
+  function connect() {
+    let opened = false;
+    // Not live until the socket is open: events sent before then never arrive.
+    dot.classList.add("offline");
+    live = connectLive(path, {
+      onEvent: received,
+      onStatus: (status) => dot.classList.toggle("offline", status !== "open"),
+      // After a reconnect, catch up on what happened meanwhile.
+      onOpen: async () => {
+        if (opened && toggle.checked) await catchUp();
+        else if (opened) missed = true;
+        opened = true;
+      },
+      poll: () => (toggle.checked ? catchUp() : null),
+    });
+  }
 
   function setLive(on) {
     writeStored(storageKey, on);
     dot.hidden = !on;
-    if (on && !live) {
-      let opened = false;
-      // Not live until the socket is open: events sent before then never arrive.
-      dot.classList.add("offline");
-      live = connectLive(path, {
-        onEvent,
-        onStatus: (status) => dot.classList.toggle("offline", status !== "open"),
-        // After a reconnect, catch up on what happened meanwhile.
-        onOpen: async () => { if (opened) await catchUp(); opened = true; },
-        poll: () => catchUp(),
-      });
-    } else if (!on && live) {
+    const wanted = on || Boolean(newItems && pill);
+    if (wanted && !live) connect();
+    else if (!wanted && live) {
       live.close();
       live = null;
     }
+    if (on && missed) showPending();
+    renderPill();
   }
 
-  toggle.checked = Boolean(readStored(storageKey, false));
+  pill?.addEventListener("click", () => showPending());
+  toggle.checked = Boolean(readStored(storageKey, isOnByDefault));
   toggle.addEventListener("change", () => setLive(toggle.checked));
   setLive(toggle.checked);
 }
@@ -134,7 +178,7 @@ export function createExplorerShell({
     });
   }
 
-  if (live) mountLiveToggle(root, `${name}.liveUpdate`, live);
+  if (live) mountLiveToggle(root, `${name}.liveUpdate`, noun, live);
   hints.update(searched);
 
   return {

@@ -25,6 +25,22 @@ export function formatNumber(value) {
   return value.toFixed(abs < 1 ? 5 : 4).replace(/0+$/, "").replace(/\.$/, "");
 }
 
+/** A system figure with its unit, as the run page's Overview shows it
+ *  (aimsite/values.py format_with_unit): "62.7 %", "2,120 MB", "1.23 MB/s". */
+export function formatWithUnit(value, unit) {
+  if (!unit || value === null || value === undefined || !Number.isFinite(value)) return formatNumber(value);
+  const digits = (options) => value.toLocaleString("en-US", options);
+  if (["%", "°C", "W"].includes(unit)) return `${digits({ minimumFractionDigits: 1, maximumFractionDigits: 1 })} ${unit}`;
+  if (Math.abs(value) >= 100) return `${digits({ maximumFractionDigits: 0 })} ${unit}`;
+  return `${digits({ maximumSignificantDigits: 3 })} ${unit}`;
+}
+
+/** The unit of a system metric from the server's table of [pattern, unit] pairs. */
+export function systemUnit(label, table) {
+  const found = (table || []).find(([pattern]) => new RegExp(pattern).test(label));
+  return found ? found[1] : "";
+}
+
 /** "1 run", "3 runs": a count with its noun, plural unless exactly one. */
 export function plural(count, noun) {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;

@@ -6,6 +6,10 @@
 //                                           onSelectionChange, onSortChange, onLoad });
 //   table.reload({ query, sort }); table.selection(); table.refreshRows(hashes); …
 //   table.applyTagsEvent(event);  // a live `run.tags` event: update that row's tag picker
+//   table.matchingHashes(hashes);  // which of these runs the query matches (a Promise)
+//
+// The total (the footer's "N runs") changes in one place, setTotal, which also tells
+// options.onTotalChange, so the page header and the footer never disagree.
 //
 // Every row carries data-can-edit (owner or staff), rendered by the server for first
 // loads, more rows and live refreshes alike; the tag picker and selection() read it.
@@ -15,7 +19,7 @@
 // rows that leave the page are destroyed.
 
 import { el, parseHtml } from "./dom.js";
-import { formatDuration } from "./format.js";
+import { formatDuration, plural } from "./format.js";
 import { mountTagPicker, applyTagsEvent } from "./tag_picker.js";
 
 const DEFAULT_URL = "/runs/table";
@@ -54,12 +58,19 @@ export function mountRunsTable(element, options = {}) {
     return { ok: response.ok, status: response.status, html: await response.text() };
   }
 
+  function setTotal(total) {
+    state.total = total;
+    const label = element.querySelector("[data-count-label]");
+    if (label) label.textContent = total === null ? "" : plural(total, "run");
+    options.onTotalChange?.(total);
+  }
+
   function readRoot() {
     const node = root();
     if (!node) return;
     state.columns = JSON.parse(node.dataset.columns || "[]");
-    state.total = node.dataset.total === "" ? null : Number(node.dataset.total);
     state.nextCursor = node.dataset.nextCursor || "";
+    setTotal(node.dataset.total === "" ? null : Number(node.dataset.total));
   }
 
   function applyHidden(scope = element) {
@@ -270,6 +281,11 @@ export function mountRunsTable(element, options = {}) {
       state.allMatching = false;
       refreshSelection();
     },
+    async matchingHashes(hashes) {
+      if (!hashes.length) return [];
+      const { ok, html } = await fetchHtml(params({ rows: "1", hashes: hashes.join(","), columns: JSON.stringify(state.columns) }));
+      return ok ? [...parseHtml(html).querySelectorAll("tr[data-hash]")].map((row) => row.dataset.hash) : [];
+    },
     loadedHashes: () => [...(tbody()?.querySelectorAll("tr[data-hash]") || [])].map((row) => row.dataset.hash),
     /** Re-render these rows if they still match the query; drop the ones that don't.
      *  insertNew: rows not on the page yet are added at the top (new runs). */
@@ -293,7 +309,7 @@ export function mountRunsTable(element, options = {}) {
         } else if (row && insertNew) {
           wireRows(row);
           tbody().prepend(row);
-          if (state.total !== null) state.total += 1;
+          if (state.total !== null) setTotal(state.total + 1);
         } else {
           continue;
         }
@@ -315,7 +331,7 @@ export function mountRunsTable(element, options = {}) {
         if (row) { destroyPickers(row); row.remove(); removed += 1; }
         state.selected.delete(hash);
       }
-      if (removed && state.total !== null) state.total = Math.max(0, state.total - removed);
+      if (removed && state.total !== null) setTotal(Math.max(0, state.total - removed));
       refreshSelection();
       return removed;
     },

@@ -9,7 +9,7 @@
 //               hover: "skip" | "<Plotly hovertemplate>" }],  // default: the onHover callback
 //     bands: [{ id, x, lower, upper, color }],       // filled areas under the lines
 //     xAxis: { type: "linear" | "log" | "date", title, range: [min, max] | null },
-//     yAxis: { type: "linear" | "log", title, range: [min, max] | null },
+//     yAxis: { type: "linear" | "log", title, range: [min, max] | null, suffix },  // suffix: " %"
 //     revision,                                      // a new value forgets the zoom
 //   });
 //   chart.extend([{ id, x, y, customdata }]);        // newer points at the ends of lines (live)
@@ -179,7 +179,7 @@ export function createSeriesChart(container, {
       },
       yaxis: {
         type: yAxis.type || "linear", title: title(yAxis), range: axisRange(yAxis), autorange: !yAxis.range,
-        zeroline: false, automargin: true, exponentformat: "e",
+        zeroline: false, automargin: true, exponentformat: "e", ticksuffix: yAxis.suffix,
       },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",

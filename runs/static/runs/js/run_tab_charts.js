@@ -1,19 +1,23 @@
-// Metrics and System tabs: one chart per series (run_metric_chart.js), loaded when scrolled
-// into view, downsampled by the server to about the chart's width. Pinned metrics go
-// first; pins are saved on the run. Live: new points are fetched with ?after_step=.
+// Metrics and System tabs: one chart card per series (run_metric_chart.js), or, with
+// "Contexts on one chart", one card per metric name overlaying its contexts (train and
+// val together). Cards load when scrolled into view, downsampled by the server to about
+// the chart's width. Pinned metrics go first; pins are saved on the run. System charts
+// show units and default to wall-clock time. Live: new points come with ?after_step=.
 import { api } from "../../js/lib/http.js";
 import { toast } from "../../js/lib/toast.js";
-import { createMetricChart } from "./run_metric_chart.js";
+import { createMetricChart, LINE_COLORS } from "./run_metric_chart.js";
 import { el } from "../../js/lib/dom.js";
 import { metricsExplorerUrl } from "../../js/lib/explorer_links.js";
+import { systemUnit } from "../../js/lib/format.js";
+import { readStored, writeStored } from "../../js/lib/storage.js";
 
 const SYSTEM_PREFIX = "__system__";
 const MAX_LIVE_POINTS = 6000; // past this, reload the downsampled series instead of appending
+const OVERLAY_KEY = "run.overlayContexts";
 
-function contextChips(context) {
+function contextText(context) {
   const entries = Object.entries(context || {});
-  if (!entries.length) return [el("span", "context-chip muted", "no context")];
-  return entries.map(([key, value]) => el("span", "context-chip", `${key}: ${value}`));
+  return entries.length ? entries.map(([key, value]) => `${key}: ${value}`).join(", ") : "no context";
 }
 
 function seriesKey(series) {
@@ -29,9 +33,14 @@ export function mount(data, run) {
   const xAxisSelect = document.getElementById("chart-x-axis");
   const smoothingInput = document.getElementById("chart-smoothing");
   const smoothingOutput = document.getElementById("chart-smoothing-value");
+  const overlayBox = document.getElementById("chart-overlay");
   const pinned = new Set(run.pinned_metrics || []);
-  const cards = new Map(); // series id -> {series, card, chart, loading, loaded}
+  const allSeries = []; // every series of this tab, in the server's order
+  const cards = new Map(); // card key -> {key, seriesList, card, body, pinButton, chart, loading}
+  const cardOfSeries = new Map(); // series id -> its card
   const timeOrigin = Date.parse(run.created_at) / 1000;
+  let isOverlay = !isSystem && Boolean(overlayBox && readStored(OVERLAY_KEY, false));
+  if (overlayBox) overlayBox.checked = isOverlay;
 
   const pinnedGrid = el("div", { className: "chart-cards", id: "pinned-charts" });
   const pinnedSection = el("div", "chart-section", [el("h2", "chart-section-title", "Pinned"), pinnedGrid]);
@@ -40,22 +49,23 @@ export function mount(data, run) {
 
   const observer = new IntersectionObserver((entries) => {
     for (const entry of entries) {
-      if (entry.isIntersecting) load(Number(entry.target.dataset.seriesId));
+      if (entry.isIntersecting) load(entry.target.dataset.cardKey);
     }
   }, { rootMargin: "300px" });
+
+  const isPinned = (item) => item.seriesList.some((series) => pinned.has(seriesKey(series)));
+  const unitOf = (series) => (isSystem ? systemUnit(series.name.slice(SYSTEM_PREFIX.length), run.system_units) : "");
 
   function placeCards() {
     const sorted = [...cards.values()];
     const pins = [...pinned];
-    pinnedGrid.replaceChildren(...sorted
-      .filter((item) => pinned.has(item.key))
-      .sort((a, b) => pins.indexOf(a.key) - pins.indexOf(b.key))
-      .map((item) => item.card));
-    restGrid.replaceChildren(...sorted.filter((item) => !pinned.has(item.key)).map((item) => item.card));
+    const firstPin = (item) => Math.min(...item.seriesList.map((series) => pins.indexOf(seriesKey(series))).filter((i) => i >= 0));
+    pinnedGrid.replaceChildren(...sorted.filter(isPinned).sort((a, b) => firstPin(a) - firstPin(b)).map((item) => item.card));
+    restGrid.replaceChildren(...sorted.filter((item) => !isPinned(item)).map((item) => item.card));
     pinnedSection.hidden = pinnedGrid.childElementCount === 0;
     for (const item of cards.values()) {
-      item.pinButton.textContent = pinned.has(item.key) ? "Unpin" : "Pin";
-      item.pinButton.setAttribute("aria-pressed", String(pinned.has(item.key)));
+      item.pinButton.textContent = isPinned(item) ? "Unpin" : "Pin";
+      item.pinButton.setAttribute("aria-pressed", String(isPinned(item)));
     }
   }
 
@@ -69,62 +79,110 @@ export function mount(data, run) {
     }
   }
 
-  function addCard(series) {
-    const key = seriesKey(series);
+  function legend(seriesList) {
+    if (seriesList.length === 1) {
+      const [series] = seriesList;
+      return [el("span", `context-chip${Object.keys(series.context || {}).length ? "" : " muted"}`, contextText(series.context))];
+    }
+    return seriesList.map((series, index) => el("span", "context-chip legend-chip", [
+      el("span", { className: "swatch", style: { "--swatch": LINE_COLORS[index % LINE_COLORS.length] } }),
+      contextText(series.context),
+    ]));
+  }
+
+  function addCard(cardKey, seriesList) {
+    const [first] = seriesList;
+    const unit = unitOf(first);
+    const name = isSystem ? first.name.slice(SYSTEM_PREFIX.length) : first.name;
     const title = el("div", "chart-title", [
-      el("strong", "", isSystem ? series.name.slice(SYSTEM_PREFIX.length) : series.name),
-      ...contextChips(series.context),
+      el("strong", "", name),
+      ...(unit ? [el("span", "muted small unit", `(${unit})`)] : []),
+      ...legend(seriesList),
     ]);
-    const pinButton = el("button", {
+    const item = { key: cardKey, seriesList, unit, chart: null, loading: null };
+    item.pinButton = el("button", {
       type: "button",
       className: "btn btn-sm pin-button",
-      text: pinned.has(key) ? "Unpin" : "Pin",
       disabled: !run.can_edit,
       attrs: { title: run.can_edit ? null : "Only the owner or staff may pin metrics" },
       on: {
         click: () => {
-          const wasPinned = pinned.has(key);
-          if (wasPinned) pinned.delete(key); else pinned.add(key);
+          const wasPinned = isPinned(item);
+          for (const series of item.seriesList) {
+            if (wasPinned) pinned.delete(seriesKey(series)); else pinned.add(seriesKey(series));
+          }
           placeCards();
-          savePins(wasPinned ? `Unpinned ${series.name}.` : `Pinned ${series.name}.`);
+          savePins(wasPinned ? `Unpinned ${first.name}.` : `Pinned ${first.name}.`);
         },
       },
     });
     const explorerLink = el("a", {
       className: "btn btn-sm", text: "Open in explorer",
-      href: metricsExplorerUrl(`run.hash == "${run.hash}"`, [{ name: series.name, context: series.context || {} }]),
+      href: metricsExplorerUrl(`run.hash == "${run.hash}"`, seriesList.map((series) => ({ name: series.name, context: series.context || {} }))),
       attrs: { title: "Compare this metric with other runs in the Metrics explorer" },
     });
-    const body = el("div", "chart-body", el("div", "chart-loading muted small", "Loading…"));
-    const card = el("article", {
+    item.body = el("div", "chart-body", el("div", "chart-loading muted small", "Loading…"));
+    item.card = el("article", {
       className: "card chart-card",
-      dataset: { seriesId: series.id, metric: series.name },
-    }, [el("header", "chart-header", isSystem ? title : [title, el("span", "chart-actions", [explorerLink, pinButton])]), body]);
-    const item = { series, key, card, body, pinButton, chart: null, loading: null };
-    cards.set(series.id, item);
-    observer.observe(card);
+      dataset: { cardKey, metric: first.name, contexts: String(seriesList.length), ...(seriesList.length === 1 ? { seriesId: first.id } : {}) },
+    }, [el("header", "chart-header", isSystem ? title : [title, el("span", "chart-actions", [explorerLink, item.pinButton])]), item.body]);
+    cards.set(cardKey, item);
+    for (const series of seriesList) cardOfSeries.set(series.id, item);
+    observer.observe(item.card);
     return item;
+  }
+
+  function buildCards() {
+    observer.disconnect();
+    for (const item of cards.values()) item.chart?.destroy();
+    cards.clear();
+    cardOfSeries.clear();
+    if (!isOverlay) {
+      for (const series of allSeries) addCard(String(series.id), [series]);
+    } else {
+      const byName = new Map();
+      for (const series of allSeries) byName.set(series.name, [...(byName.get(series.name) || []), series]);
+      for (const [name, seriesList] of byName) addCard(`name:${name}`, seriesList);
+    }
+    placeCards();
+  }
+
+  function addSeries(series) {
+    allSeries.push(series);
+    const group = isOverlay ? cards.get(`name:${series.name}`) : null;
+    if (!group) return addCard(isOverlay ? `name:${series.name}` : String(series.id), [series]);
+    // A new context of an overlaid metric: its card is built again with it.
+    buildCards();
+    return null;
   }
 
   function maxPoints(item) {
     return Math.min(2000, Math.max(200, Math.round(item.body.clientWidth || 1000)));
   }
 
-  async function load(id, { force = false } = {}) {
-    const item = cards.get(id);
+  function pointsUrl(id, query) {
+    return `/api/v1/runs/${run.hash}/metrics/${id}/points${query ? `?${query}` : ""}`;
+  }
+
+  async function load(cardKey, { force = false } = {}) {
+    const item = cards.get(cardKey);
     if (!item || (item.chart && !force) || item.loading) return item?.loading;
     item.loading = (async () => {
       try {
-        const points = await api(`/api/v1/runs/${run.hash}/metrics/${id}/points?max_points=${maxPoints(item)}`);
+        const columns = await Promise.all(item.seriesList.map((series) => api(pointsUrl(series.id, `max_points=${maxPoints(item)}`))));
+        if (!cards.has(cardKey)) return; // the cards were rebuilt meanwhile
         if (!item.chart) {
           item.body.replaceChildren();
           item.chart = createMetricChart(item.body, {
-            xAxis: xAxisSelect.value, smoothing: Number(smoothingInput.value), timeOrigin,
+            xAxis: xAxisSelect.value, smoothing: Number(smoothingInput.value), timeOrigin, unit: item.unit,
           });
         }
-        item.chart.setData(points);
+        for (const [index, points] of columns.entries()) {
+          const series = item.seriesList[index];
+          await item.chart.setData(points, series.id, { color: LINE_COLORS[index % LINE_COLORS.length] });
+        }
         item.card.dataset.loaded = "true";
-        item.card.dataset.points = String(points.count);
+        item.card.dataset.points = String(item.chart.pointCount);
       } catch (error) {
         item.body.replaceChildren(el("p", "muted small", `Could not load points: ${error.message}`));
       } finally {
@@ -135,16 +193,16 @@ export function mount(data, run) {
   }
 
   async function catchUp(id) {
-    const item = cards.get(id);
+    const item = cardOfSeries.get(id);
     if (!item?.chart || item.loading) return;
-    if (item.chart.pointCount > MAX_LIVE_POINTS) {
-      await load(id, { force: true });
+    if (item.chart.pointCountOf(id) > MAX_LIVE_POINTS) {
+      await load(item.key, { force: true });
       return;
     }
-    const after = item.chart.lastStep;
-    const points = await api(`/api/v1/runs/${run.hash}/metrics/${id}/points${after === null ? "" : `?after_step=${after}`}`);
-    if (points.count) {
-      item.chart.append(points);
+    const after = item.chart.lastStepOf(id);
+    const points = await api(pointsUrl(id, after === null ? "" : `after_step=${after}`));
+    if (points.count && cardOfSeries.get(id) === item) {
+      await item.chart.append(points, id);
       item.card.dataset.points = String(item.chart.pointCount);
     }
   }
@@ -153,8 +211,8 @@ export function mount(data, run) {
     return summary.name.startsWith(SYSTEM_PREFIX) === isSystem;
   }
 
-  for (const series of data.series_rows || []) addCard(series);
-  placeCards();
+  allSeries.push(...(data.series_rows || []));
+  buildCards();
 
   xAxisSelect.addEventListener("change", () => {
     for (const item of cards.values()) item.chart?.setXAxis(xAxisSelect.value);
@@ -163,6 +221,11 @@ export function mount(data, run) {
     smoothingOutput.textContent = smoothingInput.value;
     for (const item of cards.values()) item.chart?.setSmoothing(smoothingInput.value);
   });
+  overlayBox?.addEventListener("change", () => {
+    isOverlay = overlayBox.checked;
+    writeStored(OVERLAY_KEY, isOverlay);
+    buildCards();
+  });
 
   return {
     async onOpen() {
@@ -170,19 +233,20 @@ export function mount(data, run) {
       const all = await api(`/api/v1/runs/${run.hash}/metrics/`);
       let added = false;
       for (const series of all.filter(isMine)) {
-        if (!cards.has(series.id)) { addCard(series); added = true; }
+        if (!cardOfSeries.has(series.id)) { addSeries(series); added = true; }
       }
       if (added) placeCards();
-      await Promise.all([...cards.keys()].map((id) => catchUp(id).catch(() => {})));
+      await Promise.all([...cardOfSeries.keys()].map((id) => catchUp(id).catch(() => {})));
     },
     onEvent(event) {
       if (event.type !== "run.updated") return;
       let added = false;
       for (const summary of event.metrics || []) {
         if (!isMine(summary)) continue;
-        if (!cards.has(summary.id)) { addCard(summary); added = true; continue; }
-        const item = cards.get(summary.id);
-        if (item.chart && summary.last_step !== null && summary.last_step > (item.chart.lastStep ?? -1)) {
+        if (!cardOfSeries.has(summary.id)) { addSeries(summary); added = true; continue; }
+        const item = cardOfSeries.get(summary.id);
+        const last = item.chart?.lastStepOf(summary.id);
+        if (item.chart && summary.last_step !== null && summary.last_step > (last ?? -1)) {
           catchUp(summary.id).catch(() => {});
         }
       }

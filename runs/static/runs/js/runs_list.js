@@ -10,11 +10,14 @@ const API = "/api/v1/runs";
 const HIDDEN_COLUMNS_KEY = "runs.hiddenColumns";
 const DEFAULT_SORT = "-created";
 
+let shell = null; // created below, once the table it acts on exists
+
 const table = mountRunsTable(document.getElementById("runs-table"), {
   hiddenColumns: hiddenColumns(HIDDEN_COLUMNS_KEY),
   onSelectionChange: (selection) => shell.updateSelection(selection),
   onSortChange: (sort) => shell.setState({ sort }),
-  onLoad: () => { columnsMenu.render(); shell.setTotal(table.total); },
+  onLoad: () => columnsMenu.render(),
+  onTotalChange: (total) => shell?.setTotal(total),
   onError: (fragment) => shell.showError(fragment),
 });
 
@@ -37,7 +40,6 @@ async function flush() {
   const loaded = new Set(table.loadedHashes());
   await table.refreshRows([...created], { insertNew: true });
   await table.refreshRows([...changed].filter((hash) => loaded.has(hash) && !created.has(hash)));
-  shell.setTotal(table.total);
 }
 
 function onEvent(event) {
@@ -62,19 +64,26 @@ function onEvent(event) {
       break;
     case "runs.deleted":
       table.removeRows(event.hashes);
-      shell.setTotal(table.total);
       break;
     default:
   }
 }
 
-const shell = createExplorerShell({
+// With Live Update off, new runs the query matches are only counted ("3 new runs — show").
+function newItems(event) {
+  if (event.type === "run.created") return table.matchingHashes([event.run.hash]);
+  if (event.type === "runs.unarchived") return table.matchingHashes(event.hashes);
+  return [];
+}
+
+shell = createExplorerShell({
   name: "runs",
   suggestionsUrl: `${API}/suggestions`,
   stateKeys: { sort: DEFAULT_SORT },
   table,
-  live: { path: "/ws/runs/", onEvent, catchUp: () => table.reload() },
+  live: { path: "/ws/runs/", onEvent, catchUp: () => table.reload(), newItems, isOnByDefault: true },
 });
+shell.setTotal(table.total);
 
 // -- export ---------------------------------------------------------------------------
 
