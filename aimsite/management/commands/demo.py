@@ -37,8 +37,6 @@ TRAIN_STEPS = 2000
 VAL_EVERY = 50
 
 
-
-
 class Command(BaseCommand):
     help = (
         "Fill the database with demo experiments, runs, metrics, logs, media and tags."
