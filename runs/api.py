@@ -182,6 +182,9 @@ class RunViewSet(
     ordering_fields = ["created_at", "updated_at", "name", "status"]
 
     def get_queryset(self):
+        if self.action == "list":
+            # A run's `meta` (system info, environment) is in no list row.
+            return runs_queryset().defer("meta")
         return runs_queryset()
 
     def get_serializer_class(self):
