@@ -183,8 +183,11 @@ class RunViewSet(
 
     def get_queryset(self):
         if self.action == "list":
-            # A run's `meta` (system info, environment) is in no list row.
-            return runs_queryset().defer("meta")
+            # In no list row: a run's `meta` (system info, environment) and its
+            # experiment's notes (Markdown and HTML), read once per row otherwise.
+            return runs_queryset().defer(
+                "meta", "experiment__notes", "experiment__notes_html"
+            )
         return runs_queryset()
 
     def get_serializer_class(self):

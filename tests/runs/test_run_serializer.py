@@ -74,3 +74,17 @@ def test_list_over_http_matches_detail_without_meta(server):
     assert done["finished_at"].endswith("Z")
     orphan = next(row for row in listed["results"] if row["name"] == "orphan")
     assert orphan["owner"] is None
+
+
+def test_list_reads_a_fixed_number_of_queries(django_assert_max_num_queries):
+    from rest_framework.test import APIClient
+
+    owner = _runs()
+    for _ in range(5):
+        make_run(owner)
+    client = APIClient()
+    client.force_authenticate(owner)
+    # Runs with experiment and owner, their tags: nothing read per row.
+    with django_assert_max_num_queries(4):
+        response = client.get("/api/v1/runs/", {"page_size": 50})
+    assert response.status_code == 200 and len(response.json()["results"]) == 8
