@@ -182,6 +182,12 @@ class RunViewSet(
     ordering_fields = ["created_at", "updated_at", "name", "status"]
 
     def get_queryset(self):
+        if self.action == "list":
+            # In no list row: a run's `meta` (system info, environment) and its
+            # experiment's notes (Markdown and HTML), read once per row otherwise.
+            return runs_queryset().defer(
+                "meta", "experiment__notes", "experiment__notes_html"
+            )
         return runs_queryset()
 
     def get_serializer_class(self):

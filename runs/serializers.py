@@ -4,6 +4,7 @@ its serializers here document it for the schema, as the answer serializers do.""
 
 from django.conf import settings
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -59,6 +60,13 @@ class TagBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "color"]
 
 
+def _datetime_text(value, zone) -> str:
+    """A stored (aware) datetime as DRF's DateTimeField writes it (ISO 8601 in the
+    current time zone, UTC as Z), without its per-call time-zone lookups."""
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 class RunSerializer(serializers.ModelSerializer):
     experiment = serializers.CharField(source="experiment.name", read_only=True)
     owner = serializers.CharField(
@@ -104,6 +112,33 @@ class RunSerializer(serializers.ModelSerializer):
     def get_duration(self, run: Run) -> float:
         return run.duration.total_seconds()
 
+    def to_representation(self, run: Run) -> dict:
+        """The fields above, written directly: a search answers up to 500 runs a
+        page, and DRF's per-field machinery cost more than the database read
+        (issue 18 #2). Same output; tests/runs/test_run_serializer.py pins it."""
+        zone = timezone.get_current_timezone()
+        finished_at = run.finished_at
+        return {
+            "hash": run.hash,
+            "name": run.name,
+            "description": run.description,
+            "experiment": run.experiment.name,
+            "owner": run.owner.username if run.owner_id is not None else None,
+            "status": run.status,
+            "is_active": run.is_active,
+            "is_archived": run.is_archived,
+            "created_at": _datetime_text(run.created_at, zone),
+            "updated_at": _datetime_text(run.updated_at, zone),
+            "finished_at": None
+            if finished_at is None
+            else _datetime_text(finished_at, zone),
+            "last_heartbeat": _datetime_text(run.last_heartbeat, zone),
+            "duration": self.get_duration(run),
+            "tags": self.get_tags(run),
+            "params": run.params,
+            "pinned_metrics": [str(name) for name in run.pinned_metrics],
+        }
+
     @extend_schema_field(TagBriefSerializer(many=True))
     def get_tags(self, run: Run) -> list[TagChip]:
         # Uses the prefetched tags when the view prefetched them.
@@ -113,6 +148,9 @@ class RunSerializer(serializers.ModelSerializer):
 class RunDetailSerializer(RunSerializer):
     class Meta(RunSerializer.Meta):
         fields = [*RunSerializer.Meta.fields, "meta"]
+
+    def to_representation(self, run: Run) -> dict:
+        return {**super().to_representation(run), "meta": run.meta}
 
 
 class RunUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
@@ -441,6 +479,8 @@ class RunCreatedSerializer(RunDetailSerializer):
 
     class Meta(RunDetailSerializer.Meta):
         fields = [*RunDetailSerializer.Meta.fields, "batch"]
+
+    to_representation = serializers.ModelSerializer.to_representation
 
 
 class MinimalRunSerializer(serializers.Serializer):
