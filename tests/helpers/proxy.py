@@ -15,8 +15,10 @@ import time
 from pathlib import Path
 
 import requests
+from django.core.management import call_command
+from django.test import override_settings
 
-from tests.helpers.servers import REPO, free_port
+from tests.helpers.servers import REPO, UpServer, free_port
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -118,3 +120,32 @@ http {{
             self.process.terminate()
             self.process.wait(10)
         shutil.rmtree(self.prefix, ignore_errors=True)
+
+
+class Cluster:
+    """`servers[i]` are the processes, `proxy` is nginx in front of them all."""
+
+    def __init__(self, count: int = 3):
+        self.servers = [UpServer() for _ in range(count)]
+        self.proxy: NginxProxy | None = None
+
+    def start(self) -> "Cluster":
+        for server in self.servers:
+            server.start()
+        self.proxy = NginxProxy([server.port for server in self.servers])
+        # collectstatic output, where nginx's workers (maybe `nobody`) may read it
+        with override_settings(STATIC_ROOT=self.proxy.static_root):
+            call_command("collectstatic", interactive=False, verbosity=0)
+        self.proxy.start()
+        return self
+
+    def restart(self, server: UpServer) -> None:
+        """Start a killed process again on its own port."""
+        server.stop()
+        server.start()
+
+    def stop(self) -> None:
+        if self.proxy:
+            self.proxy.stop()
+        for server in self.servers:
+            server.stop()

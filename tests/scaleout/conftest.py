@@ -10,12 +10,9 @@ import os
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
-from django.test import override_settings
 
-from tests.helpers.proxy import NginxProxy, nginx_available
-from tests.helpers.servers import UpServer
+from tests.helpers.proxy import Cluster, nginx_available
 
 
 def _why_not() -> str | None:
@@ -30,35 +27,6 @@ def _why_not() -> str | None:
             pytest.fail(f"{message}, but AIMSITE_REQUIRE_NGINX=1", pytrace=False)
         return message
     return None
-
-
-class Cluster:
-    """`servers[i]` are the processes, `proxy` is nginx in front of them all."""
-
-    def __init__(self, count: int = 3):
-        self.servers = [UpServer() for _ in range(count)]
-        self.proxy: NginxProxy | None = None
-
-    def start(self) -> "Cluster":
-        for server in self.servers:
-            server.start()
-        self.proxy = NginxProxy([server.port for server in self.servers])
-        # collectstatic output, where nginx's workers (maybe `nobody`) may read it
-        with override_settings(STATIC_ROOT=self.proxy.static_root):
-            call_command("collectstatic", interactive=False, verbosity=0)
-        self.proxy.start()
-        return self
-
-    def restart(self, server: UpServer) -> None:
-        """Start a killed process again on its own port."""
-        server.stop()
-        server.start()
-
-    def stop(self) -> None:
-        if self.proxy:
-            self.proxy.stop()
-        for server in self.servers:
-            server.stop()
 
 
 @pytest.fixture(scope="session")
