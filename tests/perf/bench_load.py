@@ -9,7 +9,8 @@ One `aimsite up` process (daphne) on 127.0.0.1. USERS simulated people, each
 signed in with their own session, browse with a think time: the runs explorer
 (page + table + suggestions), a run page (page + series list + a downsampled
 chart) and the Metrics explorer (page + search) — the pages and the API calls
-those pages make. WRITERS SDK-style writers post track batches meanwhile. The
+those pages make. WRITERS SDK-style writers post a 200-point track batch every
+FLUSH_INTERVAL (the SDK's own cadence) meanwhile. The
 first half runs without, the second half with one more user who sends a
 deliberately slow query over and over (a linear-time regex over 1,000 runs with
 5,000-character descriptions; the query budget, AIMSITE_QUERY_TIMEOUT=1 here,
@@ -26,6 +27,7 @@ import aiohttp
 import orjson
 import pytest
 
+from aimsite.sdk.sender import FLUSH_INTERVAL
 from tests.factories import make_token, make_user, new_hash
 from tests.helpers.clients import session_cookie
 from tests.helpers.servers import UpServer
@@ -76,12 +78,11 @@ class Recorder:
         async with http.get(url) as answer:
             body = await answer.read()
             status = answer.status
+            is_json = answer.content_type == "application/json"
         self.samples.append(
             (phase, kind, time.perf_counter() - started, status, started)
         )
-        if kind == "api" and status == 200:
-            return orjson.loads(body)
-        return None
+        return orjson.loads(body) if status == 200 and is_json else None
 
 
 async def _person(base, cookie, run_hashes, recorder, deadline, half, rng):
@@ -154,7 +155,7 @@ async def _writer(base, token, deadline, counter):
                 assert answer.status == 200, await answer.text()
             counter[0] += 200
             step += 100
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(FLUSH_INTERVAL)
 
 
 async def _slow_user(base, cookie, deadline, half, results):
