@@ -10,8 +10,8 @@ signed in with their own session, browse with a think time: the runs explorer
 (page + table + suggestions), a run page (page + series list + a downsampled
 chart) and the Metrics explorer (page + search) — the pages and the API calls
 those pages make. WRITERS SDK-style writers post a 200-point track batch every
-FLUSH_INTERVAL (the SDK's own cadence) meanwhile. The
-first half runs without, the second half with one more user who sends a
+FLUSH_INTERVAL (the SDK's own cadence) meanwhile. After ALONE
+seconds of one user alone (the baseline), the first half runs without, the second half with one more user who sends a
 deliberately slow query over and over (a linear-time regex over 1,000 runs with
 5,000-character descriptions; the query budget, AIMSITE_QUERY_TIMEOUT=1 here,
 bounds it). p50/p99 of pages and of API calls are printed for both halves.
@@ -38,6 +38,7 @@ pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 USERS = 50
 WRITERS = 16
 SECONDS = float(os.environ.get("AIMSITE_LOAD_SECONDS", "60"))
+ALONE = 10.0  # seconds of one user alone first: the unloaded baseline
 THINK = (0.5, 1.5)  # seconds between a person's clicks
 SEEDED_RUNS = 40
 SLOW_QUERY = HOSTILE["heavy linear"]
@@ -85,12 +86,21 @@ class Recorder:
         return orjson.loads(body) if status == 200 and is_json else None
 
 
-async def _person(base, cookie, run_hashes, recorder, deadline, half, rng):
+async def _person(
+    base,
+    cookie,
+    run_hashes,
+    recorder,
+    deadline,
+    half,
+    rng,
+    labels=("quiet", "slow query running"),
+):
     async with aiohttp.ClientSession(
         base_url=base, cookies={"sessionid": cookie}
     ) as http:
         while time.monotonic() < deadline:
-            phase = "quiet" if time.monotonic() < half else "slow query running"
+            phase = labels[0] if time.monotonic() < half else labels[1]
             flow = rng.choice(("explorer", "run", "metrics"))
             if flow == "explorer":
                 await recorder.get(http, "page", "runs explorer", "/runs/", phase)
@@ -229,6 +239,20 @@ def test_fifty_users_browse_while_sixteen_writers_log():
             )
             await asyncio.gather(*tasks)
 
+        async def alone():
+            deadline = time.monotonic() + ALONE
+            await _person(
+                server.url,
+                cookies[0],
+                run_hashes,
+                recorder,
+                deadline,
+                deadline,
+                random.Random(1),
+                ("one user alone", "one user alone"),
+            )
+
+        asyncio.run(alone())
         asyncio.run(main())
     finally:
         server.stop()
@@ -240,7 +264,7 @@ def test_fifty_users_browse_while_sixteen_writers_log():
         f"{len(recorder.samples)} requests, {len(errors)} not 200 "
         f"{sorted({s[3] for s in errors})}; writers logged {points[0] / SECONDS:,.0f} points/s"
     )
-    for phase in ("quiet", "slow query running"):
+    for phase in ("one user alone", "quiet", "slow query running"):
         for kind in ("page", "api"):
             values = [s[2] for s in recorder.samples if s[0] == phase and s[1] == kind]
             print(f"PERF {phase:>18} | {kind:>4}: {_quantiles(values)}")
