@@ -91,16 +91,7 @@ class ServerProcess:
         }
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "aimsite.asgi:application",
-            ],
+            self.command(),
             cwd=REPO,
             env=env,
             stdout=log,
@@ -122,6 +113,24 @@ class ServerProcess:
                 time.sleep(0.05)
         raise RuntimeError("daphne did not start in time")
 
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "aimsite.asgi:application",
+        ]
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or the OOM killer would: no clean shutdown."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
@@ -137,3 +146,19 @@ class PatientServer(ServerProcess):
 
     def start(self, timeout: float = 60, answer_timeout: float = 5) -> "PatientServer":
         return super().start(timeout=timeout, answer_timeout=answer_timeout)
+
+
+class UpServer(PatientServer):
+    """`aimsite up --no-migrate` on its own port, as the README's production section
+    starts each of several processes behind a proxy."""
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "aimsite.cli",
+            "up",
+            "--no-migrate",
+            "--port",
+            str(self.port),
+        ]
