@@ -24,7 +24,9 @@ from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
 
 from aimsite.api import (
+    NPZ_MEDIA_TYPE,
     IsOwnerOrStaffOrReadOnly,
+    NpzRenderer,
     error_body,
     error_response,
     int_param,
@@ -38,7 +40,7 @@ from runs import export, ingest, services
 from runs.filters import RunFilterSet
 from runs.ingest import CreatedRun, NewRun
 from runs.models import LogLine, MetricSeries, Run
-from runs.points import points_json, read_page, read_points
+from runs.points import points_json, points_npz, read_page, read_points
 from runs.query import QueryError, filter_runs
 from runs.query.hints import context_hints
 from runs.query.subjects import SEQUENCE_SUBJECTS
@@ -421,13 +423,22 @@ class RunViewSet(
                 "(the default, as NaN), or the strings Infinity and -Infinity.",
             ),
         ],
-        responses=PointsSerializer,
+        responses={
+            (200, "application/json"): PointsSerializer,
+            (200, NPZ_MEDIA_TYPE): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="With `Accept: application/x-npz`: the same columns "
+                "as NumPy `.npy` arrays in a zip (steps.npy int64; values.npy, "
+                "epochs.npy, times.npy float64, NaN where absent).",
+            ),
+        },
     )
     @action(
         detail=True,
         methods=["get"],
         url_path=r"metrics/(?P<series_id>\d+)/points",
         filter_backends=[],
+        renderer_classes=[renderers.JSONRenderer, NpzRenderer],
     )
     def points(self, request, hash=None, series_id=None):
         series = get_object_or_404(MetricSeries, pk=series_id, run__hash=hash)
@@ -441,6 +452,8 @@ class RunViewSet(
             points = read_page(series, after_step=after_step, limit=limit)
         else:
             points = read_points(series, after_step=after_step)
+        if request.accepted_renderer.media_type == NPZ_MEDIA_TYPE:
+            return HttpResponse(points_npz(points, max_points), NPZ_MEDIA_TYPE)
         return HttpResponse(
             points_json(points, max_points, infinity_strings=nonfinite == "strings"),
             content_type="application/json",
