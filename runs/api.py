@@ -37,6 +37,7 @@ from aimsite.openapi import NO_NUL_PATTERN, openapi_error
 from aimsite.pagination import CursorPagination
 from aimsite.text import text_problem
 from runs import export, ingest, services
+from runs import overview as overviews
 from runs.filters import RunFilterSet
 from runs.ingest import CreatedRun, NewRun
 from runs.models import LogLine, MetricSeries, Run
@@ -448,7 +449,14 @@ class RunViewSet(
         nonfinite = request.query_params.get("nonfinite", "null")
         if nonfinite not in ("null", "strings"):
             return error_response("nonfinite must be null or strings", 400, "nonfinite")
-        if limit is not None:
+        sample = None
+        if max_points and after_step is None and limit is None:
+            # The whole series downsampled: its overview (kept at ingest) serves
+            # when it can, instead of decoding every chunk.
+            sample = overviews.serving_sample(series.overview, series.count, max_points)
+        if sample is not None:
+            points = sample
+        elif limit is not None:
             points = read_page(series, after_step=after_step, limit=limit)
         else:
             points = read_points(series, after_step=after_step)

@@ -130,3 +130,36 @@ def test_an_unknown_media_type_is_refused(server):
     answer = _get(server, run, series, auth | {"Accept": "application/x-nothing"})
 
     assert answer.status_code == 406
+
+
+def test_a_downsampled_long_series_is_read_from_its_overview(server):
+    """`max_points` over a whole series reads the overview kept at ingest (about
+    2k points) instead of every chunk: the spike and both ends survive, in JSON
+    and npz alike."""
+    from runs import overview as overviews
+    from runs.points import read_points
+
+    user = make_user()
+    run = make_run(user)
+    steps = list(range(50_000))
+    values = [1.0] * 50_000
+    values[31_337] = 99.0
+    values[777] = -5.0
+    raw = {"seq": 1, "metrics": [{"name": "loss", "steps": steps, "values": values}]}
+    ingest.apply_batch(run, ingest.parse_batch(raw))
+    series = MetricSeries.objects.get(run=run)
+    auth = {"Authorization": f"Bearer {make_token(user)}"}
+    expected = overviews.serving_sample(series.overview, series.count, 500)
+    assert expected is not None and len(expected) <= 502
+
+    as_json = _get(server, run, series, auth, max_points=500).json()
+    columns = _columns(
+        _get(server, run, series, auth | {"Accept": NPZ}, max_points=500)
+    )
+
+    assert as_json["steps"] == expected.steps.tolist() == columns["steps"].tolist()
+    assert {0, 777, 31_337, 49_999} <= set(as_json["steps"])
+    assert max(as_json["values"]) == 99.0 and min(as_json["values"]) == -5.0
+    # Paging (after_step) still reads the chunks: every point after the step.
+    tail = _get(server, run, series, auth, after_step=49_000).json()
+    assert tail["steps"] == read_points(series, after_step=49_000).steps.tolist()
