@@ -137,11 +137,10 @@ def test_million_point_downsample_cold_and_read_memory():
     try:
         session = _session(user)
         pid = server.process.pid
-        # Warm the process (imports, URL resolver, auth) on another endpoint:
-        # "cold" is about this series' data, not about the server's first request.
-        session.get(
-            f"{server.url}/api/v1/runs/{series.run.hash}/metrics/"
-        ).raise_for_status()
+        # Warm the process (imports, URL resolver, auth, this endpoint's code) on
+        # another series: "cold" is the first downsample of this series' data.
+        other = _series(user, 10_000)
+        session.get(_url(server, other, max_points=1000)).raise_for_status()
         before = rss_mib(pid)
         url = _url(server, series, max_points=1000)
         started = time.perf_counter()
