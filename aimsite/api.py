@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.db import DataError
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, permissions, serializers, status
+from rest_framework import exceptions, permissions, renderers, serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -204,3 +204,25 @@ def read_json_body(request) -> object:
 def not_found(request, path: str = "") -> Response:
     """Any /api/ path no endpoint serves: a JSON 404 (after the usual 401)."""
     raise exceptions.NotFound("No API endpoint at this path.")
+
+
+NPZ_MEDIA_TYPE = "application/x-npz"
+
+
+class NpzRenderer(renderers.BaseRenderer):
+    """Binary columns chosen by `Accept: application/x-npz`: the view hands over
+    the archive's bytes; anything else (an error body) is written as JSON, with
+    a JSON content type, so a refusal stays readable."""
+
+    media_type = NPZ_MEDIA_TYPE
+    format = "npz"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return orjson.dumps(data)

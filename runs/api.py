@@ -24,7 +24,9 @@ from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
 
 from aimsite.api import (
+    NPZ_MEDIA_TYPE,
     IsOwnerOrStaffOrReadOnly,
+    NpzRenderer,
     error_body,
     error_response,
     int_param,
@@ -35,10 +37,11 @@ from aimsite.openapi import NO_NUL_PATTERN, openapi_error
 from aimsite.pagination import CursorPagination
 from aimsite.text import text_problem
 from runs import export, ingest, services
+from runs import overview as overviews
 from runs.filters import RunFilterSet
 from runs.ingest import CreatedRun, NewRun
 from runs.models import LogLine, MetricSeries, Run
-from runs.points import points_json, read_page, read_points
+from runs.points import points_json, points_npz, read_page, read_points
 from runs.query import QueryError, filter_runs
 from runs.query.hints import context_hints
 from runs.query.subjects import SEQUENCE_SUBJECTS
@@ -427,13 +430,22 @@ class RunViewSet(
                 "(the default, as NaN), or the strings Infinity and -Infinity.",
             ),
         ],
-        responses=PointsSerializer,
+        responses={
+            (200, "application/json"): PointsSerializer,
+            (200, NPZ_MEDIA_TYPE): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="With `Accept: application/x-npz`: the same columns "
+                "as NumPy `.npy` arrays in a zip (steps.npy int64; values.npy, "
+                "epochs.npy, times.npy float64, NaN where absent).",
+            ),
+        },
     )
     @action(
         detail=True,
         methods=["get"],
         url_path=r"metrics/(?P<series_id>\d+)/points",
         filter_backends=[],
+        renderer_classes=[renderers.JSONRenderer, NpzRenderer],
     )
     def points(self, request, hash=None, series_id=None):
         series = get_object_or_404(MetricSeries, pk=series_id, run__hash=hash)
@@ -443,10 +455,19 @@ class RunViewSet(
         nonfinite = request.query_params.get("nonfinite", "null")
         if nonfinite not in ("null", "strings"):
             return error_response("nonfinite must be null or strings", 400, "nonfinite")
-        if limit is not None:
+        sample = None
+        if max_points and after_step is None and limit is None:
+            # The whole series downsampled: its overview (kept at ingest) serves
+            # when it can, instead of decoding every chunk.
+            sample = overviews.serving_sample(series.overview, series.count, max_points)
+        if sample is not None:
+            points = sample
+        elif limit is not None:
             points = read_page(series, after_step=after_step, limit=limit)
         else:
             points = read_points(series, after_step=after_step)
+        if request.accepted_renderer.media_type == NPZ_MEDIA_TYPE:
+            return HttpResponse(points_npz(points, max_points), NPZ_MEDIA_TYPE)
         return HttpResponse(
             points_json(points, max_points, infinity_strings=nonfinite == "strings"),
             content_type="application/json",

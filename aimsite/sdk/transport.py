@@ -157,14 +157,17 @@ class Connection:
         content_type: str = "application/json",
         *,
         raw: bool = False,
+        accept: str | None = None,
     ) -> tuple[int, object]:
         """Send one request; return (status, decoded JSON) for 2xx, or (status,
-        the body's bytes) with `raw` (a file).
+        the body's bytes) with `raw` (a file). `accept` asks for a media type.
 
         Raises TransientError or RejectedError. A connection the server closed
         while idle is retried once on a fresh one.
         """
         headers = dict(self._headers)
+        if accept:
+            headers["Accept"] = accept
         if body is not None:
             headers["Content-Type"] = content_type
         for attempt in (0, 1):

@@ -156,15 +156,9 @@ def downsampled_points(series_list: list[SeriesRow], points: int) -> dict[int, P
     result: dict[int, Points] = {}
     from_chunks: list[int] = []
     for series in series_list:
-        overview = overviews.decode(blobs.get(series.id))
-        # An overview serves when it has every point, or at least as many buckets
-        # as the downsampling makes (and it is up to date with the series row).
-        serves = overview.count == series.count and (
-            overview.is_exact
-            or (series.count > points and overview.bucket_count >= (points - 2) // 2)
-        )
-        if serves:
-            result[series.id] = overviews.downsample_overview(overview, points)
+        sample = overviews.serving_sample(blobs.get(series.id), series.count, points)
+        if sample is not None:
+            result[series.id] = sample
         else:
             from_chunks.append(series.id)
     for series_id, raw in read_many(from_chunks).items():
