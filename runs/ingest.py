@@ -455,10 +455,13 @@ class Lookups:
 
     experiments: dict[str, Experiment] = field(default_factory=dict)
     tags: dict[str, object] = field(default_factory=dict)
+    # Hashes read in one query up front and found absent: no per-run SELECT.
+    absent_hashes: set[str] = field(default_factory=set)
 
     def clear(self) -> None:
         self.experiments.clear()
         self.tags.clear()
+        self.absent_hashes.clear()
 
 
 def get_or_create_run(
@@ -472,10 +475,13 @@ def get_or_create_run(
     tags: list[str] | None = None,
     lookups: Lookups | None = None,
     created_at: datetime | None = None,
+    savepoint: bool = True,
 ) -> tuple[Run, bool]:
     """Create a run by its client-made hash; an existing run of this user is returned.
 
     Raises IngestError (403) when the hash belongs to someone else's run.
+    `savepoint=False`: the caller's transaction catches IntegrityError (a racing
+    request created the same hash) and retries, which saves two round trips.
     """
     lookups = lookups or Lookups()
     if not isinstance(run_hash, str) or not HASH_RE.match(run_hash):
@@ -486,16 +492,21 @@ def get_or_create_run(
         raise IngestError("experiment must be 1 to 200 characters", "experiment")
     if params is not None:
         validate_params(params)
-    existing = next(
-        iter(Run.objects.filter(hash=run_hash).select_related("experiment")[:1]), None
-    )
+    if run_hash in lookups.absent_hashes:
+        lookups.absent_hashes.discard(run_hash)  # a second item may name it again
+        existing = None
+    else:
+        existing = next(
+            iter(Run.objects.filter(hash=run_hash).select_related("experiment")[:1]),
+            None,
+        )
     if existing is not None:
         if not existing.can_edit(user):
             raise IngestError("this run belongs to another user", "hash", status=403)
         return existing, False
     now = timezone.now()
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             experiment = lookups.experiments.get(experiment_name)
             if experiment is None:
                 experiment, _ = Experiment.objects.get_or_create(
@@ -517,6 +528,8 @@ def get_or_create_run(
             if tags:
                 apply_tag_names(run, tags, [], new_run=True, lookups=lookups)
     except IntegrityError:
+        if not savepoint:
+            raise  # the caller rolls back and retries
         # Two requests with the same new hash raced; the loser returns the winner's.
         # What this attempt created (and cached) was rolled back with it.
         lookups.clear()
@@ -547,7 +560,9 @@ class CreatedRun:
     batch: BatchResult | None = None
 
 
-def create_run(user, new: NewRun, *, lookups: Lookups | None = None) -> CreatedRun:
+def create_run(
+    user, new: NewRun, *, lookups: Lookups | None = None, retried: bool = False
+) -> CreatedRun:
     """Create (or find) one run by its client-made hash and apply its first batch.
 
     The one ingest entry point for creating runs (API, demo command, tests): all
@@ -566,12 +581,21 @@ def create_run(user, new: NewRun, *, lookups: Lookups | None = None) -> CreatedR
                 tags=new.tags,
                 lookups=lookups,
                 created_at=new.created_at,
+                savepoint=False,  # this transaction is the savepoint
             )
             result = (
                 apply_batch(run, new.batch, new_run=is_new)
                 if new.batch is not None
                 else None
             )
+    except IntegrityError:
+        if retried:
+            raise
+        # A racing request created the same hash first: everything this attempt
+        # wrote (and cached) is rolled back; the retry finds the winner's run.
+        if lookups is not None:
+            lookups.clear()
+        return create_run(user, new, retried=True)
     except DataError as error:
         # Input the validators let through but the database refuses (a number
         # out of its range): the client's to fix.
@@ -588,8 +612,13 @@ def create_runs(user, items: list[NewRun]) -> list[CreatedRun | IngestError]:
     item writes nothing and the others still apply.
     """
     lookups = Lookups()
+    hashes = {item.hash for item in items if isinstance(item.hash, str)}
     outcomes: list[CreatedRun | IngestError] = []
     with transaction.atomic():
+        # One query tells which hashes are new, instead of one SELECT per run.
+        lookups.absent_hashes = hashes - set(
+            Run.objects.filter(hash__in=hashes).values_list("hash", flat=True)
+        )
         for item in items:
             try:
                 outcomes.append(create_run(user, item, lookups=lookups))
