@@ -62,3 +62,20 @@ def test_a_hash_twice_in_one_list_is_created_once_and_batched_twice():
     assert [o.is_new for o in outcomes] == [True, False]
     run = Run.objects.get(hash=first.hash)
     assert run.params["late"] == 1 and run.applied_batches.count() == 2
+
+
+def test_a_hash_created_by_a_racing_request_is_retried_and_found():
+    """The state a race leaves: the hash was absent when asked, and exists at the
+    INSERT. The item rolls back, is retried once, and lands on the winner's run."""
+    user = make_user()
+    winner = _short_run(0)
+    ingest.create_run(user, winner)
+    late = _short_run(1)
+    late.hash = winner.hash
+    late.batch = ingest.parse_batch({"seq": 1, "params": {"late": 1}})
+    lookups = ingest.Lookups(absent_hashes={winner.hash})
+    created = ingest.create_run(user, late, lookups=lookups)
+    assert created.is_new is False and created.batch.applied
+    run = Run.objects.get(hash=winner.hash)
+    assert run.params["late"] == 1 and run.applied_batches.count() == 2
+    assert Run.objects.count() == 1
