@@ -8,6 +8,7 @@ The REST API, the demo data command and the tests all go through these functions
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -455,10 +456,13 @@ class Lookups:
 
     experiments: dict[str, Experiment] = field(default_factory=dict)
     tags: dict[str, object] = field(default_factory=dict)
+    # Hashes read in one query up front and found absent: no per-run SELECT.
+    absent_hashes: set[str] = field(default_factory=set)
 
     def clear(self) -> None:
         self.experiments.clear()
         self.tags.clear()
+        self.absent_hashes.clear()
 
 
 def get_or_create_run(
@@ -472,10 +476,16 @@ def get_or_create_run(
     tags: list[str] | None = None,
     lookups: Lookups | None = None,
     created_at: datetime | None = None,
+    savepoint: bool = True,
+    prepare: Callable[[Run], None] | None = None,
 ) -> tuple[Run, bool]:
     """Create a run by its client-made hash; an existing run of this user is returned.
 
     Raises IngestError (403) when the hash belongs to someone else's run.
+    `savepoint=False`: the caller's transaction catches IntegrityError (a racing
+    request created the same hash) and retries, which saves two round trips.
+    `prepare(run)` runs on a new run just before its INSERT (create_run sets the
+    first batch's run fields there, so the run is not updated right after).
     """
     lookups = lookups or Lookups()
     if not isinstance(run_hash, str) or not HASH_RE.match(run_hash):
@@ -486,23 +496,28 @@ def get_or_create_run(
         raise IngestError("experiment must be 1 to 200 characters", "experiment")
     if params is not None:
         validate_params(params)
-    existing = next(
-        iter(Run.objects.filter(hash=run_hash).select_related("experiment")[:1]), None
-    )
+    if run_hash in lookups.absent_hashes:
+        lookups.absent_hashes.discard(run_hash)  # a second item may name it again
+        existing = None
+    else:
+        existing = next(
+            iter(Run.objects.filter(hash=run_hash).select_related("experiment")[:1]),
+            None,
+        )
     if existing is not None:
         if not existing.can_edit(user):
             raise IngestError("this run belongs to another user", "hash", status=403)
         return existing, False
     now = timezone.now()
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             experiment = lookups.experiments.get(experiment_name)
             if experiment is None:
                 experiment, _ = Experiment.objects.get_or_create(
                     name=experiment_name, defaults={"owner": user}
                 )
                 lookups.experiments[experiment_name] = experiment
-            run = Run.objects.create(
+            run = Run(
                 hash=run_hash,
                 name=name[:200],
                 description=description,
@@ -513,10 +528,15 @@ def get_or_create_run(
                 updated_at=created_at or now,
                 last_heartbeat=created_at or now,
             )
+            if prepare is not None:
+                prepare(run)
+            run.save(force_insert=True)
             live.mark_new(run)
             if tags:
                 apply_tag_names(run, tags, [], new_run=True, lookups=lookups)
     except IntegrityError:
+        if not savepoint:
+            raise  # the caller rolls back and retries
         # Two requests with the same new hash raced; the loser returns the winner's.
         # What this attempt created (and cached) was rolled back with it.
         lookups.clear()
@@ -547,7 +567,9 @@ class CreatedRun:
     batch: BatchResult | None = None
 
 
-def create_run(user, new: NewRun, *, lookups: Lookups | None = None) -> CreatedRun:
+def create_run(
+    user, new: NewRun, *, lookups: Lookups | None = None, retried: bool = False
+) -> CreatedRun:
     """Create (or find) one run by its client-made hash and apply its first batch.
 
     The one ingest entry point for creating runs (API, demo command, tests): all
@@ -556,6 +578,7 @@ def create_run(user, new: NewRun, *, lookups: Lookups | None = None) -> CreatedR
     """
     try:
         with transaction.atomic():
+            prepared: list[tuple[list[str], bool]] = []
             run, is_new = get_or_create_run(
                 run_hash=new.hash,
                 user=user,
@@ -566,12 +589,31 @@ def create_run(user, new: NewRun, *, lookups: Lookups | None = None) -> CreatedR
                 tags=new.tags,
                 lookups=lookups,
                 created_at=new.created_at,
+                savepoint=False,  # this transaction is the savepoint
+                prepare=(
+                    (lambda run: prepared.append(_apply_run_fields(run, new.batch)))
+                    if new.batch is not None
+                    else None
+                ),
             )
             result = (
-                apply_batch(run, new.batch, new_run=is_new)
+                apply_batch(
+                    run,
+                    new.batch,
+                    new_run=is_new,
+                    run_fields=prepared[0] if prepared else None,
+                )
                 if new.batch is not None
                 else None
             )
+    except IntegrityError:
+        if retried:
+            raise
+        # A racing request created the same hash first: everything this attempt
+        # wrote (and cached) is rolled back; the retry finds the winner's run.
+        if lookups is not None:
+            lookups.clear()
+        return create_run(user, new, retried=True)
     except DataError as error:
         # Input the validators let through but the database refuses (a number
         # out of its range): the client's to fix.
@@ -588,8 +630,13 @@ def create_runs(user, items: list[NewRun]) -> list[CreatedRun | IngestError]:
     item writes nothing and the others still apply.
     """
     lookups = Lookups()
+    hashes = {item.hash for item in items if isinstance(item.hash, str)}
     outcomes: list[CreatedRun | IngestError] = []
     with transaction.atomic():
+        # One query tells which hashes are new, instead of one SELECT per run.
+        lookups.absent_hashes = hashes - set(
+            Run.objects.filter(hash__in=hashes).values_list("hash", flat=True)
+        )
         for item in items:
             try:
                 outcomes.append(create_run(user, item, lookups=lookups))
@@ -750,12 +797,40 @@ def _merge_summary(series: MetricSeries, batch: dict) -> None:
     series.count += batch["count"]
 
 
-def apply_batch(run: Run, batch: Batch, *, new_run: bool = False) -> BatchResult:
+def _apply_run_fields(run: Run, batch: Batch) -> tuple[list[str], bool]:
+    """Set the batch's run-level fields on `run` (not saved): the changed field
+    names, and whether the status changed."""
+    fields = ["last_heartbeat", "updated_at"]
+    # Removals first: the SDK sends a key set after its removal in `params`.
+    if batch.unset and remove_params(run.params or {}, batch.unset):
+        fields.append("params")
+    if batch.params:
+        run.params = deep_merge(run.params or {}, batch.params)
+        fields.append("params")
+    if batch.meta:
+        run.meta = deep_merge(run.meta or {}, batch.meta)
+        fields.append("meta")
+    now = batch.at or timezone.now()
+    status_changed = _apply_status(run, batch, fields, now)
+    run.last_heartbeat = now
+    run.updated_at = now
+    return fields, status_changed
+
+
+def apply_batch(
+    run: Run,
+    batch: Batch,
+    *,
+    new_run: bool = False,
+    run_fields: tuple[list[str], bool] | None = None,
+) -> BatchResult:
     """Apply one validated batch atomically; a seq seen before changes nothing.
 
     `new_run`: the run was created in the current transaction, so it has no
     applied batches or series yet and its row is already ours, as given (and no
     savepoint is needed: the caller's transaction holds the whole creation).
+    `run_fields`: what `_apply_run_fields` answered when the run's fields were
+    set before its INSERT (a new run), so no UPDATE follows.
     """
     try:
         with transaction.atomic(savepoint=not new_run):
@@ -771,16 +846,10 @@ def apply_batch(run: Run, batch: Batch, *, new_run: bool = False) -> BatchResult
                     .select_related("experiment")
                     .get(pk=run.pk)
                 )
-            fields = ["last_heartbeat", "updated_at"]
-            # Removals first: the SDK sends a key set after its removal in `params`.
-            if batch.unset and remove_params(run.params or {}, batch.unset):
-                fields.append("params")
-            if batch.params:
-                run.params = deep_merge(run.params or {}, batch.params)
-                fields.append("params")
-            if batch.meta:
-                run.meta = deep_merge(run.meta or {}, batch.meta)
-                fields.append("meta")
+            if run_fields is None:
+                fields, status_changed = _apply_run_fields(run, batch)
+            else:
+                fields, status_changed = [], run_fields[1]  # set before the INSERT
             touched = _append_series(run, batch.series, new_run=new_run)
             if batch.logs:
                 LogLine.objects.bulk_create(
@@ -792,11 +861,8 @@ def apply_batch(run: Run, batch: Batch, *, new_run: bool = False) -> BatchResult
                 )
             if batch.attach_tags or batch.detach_tags:
                 apply_tag_names(run, batch.attach_tags, batch.detach_tags)
-            now = batch.at or timezone.now()
-            status_changed = _apply_status(run, batch, fields, now)
-            run.last_heartbeat = now
-            run.updated_at = now
-            run.save(update_fields=fields)
+            if fields:
+                run.save(update_fields=fields)
             live.run_tracked(
                 run,
                 touched,

@@ -1,0 +1,81 @@
+"""Round trips per short run (issue 18 point 3): the statements a bulk create of
+short runs sends, counted on the real database, so a change that adds per-run
+queries shows here on SQLite and PostgreSQL alike."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from runs import ingest
+from runs.ingest import NewRun
+from runs.models import MetricSeries, Run
+from tests.factories import make_user, new_hash
+
+pytestmark = pytest.mark.django_db
+
+
+def _short_run(index: int) -> NewRun:
+    return NewRun(
+        hash=new_hash(),
+        experiment="round-trips",
+        params={"hparams": {f"p{i}": i for i in range(10)}},
+        tags=["bench", f"group-{index % 4}"],
+        batch=ingest.parse_batch(
+            {
+                "seq": 0,
+                "status": "finished",
+                "metrics": [
+                    {"name": name, "steps": list(range(10)), "values": [0.1] * 10}
+                    for name in ("loss", "accuracy", "lr")
+                ],
+            }
+        ),
+    )
+
+
+def test_statements_per_short_run_in_a_bulk_create():
+    user = make_user()
+    ingest.create_runs(user, [_short_run(i) for i in range(4)])  # tags exist now
+    items = [_short_run(i) for i in range(20)]
+    with CaptureQueriesContext(connection) as captured:
+        outcomes = ingest.create_runs(user, items)
+    assert all(not isinstance(o, ingest.IngestError) for o in outcomes)
+    assert Run.objects.filter(status="finished").count() == 24
+    assert MetricSeries.objects.count() == 72
+    statements = [query["sql"] for query in captured.captured_queries]
+    # Which runs exist is asked once for the whole list, not once per run.
+    assert (
+        sum('FROM "runs_run"' in sql for sql in statements if sql.startswith("SELECT"))
+        == 1
+    )
+    # Per run: savepoint + release, run, tags, applied batch, series, chunks,
+    # (no update: its fields are set before the INSERT); plus the lookups of experiment and tags once per list.
+    assert len(statements) <= 7 * len(items) + 8, statements
+
+
+def test_a_hash_twice_in_one_list_is_created_once_and_batched_twice():
+    user = make_user()
+    first, second = _short_run(0), _short_run(1)
+    second.hash = first.hash
+    second.batch = ingest.parse_batch({"seq": 1, "params": {"late": 1}})
+    outcomes = ingest.create_runs(user, [first, second])
+    assert [o.is_new for o in outcomes] == [True, False]
+    run = Run.objects.get(hash=first.hash)
+    assert run.params["late"] == 1 and run.applied_batches.count() == 2
+
+
+def test_a_hash_created_by_a_racing_request_is_retried_and_found():
+    """The state a race leaves: the hash was absent when asked, and exists at the
+    INSERT. The item rolls back, is retried once, and lands on the winner's run."""
+    user = make_user()
+    winner = _short_run(0)
+    ingest.create_run(user, winner)
+    late = _short_run(1)
+    late.hash = winner.hash
+    late.batch = ingest.parse_batch({"seq": 1, "params": {"late": 1}})
+    lookups = ingest.Lookups(absent_hashes={winner.hash})
+    created = ingest.create_run(user, late, lookups=lookups)
+    assert created.is_new is False and created.batch.applied
+    run = Run.objects.get(hash=winner.hash)
+    assert run.params["late"] == 1 and run.applied_batches.count() == 2
+    assert Run.objects.count() == 1
