@@ -39,23 +39,29 @@ export function mount(data) {
     if (loading || !hasMore || !sequence) return;
     loading = true;
     const mine = generation;
+    let stale = false;
     try {
       const query = new URLSearchParams({ ...params(), limit: PAGE_SIZE[kind], offset });
       const page = await api(`/api/v1/objects/sequences/${sequence.id}/records?${query}`);
-      if (mine !== generation) return;
-      offset += page.records.length;
-      hasMore = page.has_more;
-      grid.append(...page.records.map((record) => (kind === "image"
-        ? imageCard(record, { alt: record.caption || `${sequence.name} step ${record.step} index ${record.index}`, onOpen: () => openImageModal(record, sequence.name) })
-        : audioCard(record))));
-      const noun = kind === "image" ? "image" : "clip";
-      const shown = grid.childElementCount;
-      summary.textContent = `${shown}${hasMore ? "+" : ""} ${noun}${shown === 1 && !hasMore ? "" : "s"} shown`;
-      if (!grid.childElementCount) grid.append(el("p", "empty", "Nothing in this range."));
+      if (mine !== generation) {
+        stale = true; // the range changed while this page was on its way
+      } else {
+        offset += page.records.length;
+        hasMore = page.has_more;
+        grid.append(...page.records.map((record) => (kind === "image"
+          ? imageCard(record, { alt: record.caption || `${sequence.name} step ${record.step} index ${record.index}`, onOpen: () => openImageModal(record, sequence.name) })
+          : audioCard(record))));
+        const noun = kind === "image" ? "image" : "clip";
+        const shown = grid.childElementCount;
+        summary.textContent = `${shown}${hasMore ? "+" : ""} ${noun}${shown === 1 && !hasMore ? "" : "s"} shown`;
+        if (!grid.childElementCount) grid.append(el("p", "empty", "Nothing in this range."));
+      }
     } finally {
       loading = false;
     }
-    if (hasMore && more.getBoundingClientRect().top < window.innerHeight + 400) loadPage();
+    // A reload that came while this page was loading found `loading` set and left the
+    // new range to this call: load its first page now.
+    if (stale || (hasMore && more.getBoundingClientRect().top < window.innerHeight + 400)) loadPage();
   }
 
   function renderTexts(matcher = textSearch?.matcher() ?? null) {
