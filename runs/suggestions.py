@@ -12,7 +12,7 @@ import time
 from aimsite.values import flatten
 from runs.models import SYSTEM_METRIC_PREFIX, MetricSeries, Run
 from runs.query.parser import FIELDS
-from runs.query.subjects import SEQUENCE_SUBJECTS
+from runs.query.subjects import DATE_METHODS, DATE_PARTS, RUN_FIELDS, SEQUENCE_SUBJECTS
 
 SAMPLE_RUNS = 500
 MAX_METRICS = 500
@@ -64,6 +64,22 @@ def metric_expression(name: str, context_key: str, attribute: str = "last") -> s
     return f"run.metrics[{json.dumps(name)}, {{{literal}}}].{attribute}"
 
 
+# The datetime fields whose parts the search bar offers (Aim's names; the aliases
+# `creation_time` and `finalized_at` read the same columns).
+DATE_FIELDS = ("created_at", "end_time", "updated_at")
+
+
+def run_fields() -> list[str]:
+    """`run.<field>` for every run field, then the parts of its datetimes."""
+    fields = [f"run.{name}" for name in FIELDS]
+    for name in DATE_FIELDS:
+        assert RUN_FIELDS[name][1] == "datetime", name
+        fields += [f"run.{name}.{part}" for part in DATE_PARTS]
+        fields += [f"run.{name}.{method}()" for method in DATE_METHODS]
+        fields.append(f'run.{name}.strftime("%Y-%m-%d")')
+    return fields
+
+
 def _context_expression(key: str) -> str:
     if key.isidentifier() and not key.startswith("_"):
         return f"metric.context.{key}"
@@ -100,7 +116,7 @@ def query_suggestions(subjects: frozenset[str] = frozenset({"run"})) -> dict:
         .order_by("name", "context_key")[:MAX_METRICS]
     )
     result = {
-        "fields": [f"run.{name}" for name in FIELDS],
+        "fields": run_fields(),
         "params": sorted(param_expression(path) for path in paths),
         "metrics": [metric_expression(name, context) for name, context in metrics],
     }

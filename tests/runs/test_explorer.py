@@ -289,3 +289,18 @@ def test_api_suggestions_list_param_paths_and_metric_names(api, three_runs):
     assert "run.hparams.lr" in data["params"]
     assert 'run.metrics["loss"].last' in data["metrics"]
     assert "run.name" in data["fields"]
+    assert "run.created_at.month" in data["fields"]
+    assert 'run.end_time.strftime("%Y-%m-%d")' in data["fields"]
+
+
+def test_every_suggested_field_compiles(api, three_runs):
+    """What the search bar offers is a query the explorer accepts, datetimes too."""
+    from runs import suggestions
+
+    suggestions._cache.clear()
+    fields = api.get("/api/v1/runs/suggestions").json()["fields"]
+    assert len(fields) > len(suggestions.FIELDS)
+    for field in fields:
+        query = '"x" in run.tags' if field == "run.tags" else f"{field} is not None"
+        response = api.get("/api/v1/runs/", {"q": query})
+        assert response.status_code == 200, (query, response.content[:300])
