@@ -25,8 +25,8 @@ from aimsite.sdk.reading import (
     run_metrics,
     run_rows,
 )
-from aimsite.sdk.run import Run, _server_from_repo
-from aimsite.sdk.transport import DEFAULT_SERVER, normalize_server
+from aimsite.sdk.run import Run
+from aimsite.sdk.transport import DEFAULT_SERVER, normalize_server, server_from_repo
 
 __all__ = ["Repo"]
 
@@ -41,7 +41,7 @@ class Repo:
     """
 
     def __init__(self, server: str | None = None, token: str | None = None):
-        address = _server_from_repo(server) if server is not None else None
+        address = server_from_repo(server) if server is not None else None
         self.server = normalize_server(
             address or os.environ.get("AIMSITE_SERVER") or DEFAULT_SERVER
         )

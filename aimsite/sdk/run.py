@@ -44,6 +44,7 @@ from aimsite.sdk.transport import (
     RejectedError,
     TransientError,
     normalize_server,
+    server_from_repo,
 )
 
 __all__ = ["AimsiteWarning", "ReadOnlyRunError", "Run", "RunProps", "to_run_hash"]
@@ -76,34 +77,6 @@ def to_run_hash(value: str) -> str:
     if _HASH_RE.fullmatch(normalized):
         return normalized
     return hashlib.sha256(normalized.encode()).hexdigest()[:24]
-
-
-def _server_from_repo(repo) -> str:
-    """The server address in Aim's `repo=` argument, or a ValueError saying what
-    to pass instead."""
-    if hasattr(repo, "server") and isinstance(repo.server, str):  # aimsite's Repo
-        return repo.server
-    if not isinstance(repo, str | os.PathLike):
-        raise TypeError(
-            "repo= takes a server address such as 'aim://127.0.0.1:43800' or "
-            f"'http://127.0.0.1:43800', not a {type(repo).__name__}"
-        )
-    text = os.fspath(repo).strip()
-    scheme, separator, rest = text.partition("://")
-    if scheme in ("http", "https") and rest:
-        return text
-    if scheme == "aim" and rest:
-        return f"http://{rest}"
-    if not separator:
-        raise ValueError(
-            f"repo={text!r} looks like a local Aim repository; aimsite keeps runs "
-            "on a server: pass server='http://HOST:43800' (or repo='aim://HOST:43800'), "
-            "or set AIMSITE_SERVER"
-        )
-    raise ValueError(
-        f"repo={text!r}: aimsite takes aim://HOST:PORT, http://… or https://… "
-        "addresses of its server"
-    )
 
 
 def _timestamp(text: str | None) -> float | None:
@@ -277,7 +250,7 @@ class Run:
         read_only: bool = False,
     ):
         if repo is not None:
-            from_repo = normalize_server(_server_from_repo(repo))
+            from_repo = normalize_server(server_from_repo(repo))
             if server is not None and normalize_server(server) != from_repo:
                 raise ValueError(
                     f"repo={repo!r} and server={server!r} name different servers"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import math
+import os
 import socket
 import urllib.parse
 import uuid
@@ -105,6 +106,34 @@ def multipart(
         parts.append(b"\r\n")
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def server_from_repo(repo) -> str:
+    """The server address in Aim's `repo=` argument, or a ValueError saying what
+    to pass instead."""
+    if hasattr(repo, "server") and isinstance(repo.server, str):  # aimsite's Repo
+        return repo.server
+    if not isinstance(repo, str | os.PathLike):
+        raise TypeError(
+            "repo= takes a server address such as 'aim://127.0.0.1:43800' or "
+            f"'http://127.0.0.1:43800', not a {type(repo).__name__}"
+        )
+    text = os.fspath(repo).strip()
+    scheme, separator, rest = text.partition("://")
+    if scheme in ("http", "https") and rest:
+        return text
+    if scheme == "aim" and rest:
+        return f"http://{rest}"
+    if not separator:
+        raise ValueError(
+            f"repo={text!r} looks like a local Aim repository; aimsite keeps runs "
+            "on a server: pass server='http://HOST:43800' (or repo='aim://HOST:43800'), "
+            "or set AIMSITE_SERVER"
+        )
+    raise ValueError(
+        f"repo={text!r}: aimsite takes aim://HOST:PORT, http://… or https://… "
+        "addresses of its server"
+    )
 
 
 def normalize_server(server: str) -> str:
