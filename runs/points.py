@@ -79,13 +79,14 @@ class SeriesRead:
                 group.count = len(group.points)
         self.count = sum(group.count for group in groups)
         self._batches: list[list[_Group]] = []
+        filled = 0
         for group in groups:
-            if self._batches and (
-                sum(g.count for g in self._batches[-1]) + group.count <= BATCH_POINTS
-            ):
-                self._batches[-1].append(group)
-            else:
-                self._batches.append([group])
+            # a group larger than a batch is a batch of its own
+            if not self._batches or filled + group.count > BATCH_POINTS:
+                self._batches.append([])
+                filled = 0
+            self._batches[-1].append(group)
+            filled += group.count
         self._only: Points | None = None
 
     @property

@@ -184,3 +184,9 @@ def test_a_long_series_streams_over_daphne(server, user):
     with np.load(io.BytesIO(as_npz.content), allow_pickle=False) as archive:
         assert archive["steps"].tolist() == list(range(total))
         np.testing.assert_array_equal(archive["values"], np.arange(total) / 7)
+
+
+def test_a_range_between_two_logged_steps_reads_nothing(user):
+    _run, series = _unordered_series(user)
+
+    assert len(read_points(series, start_step=20_001, end_step=20_001)) == 0
