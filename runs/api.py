@@ -2,13 +2,15 @@
 and the explorer's batch endpoints (selection counts, archive, delete,
 export.csv, suggestions)."""
 
+from collections.abc import Iterator
 from dataclasses import asdict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.handlers.asgi import ASGIRequest
+from django.db import OperationalError
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
 from drf_spectacular.types import OpenApiTypes
@@ -23,6 +25,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
 
+from aimsite import npz
 from aimsite.api import (
     NPZ_MEDIA_TYPE,
     IsOwnerOrStaffOrReadOnly,
@@ -35,13 +38,23 @@ from aimsite.api import (
 from aimsite.errors import IngestError
 from aimsite.openapi import NO_NUL_PATTERN, openapi_error
 from aimsite.pagination import CursorPagination
+from aimsite.query_budget import query_timeout, within_budget
 from aimsite.text import text_problem
 from runs import export, ingest, services
 from runs import overview as overviews
 from runs.filters import RunFilterSet
 from runs.ingest import CreatedRun, NewRun
 from runs.models import LogLine, MetricSeries, Run
-from runs.points import points_json, points_npz, read_page, read_points
+from runs.points import (
+    SeriesChanged,
+    SeriesRead,
+    json_stream,
+    npz_columns,
+    points_json,
+    points_npz,
+    read_page,
+    read_points,
+)
 from runs.query import QueryError, filter_runs
 from runs.query.hints import context_hints
 from runs.query.subjects import SEQUENCE_SUBJECTS
@@ -160,6 +173,47 @@ def query_error_response(error: QueryError) -> Response:
     return Response(
         {"error": error.message, "position": error.position, "field": "q"}, status=400
     )
+
+
+def _whole_series(request, read: SeriesRead, nonfinite: str) -> HttpResponseBase:
+    """A series' points written as they are read, a batch at a time, so the
+    process holds a few batches however long the series (docs/performance.md,
+    section 6); a read of one batch answers in one piece."""
+    if request.accepted_renderer.media_type == NPZ_MEDIA_TYPE:
+        if read.count * 8 > npz.MAX_COLUMN_BYTES - 1024:
+            return error_response(
+                "Too many points for one answer: page with limit.", 413
+            )
+        columns = npz_columns(read.count, read.batches)
+        parts, media_type = npz.stream(columns), NPZ_MEDIA_TYPE
+        length = npz.archive_size(columns)
+    else:
+        infinity_strings = nonfinite == "strings"
+        parts = json_stream(read.count, read.batches, infinity_strings=infinity_strings)
+        media_type, length = "application/json", None
+    if read.is_one_batch:
+        return HttpResponse(b"".join(parts), content_type=media_type)
+    parts = _cut_short_on_change(within_budget(parts))
+    if isinstance(request._request, ASGIRequest):
+        parts = export.async_chunks(parts)  # streamed under daphne too
+    response = StreamingHttpResponse(parts, content_type=media_type)
+    if length is not None:
+        response["Content-Length"] = str(length)
+    return response
+
+
+def _cut_short_on_change(parts: Iterator[bytes]) -> Iterator[bytes]:
+    """The 200 went out with the first bytes: a series deleted mid-read, or a
+    read past its time budget, ends the body early (the npz's Content-Length
+    and the unclosed JSON tell the client it is incomplete) rather than leave
+    the response open."""
+    try:
+        yield from parts
+    except SeriesChanged:
+        return
+    except OperationalError as error:
+        if query_timeout(error) is None:
+            raise
 
 
 def runs_queryset():
@@ -464,8 +518,11 @@ class RunViewSet(
             points = sample
         elif limit is not None:
             points = read_page(series, after_step=after_step, limit=limit)
-        else:
+        elif max_points:
             points = read_points(series, after_step=after_step)
+        else:
+            low = after_step + 1 if after_step is not None else None
+            return _whole_series(request, SeriesRead(series.pk, low, None), nonfinite)
         if request.accepted_renderer.media_type == NPZ_MEDIA_TYPE:
             return HttpResponse(points_npz(points, max_points), NPZ_MEDIA_TYPE)
         return HttpResponse(

@@ -44,6 +44,16 @@ class Points:
         )
 
     @classmethod
+    def allocate(cls, count: int) -> "Points":
+        """Uninitialised columns for `count` points, to decode chunks into."""
+        return cls(
+            np.empty(count, np.int64),
+            np.empty(count, np.float64),
+            np.empty(count, np.int64),
+            np.empty(count, np.float64),
+        )
+
+    @classmethod
     def concat(cls, parts: list["Points"]) -> "Points":
         if not parts:
             return cls.empty()
@@ -118,31 +128,54 @@ def _read_steps(
 
 
 def decode_chunk(data: bytes | memoryview) -> Points:
+    points = Points.allocate(chunk_count(data))
+    decode_chunk_into(data, points, 0)
+    return points
+
+
+def chunk_count(data: bytes | memoryview) -> int:
+    return _HEADER.unpack_from(data, 0)[2]
+
+
+_RANGE = np.arange(CHUNK_SIZE, dtype=np.int64)
+
+
+def decode_chunk_into(
+    data: bytes | memoryview, out: Points, start: int, count: int | None = None
+) -> None:
+    """Decode a chunk's first `count` points (all by default) into `out`'s
+    columns from position `start`: one copy per column, no arrays in between.
+    Appends only ever add points at a chunk's end, so its first `count` points
+    are the ones a reader counted earlier."""
     buffer = memoryview(data)
-    flags, count, steps, offset = _read_steps(buffer)
+    flags, total, steps, offset = _read_steps(buffer)
+    count = total if count is None else count
+    stop = start + count
     if isinstance(steps, tuple):
-        start, stride, _ = steps
-        steps = start + stride * np.arange(count, dtype=np.int64)
+        first, stride, _ = steps
+        span = _RANGE[:count] if count <= CHUNK_SIZE else np.arange(count)
+        np.multiply(span, stride, out=out.steps[start:stop])
+        out.steps[start:stop] += first
     else:
-        steps = steps.astype(np.int64)
-    values = np.frombuffer(buffer, "<f8", count, offset).astype(np.float64)
-    offset += 8 * count
+        out.steps[start:stop] = steps[:count]
+    out.values[start:stop] = np.frombuffer(buffer, "<f8", count, offset)
+    offset += 8 * total
     if flags & _EPOCHS_NONE:
-        epochs = np.full(count, NULL_EPOCH, np.int64)
+        out.epochs[start:stop] = NULL_EPOCH
     elif flags & _EPOCHS_CONST:
-        (epoch,) = struct.unpack_from("<q", buffer, offset)
+        out.epochs[start:stop] = struct.unpack_from("<q", buffer, offset)[0]
         offset += 8
-        epochs = np.full(count, epoch, np.int64)
     else:
-        epochs = np.frombuffer(buffer, "<i8", count, offset).astype(np.int64)
-        offset += 8 * count
+        out.epochs[start:stop] = np.frombuffer(buffer, "<i8", count, offset)
+        offset += 8 * total
     if flags & _TIMES_NONE:
-        times = np.full(count, np.nan)
+        out.times[start:stop] = np.nan
     else:
         (base,) = struct.unpack_from("<d", buffer, offset)
         offset += 8
-        times = np.frombuffer(buffer, "<f4", count, offset).astype(np.float64) + base
-    return Points(steps, values, epochs, times)
+        times = out.times[start:stop]
+        times[:] = np.frombuffer(buffer, "<f4", count, offset)
+        times += base
 
 
 def steps_values_prefix_length(count: int) -> int:

@@ -1,19 +1,21 @@
 """Read metric points back from chunks, for the points endpoint and pages."""
 
-import io
-import zipfile
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import orjson
 from django.db.models import BinaryField, F
 from django.db.models.functions import Substr
 
+from aimsite import npz
 from runs.metrics import (
+    CHUNK_SIZE,
     NULL_EPOCH,
     Points,
     decode_chunk,
+    decode_chunk_into,
     decode_steps_values,
     downsample,
     has_step_range,
@@ -21,6 +23,140 @@ from runs.metrics import (
     steps_values_prefix_length,
 )
 from runs.models import MetricChunk, MetricSeries
+
+# A streamed read decodes this many points at a time (32 chunks: 4 MiB of
+# columns), so its memory stays a few batches whatever the series' length.
+BATCH_POINTS = 32 * CHUNK_SIZE
+
+
+@dataclass
+class _Group:
+    """Chunks whose step ranges overlap, in index order: the unit that sorts by
+    step on its own. One chunk, unless a resent batch landed late."""
+
+    chunks: list[tuple[int, int, int]]  # (index, id, count)
+    first_step: int
+    last_step: int
+    count: int
+    points: Points | None = None  # decoded already: a group the step bounds cut
+
+
+class SeriesRead:
+    """A series' points with a step in [low, high], planned from the chunks'
+    step ranges and counts (no data read) and then read batch by batch, in step
+    order, as often as asked: each column of an answer is one pass. Chunks
+    appended to later are read up to the count planned, and chunks added later
+    are left out, so every pass sees the same points."""
+
+    def __init__(self, series_id: int, low: int | None, high: int | None):
+        chunks = MetricChunk.objects.filter(series_id=series_id)
+        if low is not None:
+            chunks = chunks.filter(last_step__gte=low)
+        if high is not None:
+            chunks = chunks.filter(first_step__lte=high)
+        groups: list[_Group] = []
+        for chunk_id, index, first, last, count in chunks.order_by(
+            "first_step", "index"
+        ).values_list("id", "index", "first_step", "last_step", "count"):
+            if groups and first <= groups[-1].last_step:
+                group = groups[-1]
+                group.chunks.append((index, chunk_id, count))
+                group.last_step = max(group.last_step, last)
+                group.count += count
+            else:
+                groups.append(_Group([(index, chunk_id, count)], first, last, count))
+        for group in groups:
+            group.chunks.sort()
+            cut_low = low is not None and group.first_step < low
+            if cut_low or (high is not None and group.last_step > high):
+                points = _decode_groups([group])
+                inside = np.ones(len(points), bool)
+                if low is not None:
+                    inside &= points.steps >= low
+                if high is not None:
+                    inside &= points.steps <= high
+                group.points = points.take(np.flatnonzero(inside))
+                group.count = len(group.points)
+        self.count = sum(group.count for group in groups)
+        self._batches: list[list[_Group]] = []
+        filled = 0
+        for group in groups:
+            # a group larger than a batch is a batch of its own
+            if not self._batches or filled + group.count > BATCH_POINTS:
+                self._batches.append([])
+                filled = 0
+            self._batches[-1].append(group)
+            filled += group.count
+        self._only: Points | None = None
+
+    @property
+    def is_one_batch(self) -> bool:
+        return len(self._batches) <= 1
+
+    def batches(self) -> Iterator[Points]:
+        """The points, a batch at a time, in step order. A read of one batch
+        decodes it once and keeps it for the next pass."""
+        if self.is_one_batch:
+            if self._only is None:
+                self._only = _decode_groups(self._batches[0] if self._batches else [])
+            yield self._only
+            return
+        for batch in self._batches:
+            yield _decode_groups(batch)
+
+    def points(self) -> Points:
+        """Every point at once, decoded into one set of columns."""
+        if self.is_one_batch:
+            return next(self.batches())
+        out = Points.allocate(self.count)
+        position = 0
+        for batch in self._batches:
+            _decode_groups(batch, out, position)
+            position += sum(group.count for group in batch)
+        return out
+
+
+def _decode_groups(
+    groups: list[_Group], out: Points | None = None, start: int = 0
+) -> Points:
+    """Decode groups (in step order) into `out` from `start`, or into new
+    columns: one query for their chunks, each group sorted by step in place
+    when it is not already (a stable sort, so a step logged twice keeps the
+    order it was logged in)."""
+    if out is None:
+        out = Points.allocate(sum(group.count for group in groups))
+    ids = [chunk_id for g in groups if g.points is None for _, chunk_id, _ in g.chunks]
+    blobs = dict(MetricChunk.objects.filter(id__in=ids).values_list("id", "data"))
+    position = start
+    for group in groups:
+        stop = position + group.count
+        if group.points is not None:
+            _copy_into(group.points, out, position)
+            position = stop
+            continue
+        for _, chunk_id, count in group.chunks:
+            if chunk_id not in blobs:
+                raise SeriesChanged("a chunk of this series was deleted mid-read")
+            decode_chunk_into(blobs[chunk_id], out, position, count)
+            position += count
+        steps = out.steps[stop - group.count : stop]
+        if len(steps) > 1 and not np.all(steps[1:] >= steps[:-1]):
+            order = np.argsort(steps, kind="stable")
+            part = out.slice(stop - group.count, stop)
+            _copy_into(part.take(order), out, stop - group.count)
+    return out
+
+
+def _copy_into(points: Points, out: Points, start: int) -> None:
+    stop = start + len(points)
+    out.steps[start:stop] = points.steps
+    out.values[start:stop] = points.values
+    out.epochs[start:stop] = points.epochs
+    out.times[start:stop] = points.times
+
+
+class SeriesChanged(Exception):
+    """The series was deleted while its answer was being written."""
 
 
 def read_points(
@@ -30,22 +166,10 @@ def read_points(
     start_step: int | None = None,
     end_step: int | None = None,
 ) -> Points:
-    chunks = MetricChunk.objects.filter(series=series)
+    """Every point of a series with a step in range, in step order (stable: a
+    step logged twice keeps the order it was logged in)."""
     low = after_step + 1 if after_step is not None else start_step
-    if low is not None:
-        chunks = chunks.filter(last_step__gte=low)
-    if end_step is not None:
-        chunks = chunks.filter(first_step__lte=end_step)
-    blobs = chunks.order_by("index").values_list("data", flat=True)
-    points = sort_by_step(Points.concat([decode_chunk(blob) for blob in blobs]))
-    if low is not None or end_step is not None:
-        mask = np.ones(len(points), bool)
-        if low is not None:
-            mask &= points.steps >= low
-        if end_step is not None:
-            mask &= points.steps <= end_step
-        points = points.take(np.flatnonzero(mask))
-    return points
+    return SeriesRead(series.pk, low, end_step).points()
 
 
 def read_page(series: MetricSeries, *, after_step: int | None, limit: int) -> Points:
@@ -193,24 +317,8 @@ def points_json(
     "-Infinity" (NaN stays null), so a reader gets back what was tracked."""
     if max_points:
         points = downsample(points, max_points)
-    epochs = points.epochs
-    if np.any(epochs == NULL_EPOCH):
-        epochs = np.where(epochs == NULL_EPOCH, np.nan, epochs.astype(np.float64))
-    values = points.values
-    infinite = np.flatnonzero(np.isinf(values)) if infinity_strings else []
-    if len(infinite):
-        values = values.tolist()  # a list, to hold strings among the numbers
-        for index in infinite.tolist():
-            values[index] = "Infinity" if values[index] > 0 else "-Infinity"
-    return orjson.dumps(
-        {
-            "count": len(points),
-            "steps": points.steps,
-            "values": values,
-            "epochs": epochs,
-            "times": points.times,
-        },
-        option=orjson.OPT_SERIALIZE_NUMPY,
+    return b"".join(
+        json_stream(len(points), lambda: [points], infinity_strings=infinity_strings)
     )
 
 
@@ -221,17 +329,82 @@ def points_npz(points: Points, max_points: int = 0) -> bytes:
     Stored, not compressed: the point is to skip text, not to spend CPU."""
     if max_points:
         points = downsample(points, max_points)
+    return b"".join(npz.stream(npz_columns(len(points), lambda: [points])))
+
+
+Batches = Callable[[], Iterable[Points]]
+
+
+def _float_epochs(points: Points) -> np.ndarray:
     epochs = points.epochs.astype(np.float64)
     epochs[points.epochs == NULL_EPOCH] = np.nan
-    columns = {
-        "steps": np.ascontiguousarray(points.steps, np.int64),
-        "values": np.ascontiguousarray(points.values, np.float64),
-        "epochs": epochs,
-        "times": np.ascontiguousarray(points.times, np.float64),
-    }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for name, column in columns.items():
-            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, column, allow_pickle=False)
-    return buffer.getvalue()
+    return epochs
+
+
+_NPZ_COLUMNS = (
+    ("steps", "<i8", lambda points: points.steps),
+    ("values", "<f8", lambda points: points.values),
+    ("epochs", "<f8", _float_epochs),
+    ("times", "<f8", lambda points: points.times),
+)
+
+
+def npz_columns(count: int, batches: Batches) -> list[npz.Column]:
+    """The points endpoint's npz columns over `count` points that come in
+    batches (each column asks for them once)."""
+    return [
+        npz.Column(
+            name, dtype, count, lambda of=of: (of(points) for points in batches())
+        )
+        for name, dtype, of in _NPZ_COLUMNS
+    ]
+
+
+def _json_epochs(points: Points) -> np.ndarray | list:
+    """Whole numbers, null where absent: the same text however the points are
+    batched."""
+    absent = points.epochs == NULL_EPOCH
+    if not absent.any():
+        return points.epochs
+    if absent.all():
+        return [None] * len(points)
+    epochs = points.epochs.tolist()
+    for index in np.flatnonzero(absent).tolist():
+        epochs[index] = None
+    return epochs
+
+
+def _json_values(points: Points, infinity_strings: bool) -> np.ndarray | list:
+    values = points.values
+    infinite = np.flatnonzero(np.isinf(values)) if infinity_strings else []
+    if len(infinite):
+        values = values.tolist()  # a list, to hold strings among the numbers
+        for index in infinite.tolist():
+            values[index] = "Infinity" if values[index] > 0 else "-Infinity"
+    return values
+
+
+def json_stream(
+    count: int, batches: Batches, *, infinity_strings: bool = False
+) -> Iterator[bytes]:
+    """`{"count": …, "steps": […], "values": […], "epochs": […], "times": […]}`
+    written column by column, a batch of points at a time (each column asks
+    for the batches once)."""
+    columns = (
+        ("steps", lambda points: points.steps),
+        ("values", lambda points: _json_values(points, infinity_strings)),
+        ("epochs", _json_epochs),
+        ("times", lambda points: points.times),
+    )
+    yield b'{"count":%d' % count
+    for name, of in columns:
+        yield b',"%s":[' % name.encode()
+        separator = b""
+        for points in batches():
+            if not len(points):
+                continue
+            text = orjson.dumps(of(points), option=orjson.OPT_SERIALIZE_NUMPY)
+            yield separator + text[1:-1]
+            separator = b","
+        yield b"]"
+    yield b"}"
