@@ -229,9 +229,19 @@ def points_npz(points: Points, max_points: int = 0) -> bytes:
         "epochs": epochs,
         "times": np.ascontiguousarray(points.times, np.float64),
     }
+    return npz_bytes(columns)
+
+
+def npz_bytes(
+    arrays: dict[str, np.ndarray], files: dict[str, bytes] | None = None
+) -> bytes:
+    """An uncompressed zip of `<name>.npy` for each array (what `numpy.load`
+    reads), plus any other `files` as they are (numpy.load gives their bytes)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for name, column in columns.items():
+        for name, data in (files or {}).items():
+            archive.writestr(name, data)
+        for name, column in arrays.items():
             with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, column, allow_pickle=False)
     return buffer.getvalue()

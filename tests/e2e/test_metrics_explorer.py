@@ -407,20 +407,22 @@ def test_many_lines_share_traces_and_hover_still_finds_each_run(signed_in_page):
         expect(tooltip).to_be_visible()
         expect(tooltip).to_contain_text(f"many-{index}")
         expect(tooltip).to_contain_text(f"{index * 10 + 10}")
-    # The hovered line is drawn again over the faded rest.
-    page.wait_for_function(
-        f"() => document.querySelector('.series-plot').data.length > {traces}"
+    # The hovered run's line is drawn on a canvas over the faded WebGL layer,
+    # without redrawing the plot.
+    plot = page.locator(".series-plot").first
+    expect(plot).to_have_attribute("data-highlighted", "1")
+    expect(plot.locator("canvas.series-highlight")).to_be_visible()
+    assert page.evaluate(
+        "[...document.querySelectorAll('.series-plot .gl-canvas')]"
+        ".every((layer) => Number(layer.style.opacity) < 0.5)"
     )
-    faded = page.evaluate(
-        f"document.querySelector('.series-plot').data.slice(0, {traces})"
-        ".every((trace) => trace.opacity < 0.5)"
+    assert page.evaluate("document.querySelector('.series-plot').data.length") == (
+        traces
     )
-    assert faded
     page.mouse.click(point["x"], point["y"])
     popover = page.get_by_role("dialog", name="Point details")
     expect(popover.get_by_role("link", name=f"Run: {runs[44].name}")).to_be_visible()
     page.keyboard.press("Escape")
     page.mouse.move(5, 5)
-    page.wait_for_function(
-        f"() => document.querySelector('.series-plot').data.length === {traces}"
-    )
+    expect(plot).to_have_attribute("data-highlighted", "0")
+    expect(plot.locator("canvas.series-highlight")).to_be_hidden()
