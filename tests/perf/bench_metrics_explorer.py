@@ -141,6 +141,16 @@ def test_metrics_explorer_search_and_aggregate():
         "<= 300 ms",
     )
     _report("  answer size", len(response.content) / 2**20, "MiB")
+    median, response = _timed(
+        lambda: client.get(
+            "/api/v1/metrics/search",
+            {"q": big, "points": 500},
+            HTTP_ACCEPT="application/x-npz",
+        )
+    )
+    assert response.status_code == 200
+    _report("  the same search as npz (what the page asks for)", median, "ms")
+    _report("  npz answer size", len(response.content) / 2**20, "MiB")
 
     median, response = _timed(
         lambda: _get(
