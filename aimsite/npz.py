@@ -12,6 +12,7 @@ at most 4 GiB (about 500 million float64 values).
 
 import io
 import struct
+import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -108,3 +109,19 @@ def stream(columns: list[Column]) -> Iterator[bytes]:
     yield central + _END.pack(
         0x06054B50, 0, 0, len(directory), len(directory), len(central), offset, 0
     )
+
+
+def archive_bytes(
+    arrays: dict[str, np.ndarray], files: dict[str, bytes] | None = None
+) -> bytes:
+    """A whole archive in memory, every entry's size in its local header (what
+    the browser's reader, lib/npz.js, reads): `<name>.npy` for each array, plus
+    any other `files` as they are (numpy.load gives their bytes)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in (files or {}).items():
+            archive.writestr(name, data)
+        for name, column in arrays.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, column, allow_pickle=False)
+    return buffer.getvalue()

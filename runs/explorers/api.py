@@ -4,11 +4,14 @@ runs.explorers.metrics does the reading."""
 
 import json
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, viewsets
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import renderers, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from aimsite.api import NPZ_MEDIA_TYPE, NpzRenderer
 from runs.api import query_error_response
 from runs.contexts import MAX_NAME_LENGTH, ContextError, validate_context, validate_name
 from runs.explorers import metrics
@@ -292,27 +295,46 @@ class MetricsExplorerViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[SearchParams],
-        responses=SearchAnswerSerializer,
+        responses={
+            (200, "application/json"): SearchAnswerSerializer,
+            (200, NPZ_MEDIA_TYPE): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="With `Accept: application/x-npz`: NumPy `.npy` "
+                "arrays in a zip. search.json is the JSON answer without the "
+                "point columns; each column sent (steps.npy int64; values.npy, "
+                "epochs.npy, times.npy, x.npy float64, NaN where absent) holds "
+                "every series' points one series after another, and offsets.npy "
+                "(int64, one more than the series) where each series starts.",
+            ),
+        },
         description="The series matching `q`, each downsampled to about `points` "
         "points (keeping extremes) with the x of every point; points without an x "
         f"are left out. At most {metrics.MAX_SERIES} series: `truncated` says more "
         "matched.",
     )
-    @action(detail=False, methods=["get"])
+    @action(
+        detail=False,
+        methods=["get"],
+        renderer_classes=[renderers.JSONRenderer, NpzRenderer],
+    )
     def search(self, request):
         params = SearchParams(data=query_params(request))
         params.is_valid(raise_exception=True)
         data = params.validated_data
+        fields = data["fields"] or metrics.POINT_FIELDS
         try:
             body = metrics.search(
                 data["q"],
                 points=data["points"],
                 x_axis=params.x_axis(),
                 user=request.user,
-                fields=data["fields"] or metrics.POINT_FIELDS,
+                fields=fields,
             )
         except QueryError as error:
             return query_error_response(error)
+        if request.accepted_renderer.media_type == NPZ_MEDIA_TYPE:
+            npz = metrics.search_npz(body, fields, params.x_axis())
+            return HttpResponse(npz, NPZ_MEDIA_TYPE)
         return json_answer(body)
 
     @extend_schema(

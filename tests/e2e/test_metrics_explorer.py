@@ -6,13 +6,16 @@ query) through `page.evaluate` importing the modules, and the doors into the pag
 """
 
 import json
+import math
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from playwright.sync_api import expect
 
+from runs import ingest
 from tests.factories import make_run, make_tag, make_token
 from tests.helpers.explorer_pages import attach_tag_from_popover
 
@@ -407,20 +410,81 @@ def test_many_lines_share_traces_and_hover_still_finds_each_run(signed_in_page):
         expect(tooltip).to_be_visible()
         expect(tooltip).to_contain_text(f"many-{index}")
         expect(tooltip).to_contain_text(f"{index * 10 + 10}")
-    # The hovered line is drawn again over the faded rest.
-    page.wait_for_function(
-        f"() => document.querySelector('.series-plot').data.length > {traces}"
+    # The hovered run's line is drawn on a canvas over the faded WebGL layer,
+    # without redrawing the plot.
+    plot = page.locator(".series-plot").first
+    expect(plot).to_have_attribute("data-highlighted", "1")
+    expect(plot.locator("canvas.series-highlight")).to_be_visible()
+    assert page.evaluate(
+        "[...document.querySelectorAll('.series-plot .gl-canvas')]"
+        ".every((layer) => Number(layer.style.opacity) < 0.5)"
     )
-    faded = page.evaluate(
-        f"document.querySelector('.series-plot').data.slice(0, {traces})"
-        ".every((trace) => trace.opacity < 0.5)"
+    assert page.evaluate("document.querySelector('.series-plot').data.length") == (
+        traces
     )
-    assert faded
     page.mouse.click(point["x"], point["y"])
     popover = page.get_by_role("dialog", name="Point details")
     expect(popover.get_by_role("link", name=f"Run: {runs[44].name}")).to_be_visible()
     page.keyboard.press("Escape")
     page.mouse.move(5, 5)
-    page.wait_for_function(
-        f"() => document.querySelector('.series-plot').data.length === {traces}"
+    expect(plot).to_have_attribute("data-highlighted", "0")
+    expect(plot.locator("canvas.series-highlight")).to_be_hidden()
+
+
+def test_the_page_reads_the_binary_search_answer_as_json_gives_it(signed_in_page):
+    # lib/npz.js against the server's npz: int64 steps past 2**32, NaN and ±inf
+    # (null in the page, as JSON writes them), several series one after another.
+    page = signed_in_page
+    run = make_run(page.user, name="binary", metrics={"acc": [0.5, 0.25]})
+    ingest.apply_batch(
+        run,
+        ingest.parse_batch(
+            {
+                "seq": 9,
+                "metrics": [
+                    {
+                        "name": "loss",
+                        "steps": [0, 2**40],
+                        "values": [math.nan, math.inf],
+                    }
+                ],
+            }
+        ),
     )
+    page.goto(f"{page.base_url}/accounts/tokens/")
+    answers = page.evaluate(
+        """async () => {
+          const { readNpz, NPZ_MEDIA_TYPE } = await import("/static/js/lib/npz.js");
+          const url = "/api/v1/metrics/search?q=";
+          const json = await (await fetch(url)).json();
+          const bytes = await (await fetch(url, { headers: { Accept: NPZ_MEDIA_TYPE } })).arrayBuffer();
+          const files = readNpz(bytes);
+          const offsets = [...files.get("offsets")];
+          const column = (name, i) => [...files.get(name).slice(offsets[i], offsets[i + 1])]
+            .map((v) => (Number.isFinite(v) ? v : null));
+          return json.series.map((series, i) => [
+            [series.steps, series.values, series.times],
+            [column("steps", i), column("values", i), column("times", i)],
+          ]);
+        }"""
+    )
+    assert len(answers) == 2
+    for from_json, from_npz in answers:
+        assert from_npz == from_json
+    assert [0, 2**40] in [columns[0] for columns, _ in answers]
+
+
+def test_a_chart_exports_as_svg_and_the_table_as_csv(signed_in_page, lr_runs):
+    page = signed_in_page
+    select = json.dumps([{"name": "acc", "context": {}}])
+    _open(page, f"?select={select}")
+    _drawn(page)
+    with page.expect_download() as svg:
+        page.locator(".facet-card").first.get_by_role("button", name="SVG").click()
+    assert svg.value.suggested_filename.endswith(".svg")
+    assert "<svg" in Path(svg.value.path()).read_text()
+    with page.expect_download() as csv:
+        page.get_by_role("button", name="Export CSV").click()
+    lines = Path(csv.value.path()).read_text().splitlines()
+    assert lines[0].startswith("Run,Experiment,Tags,Metric,Context,Value")
+    assert len(lines) == 1 + len(lr_runs)

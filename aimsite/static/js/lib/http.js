@@ -34,3 +34,14 @@ export async function api(path, { method = "GET", body, headers = {}, signal } =
   }
   return data;
 }
+
+/** GET a binary answer (`accept`: its media type) as an ArrayBuffer; a refusal is
+ *  JSON and throws ApiError with the server's message, as api() does. */
+export async function apiBytes(path, { accept, signal } = {}) {
+  const response = await fetch(path, { credentials: "same-origin", signal, headers: { Accept: accept } });
+  if (response.ok) return response.arrayBuffer();
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  throw new ApiError((data && data.error) || `Request failed (${response.status})`, response.status, data);
+}

@@ -22,8 +22,11 @@
 // at most that many points in all is drawn with SVG (scatter) and takes no context.
 //
 // (*) Past MERGE_MIN_LINES WebGL lines without customdata or hover templates, lines of
-// one style share a trace (null-separated) and a highlight draws the chosen lines
-// again over the faded rest; callbacks still get the line and its own point index.
+// one style share a trace (null-separated); callbacks still get the line and its own
+// point index. A highlight there never redraws the plot (800 lines cost a WebGL draw
+// of 400k points each time, seconds without a GPU): the plot's WebGL layer is faded
+// with CSS and the chosen lines are drawn on a 2D canvas over it (data-highlighted on
+// the plot says how many).
 //
 // Callbacks get (line, pointIndex, mouseEvent). Plotly's own hover label is off unless a
 // line brings a hover template: the explorers draw their tooltip with the DOM helper, so
@@ -33,6 +36,8 @@ import { MIN_LOG_VALUE } from "./series_math.js";
 import { plotly, whenPlotly } from "./plotly.js";
 
 const FADED_OPACITY = 0.18;
+// setLineDash patterns for Plotly's dash names (the highlight overlay).
+const DASHES = { solid: [], dash: [6, 4], dot: [2, 3], dashdot: [6, 3, 2, 3], longdash: [12, 4], longdashdot: [12, 4, 2, 4] };
 // Past this many WebGL lines, lines of one style share one trace (null-separated):
 // Plotly's cost is per trace, and 800 traces took a second to draw.
 const MERGE_MIN_LINES = 40;
@@ -130,12 +135,10 @@ export function createSeriesChart(container, {
   let firstLine = 0; // bands come first: trace i is lines[i - firstLine]
   let faded = null;
   let bound = false;
-  // Merged drawing: per line trace, which line owns each point; the overlay of
-  // highlighted lines drawn over the faded ones, and which lines it holds.
+  // Merged drawing: per line trace, which line owns each point; the canvas the
+  // highlighted lines are drawn on over the faded plot.
   let owners = null;
-  let overlay = { count: 0, key: "" };
-  let mergedOpacities = [];
-  let queue = Promise.resolve();
+  let overlay = null;
 
   function hit(point) {
     const trace = point.curveNumber - firstLine;
@@ -158,6 +161,7 @@ export function createSeriesChart(container, {
       if (found) onHover(found.line, found.index, event.event);
     });
     plot.on("plotly_unhover", () => onUnhover());
+    plot.on("plotly_relayout", () => { if (owners && faded) drawOverlay(faded); });
     plot.on("plotly_click", (event) => {
       const found = event.points.map(hit).find(Boolean);
       if (found) onClick(found.line, found.index, event.event);
@@ -200,12 +204,11 @@ export function createSeriesChart(container, {
     const type = traceType(nextLines, bands);
     let lineTraces;
     owners = null;
-    overlay = { count: 0, key: "" };
+    clearOverlay();
     if (isMergeable(lines, type)) {
       const merged = mergedTraces(lines.map((line, index) => ({ line, index })), isLogY, type, (line) => line.opacity ?? 1);
       lineTraces = merged.traces;
       owners = merged.owners;
-      mergedOpacities = merged.traces.map((trace) => trace.opacity);
     } else {
       lineTraces = lines.map((line) => lineTrace(line, isLogY, type));
     }
@@ -256,28 +259,60 @@ export function createSeriesChart(container, {
     await plotly().extendTraces(plot, update, indices.map((i) => i + firstLine));
   }
 
-  /** Merged drawing: fade every line trace and draw the highlighted lines again on
-   *  top (an overlay of a few traces), rather than restyle hundreds of lines. */
-  async function highlightMerged(predicate) {
-    const chosen = predicate ? lines.flatMap((line, index) => (predicate(line) ? [{ line, index }] : [])) : [];
-    const key = predicate ? chosen.map((entry) => entry.index).join(",") : "";
-    if (!owners || key === overlay.key) return;
-    const Plotly = plotly();
-    const base = firstLine + owners.length - overlay.count;
-    if (overlay.count) {
-      await Plotly.deleteTraces(plot, Array.from({ length: overlay.count }, (_, i) => base + i));
-      owners = owners.slice(0, owners.length - overlay.count);
+  /** Merged drawing: fade the WebGL layer and draw the chosen lines on a canvas
+   *  over the plot area, with the axes' own scales; no Plotly call. */
+  function drawOverlay(predicate) {
+    const chosen = predicate ? lines.filter(predicate) : [];
+    const glLayers = plot.querySelectorAll(".gl-canvas");
+    glLayers.forEach((layer) => { layer.style.opacity = chosen.length ? String(FADED_OPACITY) : ""; });
+    plot.dataset.highlighted = String(chosen.length);
+    const full = plot._fullLayout;
+    if (!chosen.length || !full) {
+      if (overlay) overlay.hidden = true;
+      return;
     }
-    const merged = mergedOpacities.map((_, i) => firstLine + i);
-    const opacity = predicate ? mergedOpacities.map(() => FADED_OPACITY) : mergedOpacities;
-    await Plotly.restyle(plot, { opacity }, merged);
-    overlay = { count: 0, key };
-    if (!chosen.length) return;
+    if (!overlay || !overlay.isConnected) {
+      overlay = el("canvas", { className: "series-highlight", attrs: { "aria-hidden": "true" } });
+      Object.assign(overlay.style, { position: "absolute", pointerEvents: "none" });
+      (plot.querySelector(".svg-container") || plot).append(overlay);
+    }
+    const { l, t, w, h } = full._size;
+    const ratio = window.devicePixelRatio || 1;
+    Object.assign(overlay.style, { left: `${l}px`, top: `${t}px`, width: `${w}px`, height: `${h}px` });
+    overlay.width = Math.round(w * ratio);
+    overlay.height = Math.round(h * ratio);
+    overlay.hidden = false;
+    const context = overlay.getContext("2d");
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    context.clearRect(0, 0, w, h);
+    const { xaxis, yaxis } = full;
     const isLogY = spec.yAxis.type === "log";
-    const extra = mergedTraces(chosen, isLogY, "scattergl", (line) => line.opacity ?? 1);
-    await Plotly.addTraces(plot, extra.traces);
-    owners = [...owners, ...extra.owners];
-    overlay = { count: extra.traces.length, key };
+    for (const line of chosen) {
+      context.beginPath();
+      let isDrawing = false;
+      for (let i = 0; i < line.x.length; i += 1) {
+        let y = line.y[i];
+        if (line.x[i] === null || y === null || !Number.isFinite(y)) { isDrawing = false; continue; }
+        if (isLogY) y = Math.max(y, MIN_LOG_VALUE);
+        const px = xaxis.c2p(line.x[i]);
+        const py = yaxis.c2p(y);
+        if (!Number.isFinite(px) || !Number.isFinite(py)) { isDrawing = false; continue; }
+        if (isDrawing) context.lineTo(px, py); else context.moveTo(px, py);
+        if (line.x.length === 1) context.arc(px, py, 2.5, 0, 2 * Math.PI);
+        isDrawing = true;
+      }
+      context.strokeStyle = line.color;
+      context.globalAlpha = line.opacity ?? 1;
+      context.lineWidth = line.width || 1.6;
+      context.setLineDash(DASHES[line.dash || "solid"] || []);
+      context.stroke();
+    }
+  }
+
+  function clearOverlay() {
+    plot.querySelectorAll(".gl-canvas").forEach((layer) => { layer.style.opacity = ""; });
+    if (overlay) overlay.hidden = true;
+    delete plot.dataset.highlighted;
   }
 
   return {
@@ -289,7 +324,7 @@ export function createSeriesChart(container, {
       if (predicate === faded || !lines.length) return;
       faded = predicate;
       if (owners) {
-        queue = queue.then(() => highlightMerged(predicate)).catch(() => {});
+        drawOverlay(predicate);
         return;
       }
       const indices = lines.map((_, i) => i + firstLine);

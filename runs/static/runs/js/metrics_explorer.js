@@ -106,9 +106,11 @@ async function draw() {
   }
   truncatedNote.hidden = !data.search.truncated;
   hoverLabel.textContent = table.hoverLabel;
+  performance.mark("metrics:table-rendered");
   const { facets, drawn } = await chartsView.render(items, view);
   if (facets > drawn) toast(`Showing ${drawn} of ${facets} charts: group by fewer values to see every chart.`, "info");
   chartsElement.dataset.drawn = String(Date.now());
+  performance.mark("metrics:drawn");
 }
 
 // -- loading -------------------------------------------------------------------------
@@ -130,6 +132,10 @@ async function load({ searchToo = true } = {}) {
   shell.showError(null);
   try {
     if (searchToo) {
+      // Both requests at once: the search needs only the address, not the picker's
+      // names, and the server answers it while the page is still busy (Plotly).
+      const searching = (isAdvanced ? shell.query : selection.length) ? fetchSearch(effectiveQuery(current), current) : null;
+      searching?.catch(() => {}); // awaited below, or dropped when the names say so
       if (!isAdvanced) {
         const names = await fetchNames(shell.query);
         if (call !== request) return;
@@ -140,7 +146,8 @@ async function load({ searchToo = true } = {}) {
       } else if (!shell.query) {
         return show("advanced");
       }
-      const search = await fetchSearch(effectiveQuery(current), current);
+      const search = await searching;
+      performance.mark("metrics:search-read");
       if (call !== request) return;
       data.search = search;
       data.fields = availableFields(search.series, search.runs);

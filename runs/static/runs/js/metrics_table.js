@@ -51,7 +51,9 @@ export function mountMetricsTable(table, { onToggle, onSelectionChange, onReload
   const hoverCells = new Map(); // item id -> its value/step/epoch/time cells
 
   function fillHover(item) {
-    hoverValues(item, hoverX).forEach((text, i) => { hoverCells.get(item.id)[i].textContent = text; });
+    // Only changed cells: every rendered row is refilled on each hover frame.
+    const cells = hoverCells.get(item.id);
+    hoverValues(item, hoverX).forEach((text, i) => { if (cells[i].textContent !== text) cells[i].textContent = text; });
   }
 
   const shared = mountExplorerTable(table, {
@@ -73,6 +75,9 @@ export function mountMetricsTable(table, { onToggle, onSelectionChange, onReload
     runsOf: (item) => (item.kind === "series" ? [item.runHash] : item.runs),
     runOf: (hash) => view?.runs[hash],
     onToggle, onSelectionChange, onReload,
+    // 100 rows, then "Show more": fewer rows to build on the first draw and to
+    // refill on each hover frame.
+    pageSize: 100,
   });
 
   return {
