@@ -3,7 +3,7 @@ short runs sends, counted on the real database, so a change that adds per-run
 queries shows here on SQLite and PostgreSQL alike."""
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from runs import ingest
@@ -48,9 +48,11 @@ def test_statements_per_short_run_in_a_bulk_create():
         sum('FROM "runs_run"' in sql for sql in statements if sql.startswith("SELECT"))
         == 1
     )
-    # Per run: savepoint + release, run, tags, applied batch, series, chunks,
-    # (no update: its fields are set before the INSERT); plus the lookups of experiment and tags once per list.
-    assert len(statements) <= 7 * len(items) + 8, statements
+    # One multi-row INSERT per table for the whole list (runs, run-tags, applied
+    # batches, series, chunks), the lookups of experiments and tags once, two
+    # savepoints: the count does not grow with the number of runs.
+    assert len(statements) <= 14, statements
+    assert sum(sql.startswith("INSERT") for sql in statements) == 5, statements
 
 
 def test_a_hash_twice_in_one_list_is_created_once_and_batched_twice():
@@ -62,6 +64,32 @@ def test_a_hash_twice_in_one_list_is_created_once_and_batched_twice():
     assert [o.is_new for o in outcomes] == [True, False]
     run = Run.objects.get(hash=first.hash)
     assert run.params["late"] == 1 and run.applied_batches.count() == 2
+
+
+def test_a_bad_item_is_refused_before_the_others_are_written_together():
+    user = make_user()
+    items = [_short_run(i) for i in range(3)]
+    items[1].tags = ["bench", "x" * 51]  # longer than a tag name may be
+    items[2].params = {"deep": {"n": 2**70}}
+    outcomes = ingest.create_runs(user, items)
+    assert not isinstance(outcomes[0], ingest.IngestError)
+    assert "tags.attach" in str(outcomes[1]) and "params" in str(outcomes[2])
+    assert list(Run.objects.values_list("hash", flat=True)) == [items[0].hash]
+    assert MetricSeries.objects.count() == 3
+
+
+def test_a_raced_hash_fails_the_shared_inserts_whole():
+    """The state a race leaves: a hash absent when the list was read exists at the
+    INSERT. The shared INSERTs raise (create_runs then rolls them back and sends
+    every item alone, as the test below does for one)."""
+    user = make_user()
+    winner = _short_run(0)
+    ingest.create_run(user, winner)
+    late = _short_run(1)
+    late.hash = winner.hash
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ingest._create_together(user, {0: _short_run(2), 1: late})
+    assert Run.objects.count() == 1
 
 
 def test_a_hash_created_by_a_racing_request_is_retried_and_found():
