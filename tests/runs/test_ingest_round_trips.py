@@ -107,3 +107,42 @@ def test_a_hash_created_by_a_racing_request_is_retried_and_found():
     run = Run.objects.get(hash=winner.hash)
     assert run.params["late"] == 1 and run.applied_batches.count() == 2
     assert Run.objects.count() == 1
+
+
+def _series_batch(seq: int, names: list[str], first_step: int) -> ingest.Batch:
+    steps = list(range(first_step, first_step + 10))
+    return ingest.parse_batch(
+        {
+            "seq": seq,
+            "metrics": [
+                {"name": name, "steps": steps, "values": [float(s) for s in steps]}
+                for name in names
+            ],
+        }
+    )
+
+
+@pytest.mark.parametrize("series", [5, 100])
+def test_a_batch_on_an_existing_run_updates_each_table_once(series):
+    """The track path: every series and open chunk a batch extends is written by
+    one UPDATE per table, however many (100 series pass SQLite's parameter limit
+    per statement, so they are split)."""
+    user = make_user()
+    names = [f"m{i}" for i in range(series)]
+    created = ingest.create_run(user, NewRun(hash=new_hash()))
+    ingest.apply_batch(created.run, _series_batch(0, names, 0))
+    with CaptureQueriesContext(connection) as captured:
+        result = ingest.apply_batch(created.run, _series_batch(1, names, 10))
+    assert result.applied
+    updates = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith(("UPDATE", "WITH"))
+    ]
+    if series == 5:
+        assert len(updates) == 3, updates  # chunks, series, run
+    for item in MetricSeries.objects.filter(run=created.run):
+        assert (item.count, item.first_step, item.last_step) == (20, 0, 19)
+        assert (item.min, item.max, item.last) == (0.0, 19.0, 19.0)
+        chunk = item.chunks.get()
+        assert (chunk.count, chunk.first_step, chunk.last_step) == (20, 0, 19)
