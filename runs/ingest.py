@@ -724,19 +724,18 @@ def _create_together(
             name__in={name for _, name in checked.values()}
         )
     }
-    now = timezone.now()
     rows: list[tuple[int, NewRun, Run, list, bool]] = []
     for index, (new, experiment_name) in checked.items():
         missing = [name for name in dict.fromkeys(new.tags or []) if name not in tags]
         if missing:
             try:
                 with transaction.atomic():
-                    tags.update(
-                        (name, create_tag_for_attach(name, user)) for name in missing
-                    )
+                    made = {name: create_tag_for_attach(name, user) for name in missing}
             except TagInvalid as error:
+                # Tags made before the refused name were rolled back: none is kept.
                 outcomes[index] = IngestError(f"tags.attach: {error.message}", "tags")
                 continue
+            tags.update(made)
         experiment = experiments.get(experiment_name)
         if experiment is None:
             experiment, _ = Experiment.objects.get_or_create(
@@ -750,7 +749,7 @@ def _create_together(
             new.name,
             new.description,
             new.params,
-            new.created_at or now,
+            new.created_at or timezone.now(),  # each its own, as one by one
         )
         status_changed = (
             _apply_run_fields(run, new.batch)[1] if new.batch is not None else False

@@ -68,14 +68,19 @@ def test_a_hash_twice_in_one_list_is_created_once_and_batched_twice():
 
 def test_a_bad_item_is_refused_before_the_others_are_written_together():
     user = make_user()
-    items = [_short_run(i) for i in range(3)]
-    items[1].tags = ["bench", "x" * 51]  # longer than a tag name may be
+    items = [_short_run(i) for i in range(4)]
+    items[1].tags = ["fresh", "x" * 51]  # longer than a tag name may be
     items[2].params = {"deep": {"n": 2**70}}
+    items[3].tags = ["fresh"]  # made by the refused item, then rolled back
     outcomes = ingest.create_runs(user, items)
-    assert not isinstance(outcomes[0], ingest.IngestError)
     assert "tags.attach" in str(outcomes[1]) and "params" in str(outcomes[2])
-    assert list(Run.objects.values_list("hash", flat=True)) == [items[0].hash]
-    assert MetricSeries.objects.count() == 3
+    assert {o.run.hash for o in (outcomes[0], outcomes[3])} == set(
+        Run.objects.values_list("hash", flat=True)
+    )
+    assert MetricSeries.objects.count() == 6
+    assert list(
+        Run.objects.get(hash=items[3].hash).tags.values_list("name", flat=True)
+    ) == ["fresh"]
 
 
 def test_a_raced_hash_fails_the_shared_inserts_whole():
