@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from aimsite.errors import IngestError, data_error_message
@@ -465,6 +465,41 @@ class Lookups:
         self.absent_hashes.clear()
 
 
+def _check_new_run(run_hash: object, experiment_name: str | None, params) -> str:
+    """What a run's creation is refused for without the database; the experiment
+    name to use."""
+    if not isinstance(run_hash, str) or not HASH_RE.match(run_hash):
+        raise IngestError("hash must be 24 lowercase hex characters", "hash")
+    experiment_name = (experiment_name or DEFAULT_EXPERIMENT_NAME).strip()
+    if not experiment_name or len(experiment_name) > 200:
+        raise IngestError("experiment must be 1 to 200 characters", "experiment")
+    if params is not None:
+        validate_params(params)
+    return experiment_name
+
+
+def _new_run_row(
+    run_hash: str,
+    user,
+    experiment: Experiment,
+    name: str,
+    description: str,
+    params: dict | None,
+    created_at: datetime,
+) -> Run:
+    return Run(
+        hash=run_hash,
+        name=name[:200],
+        description=description,
+        experiment=experiment,
+        owner=user,
+        params=params or {},
+        created_at=created_at,
+        updated_at=created_at,
+        last_heartbeat=created_at,
+    )
+
+
 def get_or_create_run(
     *,
     run_hash: str,
@@ -488,14 +523,8 @@ def get_or_create_run(
     first batch's run fields there, so the run is not updated right after).
     """
     lookups = lookups or Lookups()
-    if not isinstance(run_hash, str) or not HASH_RE.match(run_hash):
-        raise IngestError("hash must be 24 lowercase hex characters", "hash")
     # Checked whether or not the run exists: the same request is refused alike.
-    experiment_name = (experiment_name or DEFAULT_EXPERIMENT_NAME).strip()
-    if not experiment_name or len(experiment_name) > 200:
-        raise IngestError("experiment must be 1 to 200 characters", "experiment")
-    if params is not None:
-        validate_params(params)
+    experiment_name = _check_new_run(run_hash, experiment_name, params)
     if run_hash in lookups.absent_hashes:
         lookups.absent_hashes.discard(run_hash)  # a second item may name it again
         existing = None
@@ -517,16 +546,8 @@ def get_or_create_run(
                     name=experiment_name, defaults={"owner": user}
                 )
                 lookups.experiments[experiment_name] = experiment
-            run = Run(
-                hash=run_hash,
-                name=name[:200],
-                description=description,
-                experiment=experiment,
-                owner=user,
-                params=params or {},
-                created_at=created_at or now,
-                updated_at=created_at or now,
-                last_heartbeat=created_at or now,
+            run = _new_run_row(
+                run_hash, user, experiment, name, description, params, created_at or now
             )
             if prepare is not None:
                 prepare(run)
@@ -624,26 +645,170 @@ def create_run(
 
 
 def create_runs(user, items: list[NewRun]) -> list[CreatedRun | IngestError]:
-    """Create many runs, answering one outcome per item, in order.
+    """Create many runs, answering one outcome per item, in order; a refused item
+    writes nothing and the others still apply. One transaction for all.
 
-    One transaction for all (one commit), a savepoint per item, so a refused
-    item writes nothing and the others still apply.
+    New runs (a hash absent from the database, first in the list) are written
+    together (`_create_together`): every item is checked before anything is
+    written, then one multi-row INSERT per table serves them all. The rest (an
+    existing run, a hash named twice, a first batch that changes tags) goes one
+    item at a time, a savepoint each. A database error in the shared INSERTs (a
+    hash created meanwhile by a racing request, a value the database refuses)
+    rolls them back, and every item goes one at a time, which tells them apart.
     """
-    lookups = Lookups()
     hashes = {item.hash for item in items if isinstance(item.hash, str)}
-    outcomes: list[CreatedRun | IngestError] = []
+    outcomes: dict[int, CreatedRun | IngestError] = {}
     with transaction.atomic():
         # One query tells which hashes are new, instead of one SELECT per run.
-        lookups.absent_hashes = hashes - set(
+        absent = hashes - set(
             Run.objects.filter(hash__in=hashes).values_list("hash", flat=True)
         )
-        for item in items:
+        together: dict[int, NewRun] = {}
+        first_seen: set[str] = set()
+        for index, item in enumerate(items):
+            if (
+                item.hash in absent
+                and item.hash not in first_seen
+                and HASH_RE.match(item.hash)
+                and not (
+                    item.batch and (item.batch.attach_tags or item.batch.detach_tags)
+                )
+            ):
+                together[index] = item
+            if isinstance(item.hash, str):
+                first_seen.add(item.hash)
+        if together:
             try:
-                outcomes.append(create_run(user, item, lookups=lookups))
+                with transaction.atomic():
+                    outcomes = _create_together(user, together)
+            except (IntegrityError, DataError):
+                outcomes = {}  # rolled back: each item goes alone below
+        created = {o.run.hash for o in outcomes.values() if isinstance(o, CreatedRun)}
+        lookups = Lookups(absent_hashes=absent - created)
+        for index, item in enumerate(items):
+            if index in outcomes:
+                continue
+            try:
+                outcomes[index] = create_run(user, item, lookups=lookups)
             except IngestError as error:
                 # What the refused item created (and cached) was rolled back.
                 lookups.clear()
-                outcomes.append(error)
+                outcomes[index] = error
+    return [outcomes[index] for index in range(len(items))]
+
+
+def _create_together(
+    user, items: dict[int, NewRun]
+) -> dict[int, CreatedRun | IngestError]:
+    """Create runs whose hashes are new, with their first batches (no tag changes
+    in them), in one multi-row INSERT per table; the outcome of each item by its
+    index. A refused item is refused before anything of it is written (new tags
+    it names are created in a savepoint of their own)."""
+    from tags.models import Tag
+    from tags.services import TagInvalid, create_tag_for_attach
+
+    outcomes: dict[int, CreatedRun | IngestError] = {}
+    checked: dict[int, tuple[NewRun, str]] = {}
+    for index, new in items.items():
+        try:
+            checked[index] = (new, _check_new_run(new.hash, new.experiment, new.params))
+        except IngestError as error:
+            outcomes[index] = error
+    names = {name for new, _ in checked.values() for name in new.tags or []}
+    tags = (
+        {tag.name: tag for tag in Tag.objects.filter(name__in=names)} if names else {}
+    )
+    experiments = {
+        experiment.name: experiment
+        for experiment in Experiment.objects.filter(
+            name__in={name for _, name in checked.values()}
+        )
+    }
+    rows: list[tuple[int, NewRun, Run, list, bool]] = []
+    for index, (new, experiment_name) in checked.items():
+        missing = [name for name in dict.fromkeys(new.tags or []) if name not in tags]
+        if missing:
+            try:
+                with transaction.atomic():
+                    made = {name: create_tag_for_attach(name, user) for name in missing}
+            except TagInvalid as error:
+                # Tags made before the refused name were rolled back: none is kept.
+                outcomes[index] = IngestError(f"tags.attach: {error.message}", "tags")
+                continue
+            tags.update(made)
+        experiment = experiments.get(experiment_name)
+        if experiment is None:
+            experiment, _ = Experiment.objects.get_or_create(
+                name=experiment_name, defaults={"owner": user}
+            )
+            experiments[experiment_name] = experiment
+        run = _new_run_row(
+            new.hash,
+            user,
+            experiment,
+            new.name,
+            new.description,
+            new.params,
+            new.created_at or timezone.now(),  # each its own, as one by one
+        )
+        status_changed = (
+            _apply_run_fields(run, new.batch)[1] if new.batch is not None else False
+        )
+        run_tags = sorted(
+            {tags[name].pk: tags[name] for name in new.tags or []}.values(),
+            key=lambda tag: tag.name,
+        )
+        rows.append((index, new, run, run_tags, status_changed))
+    if not rows:
+        return outcomes
+    Run.objects.bulk_create([run for _, _, run, _, _ in rows])
+    for _, _, run, _, _ in rows:
+        if run.pk is None:  # a database that cannot return ids from bulk inserts
+            run.pk = Run.objects.only("pk").get(hash=run.hash).pk
+        live.mark_new(run)
+    Run.tags.through.objects.bulk_create(
+        [
+            Run.tags.through(run=run, tag=tag)
+            for _, _, run, run_tags, _ in rows
+            for tag in run_tags
+        ]
+    )
+    batches = [(run, new.batch) for _, new, run, _, _ in rows if new.batch is not None]
+    AppliedBatch.objects.bulk_create(
+        [AppliedBatch(run=run, seq=batch.seq) for run, batch in batches]
+    )
+    series = {
+        run.pk: _new_series(run, _merge_series(batch.series).values())
+        for run, batch in batches
+    }
+    MetricChunk.objects.bulk_create(
+        _insert_series([pair for pairs in series.values() for pair in pairs]),
+        batch_size=200,
+    )
+    LogLine.objects.bulk_create(
+        [
+            LogLine(run=run, line=line, text=text, time=time, level=level)
+            for run, batch in batches
+            for line, text, time, level in batch.logs
+        ],
+        batch_size=2000,
+    )
+    for index, new, run, run_tags, status_changed in rows:
+        if run_tags:
+            live.run_tags_changed(run, tags=run_tags)
+        live.run_created(run)
+        result = None
+        if new.batch is not None:
+            touched = [item for item, _ in series[run.pk]]
+            live.run_tracked(
+                run,
+                touched,
+                new.batch.logs,
+                status_changed=status_changed,
+                data_changed=bool(touched or new.batch.params or new.batch.meta),
+            )
+            result = BatchResult(new.batch.seq, True, run)
+        outcomes[index] = CreatedRun(run, True, result)
     return outcomes
 
 
@@ -667,14 +832,7 @@ def _append_series(
 ) -> list[MetricSeries]:
     if not batches:
         return []
-    # One batch may name a series twice: merge them so each series is written once.
-    merged: dict[tuple[str, str], SeriesBatch] = {}
-    for item in batches:
-        key = (item.name, item.context_key)
-        if key in merged:
-            merged[key].points = Points.concat([merged[key].points, item.points])
-        else:
-            merged[key] = item
+    merged = _merge_series(batches)
     existing = (
         {}
         if new_run
@@ -685,32 +843,10 @@ def _append_series(
             )
         }
     )
-    # New series are inserted with their summaries and chunk count already set;
-    # only series that existed before need an UPDATE afterwards.
-    new_series = {
-        key: MetricSeries(
-            run=run, name=item.name, context=item.context, context_key=key[1]
-        )
-        for key, item in merged.items()
-        if key not in existing
-    }
-    for key, series in new_series.items():
-        points = merged[key].points
-        series.chunk_count = -(-len(points) // CHUNK_SIZE)
-        _merge_summary(series, summarize(points))
-        series.overview = overviews.encode(
-            overviews.append(overviews.Overview.empty(), points)
-        )
-    if new_series:
-        MetricSeries.objects.bulk_create(new_series.values())
-        for series in new_series.values():
-            if series.pk is None:  # a database that cannot return ids from bulk inserts
-                series.pk = MetricSeries.objects.get(
-                    run=run, name=series.name, context_key=series.context_key
-                ).pk
-    chunks_to_create: list[MetricChunk] = []
-    for key, series in new_series.items():
-        chunks_to_create += _new_chunks(series, merged[key].points, first_index=0)
+    new_series = _new_series(
+        run, [item for key, item in merged.items() if key not in existing]
+    )
+    chunks_to_create = _insert_series(new_series)
     open_chunks = (
         {
             chunk.series_id: chunk
@@ -721,6 +857,8 @@ def _append_series(
         if existing
         else {}
     )
+    updated_chunks: list[MetricChunk] = []
+    updated_series: list[MetricSeries] = []
     for key, series in existing.items():
         if key not in merged:
             continue
@@ -734,7 +872,7 @@ def _append_series(
             chunk.count = len(combined)
             chunk.first_step = int(combined.steps.min())
             chunk.last_step = int(combined.steps.max())
-            _update_row(chunk, ["data", "count", "first_step", "last_step"])
+            updated_chunks.append(chunk)
         else:
             rest = points
         new_chunks = _new_chunks(series, rest, first_index=series.chunk_count)
@@ -744,9 +882,58 @@ def _append_series(
         series.overview = overviews.encode(
             overviews.append(overviews.decode(series.overview), points)
         )
-        _update_row(series, _SUMMARY_FIELDS)
+        updated_series.append(series)
+    _update_rows(updated_chunks, ["data", "count", "first_step", "last_step"])
+    _update_rows(updated_series, _SUMMARY_FIELDS)
     MetricChunk.objects.bulk_create(chunks_to_create, batch_size=200)
-    return [*new_series.values(), *(existing[key] for key in merged if key in existing)]
+    return [
+        *(series for series, _ in new_series),
+        *(existing[key] for key in merged if key in existing),
+    ]
+
+
+def _merge_series(batches: list[SeriesBatch]) -> dict[tuple[str, str], SeriesBatch]:
+    """One batch may name a series twice: merge them so each series is written once."""
+    merged: dict[tuple[str, str], SeriesBatch] = {}
+    for item in batches:
+        key = (item.name, item.context_key)
+        if key in merged:
+            merged[key].points = Points.concat([merged[key].points, item.points])
+        else:
+            merged[key] = item
+    return merged
+
+
+def _new_series(run: Run, items) -> list[tuple[MetricSeries, Points]]:
+    """Series not stored yet, with their summaries and chunk count already set
+    (unsaved): only series that existed before need an UPDATE after a batch."""
+    new_series = []
+    for item in items:
+        series = MetricSeries(
+            run=run, name=item.name, context=item.context, context_key=item.context_key
+        )
+        series.chunk_count = -(-len(item.points) // CHUNK_SIZE)
+        _merge_summary(series, summarize(item.points))
+        series.overview = overviews.encode(
+            overviews.append(overviews.Overview.empty(), item.points)
+        )
+        new_series.append((series, item.points))
+    return new_series
+
+
+def _insert_series(new_series: list[tuple[MetricSeries, Points]]) -> list[MetricChunk]:
+    """One INSERT for the series (of any runs); their chunks, to be inserted."""
+    if not new_series:
+        return []
+    MetricSeries.objects.bulk_create([series for series, _ in new_series])
+    chunks: list[MetricChunk] = []
+    for series, points in new_series:
+        if series.pk is None:  # a database that cannot return ids from bulk inserts
+            series.pk = MetricSeries.objects.get(
+                run=series.run, name=series.name, context_key=series.context_key
+            ).pk
+        chunks += _new_chunks(series, points, first_index=0)
+    return chunks
 
 
 def _new_chunks(
@@ -768,12 +955,48 @@ def _new_chunks(
     return chunks
 
 
-def _update_row(instance, fields: list[str]) -> None:
-    # One plain UPDATE per row: bulk_update's CASE expressions cost ~8 ms to build
-    # for a handful of rows, more than the statements themselves.
-    type(instance).objects.filter(pk=instance.pk).update(
-        **{name: getattr(instance, name) for name in fields}
+def _update_rows(instances: list, fields: list[str]) -> None:
+    """One UPDATE for many rows of one model, each to its own values:
+    `WITH v(pk, f…) AS (VALUES (…), (…)) UPDATE t SET f = v.f … FROM v WHERE
+    t.pk = v.pk`. (bulk_update's CASE expressions cost ~8 ms to build for a
+    handful of rows, more than the statements themselves; one plain UPDATE per
+    row was a round trip each.)"""
+    if not instances:
+        return
+    meta = type(instances[0])._meta
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    size = max(1, connection.ops.bulk_batch_size(columns, instances))
+    if len(instances) > size:  # the database's limit of parameters per statement
+        for start in range(0, len(instances), size):
+            _update_rows(instances[start : start + size], fields)
+        return
+    quote = connection.ops.quote_name
+    # PostgreSQL types a VALUES list from its first row; its parameters say nothing.
+    cast = connection.vendor == "postgresql"
+    placeholder = ", ".join(
+        f"CAST(%s AS {column.db_type(connection)})" if cast else "%s"
+        for column in columns
     )
+    params = []
+    for instance in instances:
+        params += [
+            column.get_db_prep_save(getattr(instance, column.attname), connection)
+            for column in columns
+        ]
+    names = ", ".join(quote(f"v_{column.column}") for column in columns)
+    table = quote(meta.db_table)
+    assignments = ", ".join(
+        f"{quote(column.column)} = v.{quote('v_' + column.column)}"
+        for column in columns[1:]
+    )
+    rows = ", ".join(f"({placeholder})" for _ in instances)
+    sql = (
+        f"WITH v ({names}) AS (VALUES {rows}) "
+        f"UPDATE {table} SET {assignments} FROM v "
+        f"WHERE {table}.{quote(meta.pk.column)} = v.{quote('v_' + meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _merge_summary(series: MetricSeries, batch: dict) -> None:
