@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import math
 import os
 import shutil
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 from aim import Repo
 from aim.sdk.run import Run as AimRun
 from aim.sdk.sequences.audio_sequence import Audios
@@ -32,6 +35,7 @@ from aim.sdk.sequences.text_sequence import Texts
 from aimsite.importers.source import (
     Reader,
     RunRef,
+    SourceArtifact,
     SourceError,
     SourceObject,
     SourceRun,
@@ -118,11 +122,15 @@ class AimReader(Reader):
             source.status = "active" if is_live else "failed"
             # It ran until its last heartbeat (if that file survived).
             source.finished_at = max(heartbeat or 0, run.creation_time or 0) or None
-        if run.artifacts:
-            source.skipped += [
-                f"artifact {name} ({artifact.uri}): aimsite has no run artifacts yet"
-                for name, artifact in sorted(run.artifacts.items())
-            ]
+        for name, artifact in sorted((run.artifacts or {}).items()):
+            local = _local_file(artifact.uri)
+            if local is None:
+                source.skipped.append(
+                    f"artifact {name} ({artifact.uri}): not a local file this "
+                    "machine can read"
+                )
+            else:
+                source.artifacts.append(SourceArtifact(name, _copier(local)))
         return source
 
     def _heartbeat(self, run_hash: str) -> float | None:
@@ -131,6 +139,22 @@ class AimReader(Reader):
             return path.stat().st_mtime
         except OSError:
             return None
+
+
+def _local_file(uri: str) -> Path | None:
+    """The file a `file://` artifact URI names, if it is there."""
+    parsed = urllib.parse.urlparse(uri or "")
+    if parsed.scheme not in ("", "file"):
+        return None
+    path = Path(urllib.parse.unquote(parsed.path))
+    return path if path.is_file() else None
+
+
+def _copier(path: Path):
+    def fetch(folder: str) -> str:
+        return shutil.copy2(path, Path(folder) / path.name)
+
+    return fetch
 
 
 def _meta(params: dict, run: AimRun) -> dict:
@@ -145,10 +169,112 @@ def _meta(params: dict, run: AimRun) -> dict:
 
 def _metric_loader(run: AimRun, name: str, context):
     def load() -> tuple:
-        steps, (values, epochs, times) = run.get_metric(name, context).data.numpy()
+        sequence = run.get_metric(name, context)
+        columns = _read_columns(sequence)
+        if columns is not None:
+            return columns
+        steps, (values, epochs, times) = sequence.data.numpy()
         return steps, values, epochs, times
 
     return load
+
+
+# -- reading a metric's columns in bulk ----------------------------------------
+#
+# Aim's own `data.numpy()` decodes one RocksDB record at a time in Python (about
+# 25,000 points a second here). A v2 metric is four arrays under the series' key
+# prefix, in key order `epoch`, `step`, `time`, `val`: each an array marker
+# record (b"\\x06") followed by one 9-byte record per point (a type byte, then
+# an int64 or a float64), keyed by the step's hash, so all four in the same
+# order. They are read as values only (RocksDB's cheapest walk) and decoded with
+# numpy. Anything else (markers not where four equal blocks put them, records
+# that are not plain ints or floats, blocks whose last keys differ) makes the
+# reader fall back to Aim's way, so the result is always what Aim reads.
+
+_COLUMNS = ("epoch", "step", "time", "val")  # the order RocksDB keeps them in
+_ARRAY_MARKER = b"\x06"
+_INT, _FLOAT = 2, 3  # Aim's type bytes for int64 and float64 values
+_RECORD = 9  # type byte + 8 bytes
+_PAGE = 4096
+
+
+def _read_columns(sequence) -> tuple | None:
+    """(steps, values, epochs, times) of a v2 metric read in bulk, sorted by step,
+    or None when its records are not the plain shape this decodes."""
+    try:
+        if sequence.version != 2:
+            return None
+        view = sequence.series_tree.container
+        prefix, database = view.prefix, view.parent.db
+    except Exception:
+        return None
+    markers = [prefix + column.encode() + b"\xfe" for column in _COLUMNS]
+    keys = database.iterkeys()
+    keys.seek(prefix)
+    if keys.get() != markers[0]:
+        return None
+    # The epoch block's length is where the step marker is.
+    values = database.itervalues()
+    values.seek(prefix)
+    records: list[bytes] = []
+    while True:
+        page = list(itertools.islice(values, _PAGE))
+        records += page
+        try:
+            count = records.index(_ARRAY_MARKER, 1) - 1
+            break
+        except ValueError:
+            if len(page) < _PAGE:
+                return None
+    total = 4 * (count + 1)
+    if len(records) < total:
+        records += list(itertools.islice(values, total - len(records)))
+    del records[total:]
+    if len(records) != total or count == 0:
+        return None
+    if any(records[block * (count + 1)] != _ARRAY_MARKER for block in range(4)):
+        return None
+    # The epoch and val blocks end on the same step hash, inside this prefix.
+    ends = []
+    for marker in (markers[0], markers[3]):
+        keys.seek_for_prev(marker + b"\xff")
+        ends.append(keys.get()[len(marker) :])
+    if ends[0] != ends[1]:
+        return None
+    columns = {}
+    for block, column in enumerate(_COLUMNS):
+        first = block * (count + 1) + 1
+        decoded = _numbers(records[first : first + count])
+        if decoded is None:
+            return None
+        columns[column] = decoded
+    steps = columns["step"]
+    if np.any(steps != np.round(steps)):
+        return None
+    order = np.argsort(steps, kind="stable")
+    return (
+        steps[order].astype(np.int64),
+        columns["val"][order],
+        columns["epoch"][order],
+        columns["time"][order],
+    )
+
+
+def _numbers(records: list[bytes]) -> np.ndarray | None:
+    """Float64 values of records that are all Aim-encoded ints or floats."""
+    raw = b"".join(records)
+    if len(raw) != _RECORD * len(records):
+        return None
+    table = np.frombuffer(raw, np.uint8).reshape(len(records), _RECORD)
+    kinds = table[:, 0]
+    payload = np.ascontiguousarray(table[:, 1:])
+    as_float = payload.view("<f8").ravel()
+    if np.all(kinds == _FLOAT):
+        return as_float.astype(np.float64)
+    if not np.all((kinds == _FLOAT) | (kinds == _INT)):
+        return None
+    as_int = payload.view("<i8").ravel()
+    return np.where(kinds == _INT, as_int.astype(np.float64), as_float)
 
 
 _MEDIA = (

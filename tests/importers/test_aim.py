@@ -32,7 +32,8 @@ def test_an_aim_repo_comes_over_whole(aim_repo, run_import, api_reader):
     done = run_import("aim", root)
     assert done.returncode == 0, done.stderr
     assert (
-        "Imported 3 runs, 4 series, 65 points, 7 objects, 4 log lines." in done.stdout
+        "Imported 3 runs, 4 series, 65 points, 7 objects, 4 log lines, 0 artifacts."
+        in done.stdout
     )
     assert _fingerprint(root) == before, "the source repo was written to"
 
@@ -139,7 +140,7 @@ def test_a_dry_run_prints_what_would_come_and_writes_nothing(
     assert done.returncode == 0, done.stderr
     assert (
         "Dry run, nothing was written. Would import 3 runs, 4 series, 65 points, "
-        "7 objects, 4 log lines." in done.stdout
+        "7 objects, 4 log lines, 0 artifacts." in done.stdout
     )
     assert api_reader.runs() == []
     assert api_reader.get("tags/") == []
