@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import io
-import itertools
 import json
 import math
+import multiprocessing
 import os
 import shutil
 import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
-import numpy as np
 from aim import Repo
 from aim.sdk.run import Run as AimRun
 from aim.sdk.sequences.audio_sequence import Audios
@@ -31,7 +31,9 @@ from aim.sdk.sequences.figure_sequence import Figures
 from aim.sdk.sequences.image_sequence import Images
 from aim.sdk.sequences.metric import Metric
 from aim.sdk.sequences.text_sequence import Texts
+from aim.storage.encoding import encode_path
 
+from aimsite.importers.aim_columns import read_columns, read_run
 from aimsite.importers.source import (
     Reader,
     RunRef,
@@ -55,8 +57,15 @@ class AimReader(Reader):
         super().__init__(os.path.abspath(location))
         self._scratch: str | None = None
         self.repo: Repo | None = None
+        self._refs: list[RunRef] = []
+        self._helper: ProcessPoolExecutor | None = None
+        self._prefetched: dict[str, tuple[Future, dict]] = {}
 
     def close(self) -> None:
+        if self._helper is not None:
+            self._helper.shutdown(wait=True, cancel_futures=True)
+            self._helper = None
+        self._prefetched = {}
         self.repo = None
         if self._scratch:
             shutil.rmtree(self._scratch, ignore_errors=True)
@@ -72,7 +81,10 @@ class AimReader(Reader):
         copy = Path(self._scratch) / ".aim"
         try:
             shutil.copytree(
-                source, copy, ignore=shutil.ignore_patterns("LOCK", "locks")
+                source,
+                copy,
+                ignore=shutil.ignore_patterns("LOCK", "locks"),
+                copy_function=_copy_file,
             )
             (copy / "locks").mkdir(exist_ok=True)
             (copy / "meta" / "locks").mkdir(parents=True, exist_ok=True)
@@ -84,9 +96,57 @@ class AimReader(Reader):
             hashes = sorted(self.repo.list_all_runs())
         except Exception as error:
             raise SourceError(f"not a readable Aim repository ({error})") from error
-        return [RunRef(run_hash, f"aim run {run_hash}") for run_hash in hashes]
+        self._refs = [RunRef(run_hash, f"aim run {run_hash}") for run_hash in hashes]
+        try:
+            # One helper process reads the next run's metrics while this one
+            # writes: reading is half the work and there are cores to spare.
+            self._helper = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        except Exception:
+            self._helper = None  # everything is read here then
+        return list(self._refs)
+
+    def _prefetch(self, ref: RunRef) -> None:
+        """Hand the run's v2 metrics to the helper (the sequence database is the
+        scratch copy's, opened read-only there)."""
+        run_hash = ref.source_id
+        path = Path(self._scratch or "") / ".aim" / "seqs" / "chunks" / run_hash
+        if self._helper is None or run_hash in self._prefetched or not path.is_dir():
+            return
+        run = AimRun(run_hash, repo=self.repo, read_only=True)
+        positions, prefixes = {}, []
+        for name, context, _ in run.iter_sequence_info_by_type(Metric.allowed_dtypes()):
+            if run.get_metric(name, context).version != 2:
+                continue
+            positions[(name, context.idx)] = len(prefixes)
+            prefixes.append(
+                encode_path(("seqs", "v2", "chunks", run_hash, context.idx, name))
+            )
+        try:
+            future = self._helper.submit(read_run, str(path), prefixes)
+        except Exception:
+            self._helper = None
+            return
+        self._prefetched[run_hash] = (future, positions)
 
     def read(self, ref: RunRef) -> SourceRun:
+        # This run's metrics, and the next run's while this one is written.
+        following = (
+            [
+                other
+                for other in self._refs[self._refs.index(ref) :][:2]
+                if other.source_id not in self._prefetched
+            ]
+            if ref in self._refs
+            else []
+        )
+        for other in following:
+            # A run the helper cannot be given is read here (a broken one then
+            # fails below, with its own message).
+            with contextlib.suppress(Exception):
+                self._prefetch(other)
+        prefetched = self._prefetched.pop(ref.source_id, None)
         run = AimRun(ref.source_id, repo=self.repo, read_only=True)
         params = run[...] or {}
         experiment = run.props.experiment_obj
@@ -107,7 +167,16 @@ class AimReader(Reader):
             ],
             series=[
                 SourceSeries(
-                    name, context.to_dict(), _metric_loader(run, name, context)
+                    name,
+                    context.to_dict(),
+                    _metric_loader(
+                        run,
+                        name,
+                        context,
+                        (prefetched[0], prefetched[1][(name, context.idx)])
+                        if prefetched and (name, context.idx) in prefetched[1]
+                        else None,
+                    ),
                 )
                 for name, context, _ in run.iter_sequence_info_by_type(
                     Metric.allowed_dtypes()
@@ -141,6 +210,19 @@ class AimReader(Reader):
             return None
 
 
+def _copy_file(source: str, target: str) -> None:
+    """RocksDB never changes a table file (.sst) once written, only adds and
+    removes them: those are linked, not copied (most of a repo's bytes), when
+    the scratch folder is on the same file system. Everything else is copied."""
+    if source.endswith(".sst"):
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            pass
+    shutil.copy2(source, target)
+
+
 def _local_file(uri: str) -> Path | None:
     """The file a `file://` artifact URI names, if it is there."""
     parsed = urllib.parse.urlparse(uri or "")
@@ -167,114 +249,30 @@ def _meta(params: dict, run: AimRun) -> dict:
     return meta
 
 
-def _metric_loader(run: AimRun, name: str, context):
+def _metric_loader(run: AimRun, name: str, context, prefetched=None):
+    """Columns from the helper process if it read them, else read here: in bulk
+    when the records allow it, else Aim's own way."""
+
     def load() -> tuple:
+        if prefetched is not None:
+            future, position = prefetched
+            try:
+                columns = future.result()[position]
+            except Exception:  # the helper died: read it here
+                columns = None
+            if columns is not None:
+                return columns
         sequence = run.get_metric(name, context)
-        columns = _read_columns(sequence)
+        columns = None
+        if sequence.version == 2:
+            view = sequence.series_tree.container
+            columns = read_columns(view.parent.db, view.prefix)
         if columns is not None:
             return columns
         steps, (values, epochs, times) = sequence.data.numpy()
         return steps, values, epochs, times
 
     return load
-
-
-# -- reading a metric's columns in bulk ----------------------------------------
-#
-# Aim's own `data.numpy()` decodes one RocksDB record at a time in Python (about
-# 25,000 points a second here). A v2 metric is four arrays under the series' key
-# prefix, in key order `epoch`, `step`, `time`, `val`: each an array marker
-# record (b"\\x06") followed by one 9-byte record per point (a type byte, then
-# an int64 or a float64), keyed by the step's hash, so all four in the same
-# order. They are read as values only (RocksDB's cheapest walk) and decoded with
-# numpy. Anything else (markers not where four equal blocks put them, records
-# that are not plain ints or floats, blocks whose last keys differ) makes the
-# reader fall back to Aim's way, so the result is always what Aim reads.
-
-_COLUMNS = ("epoch", "step", "time", "val")  # the order RocksDB keeps them in
-_ARRAY_MARKER = b"\x06"
-_INT, _FLOAT = 2, 3  # Aim's type bytes for int64 and float64 values
-_RECORD = 9  # type byte + 8 bytes
-_PAGE = 4096
-
-
-def _read_columns(sequence) -> tuple | None:
-    """(steps, values, epochs, times) of a v2 metric read in bulk, sorted by step,
-    or None when its records are not the plain shape this decodes."""
-    try:
-        if sequence.version != 2:
-            return None
-        view = sequence.series_tree.container
-        prefix, database = view.prefix, view.parent.db
-    except Exception:
-        return None
-    markers = [prefix + column.encode() + b"\xfe" for column in _COLUMNS]
-    keys = database.iterkeys()
-    keys.seek(prefix)
-    if keys.get() != markers[0]:
-        return None
-    # The epoch block's length is where the step marker is.
-    values = database.itervalues()
-    values.seek(prefix)
-    records: list[bytes] = []
-    while True:
-        page = list(itertools.islice(values, _PAGE))
-        records += page
-        try:
-            count = records.index(_ARRAY_MARKER, 1) - 1
-            break
-        except ValueError:
-            if len(page) < _PAGE:
-                return None
-    total = 4 * (count + 1)
-    if len(records) < total:
-        records += list(itertools.islice(values, total - len(records)))
-    del records[total:]
-    if len(records) != total or count == 0:
-        return None
-    if any(records[block * (count + 1)] != _ARRAY_MARKER for block in range(4)):
-        return None
-    # The epoch and val blocks end on the same step hash, inside this prefix.
-    ends = []
-    for marker in (markers[0], markers[3]):
-        keys.seek_for_prev(marker + b"\xff")
-        ends.append(keys.get()[len(marker) :])
-    if ends[0] != ends[1]:
-        return None
-    columns = {}
-    for block, column in enumerate(_COLUMNS):
-        first = block * (count + 1) + 1
-        decoded = _numbers(records[first : first + count])
-        if decoded is None:
-            return None
-        columns[column] = decoded
-    steps = columns["step"]
-    if np.any(steps != np.round(steps)):
-        return None
-    order = np.argsort(steps, kind="stable")
-    return (
-        steps[order].astype(np.int64),
-        columns["val"][order],
-        columns["epoch"][order],
-        columns["time"][order],
-    )
-
-
-def _numbers(records: list[bytes]) -> np.ndarray | None:
-    """Float64 values of records that are all Aim-encoded ints or floats."""
-    raw = b"".join(records)
-    if len(raw) != _RECORD * len(records):
-        return None
-    table = np.frombuffer(raw, np.uint8).reshape(len(records), _RECORD)
-    kinds = table[:, 0]
-    payload = np.ascontiguousarray(table[:, 1:])
-    as_float = payload.view("<f8").ravel()
-    if np.all(kinds == _FLOAT):
-        return as_float.astype(np.float64)
-    if not np.all((kinds == _FLOAT) | (kinds == _INT)):
-        return None
-    as_int = payload.view("<i8").ravel()
-    return np.where(kinds == _INT, as_int.astype(np.float64), as_float)
 
 
 _MEDIA = (

@@ -206,9 +206,9 @@ def tracking_server(tmp_path):
         while True:
             assert process.poll() is None, "mlflow server exited"
             try:
-                if requests.get(f"{url}/health", timeout=2).ok:
+                if requests.get(f"{url}/health", timeout=5).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or busy
                 pass
             assert time.monotonic() < deadline, "mlflow server did not start"
             time.sleep(0.5)
