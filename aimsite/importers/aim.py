@@ -13,11 +13,14 @@ import contextlib
 import io
 import json
 import math
+import multiprocessing
 import os
 import shutil
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from aim import Repo
@@ -28,10 +31,13 @@ from aim.sdk.sequences.figure_sequence import Figures
 from aim.sdk.sequences.image_sequence import Images
 from aim.sdk.sequences.metric import Metric
 from aim.sdk.sequences.text_sequence import Texts
+from aim.storage.encoding import encode_path
 
+from aimsite.importers.aim_columns import read_columns, read_run
 from aimsite.importers.source import (
     Reader,
     RunRef,
+    SourceArtifact,
     SourceError,
     SourceObject,
     SourceRun,
@@ -51,8 +57,15 @@ class AimReader(Reader):
         super().__init__(os.path.abspath(location))
         self._scratch: str | None = None
         self.repo: Repo | None = None
+        self._refs: list[RunRef] = []
+        self._helper: ProcessPoolExecutor | None = None
+        self._prefetched: dict[str, tuple[Future, dict]] = {}
 
     def close(self) -> None:
+        if self._helper is not None:
+            self._helper.shutdown(wait=True, cancel_futures=True)
+            self._helper = None
+        self._prefetched = {}
         self.repo = None
         if self._scratch:
             shutil.rmtree(self._scratch, ignore_errors=True)
@@ -68,7 +81,10 @@ class AimReader(Reader):
         copy = Path(self._scratch) / ".aim"
         try:
             shutil.copytree(
-                source, copy, ignore=shutil.ignore_patterns("LOCK", "locks")
+                source,
+                copy,
+                ignore=shutil.ignore_patterns("LOCK", "locks"),
+                copy_function=_copy_file,
             )
             (copy / "locks").mkdir(exist_ok=True)
             (copy / "meta" / "locks").mkdir(parents=True, exist_ok=True)
@@ -80,9 +96,57 @@ class AimReader(Reader):
             hashes = sorted(self.repo.list_all_runs())
         except Exception as error:
             raise SourceError(f"not a readable Aim repository ({error})") from error
-        return [RunRef(run_hash, f"aim run {run_hash}") for run_hash in hashes]
+        self._refs = [RunRef(run_hash, f"aim run {run_hash}") for run_hash in hashes]
+        try:
+            # One helper process reads the next run's metrics while this one
+            # writes: reading is half the work and there are cores to spare.
+            self._helper = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        except Exception:
+            self._helper = None  # everything is read here then
+        return list(self._refs)
+
+    def _prefetch(self, ref: RunRef) -> None:
+        """Hand the run's v2 metrics to the helper (the sequence database is the
+        scratch copy's, opened read-only there)."""
+        run_hash = ref.source_id
+        path = Path(self._scratch or "") / ".aim" / "seqs" / "chunks" / run_hash
+        if self._helper is None or run_hash in self._prefetched or not path.is_dir():
+            return
+        run = AimRun(run_hash, repo=self.repo, read_only=True)
+        positions, prefixes = {}, []
+        for name, context, _ in run.iter_sequence_info_by_type(Metric.allowed_dtypes()):
+            if run.get_metric(name, context).version != 2:
+                continue
+            positions[(name, context.idx)] = len(prefixes)
+            prefixes.append(
+                encode_path(("seqs", "v2", "chunks", run_hash, context.idx, name))
+            )
+        try:
+            future = self._helper.submit(read_run, str(path), prefixes)
+        except Exception:
+            self._helper = None
+            return
+        self._prefetched[run_hash] = (future, positions)
 
     def read(self, ref: RunRef) -> SourceRun:
+        # This run's metrics, and the next run's while this one is written.
+        following = (
+            [
+                other
+                for other in self._refs[self._refs.index(ref) :][:2]
+                if other.source_id not in self._prefetched
+            ]
+            if ref in self._refs
+            else []
+        )
+        for other in following:
+            # A run the helper cannot be given is read here (a broken one then
+            # fails below, with its own message).
+            with contextlib.suppress(Exception):
+                self._prefetch(other)
+        prefetched = self._prefetched.pop(ref.source_id, None)
         run = AimRun(ref.source_id, repo=self.repo, read_only=True)
         params = run[...] or {}
         experiment = run.props.experiment_obj
@@ -103,7 +167,16 @@ class AimReader(Reader):
             ],
             series=[
                 SourceSeries(
-                    name, context.to_dict(), _metric_loader(run, name, context)
+                    name,
+                    context.to_dict(),
+                    _metric_loader(
+                        run,
+                        name,
+                        context,
+                        (prefetched[0], prefetched[1][(name, context.idx)])
+                        if prefetched and (name, context.idx) in prefetched[1]
+                        else None,
+                    ),
                 )
                 for name, context, _ in run.iter_sequence_info_by_type(
                     Metric.allowed_dtypes()
@@ -118,11 +191,15 @@ class AimReader(Reader):
             source.status = "active" if is_live else "failed"
             # It ran until its last heartbeat (if that file survived).
             source.finished_at = max(heartbeat or 0, run.creation_time or 0) or None
-        if run.artifacts:
-            source.skipped += [
-                f"artifact {name} ({artifact.uri}): aimsite has no run artifacts yet"
-                for name, artifact in sorted(run.artifacts.items())
-            ]
+        for name, artifact in sorted((run.artifacts or {}).items()):
+            local = _local_file(artifact.uri)
+            if local is None:
+                source.skipped.append(
+                    f"artifact {name} ({artifact.uri}): not a local file this "
+                    "machine can read"
+                )
+            else:
+                source.artifacts.append(SourceArtifact(name, _copier(local)))
         return source
 
     def _heartbeat(self, run_hash: str) -> float | None:
@@ -131,6 +208,35 @@ class AimReader(Reader):
             return path.stat().st_mtime
         except OSError:
             return None
+
+
+def _copy_file(source: str, target: str) -> None:
+    """RocksDB never changes a table file (.sst) once written, only adds and
+    removes them: those are linked, not copied (most of a repo's bytes), when
+    the scratch folder is on the same file system. Everything else is copied."""
+    if source.endswith(".sst"):
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            pass
+    shutil.copy2(source, target)
+
+
+def _local_file(uri: str) -> Path | None:
+    """The file a `file://` artifact URI names, if it is there."""
+    parsed = urllib.parse.urlparse(uri or "")
+    if parsed.scheme not in ("", "file"):
+        return None
+    path = Path(urllib.parse.unquote(parsed.path))
+    return path if path.is_file() else None
+
+
+def _copier(path: Path):
+    def fetch(folder: str) -> str:
+        return shutil.copy2(path, Path(folder) / path.name)
+
+    return fetch
 
 
 def _meta(params: dict, run: AimRun) -> dict:
@@ -143,9 +249,27 @@ def _meta(params: dict, run: AimRun) -> dict:
     return meta
 
 
-def _metric_loader(run: AimRun, name: str, context):
+def _metric_loader(run: AimRun, name: str, context, prefetched=None):
+    """Columns from the helper process if it read them, else read here: in bulk
+    when the records allow it, else Aim's own way."""
+
     def load() -> tuple:
-        steps, (values, epochs, times) = run.get_metric(name, context).data.numpy()
+        if prefetched is not None:
+            future, position = prefetched
+            try:
+                columns = future.result()[position]
+            except Exception:  # the helper died: read it here
+                columns = None
+            if columns is not None:
+                return columns
+        sequence = run.get_metric(name, context)
+        columns = None
+        if sequence.version == 2:
+            view = sequence.series_tree.container
+            columns = read_columns(view.parent.db, view.prefix)
+        if columns is not None:
+            return columns
+        steps, (values, epochs, times) = sequence.data.numpy()
         return steps, values, epochs, times
 
     return load

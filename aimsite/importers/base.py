@@ -22,12 +22,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 import numpy as np
 from django.conf import settings
+from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
@@ -37,12 +40,12 @@ from aimsite.importers.source import (
     RunRef,
     SourceObject,
     SourceRun,
-    SourceSeries,
 )
 from aimsite.progress import progress_bar
 from experiments.services import update_experiment
 from media_tracks import services as media
 from runs import ingest
+from runs.artifacts import store_artifact
 from runs.models import Run
 from runs.services import archive_runs, remove_media_dirs
 from tags.models import TAG_COLORS, Tag
@@ -117,6 +120,7 @@ class RunResult:
     points: int = 0
     objects: int = 0
     log_lines: int = 0
+    artifacts: int = 0
     message: str = ""
     skipped: list[str] = field(default_factory=list)
 
@@ -146,7 +150,8 @@ class Summary:
         figures = (
             f"{moved} run{'s' if moved != 1 else ''}, "
             f"{self.total('series'):,} series, {self.total('points'):,} points, "
-            f"{self.total('objects'):,} objects, {self.total('log_lines'):,} log lines"
+            f"{self.total('objects'):,} objects, {self.total('log_lines'):,} log lines, "
+            f"{self.total('artifacts'):,} artifacts"
         )
         already = self.count("already")
         if is_dry_run:
@@ -242,6 +247,7 @@ class Importer:
             result.points += len(steps)
         result.objects = sum(1 for _ in source.objects())
         result.log_lines = len(source.logs())
+        result.artifacts = len(source.artifacts)
         return result
 
     def _series_progress(self, prefix, number, source, series) -> None:
@@ -295,12 +301,10 @@ class Importer:
                     ),
                 ).run
                 self._describe_experiment(run, source)
-                seq = 1
-                for number, series in enumerate(source.series, start=1):
-                    self._series_progress(prefix, number, source, series)
-                    seq = self._series(run, series, seq, last, result)
+                seq = self._metrics(run, source, 1, last, result, prefix)
                 seq = self._logs(run, source, seq, last, result)
                 self._objects(run, source, result)
+                self._artifacts(run, source, result)
                 ingest.apply_batch(
                     run,
                     ingest.Batch(
@@ -353,32 +357,51 @@ class Importer:
                 description=source.experiment_description[:2000],
             )
 
-    def _series(
+    def _metrics(
         self,
         run: Run,
-        series: SourceSeries,
+        source: SourceRun,
         seq: int,
         at: datetime | None,
         result: RunResult,
+        prefix: str,
     ) -> int:
-        steps, values, epochs, times = series.load()
-        if len(steps) == 0:
-            return seq
-        batch = ingest.series_batch(
-            series.name, series.context, steps, values, epochs, times
-        )
+        """Write the run's series in as few batches as the points budget allows
+        (each batch costs a handful of queries; points cost only their bytes).
+        Batches get consecutive sequence numbers in the series' fixed order."""
         size = settings.AIMSITE_MAX_POINTS_PER_BATCH
-        for start in range(0, len(batch.points), size):
-            part = ingest.SeriesBatch(
-                batch.name,
-                batch.context,
-                batch.context_key,
-                batch.points.slice(start, start + size),
+        pending: list[ingest.SeriesBatch] = []
+        pending_points = 0
+
+        def flush() -> None:
+            nonlocal seq, pending, pending_points
+            if pending:
+                ingest.apply_batch(run, ingest.Batch(seq=seq, series=pending, at=at))
+                seq += 1
+                pending, pending_points = [], 0
+
+        for number, series in enumerate(source.series, start=1):
+            self._series_progress(prefix, number, source, series)
+            steps, values, epochs, times = series.load()
+            if len(steps) == 0:
+                continue
+            batch = ingest.series_batch(
+                series.name, series.context, steps, values, epochs, times
             )
-            ingest.apply_batch(run, ingest.Batch(seq=seq, series=[part], at=at))
-            seq += 1
-        result.series += 1
-        result.points += len(batch.points)
+            result.series += 1
+            result.points += len(batch.points)
+            for start in range(0, len(batch.points), size):
+                part = ingest.SeriesBatch(
+                    batch.name,
+                    batch.context,
+                    batch.context_key,
+                    batch.points.slice(start, start + size),
+                )
+                if pending_points + len(part.points) > size:
+                    flush()
+                pending.append(part)
+                pending_points += len(part.points)
+        flush()
         return seq
 
     def _logs(
@@ -412,6 +435,16 @@ class Importer:
                 pending = []
         if pending:
             result.objects += _store(run, pending)
+
+    def _artifacts(self, run: Run, source: SourceRun, result: RunResult) -> None:
+        """Through the service the artifacts API uses; a name stored before (an
+        interrupted import completed) is replaced, so nothing doubles."""
+        for artifact in source.artifacts:
+            with tempfile.TemporaryDirectory(prefix="aimsite-import-") as folder:
+                path = Path(artifact.fetch(folder))
+                with path.open("rb") as handle:
+                    store_artifact(run, artifact.name, File(handle, name=path.name))
+            result.artifacts += 1
 
 
 def _store(run: Run, items: list[SourceObject]) -> int:
@@ -459,5 +492,6 @@ def _describe(result: RunResult) -> str:
     }[result.outcome]
     return (
         f"{result.label}: {verb} {result.series} series, {result.points:,} points, "
-        f"{result.objects} objects, {result.log_lines} log lines"
+        f"{result.objects} objects, {result.log_lines} log lines, "
+        f"{result.artifacts} artifacts"
     )

@@ -24,6 +24,7 @@ from mlflow.entities import ViewType
 from aimsite.importers.source import (
     Reader,
     RunRef,
+    SourceArtifact,
     SourceError,
     SourceObject,
     SourceRun,
@@ -239,12 +240,16 @@ class MlflowReader(Reader):
                 objects.remove(item)
                 others.append(item["path"])
         source.objects = lambda: self._objects(info.run_id, objects)
-        source.skipped += [
-            f"artifact {path}: not an image or a figure, and aimsite has no run "
-            "artifacts yet"
-            for path in others
+        source.artifacts = [
+            SourceArtifact(path, self._fetcher(info.run_id, path)) for path in others
         ]
         return source
+
+    def _fetcher(self, run_id: str, path: str):
+        def fetch(folder: str) -> str:
+            return self.client.download_artifacts(run_id, path, folder)
+
+        return fetch
 
     def _history_loader(self, run_id: str, key: str):
         def load() -> tuple:

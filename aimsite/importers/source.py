@@ -51,6 +51,15 @@ class SourceObject:
 
 
 @dataclass
+class SourceArtifact:
+    """A file the run logged that is not an object: it becomes a run artifact.
+    `fetch(folder)` puts a local copy into `folder` and returns its path."""
+
+    name: str  # a relative path such as "model/weights.pt"
+    fetch: Callable[[str], str]
+
+
+@dataclass
 class SourceRun:
     source_id: str
     name: str = ""
@@ -67,6 +76,7 @@ class SourceRun:
     series: list[SourceSeries] = field(default_factory=list)
     objects: Callable[[], Iterator[SourceObject]] = lambda: iter(())
     logs: Callable[[], list[tuple[int, str, float | None]]] = list
+    artifacts: list[SourceArtifact] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # what stays behind, and why
 
 

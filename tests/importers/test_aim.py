@@ -32,7 +32,8 @@ def test_an_aim_repo_comes_over_whole(aim_repo, run_import, api_reader):
     done = run_import("aim", root)
     assert done.returncode == 0, done.stderr
     assert (
-        "Imported 3 runs, 4 series, 65 points, 7 objects, 4 log lines." in done.stdout
+        "Imported 3 runs, 4 series, 65 points, 7 objects, 4 log lines, 0 artifacts."
+        in done.stdout
     )
     assert _fingerprint(root) == before, "the source repo was written to"
 
@@ -139,7 +140,7 @@ def test_a_dry_run_prints_what_would_come_and_writes_nothing(
     assert done.returncode == 0, done.stderr
     assert (
         "Dry run, nothing was written. Would import 3 runs, 4 series, 65 points, "
-        "7 objects, 4 log lines." in done.stdout
+        "7 objects, 4 log lines, 0 artifacts." in done.stdout
     )
     assert api_reader.runs() == []
     assert api_reader.get("tags/") == []
@@ -193,11 +194,14 @@ def test_an_unknown_owner_is_refused(aim_repo, run_import, api_reader):
 
 
 def test_a_half_imported_run_is_completed_not_duplicated(
-    aim_repo, run_import, api_reader
+    aim_repo, run_import, api_reader, monkeypatch
 ):
     from media_tracks.models import ObjectSequence
     from runs.models import AppliedBatch, LogLine, MetricSeries, Run
 
+    # A run's series share batches up to the points budget: a budget of 5 puts
+    # "acc" (5 points) alone in the first metrics batch, as a bigger run would.
+    monkeypatch.setenv("AIMSITE_MAX_POINTS_PER_BATCH", "5")
     root, written = aim_repo
     assert run_import("aim", root).returncode == 0
     run_hash = source_hash("aim", written["full"])
@@ -237,3 +241,50 @@ def test_a_half_imported_run_is_completed_not_duplicated(
     assert f"aim run {written['full']}: completed 2 series" in again.stdout
     assert "(1 completed from an interrupted import)" in again.stdout
     assert contents() == whole
+
+
+def test_metrics_read_in_bulk_are_what_aim_reads(tmp_path):
+    """The reader decodes metric records in bulk (in its helper process); every
+    series must equal Aim's own `data.numpy()`: floats, ints, with and without
+    epochs, longer than one page of records, and written over several steps."""
+    import_or_skip("aim")
+    import numpy as np
+    from aim import Repo
+    from aim import Run as AimRun
+
+    from aimsite.importers.aim import AimReader
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    Repo(str(root), init=True)
+    run = AimRun(repo=str(root), system_tracking_interval=None)
+    for step in range(5000):
+        run.track(step * 0.5, name="long", step=step, epoch=step // 1000)
+        if step % 7 == 0:
+            run.track(step, name="ints", step=step, context={"kind": "int"})
+    for step in (30, 10, 20):
+        run.track(-float(step), name="shuffled", step=step)
+    run.track(float("nan"), name="odd", step=0)
+    run.track(float("inf"), name="odd", step=1)
+    run.close()
+
+    with AimReader(str(root)) as reader:
+        (ref,) = reader.runs()
+        source = reader.read(ref)
+        aim_run = reader.repo.get_run(ref.source_id)
+        loaded = {
+            (series.name, tuple(series.context.items())): series.load()
+            for series in source.series
+        }
+        assert len(loaded) == 4
+        for name, context, _ in aim_run.iter_sequence_info_by_type(
+            ("float", "float64", "int", "number")
+        ):
+            steps, (values, epochs, times) = aim_run.get_metric(
+                name, context
+            ).data.numpy()
+            got = loaded[(name, tuple(context.to_dict().items()))]
+            for ours, aims in zip(got, (steps, values, epochs, times), strict=True):
+                assert np.array_equal(
+                    np.asarray(ours, float), np.asarray(aims, float), equal_nan=True
+                ), name

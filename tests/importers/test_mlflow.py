@@ -1,12 +1,18 @@
 import hashlib
 import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+import requests
 
 from aimsite.importers.base import source_hash
 from tests.helpers.optional import import_or_skip
+from tests.helpers.servers import free_port
 from tests.importers.sources import build_mlflow_store
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,9 +61,9 @@ def test_an_mlflow_store_comes_over_whole(stores, kind, run_import, api_reader):
     done = run_import("mlflow", location)
     assert done.returncode == 0, done.stderr
     assert (
-        "Imported 3 runs, 3 series, 64 points, 3 objects, 0 log lines." in done.stdout
+        "Imported 3 runs, 3 series, 64 points, 3 objects, 0 log lines, 1 artifacts."
+        in done.stdout
     )
-    assert "artifact notes/readme.txt: not an image or a figure" in done.stdout
     if before:
         assert hashlib.sha256(database.read_bytes()).hexdigest() == before
 
@@ -101,6 +107,12 @@ def test_an_mlflow_store_comes_over_whole(stores, kind, run_import, api_reader):
     (figure,) = objects[("figure", "figures/bars.html", ())]
     assert figure["data"]["layout"]["title"]["text"] == "bars"
     assert figure["data"]["data"][0]["y"] == [2, 5]
+
+    # Files that are not images or figures became run artifacts, as
+    # run.log_artifact() would have stored them.
+    (artifact,) = api_reader.get(f"runs/{run['hash']}/artifacts")
+    assert (artifact["name"], artifact["size"]) == ("notes/readme.txt", 10)
+    assert api_reader.file(artifact["url"]) == b"some notes"
 
     failed = api_reader.run(source_hash("mlflow", written["failed"]))
     assert failed["status"] == "failed" and failed["is_archived"] is False
@@ -158,3 +170,77 @@ def test_a_missing_store_is_a_clear_error(run_import, tmp_path):
     done = run_import("mlflow", str(tmp_path))
     assert done.returncode != 0
     assert "not an MLflow file store" in done.stderr
+
+
+@pytest.fixture
+def tracking_server(tmp_path):
+    """A real `mlflow server` on a free local port: SQLite backend, artifacts
+    served (proxied) from a folder, both in tmp; stopped after the test."""
+    import_or_skip("mlflow")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--backend-store-uri",
+            f"sqlite:///{tmp_path / 'server.db'}",
+            "--artifacts-destination",
+            str(tmp_path / "artifacts"),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120  # a loaded machine starts it slowly
+        while True:
+            assert process.poll() is None, "mlflow server exited"
+            try:
+                if requests.get(f"{url}/health", timeout=5).ok:
+                    break
+            except requests.RequestException:  # not listening yet, or busy
+                pass
+            assert time.monotonic() < deadline, "mlflow server did not start"
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=20)
+
+
+def test_a_tracking_server_comes_over(tracking_server, run_import, api_reader):
+    written = build_mlflow_store(tracking_server)
+    done = run_import("mlflow", tracking_server)
+    assert done.returncode == 0, done.stderr
+    assert (
+        "Imported 3 runs, 3 series, 64 points, 3 objects, 0 log lines, 1 artifacts."
+        in done.stdout
+    )
+    run = api_reader.run(source_hash("mlflow", written["finished"]))
+    assert (run["name"], run["experiment"]) == ("mlf-finished", "mlf-exp")
+    loss = api_reader.series(run["hash"])[("loss", ())]["points"]
+    assert loss["steps"] == list(range(60))
+    objects = api_reader.objects(run["hash"])
+    (image,) = objects[("image", "plots/confusion.png", ())]
+    assert api_reader.file(image["url"]).startswith(b"\x89PNG")
+    (artifact,) = api_reader.get(f"runs/{run['hash']}/artifacts")
+    assert api_reader.file(artifact["url"]) == b"some notes"
+    assert api_reader.run(source_hash("mlflow", written["deleted"]))["is_archived"]
+
+    again = run_import("mlflow", tracking_server)
+    assert again.returncode == 0, again.stderr
+    assert "Nothing new: all 3 runs of this source were imported before" in again.stdout

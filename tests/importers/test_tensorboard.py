@@ -25,7 +25,8 @@ def test_tensorboard_logs_come_over_whole(logdir, run_import, api_reader):
     done = run_import("tensorboard", root)
     assert done.returncode == 0, done.stderr
     assert (
-        "Imported 2 runs, 4 series, 32 points, 4 objects, 0 log lines." in done.stdout
+        "Imported 2 runs, 4 series, 32 points, 4 objects, 0 log lines, 0 artifacts."
+        in done.stdout
     )
 
     run = api_reader.run(source_hash("tensorboard", str(root / "run1")))
