@@ -177,58 +177,97 @@ def _metric_summaries(
     return {(run_id, name, key): tuple(values) for run_id, name, key, *values in rows}
 
 
+def _path_tree(paths: list[tuple]) -> list:
+    """`paths` as a tree of [key, position or None, subtree] (see _walk)."""
+    tree: list = []
+    for position, path in enumerate(paths):
+        level = tree
+        for depth, key in enumerate(path):
+            node = next((node for node in level if node[0] == key), None)
+            if node is None:
+                node = [key, None, []]
+                level.append(node)
+            if depth == len(path) - 1:
+                node[1] = position
+            level = node[2]
+    return tree
+
+
+def _walk(params: dict, tree: list, values: list) -> None:
+    """Put the value at each path of `tree` into `values` at its position: as
+    _lookup, but each key is read once however many paths share it (20 params
+    under `hparams` read `hparams` once)."""
+    for key, position, subtree in tree:
+        value = params.get(key)
+        if position is not None:
+            values[position] = value
+        if subtree and isinstance(value, dict):
+            _walk(value, subtree, values)
+
+
+def _read_runs(runs: QuerySet, paths: list[tuple]) -> list[tuple]:
+    """(id, hash, name, experiment, owner id, [value at each path]) of each run,
+    newest first, at most MAX_RUNS + 1."""
+    rows = runs.order_by("-created_at", "-id").values_list(
+        "id",
+        "hash",
+        "name",
+        "experiment__name",
+        "owner_id",
+        # As text, decoded with orjson: Django's JSONField decodes with json,
+        # which costs more than the rest of the answer together.
+        Cast("params", TextField()),
+    )[: MAX_RUNS + 1]
+    tree = _path_tree(paths)
+    answer = []
+    for *run, params_text in rows:
+        values = [None] * len(paths)
+        if tree and params_text:
+            params = orjson.loads(params_text)
+            if isinstance(params, dict):
+                _walk(params, tree, values)
+        answer.append((*run, values))
+    return answer
+
+
 def search(text: str, fields: list[ParamField], user) -> dict:
     """The `params/search` answer: one row per run the query matches (newest
-    first, at most MAX_RUNS) with each field's value. Raises QueryError."""
+    first, at most MAX_RUNS) and each field's values in the rows' order, one list
+    per field (a chart's axis reads one list; the field ids are not repeated for
+    every run). Raises QueryError."""
     runs = filter_runs(Run.objects.all(), text)
-    rows = list(
-        runs.order_by("-created_at", "-id").values_list(
-            "id",
-            "hash",
-            "name",
-            "experiment__name",
-            "owner_id",
-            # As text, decoded below with orjson: Django's JSONField decodes with
-            # json, which costs more than the rest of the answer together.
-            Cast("params", TextField()),
-        )[: MAX_RUNS + 1]
-    )
+    param_fields = [field for field in fields if not field.metric]
+    paths = list({field.path: None for field in param_fields})
+    rows = _read_runs(runs, paths)
     truncated = len(rows) > MAX_RUNS
     rows = rows[:MAX_RUNS]
     chips = _tag_chips(runs)
     summaries = _metric_summaries(runs, fields)
-    param_fields = [(field.id, field.path) for field in fields if not field.metric]
-    metric_fields = [
-        (field.id, field.metric[:2], SUMMARIES.index(field.metric[2]))
-        for field in fields
-        if field.metric
+    runs_answer = [
+        {
+            "hash": run_hash,
+            "name": name,
+            "experiment": experiment,
+            "tags": chips.get(run_id, []),
+            "can_edit": Run.owner_may_edit(owner_id, user),
+        }
+        for run_id, run_hash, name, experiment, owner_id, _values in rows
     ]
-    answer = []
-    columns: dict[str, list] = {field.id: [] for field in fields}
-    for run_id, run_hash, name, experiment, owner_id, params_text in rows:
-        params = orjson.loads(params_text) if params_text else {}
-        values = {}
-        for field_id, path in param_fields:
-            values[field_id] = value = _lookup(params, path)
-            columns[field_id].append(value)
-        for field_id, (metric_name, key), position in metric_fields:
-            series = summaries.get((run_id, metric_name, key))
-            values[field_id] = value = (
-                finite_or_none(series[position]) if series else None
-            )
-            columns[field_id].append(value)
-        answer.append(
-            {
-                "hash": run_hash,
-                "name": name,
-                "experiment": experiment,
-                "tags": chips.get(run_id, []),
-                "can_edit": Run.owner_may_edit(owner_id, user),
-                "values": values,
-            }
-        )
+    columns: dict[str, list] = {}
+    for field in fields:
+        if field.metric:
+            metric_name, key, summary = field.metric
+            position = SUMMARIES.index(summary)
+            found = [summaries.get((row[0], metric_name, key)) for row in rows]
+            columns[field.id] = [
+                finite_or_none(series[position]) if series else None for series in found
+            ]
+        else:
+            position = paths.index(field.path)
+            columns[field.id] = [row[5][position] for row in rows]
     return {
-        "rows": answer,
+        "rows": runs_answer,
+        "values": columns,
         "fields": [
             {
                 "id": field.id,
@@ -317,14 +356,15 @@ class _RowSerializer(serializers.Serializer):
     experiment = serializers.CharField()
     tags = TagBriefSerializer(many=True)
     can_edit = serializers.BooleanField()
-    values = serializers.DictField(
-        child=JsonValueField(),
-        help_text="Each field's value by its id (null: the run has none).",
-    )
 
 
 class ParamsSearchAnswerSerializer(serializers.Serializer):
     rows = _RowSerializer(many=True)
+    values = serializers.DictField(
+        child=serializers.ListField(child=JsonValueField(allow_null=True)),
+        help_text="Each field's values by its id, one per row in the rows' order "
+        "(null: the run has none).",
+    )
     fields = _FieldSerializer(many=True)
     truncated = serializers.BooleanField()
     limit = serializers.IntegerField()
@@ -343,8 +383,9 @@ class ParamsSearchView(APIView):
         parameters=[SearchParams],
         responses=ParamsSearchAnswerSerializer,
         description="One row per run matching `q` (newest first, at most "
-        f"{MAX_RUNS}: `truncated` says more matched) with the value of each asked "
-        "field (null when a run has none), for the Params and Scatters explorers. "
+        f"{MAX_RUNS}: `truncated` says more matched) and the values of each asked "
+        "field, a list in the rows' order (null when a run has none), for the "
+        "Params and Scatters explorers. "
         "`fields` echoes them in canonical form with their axis kind.",
     )
     def get(self, request):

@@ -3,7 +3,8 @@
 Run: python -m pytest -m perf -s tests/perf/bench_params_explorer.py
 (with DATABASE_URL=postgres://… for PostgreSQL). Builds 10,000 runs with 20
 params and two metric series each through the ingest service (batches of 100
-runs, as `POST /runs/` with a list does), then times `params/search` over all of
+runs, as `POST /runs/` with a list does; kept under /tmp after the first
+build, see tests/perf/cached_data.py), then times `params/search` over all of
 them with 20 params and 2 metric summaries, in process (the read and the JSON
 encoding the view does), and `params/fields`. Target: search ≤ 150 ms.
 """
@@ -17,9 +18,10 @@ import pytest
 
 from runs import ingest
 from runs.explorers import params as explorer
-from tests.factories import make_user, new_hash
+from tests.factories import new_hash
+from tests.perf.cached_data import cached_user
 
-pytestmark = [pytest.mark.perf, pytest.mark.django_db]
+pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
 RUNS = 10_000
 PARAMS = 20
@@ -75,11 +77,13 @@ def _build(owner) -> None:
         ingest.create_runs(owner, items[start : start + 100])
 
 
-def test_params_search_over_10k_runs(db):
-    owner = make_user()
-    start = time.perf_counter()
-    _build(owner)
-    _report("build 10k runs through ingest", time.perf_counter() - start, "s")
+def bench_owner():
+    """The owner of the 10,000 runs, built once and kept (tests/perf/cached_data.py)."""
+    return cached_user(f"params-{RUNS}", "params-bench", _build)
+
+
+def test_params_search_over_10k_runs():
+    owner = bench_owner()
     names = [f"p{k}" for k in range(PARAMS - 2)] + ["optimizer", "layers"]
     fields = explorer.parse_fields(
         ",".join(f"run.hparams.{name}" for name in names)

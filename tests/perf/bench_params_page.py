@@ -17,9 +17,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 - Chromium path
-from tests.factories import make_user
 from tests.helpers.clients import sign_in
-from tests.perf.bench_params_explorer import PARAMS, RUNS, _build
+from tests.perf.bench_params_explorer import PARAMS, RUNS, bench_owner
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
@@ -45,8 +44,7 @@ def _drawn_at(page) -> float:
 
 
 def test_first_draw_of_10k_runs_by_20_params(page, server):
-    owner = make_user("bench")
-    _build(owner)
+    owner = bench_owner()
     sign_in(page, server, owner)
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.goto(f"{server.url}/params/?select={json.dumps(FIELDS)}")

@@ -55,6 +55,14 @@ def _get(session, server, path: str, **params):
     return session.get(f"{server.url}/api/v1/params/{path}", params=params, timeout=30)
 
 
+def _values_by_name(body: dict) -> dict[str, dict]:
+    """Each row's values by run name, from the answer's one list per field."""
+    return {
+        row["name"]: {field: column[i] for field, column in body["values"].items()}
+        for i, row in enumerate(body["rows"])
+    }
+
+
 def test_rows_carry_the_asked_params_and_metric_summaries(server, data):
     fields = ",".join([LR, OPT, LAYERS, FLAG, LOSS_LAST, LOSS_MIN, VAL_MAX, ODD_KEY])
     answer = _get(token_session(data["owner"]), server, "search", fields=fields)
@@ -62,8 +70,10 @@ def test_rows_carry_the_asked_params_and_metric_summaries(server, data):
     body = answer.json()
     assert body["truncated"] is False
     rows = {row["name"]: row for row in body["rows"]}
+    values = _values_by_name(body)
     assert [row["name"] for row in body["rows"]] == ["third", "second", "first"]
-    assert rows["first"]["values"] == {
+    assert all(len(column) == 3 for column in body["values"].values())
+    assert values["first"] == {
         LR: 0.01,
         OPT: "adam",
         LAYERS: 2,
@@ -74,10 +84,10 @@ def test_rows_carry_the_asked_params_and_metric_summaries(server, data):
         ODD_KEY: "x",
     }
     # A missing param or series is null; a NaN last value is null too.
-    assert rows["second"]["values"][LAYERS] is None
-    assert rows["second"]["values"][LOSS_LAST] is None
-    assert rows["second"]["values"][LOSS_MIN] == 1.0
-    assert rows["third"]["values"][VAL_MAX] is None
+    assert values["second"][LAYERS] is None
+    assert values["second"][LOSS_LAST] is None
+    assert values["second"][LOSS_MIN] == 1.0
+    assert values["third"][VAL_MAX] is None
     first = rows["first"]
     assert first["hash"] == data["first"].hash and first["experiment"] == "mnist"
     assert [chip["name"] for chip in first["tags"]] == ["best"]
@@ -105,7 +115,7 @@ def test_the_query_filters_runs_and_changes_the_kinds(server, data):
     assert body["fields"] == [{"id": LR, "label": "hparams.lr", "kind": "number"}]
     assert {row["can_edit"] for row in body["rows"]} == {False}  # not the owner
     archived = _get(session, server, "search", q="run.archived", fields=LR).json()
-    assert [row["values"][LR] for row in archived["rows"]] == [0.5]
+    assert archived["values"][LR] == [0.5]
 
 
 def test_fields_are_given_back_in_canonical_form_once(server, data):
@@ -116,13 +126,13 @@ def test_fields_are_given_back_in_canonical_form_once(server, data):
         fields='run["hparams", "lr"], run.hparams.lr,run.metrics["loss", {}].last',
     ).json()
     assert [field["id"] for field in body["fields"]] == [LR, LOSS_LAST]
-    assert set(body["rows"][0]["values"]) == {LR, LOSS_LAST}
+    assert set(body["values"]) == {LR, LOSS_LAST}
 
 
 def test_no_fields_gives_the_rows_alone(server, data):
     body = _get(token_session(data["owner"]), server, "search").json()
     assert body["fields"] == [] and len(body["rows"]) == 3
-    assert all(row["values"] == {} for row in body["rows"])
+    assert body["values"] == {}
 
 
 def test_fields_lists_param_paths_and_metric_summaries(server, data):
@@ -223,3 +233,25 @@ def test_more_runs_than_the_cap_are_truncated(data, monkeypatch):
     body = explorer.search("", explorer.parse_fields(LR), data["owner"])
     assert body["truncated"] is True
     assert [row["name"] for row in body["rows"]] == ["third", "second"]
+
+
+def test_values_read_along_a_path_tree_match_a_lookup_path_by_path():
+    params = {
+        "hparams": {"lr": 0.1, "net": {"depth": 3}, "list": [1, 2], "none": None},
+        "top": "x",
+    }
+    paths = [
+        ("hparams", "lr"),
+        ("hparams", "net"),
+        ("hparams", "net", "depth"),
+        ("hparams", "list", "0"),
+        ("hparams", "list", 0),
+        ("hparams", "none", "deeper"),
+        ("hparams", "missing"),
+        ("top",),
+        ("top", "x"),
+    ]
+    values = [None] * len(paths)
+    explorer._walk(params, explorer._path_tree(paths), values)
+    assert values == [explorer._lookup(params, path) for path in paths]
+    assert values[:3] == [0.1, {"depth": 3}, 3]

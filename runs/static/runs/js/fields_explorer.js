@@ -104,24 +104,32 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
     const call = ++request;
     const current = state();
     shell.showError(null);
-    try {
-      const fields = await fetchFields(shell.query);
-      if (call !== request) return;
+    const takeFields = (fields) => {
       data.fields = fields.fields;
       data.catalogue = fieldCatalogue(data.fields, data.answer?.fields);
+    };
+    try {
       const needed = neededFields(current);
       if (!needed.length) {
+        takeFields(await fetchFields(shell.query));
+        if (call !== request) return;
         data.answer = null;
         renderControls(current);
         return show(data.fields.length || shell.query ? "nothing" : "fresh");
       }
+      // The rows first: the answer names and kinds its own fields, so the chart
+      // draws without the picker's list, which the server reads while it draws.
       const answer = await fetchRows(shell.query, needed);
       if (call !== request) return;
+      const fields = fetchFields(shell.query);
       data.answer = answer;
       data.catalogue = fieldCatalogue(data.fields, answer.fields);
       data.items = runItems(answer);
       data.byHash = new Map(data.items.map((item) => [item.runHash, item]));
       await draw();
+      takeFields(await fields);
+      if (call !== request) return;
+      renderControls(state());
     } catch (error) {
       if (call !== request || error.name === "AbortError") return;
       if (error.status === 400 && error.body?.error) {

@@ -5,7 +5,8 @@
 // and one table row.
 //
 //   GET /api/v1/params/fields?q=             -> the pickers' fields {id, label, kind, source}
-//   GET /api/v1/params/search?q=&fields=a,b  -> {rows, fields, truncated, limit}
+//   GET /api/v1/params/search?q=&fields=a,b  -> {rows, values, fields, truncated, limit}
+//     (values: one list per field, in the rows' order)
 import { api } from "../../js/lib/http.js";
 
 const API = "/api/v1";
@@ -40,7 +41,12 @@ export function parseIdList(text) {
 export const idListText = (ids) => (ids.length ? JSON.stringify(ids) : "");
 
 export function runItems(answer) {
-  return answer.rows.map((row) => ({ id: row.hash, kind: "run", runHash: row.hash, run: row, values: row.values }));
+  const columns = Object.entries(answer.values || {});
+  return answer.rows.map((row, i) => {
+    const values = {};
+    for (const [field, column] of columns) values[field] = column[i];
+    return { id: row.hash, kind: "run", runHash: row.hash, run: row, values };
+  });
 }
 
 /** The value of a field for a run item. */
