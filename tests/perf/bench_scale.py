@@ -12,7 +12,9 @@ and the Metrics explorer's `metrics/search` on a narrowing query.
 The build climbs a ladder (10k, 25k, 50k, 75k, then RUNS) and keeps each rung:
 SQLite as /tmp/aimsite-bench-scale-<N>.sqlite3 (copied in on the next run),
 PostgreSQL as the database <NAME>_bench_<N>, from which the test database is
-created (TEMPLATE). Delete them after a schema change. With
+created (TEMPLATE; AIMSITE_BENCH_PG_KEEP=<name> reads <name>_bench_<N>, so
+that a measurement need not share the build's test database). Delete them
+after a schema change. With
 AIMSITE_BENCH_BUILD_ONLY=1 it only builds (resuming from the largest kept rung):
 run that in the background, then measure.
 """
@@ -49,7 +51,9 @@ LADDER = [size for size in (10_000, 25_000, 50_000, 75_000) if size < RUNS] + [R
 
 def _pg_cache_name(size: int) -> str:
     """The PostgreSQL database keeping `size` built runs (a template, never served)."""
-    base = settings.DATABASES["default"]["NAME"].removeprefix("test_")
+    base = os.environ.get("AIMSITE_BENCH_PG_KEEP") or settings.DATABASES["default"][
+        "NAME"
+    ].removeprefix("test_")
     return f"{base}_bench_{size}"
 
 
