@@ -80,10 +80,17 @@ class Run(models.Model):
 
     @property
     def duration(self) -> timedelta:
-        end = self.finished_at or (
-            timezone.now() if self.is_active else self.updated_at
+        return Run.duration_of(
+            self.status, self.created_at, self.updated_at, self.finished_at
         )
-        return max(end - self.created_at, timedelta(0))
+
+    @staticmethod
+    def duration_of(status, created_at, updated_at, finished_at) -> timedelta:
+        """duration from the columns alone, for reads of plain rows."""
+        end = finished_at or (
+            timezone.now() if status == Run.Status.ACTIVE else updated_at
+        )
+        return max(end - created_at, timedelta(0))
 
     def can_edit(self, user) -> bool:
         return Run.owner_may_edit(self.owner_id, user)

@@ -61,3 +61,20 @@ class TagChip(TypedDict):
 def visible_chips(tags: Iterable[Tag]) -> list[TagChip]:
     """Chips of the tags a run shows: archived tags are hidden from runs."""
     return [tag.as_chip() for tag in tags if not tag.is_archived]
+
+
+def visible_chips_by_run(run_ids) -> dict[int, list[TagChip]]:
+    """Each run's visible tag chips (as_chip), by name, in one query: `run_ids`
+    is a list of ids or a queryset of them. Runs without any are left out."""
+    through = Tag.runs.through
+    links = (
+        through.objects.filter(run_id__in=run_ids, tag__is_archived=False)
+        .order_by("tag__name")
+        .values_list("run_id", "tag_id", "tag__name", "tag__color")
+    )
+    by_run: dict[int, list[TagChip]] = {}
+    for run_id, tag_id, name, color in links:
+        by_run.setdefault(run_id, []).append(
+            {"id": tag_id, "name": name, "color": color}
+        )
+    return by_run

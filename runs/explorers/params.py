@@ -13,7 +13,7 @@ is null and leaves the kind alone), else "category" (strings, booleans, lists,
 or no value at all).
 
 Reads are plain rows in a fixed number of queries whatever the number of runs:
-the runs, their tags, the tags' chips, and the asked metric summaries.
+the runs, their tags' chips, and the asked metric summaries.
 """
 
 import ast
@@ -44,7 +44,7 @@ from runs.query import QueryError, filter_runs, parse
 from runs.query.nodes import Metric, Param, Truthy
 from runs.serializers import QueryField, TagBriefSerializer
 from runs.suggestions import metric_expression, param_expression
-from tags.models import Tag
+from tags.models import visible_chips_by_run
 
 MAX_RUNS = 10_000
 MAX_FIELDS = 100
@@ -141,24 +141,6 @@ def _lookup(params: object, path: tuple) -> object:
     return value
 
 
-def _tag_chips(runs: QuerySet) -> dict[int, list[dict]]:
-    """Each run's visible tag chips, by name: two queries for any number of runs."""
-    through = Run.tags.through
-    links = list(
-        through.objects.filter(run_id__in=runs.values("id"), tag__is_archived=False)
-        .order_by("tag__name")
-        .values_list("run_id", "tag_id")
-    )
-    chips = {
-        tag.id: tag.as_chip()
-        for tag in Tag.objects.filter(id__in={t for _, t in links})
-    }
-    by_run: dict[int, list[dict]] = defaultdict(list)
-    for run_id, tag_id in links:
-        by_run[run_id].append(chips[tag_id])
-    return by_run
-
-
 def _metric_summaries(
     runs: QuerySet, fields: list[ParamField]
 ) -> dict[tuple[int, str, str], tuple[float | None, ...]]:
@@ -241,7 +223,7 @@ def search(text: str, fields: list[ParamField], user) -> dict:
     rows = _read_runs(runs, paths)
     truncated = len(rows) > MAX_RUNS
     rows = rows[:MAX_RUNS]
-    chips = _tag_chips(runs)
+    chips = visible_chips_by_run(runs.values("id"))
     summaries = _metric_summaries(runs, fields)
     runs_answer = [
         {

@@ -9,9 +9,14 @@ selective and an unselective query), the runs explorer's first load (page HTML +
 table data), the CSV export (time, and that it streams), the `experiments/` list
 and the Metrics explorer's `metrics/search` on a narrowing query.
 
-SQLite: the built database is kept as /tmp/aimsite-bench-scale-<N>.sqlite3 and
-copied in on the next run (delete it after a schema change). PostgreSQL builds
-into pytest-django's test database every time.
+The build climbs a ladder (10k, 25k, 50k, 75k, then RUNS) and keeps each rung:
+SQLite as /tmp/aimsite-bench-scale-<N>.sqlite3 (copied in on the next run),
+PostgreSQL as the database <NAME>_bench_<N>, from which the test database is
+created (TEMPLATE; AIMSITE_BENCH_PG_KEEP=<name> reads <name>_bench_<N>, so
+that a measurement need not share the build's test database). Delete them
+after a schema change. With
+AIMSITE_BENCH_BUILD_ONLY=1 it only builds (resuming from the largest kept rung):
+run that in the background, then measure.
 """
 
 import os
@@ -21,9 +26,11 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from runs import ingest
+from runs.models import Run
 from tests.factories import make_user, new_hash
 from tests.helpers.clients import signed_in_session, token_session
 from tests.perf.bench_query import _report, _timed
@@ -39,17 +46,96 @@ NARROW = 'run.experiment == "exp-3" and run.hparams.p1 > 0.99'
 BENCH_USER = "scale-bench"
 
 
-def _cache_path() -> Path | None:
+LADDER = [size for size in (10_000, 25_000, 50_000, 75_000) if size < RUNS] + [RUNS]
+
+
+def _pg_cache_name(size: int) -> str:
+    """The PostgreSQL database keeping `size` built runs (a template, never served)."""
+    base = os.environ.get("AIMSITE_BENCH_PG_KEEP") or settings.DATABASES["default"][
+        "NAME"
+    ].removeprefix("test_")
+    return f"{base}_bench_{size}"
+
+
+def _cache_path(size: int) -> Path:
+    return Path(f"/tmp/aimsite-bench-scale-{size}.sqlite3")
+
+
+def _pg_admin():
+    """An autocommit connection to the server's `postgres` database."""
+    import psycopg
+
+    database = settings.DATABASES["default"]
+    return psycopg.connect(
+        dbname="postgres",
+        user=database["USER"],
+        password=database.get("PASSWORD") or None,
+        host=database.get("HOST") or None,
+        port=database.get("PORT") or None,
+        autocommit=True,
+    )
+
+
+def _cached_sizes() -> list[int]:
+    """Rungs of the ladder already built and kept, smallest first."""
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return [size for size in LADDER if _cache_path(size).exists()]
+    with _pg_admin() as admin:
+        names = {
+            row[0]
+            for row in admin.execute("SELECT datname FROM pg_database").fetchall()
+        }
+    return [size for size in LADDER if _pg_cache_name(size) in names]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """On PostgreSQL, the test database starts as a copy of the largest kept build
+    (CREATE DATABASE … TEMPLATE): building 100,000 runs takes long."""
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        kept = _cached_sizes()
+        if kept:
+            test = settings.DATABASES["default"].setdefault("TEST", {})
+            test["TEMPLATE"] = _pg_cache_name(kept[-1])
+
+
+def _keep(size: int) -> None:
+    """Keep the database as built so far as the cache for `size` runs."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        name = connection.settings_dict["NAME"]
+        connection.close()
+        partial = _cache_path(size).with_suffix(".partial")
+        shutil.copyfile(name, partial)
+        partial.rename(_cache_path(size))
+        return
+    name = connection.settings_dict["NAME"]
+    connection.close()
+    if hasattr(connection, "close_pool"):
+        connection.close_pool()
+    with _pg_admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{_pg_cache_name(size)}"')
+        admin.execute(f'CREATE DATABASE "{_pg_cache_name(size)}" TEMPLATE "{name}"')
+
+
+def _restore(size: int) -> None:
+    """SQLite: copy the cache for `size` runs over the test database (PostgreSQL's
+    test database was already created from it, see django_db_modify_db_settings)."""
     if connection.vendor != "sqlite":
-        return None
-    return Path(f"/tmp/aimsite-bench-scale-{RUNS}.sqlite3")
+        return
+    name = connection.settings_dict["NAME"]
+    connection.close()
+    for suffix in ("-wal", "-shm"):
+        Path(name + suffix).unlink(missing_ok=True)
+    shutil.copyfile(_cache_path(size), name)
 
 
-def _build(owner) -> None:
-    rng = random.Random(18)
-    for start in range(0, RUNS, 100):
+def _build(owner, start: int, stop: int) -> None:
+    for first in range(start, stop, 100):
+        rng = random.Random(18_000_000 + first)  # by batch: a build can resume
         items = []
-        for index in range(start, min(start + 100, RUNS)):
+        for index in range(first, min(first + 100, stop)):
             hparams = {
                 "lr": rng.choice([0.001, 0.003, 0.01, 0.03, 0.1]),
                 "batch_size": rng.choice([16, 32, 64]),
@@ -84,31 +170,44 @@ def _build(owner) -> None:
         assert not any(isinstance(item, ingest.IngestError) for item in outcomes)
 
 
-def _database(user_factory):
-    """The bench user, with RUNS runs built (or copied from the SQLite cache)."""
+def _database():
+    """The bench user with RUNS runs: built up the ladder (10k, 25k, … RUNS) from
+    the largest kept rung, keeping each rung as it is reached (so an interrupted
+    build resumes, and the figures can be taken at any kept size)."""
     from django.contrib.auth import get_user_model
 
-    cache = _cache_path()
-    if cache is not None and cache.exists():
-        name = connection.settings_dict["NAME"]
-        connection.close()
-        for suffix in ("-wal", "-shm"):
-            Path(name + suffix).unlink(missing_ok=True)
-        shutil.copyfile(cache, name)
-        print(f"\ncopied {RUNS} runs from {cache}")
-        return get_user_model().objects.get(username=BENCH_USER)
-    owner = user_factory(BENCH_USER)
-    started = time.perf_counter()
-    _build(owner)
-    elapsed = time.perf_counter() - started
-    _report(f"build {RUNS} runs through create_runs", RUNS / elapsed, "runs/s", "—")
-    if cache is not None:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        name = connection.settings_dict["NAME"]
-        connection.close()
-        shutil.copyfile(name, cache)
+    kept = _cached_sizes()
+    if kept:
+        _restore(kept[-1])
+        owner = get_user_model().objects.get(username=BENCH_USER)
+        print(f"\nstarting from {kept[-1]} kept runs")
+    else:
+        owner = make_user(BENCH_USER)
+    built = Run.objects.count()
+    for size in LADDER:
+        if size <= built:
+            continue
+        started = time.perf_counter()
+        _build(owner, built, size)
+        elapsed = time.perf_counter() - started
+        _report(
+            f"build {built}..{size} runs through create_runs",
+            (size - built) / elapsed,
+            "runs/s",
+            "—",
+        )
+        built = size
+        _keep(size)
     return owner
+
+
+BUILD_ONLY = bool(os.environ.get("AIMSITE_BENCH_BUILD_ONLY"))
+
+
+@pytest.mark.skipif(not BUILD_ONLY, reason="set AIMSITE_BENCH_BUILD_ONLY=1")
+def test_build_at_scale():
+    """Only builds (and keeps) the RUNS-run database: run it in the background."""
+    _database()
 
 
 def _rows(api, url: str, query: str, wanted: int) -> int:
@@ -124,8 +223,9 @@ def _rows(api, url: str, query: str, wanted: int) -> int:
     return rows
 
 
+@pytest.mark.skipif(BUILD_ONLY, reason="AIMSITE_BENCH_BUILD_ONLY is set")
 def test_search_at_scale(server):
-    owner = _database(make_user)
+    owner = _database()
     api = token_session(owner)
     browser = signed_in_session(owner)
     runs_url = f"{server.url}/api/v1/runs/"
