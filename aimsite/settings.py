@@ -266,6 +266,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "aimsite.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "aimsite.api.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "aimsite.negotiation.FormatNegotiation",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -148,3 +148,21 @@ def test_params_take_64_bit_integers_and_other_finite_numbers(api, number):
         "/api/v1/runs/", {"hash": new_hash(), "params": {"n": number}}, format="json"
     )
     assert answer.status_code == 201
+
+
+@pytest.mark.parametrize("value", ["AAA", ""])
+@pytest.mark.parametrize("path", ["/api/v1/metrics/search/", "/api/v1/runs/"])
+def test_an_unknown_format_is_a_400_naming_the_formats(api, path, value):
+    answer = api.get(path, {"format": value})
+    assert answer.status_code == 400
+    assert (
+        "unknown format" in answer.json()["error"] and "json" in answer.json()["error"]
+    )
+
+
+def test_a_known_format_is_served(api):
+    make_run(api.user, name="one")
+    answer = api.get("/api/v1/metrics/search/", {"format": "npz", "q": ""})
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/x-npz"
+    assert api.get("/api/v1/runs/", {"format": "json"}).status_code == 200
