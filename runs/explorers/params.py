@@ -343,7 +343,7 @@ class _RowSerializer(serializers.Serializer):
 class ParamsSearchAnswerSerializer(serializers.Serializer):
     rows = _RowSerializer(many=True)
     values = serializers.DictField(
-        child=serializers.ListField(child=JsonValueField(allow_null=True)),
+        child=serializers.ListField(child=JsonValueField()),
         help_text="Each field's values by its id, one per row in the rows' order "
         "(null: the run has none).",
     )
