@@ -2,7 +2,10 @@
 
 - `PlotlyFinder` finds `vendor/plotly/plotly.min.js` inside the `plotly` PyPI
   package (DESIGN.md §8: third-party JavaScript is never copied into the
-  repository), and nothing else of that package.
+  repository), and nothing else of that package. Pages that draw only our own
+  charts get `vendor/plotly/plotly-partial.min.js` instead, a build of the same
+  plotly.js version with just their trace types (tools/plotly_partial/); see
+  docs/architecture.md, "Static files".
 - `HashedStaticStorage` is Django's manifest storage (content-hashed names, ES
   module imports rewritten to hashed names) that also writes a gzip copy of
   every text file at `collectstatic` time, so no request compresses anything.
