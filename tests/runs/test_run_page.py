@@ -271,3 +271,12 @@ def test_other_tabs_inline_no_points(user, full_run):
     assert system["first_points"].keys() == {
         str(row["id"]) for row in system["series_rows"]
     }
+
+
+def test_the_metrics_tab_preloads_its_chart_modules(user, full_run):
+    body = _page(signed_in_client(user), full_run, "metrics").content.decode()
+    assert '<link rel="modulepreload" href="/static/runs/js/run_tab_charts.js">' in body
+    assert (
+        'rel="modulepreload"'
+        not in _page(signed_in_client(user), full_run, "logs").content.decode()
+    )
