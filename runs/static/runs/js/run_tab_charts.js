@@ -47,14 +47,10 @@ export function mount(data, run) {
   const restGrid = el("div", { className: "chart-cards", id: "other-charts" });
   grid.append(pinnedSection, restGrid);
 
-  // Cards in view load first; those only near it (the 300 px margin) once the ones in
-  // view are drawn, so they never hold up the first screen (issue 17).
   const observer = new IntersectionObserver((entries) => {
-    const near = entries.filter((entry) => entry.isIntersecting);
-    const inView = near.filter((entry) => entry.boundingClientRect.top < innerHeight && entry.boundingClientRect.bottom > 0);
-    Promise.all(inView.map((entry) => load(entry.target.dataset.cardKey))).finally(() => {
-      for (const entry of near) load(entry.target.dataset.cardKey);
-    });
+    for (const entry of entries) {
+      if (entry.isIntersecting) load(entry.target.dataset.cardKey);
+    }
   }, { rootMargin: "300px" });
 
   const isPinned = (item) => item.seriesList.some((series) => pinned.has(seriesKey(series)));
