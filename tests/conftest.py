@@ -44,6 +44,13 @@ def server(django_db_setup, django_db_blocker):
     process.stop()
 
 
+def pytest_sessionstart(session) -> None:
+    """Build the partial Plotly bundle when it is missing (a few stats when it is not)."""
+    from aimsite.assets import ensure_plotly_partial
+
+    ensure_plotly_partial()
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
     """Remove this run's temporary data dir (see aimsite/settings.py)."""
     import shutil

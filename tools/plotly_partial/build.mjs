@@ -1,21 +1,24 @@
-// Rebuilds aimsite/static/vendor/plotly/plotly-partial.min.js: plotly.js with only the
-// trace types entry.js registers (1.5 MB instead of the full bundle's 4.8 MB).
+// Builds the partial Plotly bundle: plotly.js with only the trace types entry.js
+// registers (1.5 MB instead of the full bundle's 4.8 MB).
 //
-//   cd tools/plotly_partial && npm ci && npm run build
+//   node build.mjs [OUTPUT]      (default: dist/plotly-partial.min.js, gitignored)
 //
-// Run by hand when the `plotly` PyPI package moves to a new plotly.js version: set
+// Its output is never committed, nor built by hand: aimsite/assets.py runs `npm ci` (from the
+// lock file) and this script at install/start time (`aimsite up`, `aimsite assets`,
+// ./runtests, the test session) whenever the output is missing or older than this
+// directory's sources, and the site serves the full bundle of the `plotly` PyPI
+// package when it cannot. When that package moves to a new plotly.js version, set
 // "plotly.js" in package.json to the version its package_data/plotly.min.js names in
-// its header (tests/aimsite/test_static_files.py checks that the two match), then
-// commit the new file. Never run in CI; the output is committed. Settings follow
-// plotly.js's own esbuild-config.js.
-import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+// its header (tests/aimsite/test_static_files.py checks that the two match) and
+// update the lock file. Settings follow plotly.js's own esbuild-config.js.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { glsl } from "esbuild-plugin-glsl";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const output = join(here, "../../aimsite/static/vendor/plotly/plotly-partial.min.js");
+const output = resolve(process.argv[2] ?? join(here, "dist/plotly-partial.min.js"));
 const { version } = JSON.parse(readFileSync(join(here, "node_modules/plotly.js/package.json"), "utf8"));
 
 // Only the map subplots import a stylesheet (maplibre's), and no trace here draws a map.
@@ -51,5 +54,6 @@ const header = `/**
 * the licenses of the packages bundled with it follow at the end of this file.
 */
 `;
+mkdirSync(dirname(output), { recursive: true });
 writeFileSync(output, header + result.outputFiles[0].text);
 console.log(`wrote ${output} (${(result.outputFiles[0].contents.length / 1e6).toFixed(2)} MB, plotly.js v${version})`);
