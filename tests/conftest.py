@@ -48,7 +48,10 @@ def pytest_sessionstart(session) -> None:
     """Build the partial Plotly bundle when it is missing (a few stats when it is not)."""
     from aimsite.assets import ensure_plotly_partial
 
-    ensure_plotly_partial()
+    # Uncaptured, so a first build's progress line (and any warning) shows.
+    capture = session.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        ensure_plotly_partial()
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
