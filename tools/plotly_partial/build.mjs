@@ -9,7 +9,7 @@
 // directory's sources, and the site serves the full bundle of the `plotly` PyPI
 // package when it cannot. When that package moves to a new plotly.js version, set
 // "plotly.js" in package.json to the version its package_data/plotly.min.js names in
-// its header (tests/aimsite/test_static_files.py checks that the two match) and
+// its header (tests/aimsite/test_assets.py checks that the two match) and
 // update the lock file. Settings follow plotly.js's own esbuild-config.js.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
