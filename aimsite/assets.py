@@ -107,7 +107,7 @@ def ensure_plotly_partial() -> Path | None:
             return output
         logger.info(
             "Building the partial Plotly bundle into %s (npm ci + esbuild in %s; "
-            "about 20 s the first time)…",
+            "some seconds the first time)…",
             output,
             BUILDER_DIR,
         )
