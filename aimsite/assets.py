@@ -106,7 +106,7 @@ def ensure_plotly_partial() -> Path | None:
         if _is_fresh(output):
             return output
         logger.info(
-            "Building the partial Plotly bundle into %s (npm ci + esbuild in %s; "
+            "Building the partial Plotly bundle into %s (npm lock file and esbuild in %s; "
             "some seconds the first time)…",
             output,
             BUILDER_DIR,
