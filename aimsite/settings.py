@@ -206,6 +206,14 @@ STATIC_ROOT = Path(env_str("AIMSITE_STATIC_ROOT", str(DATA_DIR / "static")))
 
 # plotly.js ships inside the plotly PyPI package: found there, never copied
 # (aimsite/static_files.py). Collected files get content-hashed names and gzip copies.
+# The partial bundle (our charts' trace types) is built here from tools/plotly_partial's
+# npm lock file at install/start (aimsite/assets.py); the full one stands in without it.
+PLOTLY_PARTIAL_PATH = Path(
+    env_str(
+        "AIMSITE_PLOTLY_PARTIAL",
+        str(BASE_DIR / "tools" / "plotly_partial" / "dist" / "plotly-partial.min.js"),
+    )
+)
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",

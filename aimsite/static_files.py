@@ -2,7 +2,12 @@
 
 - `PlotlyFinder` finds `vendor/plotly/plotly.min.js` inside the `plotly` PyPI
   package (DESIGN.md §8: third-party JavaScript is never copied into the
-  repository), and nothing else of that package.
+  repository), and nothing else of that package. Pages that draw only our own
+  charts get `vendor/plotly/plotly-partial.min.js` instead, a build of the same
+  plotly.js version with just their trace types, made at install/start time
+  from tools/plotly_partial's npm lock file (aimsite/assets.py) and never
+  committed; until it is built, or where it cannot be, the finder serves the
+  full bundle under that name. See docs/architecture.md, "Static files".
 - `HashedStaticStorage` is Django's manifest storage (content-hashed names, ES
   module imports rewritten to hashed names) that also writes a gzip copy of
   every text file at `collectstatic` time, so no request compresses anything.
@@ -34,6 +39,7 @@ from django.core.files.storage import FileSystemStorage
 from django.utils._os import safe_join
 
 PLOTLY_NAME = "vendor/plotly/plotly.min.js"
+PLOTLY_PARTIAL_NAME = "vendor/plotly/plotly-partial.min.js"
 # Bundles of other packages: hashed, never scanned (they hold no ES module imports).
 THIRD_PARTY = ("vendor/", "drf_spectacular_sidecar/")
 COMPRESSIBLE = (".js", ".css", ".svg", ".json", ".map", ".txt", ".html")
@@ -49,25 +55,41 @@ def _plotly_dir() -> Path:
     return Path(plotly.__file__).parent / "package_data"
 
 
-class PlotlyFinder(BaseFinder):
-    """plotly.min.js from the installed plotly package, as `vendor/plotly/plotly.min.js`."""
+def _plotly_sources() -> dict[str, Path]:
+    """Each name the finder answers, and the file behind it right now."""
+    full = _plotly_dir() / posixpath.basename(PLOTLY_NAME)
+    built = Path(settings.PLOTLY_PARTIAL_PATH)
+    return {PLOTLY_NAME: full, PLOTLY_PARTIAL_NAME: built if built.is_file() else full}
 
-    def __init__(self, *args, **kwargs) -> None:
-        self.storage = FileSystemStorage(location=_plotly_dir())
-        self.storage.prefix = posixpath.dirname(PLOTLY_NAME)
+
+class _OneFileStorage(FileSystemStorage):
+    """One file under the name the finder lists it by (the partial may be the full file)."""
+
+    def __init__(self, source: Path, name: str) -> None:
+        super().__init__(location=source.parent)
+        self.source = source
+        self.prefix = posixpath.dirname(name)
+
+    def path(self, name: str) -> str:
+        return str(self.source)
+
+
+class PlotlyFinder(BaseFinder):
+    """The plotly package's full bundle, and the partial bundle or the full one in its place."""
 
     def check(self, **kwargs) -> list:
         return []
 
     def find(self, path: str, find_all: bool = False, **kwargs) -> str | list[str]:
         find_all = find_all or kwargs.get("all", False)
-        if path != PLOTLY_NAME:
+        source = _plotly_sources().get(path)
+        if source is None:
             return [] if find_all else ""
-        found = str(_plotly_dir() / posixpath.basename(PLOTLY_NAME))
-        return [found] if find_all else found
+        return [str(source)] if find_all else str(source)
 
     def list(self, ignore_patterns):
-        yield posixpath.basename(PLOTLY_NAME), self.storage
+        for name, source in _plotly_sources().items():
+            yield posixpath.basename(name), _OneFileStorage(source, name)
 
 
 def gzip_copy(path: Path) -> None:

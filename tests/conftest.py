@@ -44,6 +44,25 @@ def server(django_db_setup, django_db_blocker):
     process.stop()
 
 
+def pytest_sessionstart(session) -> None:
+    """Build the partial Plotly bundle when it is missing (a few stats when it is not)."""
+    import logging
+    import sys
+
+    from aimsite.assets import ensure_plotly_partial, logger
+
+    # Django's log handler writes to the stderr pytest captures: a first build's
+    # progress line (and any warning) goes to the terminal through one of our own.
+    capture = session.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        terminal = logging.StreamHandler(sys.stderr)
+        logger.addHandler(terminal)
+        try:
+            ensure_plotly_partial()
+        finally:
+            logger.removeHandler(terminal)
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
     """Remove this run's temporary data dir (see aimsite/settings.py)."""
     import shutil

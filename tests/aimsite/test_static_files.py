@@ -10,11 +10,16 @@ import pytest
 import requests
 
 from aimsite.static_files import PlotlyFinder, accepts_gzip, etag_matches, gzip_copy
+from tests.factories import make_run
+from tests.helpers.clients import signed_in_client
+from tests.helpers.optional import built_plotly_partial_or_skip
 from tests.helpers.servers import STATIC_ROOT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+FULL_PLOTLY = "vendor/plotly/plotly.min.js"
+PARTIAL_PLOTLY = "vendor/plotly/plotly-partial.min.js"
 
 
 def _manifest() -> dict[str, str]:
@@ -48,6 +53,54 @@ def test_a_hashed_file_is_gzipped_and_cached_for_a_year(server):
     wire = _raw(answer)
     assert int(answer.headers["Content-Length"]) == len(wire) < len(original) / 3
     assert gzip.decompress(wire) == original
+
+
+def test_the_partial_plotly_bundle_is_hashed_gzipped_and_a_third_of_the_full_one(
+    server,
+):
+    built_plotly_partial_or_skip()
+    name = _manifest()[PARTIAL_PLOTLY]
+    assert re.fullmatch(r"vendor/plotly/plotly-partial\.min\.[0-9a-f]{12}\.js", name)
+    answer = _get(server, f"/static/{name}", **{"Accept-Encoding": "gzip"})
+    assert answer.status_code == 200
+    assert answer.headers["Content-Encoding"] == "gzip"
+    assert answer.headers["Cache-Control"] == IMMUTABLE
+    partial = gzip.decompress(_raw(answer))
+    full = Path(PlotlyFinder().find(FULL_PLOTLY)).read_bytes()
+    assert len(partial) < len(full) / 3
+
+
+@pytest.mark.parametrize(
+    ("path", "bundle"),
+    [
+        ("/runs/{hash}/metrics/", PARTIAL_PLOTLY),
+        ("/runs/{hash}/system/", PARTIAL_PLOTLY),
+        ("/runs/{hash}/distributions/", PARTIAL_PLOTLY),
+        ("/metrics/", PARTIAL_PLOTLY),
+        ("/params/", PARTIAL_PLOTLY),
+        ("/scatters/", PARTIAL_PLOTLY),
+        # Tracked figures may hold any trace type.
+        ("/runs/{hash}/figures/", FULL_PLOTLY),
+        ("/figures/", FULL_PLOTLY),
+        ("/images/", None),
+        ("/runs/{hash}/overview/", None),
+    ],
+)
+def test_each_page_loads_one_plotly_bundle_the_full_one_where_figures_are_drawn(
+    user, path, bundle
+):
+    run = make_run(user)
+    body = signed_in_client(user).get(path.format(hash=run.hash)).content.decode()
+    loaded = re.findall(r'<script async data-plotly="(\w+)"[^>]* src="([^"]+)"', body)
+    if bundle is None:
+        assert loaded == []
+        return
+    assert len(loaded) == 1
+    [(kind, src)] = loaded
+    assert src == f"/static/{bundle}"
+    assert kind == ("full" if bundle == FULL_PLOTLY else "partial")
+    if kind == "partial":
+        assert f'data-full-src="/static/{FULL_PLOTLY}"' in body
 
 
 def test_a_client_without_gzip_gets_the_plain_bytes(server):

@@ -99,3 +99,19 @@ def test_only_the_smoothing_module_defines_a_moving_average():
         )
     }
     assert smoothing == {"aimsite/static/js/lib/series_math.js"}
+
+
+def test_every_trace_type_our_charts_draw_is_in_the_partial_plotly_bundle():
+    # User figures (media_items.js) load the full bundle; every other chart draws
+    # with the partial one, built from tools/plotly_partial/entry.js.
+    entry = (ROOT / "tools/plotly_partial/entry.js").read_text()
+    registered = {"scatter", *re.findall(r'require\("plotly\.js/lib/(\w+)"\)', entry)}
+    drawn = set()
+    for name, source in _modules().items():
+        if name != "runs/static/runs/js/media_items.js":
+            drawn |= set(
+                re.findall(r'\btype:\s*"(scatter\w*|bar|heatmap|parcoords)"', source)
+            )
+            drawn |= set(re.findall(r'"(scattergl|scatter)"', source))
+    assert drawn >= {"scatter", "scattergl", "bar", "heatmap", "parcoords"}
+    assert drawn <= registered

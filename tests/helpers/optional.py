@@ -31,3 +31,25 @@ def import_or_skip(name: str, *, module_level: bool = False, in_ci: bool = True)
                 pytrace=False,
             )
         pytest.skip(message, allow_module_level=module_level)
+
+
+def built_plotly_partial_or_skip():
+    """The built partial Plotly bundle; skip (or fail, in CI) where node/npm is missing.
+
+    The test session builds it at start (tests/conftest.py); with npm on PATH a
+    missing file is a failed build, never a skip.
+    """
+    import shutil
+    from pathlib import Path
+
+    from django.conf import settings
+
+    built = Path(settings.PLOTLY_PARTIAL_PATH)
+    if built.is_file():
+        return built
+    message = f"the partial Plotly bundle is not built at {built}"
+    if shutil.which("npm") is None and not required():
+        pytest.skip(f"{message}: node/npm is not on PATH (the full bundle stands in)")
+    pytest.fail(
+        f"{message}; see the warning at the start of the session", pytrace=False
+    )

@@ -1,11 +1,14 @@
+import json
+import re
 from pathlib import Path
 
 import pytest
 from django.contrib.messages import get_messages
 
 from media_tracks.models import ObjectRecord, ObjectSequence
+from runs import ingest
 from runs.models import LogLine, MetricSeries, Run
-from runs.run_page import TABS
+from runs.run_page import FIRST_SCREEN_POINTS, FIRST_SCREEN_SERIES, TABS
 from tests.factories import make_run
 from tests.helpers.clients import api_for, signed_in_client
 from tests.runs.run_page_data import make_full_run
@@ -216,3 +219,64 @@ def test_overview_of_a_run_without_params_shows_the_empty_state(user):
     run = make_run(user)
     client = signed_in_client(user)
     assert 'data-empty="params"' in _page(client, run).content.decode()
+
+
+def _page_data(answer) -> dict:
+    found = re.search(
+        r'<script id="run-page-data" type="application/json">(.*?)</script>',
+        answer.content.decode(),
+        re.S,
+    )
+    return json.loads(found.group(1))
+
+
+def test_the_metrics_tab_inlines_the_first_screens_points_pinned_first(user):
+    run = make_run(user)
+    names = [f"metric_{index:02}" for index in range(FIRST_SCREEN_SERIES + 3)]
+    batch = {
+        "seq": 1,
+        "metrics": [
+            {
+                "name": name,
+                "context": {},
+                "steps": list(range(2000)),
+                "values": [index + step / 2000 for step in range(2000)],
+            }
+            for index, name in enumerate(names)
+        ],
+    }
+    ingest.apply_batch(run, ingest.parse_batch(batch))
+    last = MetricSeries.objects.get(run=run, name=names[-1])
+    run.pinned_metrics = [f"{last.name} {last.context_key}"]
+    run.save(update_fields=["pinned_metrics"])
+
+    data = _page_data(_page(signed_in_client(user), run, "metrics"))
+    inlined = data["first_points"]
+    by_name = {row["name"]: str(row["id"]) for row in data["series_rows"]}
+    expected = [names[-1], *names[: FIRST_SCREEN_SERIES - 1]]
+    assert set(inlined) == {by_name[name] for name in expected}
+    # The same answer the points endpoint gives the page for that resolution.
+    api = api_for(user).get(
+        f"/api/v1/runs/{run.hash}/metrics/{last.id}/points",
+        {"max_points": FIRST_SCREEN_POINTS},
+    )
+    assert inlined[str(last.id)] == api.json()
+    assert 2 < inlined[str(last.id)]["count"] <= FIRST_SCREEN_POINTS
+
+
+def test_other_tabs_inline_no_points(user, full_run):
+    data = _page_data(_page(signed_in_client(user), full_run, "overview"))
+    assert "first_points" not in data
+    system = _page_data(_page(signed_in_client(user), full_run, "system"))
+    assert system["first_points"].keys() == {
+        str(row["id"]) for row in system["series_rows"]
+    }
+
+
+def test_the_metrics_tab_preloads_its_chart_modules(user, full_run):
+    body = _page(signed_in_client(user), full_run, "metrics").content.decode()
+    assert '<link rel="modulepreload" href="/static/runs/js/run_tab_charts.js">' in body
+    assert (
+        'rel="modulepreload"'
+        not in _page(signed_in_client(user), full_run, "logs").content.decode()
+    )

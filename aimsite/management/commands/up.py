@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from aimsite.assets import ensure_plotly_partial
 from aimsite.static_files import collect_if_needed
 from runs.models import Run
 
@@ -53,7 +54,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-migrate",
             action="store_true",
-            help="skip migrations and collectstatic (another process ran them)",
+            help="skip migrations, asset builds and collectstatic (another process ran them)",
         )
 
     def handle(
@@ -61,9 +62,11 @@ class Command(BaseCommand):
     ) -> None:
         started = time.monotonic()
         if not no_migrate:
-            # The one process that prepares (migrates) also collects static files:
-            # hashed names and gzip copies, redone only when a source changed.
+            # The one process that prepares (migrates) also builds the partial Plotly
+            # bundle and collects static files: hashed names and gzip copies, each
+            # redone only when a source changed.
             call_command("migrate", interactive=False, verbosity=0)
+            ensure_plotly_partial()
             if collect_if_needed():
                 self.stdout.write(f"collected static files into {settings.STATIC_ROOT}")
         self._ensure_admin()

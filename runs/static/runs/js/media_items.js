@@ -95,7 +95,7 @@ export async function drawFigure(plot, record) {
   const layout = { ...(figure.layout || {}) };
   if (layout.width) plot.style.width = `${layout.width}px`;
   plot.style.height = `${layout.height || 450}px`;
-  const Plotly = await whenPlotly();
+  const Plotly = await whenPlotly({ full: true }); // a figure may hold any trace type
   return Plotly.newPlot(plot, figure.data || [], layout, { displaylogo: false, responsive: !layout.width });
 }
 

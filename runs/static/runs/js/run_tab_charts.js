@@ -160,6 +160,15 @@ export function mount(data, run) {
     return Math.min(2000, Math.max(200, Math.round(item.body.clientWidth || 1000)));
   }
 
+  // The first screen's points came inlined in the page (runs/run_page.py): each is
+  // used once, by the first load of its card.
+  const firstPoints = new Map(Object.entries(data.first_points || {}));
+  function takeFirstPoints(id) {
+    const points = firstPoints.get(String(id));
+    firstPoints.delete(String(id));
+    return points;
+  }
+
   function pointsUrl(id, query) {
     return `/api/v1/runs/${run.hash}/metrics/${id}/points${query ? `?${query}` : ""}`;
   }
@@ -169,7 +178,8 @@ export function mount(data, run) {
     if (!item || (item.chart && !force) || item.loading) return item?.loading;
     item.loading = (async () => {
       try {
-        const columns = await Promise.all(item.seriesList.map((series) => api(pointsUrl(series.id, `max_points=${maxPoints(item)}`))));
+        const columns = await Promise.all(item.seriesList.map((series) => (force ? null : takeFirstPoints(series.id))
+          || api(pointsUrl(series.id, `max_points=${maxPoints(item)}`))));
         if (!cards.has(cardKey)) return; // the cards were rebuilt meanwhile
         if (!item.chart) {
           item.body.replaceChildren();

@@ -7,7 +7,7 @@ import { drawFigure, purgeFigures } from "./media_items.js";
 import { setTicks } from "./media_range.js";
 
 export async function mount(data) {
-  await whenPlotly(); // the tab draws figures as soon as it mounts
+  await whenPlotly({ full: true }); // the tab draws figures as soon as it mounts
   const slider = document.getElementById("figure-step-slider");
   if (!slider) return {};
   const output = document.getElementById("figure-step-value");
