@@ -25,6 +25,8 @@ export function mount(data, run) {
   const searchInput = document.getElementById("logs-search");
   let lines = []; // [{line, text, level}] sorted by line number
   let total = Number(view.dataset.total) || 0;
+  // Bumped by each filter change: an answer asked for under an older filter is dropped.
+  let generation = 0;
   let hasOlder = false;
   let loadingOlder = false;
   let following = true;
@@ -118,7 +120,9 @@ export function mount(data, run) {
     if (!hasOlder || loadingOlder || !lines.length) return;
     loadingOlder = true;
     try {
+      const asked = generation;
       const page = await api(query({ before: lines[0].line, limit: PAGE }));
+      if (asked !== generation) return; // the filter changed meanwhile: a stale page
       hasOlder = page.lines.length === PAGE;
       total = Math.max(total, page.total);
       if (page.lines.length) {
@@ -138,7 +142,9 @@ export function mount(data, run) {
     if (catchingUp) return catchingUp;
     catchingUp = (async () => {
       for (;;) {
+        const asked = generation;
         const page = await api(query({ after: lastLine(), limit: PAGE }));
+        if (asked !== generation) break; // the filter changed meanwhile: a stale page
         appendLines(page.lines);
         total = Math.max(total, page.total);
         if (page.lines.length < PAGE) break;
@@ -170,7 +176,9 @@ export function mount(data, run) {
   });
 
   async function loadLatest() {
+    const asked = generation;
     const page = await api(query({ limit: PAGE }));
+    if (asked !== generation) return;
     lines = page.lines.map(keep);
     total = page.total;
     hasOlder = page.lines.length === PAGE;
@@ -184,6 +192,7 @@ export function mount(data, run) {
     const search = searchInput.value.trim();
     if (search === filter.search && levelSelect.value === filter.levels) return;
     filter = { levels: levelSelect.value, search, matcher: anyWordMatcher(search) };
+    generation += 1;
     view.dataset.ready = "false";
     // Lines streamed in while the page loads were added to the lines it replaces:
     // catching up after it fetches them again.
