@@ -50,6 +50,33 @@ from aimsite.importers.source import (
 LIVE_WITHIN_SECONDS = 15 * 60
 
 
+COPY_ATTEMPTS = 5
+
+
+def _copy_repo(source: Path, copy: Path) -> None:
+    """Copy the repo for reading (never the source itself). An Aim still open
+    elsewhere compacts its RocksDB files as it goes, so a file listed may be gone
+    when its turn comes: the copy is then taken again, a few times at most."""
+    for attempt in range(COPY_ATTEMPTS):
+        try:
+            shutil.copytree(
+                source,
+                copy,
+                ignore=shutil.ignore_patterns("LOCK", "locks"),
+                copy_function=_copy_file,
+            )
+            return
+        except shutil.Error as error:
+            vanished = all(
+                "No such file or directory" in str(reason)
+                for _src, _dst, reason in error.args[0]
+            )
+            if not vanished or attempt == COPY_ATTEMPTS - 1:
+                raise
+            shutil.rmtree(copy, ignore_errors=True)
+            time.sleep(0.2 * (attempt + 1))
+
+
 class AimReader(Reader):
     kind = "aim"
 
@@ -80,12 +107,7 @@ class AimReader(Reader):
         self._scratch = tempfile.mkdtemp(prefix="aimsite-import-aim-")
         copy = Path(self._scratch) / ".aim"
         try:
-            shutil.copytree(
-                source,
-                copy,
-                ignore=shutil.ignore_patterns("LOCK", "locks"),
-                copy_function=_copy_file,
-            )
+            _copy_repo(source, copy)
             (copy / "locks").mkdir(exist_ok=True)
             (copy / "meta" / "locks").mkdir(parents=True, exist_ok=True)
             # Aim prints its own progress bar while indexing; ours is the one shown.
