@@ -112,6 +112,15 @@ function sidebarEvent(event, tagsContainer) {
   }
 }
 
+async function refreshRun() {
+  try {
+    const fresh = await api(`/api/v1/runs/${run.hash}/`);
+    sidebarEvent({ type: "run.updated", run: fresh }, null);
+  } catch (error) {
+    console.error(error);
+  }
+}
+
 async function main() {
   initNameEdit();
   initCopyHash();
@@ -125,8 +134,14 @@ async function main() {
     const module = await load();
     tab = (await module.mount(data, run)) || {};
   }
+  let opens = 0;
   connectLive(`/ws/runs/${run.hash}/`, {
-    onOpen: async () => { if (tab.onOpen) await tab.onOpen(); },
+    onOpen: async () => {
+      // After a reconnect, what changed while the socket was down (a status, an
+      // archive) came as events nobody heard: read the run again.
+      if (opens++) await refreshRun();
+      if (tab.onOpen) await tab.onOpen();
+    },
     onEvent: (event) => {
       sidebarEvent(event, tagsContainer);
       if (tab.onEvent) tab.onEvent(event);
