@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.db import DataError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, renderers, serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import ValidationError
@@ -207,6 +208,18 @@ def not_found(request, path: str = "") -> Response:
 
 
 NPZ_MEDIA_TYPE = "application/x-npz"
+
+
+def json_or_npz_responses(serializer, npz_description: str) -> dict:
+    """The schema of a 200 answered as JSON by default, or as `.npy` arrays in a
+    zip with `Accept: application/x-npz` (NpzRenderer)."""
+    return {
+        (200, "application/json"): serializer,
+        (200, NPZ_MEDIA_TYPE): OpenApiResponse(
+            OpenApiTypes.BINARY,
+            description=f"With `Accept: {NPZ_MEDIA_TYPE}`: {npz_description}",
+        ),
+    }
 
 
 class NpzRenderer(renderers.BaseRenderer):

@@ -33,6 +33,7 @@ from aimsite.api import (
     error_body,
     error_response,
     int_param,
+    json_or_npz_responses,
     read_json_body,
 )
 from aimsite.errors import IngestError
@@ -480,15 +481,11 @@ class RunViewSet(
                 "(the default, as NaN), or the strings Infinity and -Infinity.",
             ),
         ],
-        responses={
-            (200, "application/json"): PointsSerializer,
-            (200, NPZ_MEDIA_TYPE): OpenApiResponse(
-                OpenApiTypes.BINARY,
-                description="With `Accept: application/x-npz`: the same columns "
-                "as NumPy `.npy` arrays in a zip (steps.npy int64; values.npy, "
-                "epochs.npy, times.npy float64, NaN where absent).",
-            ),
-        },
+        responses=json_or_npz_responses(
+            PointsSerializer,
+            "the same columns as NumPy `.npy` arrays in a zip (steps.npy int64; "
+            "values.npy, epochs.npy, times.npy float64, NaN where absent).",
+        ),
     )
     @action(
         detail=True,

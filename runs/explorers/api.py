@@ -5,13 +5,12 @@ runs.explorers.metrics does the reading."""
 import json
 
 from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import renderers, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from aimsite.api import NPZ_MEDIA_TYPE, NpzRenderer
+from aimsite.api import NPZ_MEDIA_TYPE, NpzRenderer, json_or_npz_responses
 from runs.api import query_error_response
 from runs.contexts import MAX_NAME_LENGTH, ContextError, validate_context, validate_name
 from runs.explorers import metrics
@@ -295,18 +294,14 @@ class MetricsExplorerViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[SearchParams],
-        responses={
-            (200, "application/json"): SearchAnswerSerializer,
-            (200, NPZ_MEDIA_TYPE): OpenApiResponse(
-                OpenApiTypes.BINARY,
-                description="With `Accept: application/x-npz`: NumPy `.npy` "
-                "arrays in a zip. search.json is the JSON answer without the "
-                "point columns; each column sent (steps.npy int64; values.npy, "
-                "epochs.npy, times.npy, x.npy float64, NaN where absent) holds "
-                "every series' points one series after another, and offsets.npy "
-                "(int64, one more than the series) where each series starts.",
-            ),
-        },
+        responses=json_or_npz_responses(
+            SearchAnswerSerializer,
+            "NumPy `.npy` arrays in a zip. search.json is the JSON answer without "
+            "the point columns; each column sent (steps.npy int64; values.npy, "
+            "epochs.npy, times.npy, x.npy float64, NaN where absent) holds every "
+            "series' points one series after another, and offsets.npy (int64, one "
+            "more than the series) where each series starts.",
+        ),
         description="The series matching `q`, each downsampled to about `points` "
         "points (keeping extremes) with the x of every point; points without an x "
         f"are left out. At most {metrics.MAX_SERIES} series: `truncated` says more "
