@@ -13,6 +13,7 @@ import numpy as np
 import orjson
 import pytest
 import requests
+from django.db import connection
 from django.db.models import Sum
 from django.db.models.functions import Length
 
@@ -23,6 +24,8 @@ from tests.helpers.servers import REPO, free_port
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
+
+DATABASE = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
 
 # The batches are pre-encoded bytes, so requests cannot set the type itself.
 JSON = {"Content-Type": "application/json"}
@@ -100,7 +103,8 @@ def test_ingest_points_per_second(server):
         == total
     )
     _report(
-        "ingest through runs/{hash}/track (10 series x 100k points, 10 batches, SQLite)",
+        f"ingest through runs/{{hash}}/track (10 series x 100k points, 10 batches, "
+        f"{DATABASE})",
         total / elapsed,
         "points/s",
         ">= 200,000/s",
