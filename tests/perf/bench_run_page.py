@@ -38,12 +38,13 @@ METRICS = [
 SYSTEM = ["__system__cpu", "__system__memory_percent", "__system__gpu_0_util"]
 REPEATS = 3
 
-# Every chart card on the first screen has its points and a drawn Plotly plot.
+# Every chart card on the first screen has its points and a drawn chart (its canvas
+# first paint, or Plotly's plot).
 FIRST_SCREEN_DRAWN = """() => {
   const cards = [...document.querySelectorAll('.chart-card')]
     .filter((card) => card.getBoundingClientRect().top < innerHeight);
   const drawn = cards.length && cards.every((card) =>
-    card.dataset.loaded === 'true' && card.querySelector('.main-svg'));
+    card.dataset.loaded === 'true' && card.querySelector('.series-plot[data-drawn]'));
   return drawn ? performance.now() : false;
 }"""
 

@@ -3,6 +3,9 @@
 // val together). Cards load when scrolled into view, downsampled by the server to about
 // the chart's width. Pinned metrics go first; pins are saved on the run. System charts
 // show units and default to wall-clock time. Live: new points come with ?after_step=.
+// Charts first paint on a canvas, without Plotly (issue 17: the first screen in
+// <= 150 ms warm); a chart switches to Plotly when the pointer enters it, and every
+// chart does once a setting changes (lib/series_chart.js firstPaint).
 import { api } from "../../js/lib/http.js";
 import { toast } from "../../js/lib/toast.js";
 import { createMetricChart, LINE_COLORS } from "./run_metric_chart.js";
@@ -10,6 +13,7 @@ import { el } from "../../js/lib/dom.js";
 import { metricsExplorerUrl } from "../../js/lib/explorer_links.js";
 import { systemUnit } from "../../js/lib/format.js";
 import { readStored, writeStored } from "../../js/lib/storage.js";
+import { prefetchPlotly } from "../../js/lib/plotly.js";
 
 const SYSTEM_PREFIX = "__system__";
 const MAX_LIVE_POINTS = 6000; // past this, reload the downsampled series instead of appending
@@ -40,6 +44,7 @@ export function mount(data, run) {
   const cardOfSeries = new Map(); // series id -> its card
   const timeOrigin = Date.parse(run.created_at) / 1000;
   let isOverlay = !isSystem && Boolean(overlayBox && readStored(OVERLAY_KEY, false));
+  let isInteractive = false; // a setting changed: charts are drawn by Plotly
   if (overlayBox) overlayBox.checked = isOverlay;
 
   const pinnedGrid = el("div", { className: "chart-cards", id: "pinned-charts" });
@@ -185,6 +190,7 @@ export function mount(data, run) {
           item.body.replaceChildren();
           item.chart = createMetricChart(item.body, {
             xAxis: xAxisSelect.value, smoothing: Number(smoothingInput.value), timeOrigin, unit: item.unit,
+            firstPaint: isInteractive ? "plotly" : "canvas",
           });
         }
         for (const [index, points] of columns.entries()) {
@@ -193,6 +199,9 @@ export function mount(data, run) {
         }
         item.card.dataset.loaded = "true";
         item.card.dataset.points = String(item.chart.pointCount);
+        // Once the first screen is drawn, Plotly's bundle is fetched (not run) while
+        // idle, so the first hover only has to parse it.
+        (window.requestIdleCallback || setTimeout)(prefetchPlotly);
       } catch (error) {
         item.body.replaceChildren(el("p", "muted small", `Could not load points: ${error.message}`));
       } finally {
@@ -221,19 +230,28 @@ export function mount(data, run) {
     return summary.name.startsWith(SYSTEM_PREFIX) === isSystem;
   }
 
+  /** After a setting changed, Plotly draws every chart (the first call loads it). */
+  function becomeInteractive() {
+    isInteractive = true;
+    for (const item of cards.values()) item.chart?.takeOver();
+  }
+
   allSeries.push(...(data.series_rows || []));
   buildCards();
 
   xAxisSelect.addEventListener("change", () => {
     for (const item of cards.values()) item.chart?.setXAxis(xAxisSelect.value);
+    becomeInteractive();
   });
   smoothingInput.addEventListener("input", () => {
     smoothingOutput.textContent = smoothingInput.value;
     for (const item of cards.values()) item.chart?.setSmoothing(smoothingInput.value);
+    becomeInteractive();
   });
   overlayBox?.addEventListener("change", () => {
     isOverlay = overlayBox.checked;
     writeStored(OVERLAY_KEY, isOverlay);
+    isInteractive = true;
     buildCards();
   });
 

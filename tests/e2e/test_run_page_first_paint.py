@@ -1,0 +1,123 @@
+"""Browser tests for the run page's first paint (issue 17): the Metrics tab's first
+screen is drawn on a canvas without Plotly; a chart switches to Plotly, with the same
+data and the same look, when the pointer enters it; live points grow a canvas chart."""
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.factories import make_token
+from tests.runs.run_page_data import make_full_run
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+ACCURACY = [i / 50 for i in range(50)]
+
+# How many pixels of a chart's canvas are drawn (not transparent).
+INKED_PIXELS = """(canvas) => {
+  const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+  let inked = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i]) inked += 1;
+  return inked;
+}"""
+
+
+def _open_metrics(page, run):
+    page.on("console", lambda m: print("CONSOLE", m.type, m.text))
+    page.on("pageerror", lambda e: print("PAGEERROR", e))
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"{page.base_url}/runs/{run.hash}/metrics/")
+    expect(page.locator(".chart-card[data-loaded=true]")).to_have_count(3)
+
+
+def _plotly_loaded(page) -> bool:
+    return page.evaluate("() => window.Plotly !== undefined")
+
+
+def test_the_first_screen_is_drawn_on_canvas_without_plotly(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user)
+    _open_metrics(page, run)
+    plots = page.locator(".chart-card .series-plot")
+    expect(plots).to_have_count(3)
+    for index in range(3):
+        expect(plots.nth(index)).to_have_attribute("data-drawn", "canvas")
+        canvas = plots.nth(index).locator("canvas.series-canvas")
+        assert canvas.evaluate(INKED_PIXELS) > 500  # axes labels, grid and the line
+    # Once idle, the bundle is fetched into the cache, but it does not run.
+    expect(page.locator("link[data-plotly-prefetch]")).to_have_count(1)
+    assert page.locator("script[data-plotly]").count() == 0
+    assert not _plotly_loaded(page)
+    assert page.locator(".chart-card .main-svg").count() == 0
+
+
+def test_hover_switches_a_chart_to_plotly_with_the_same_data(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user)
+    _open_metrics(page, run)
+    accuracy = page.locator('.chart-card[data-metric="accuracy"] .series-plot')
+    canvas_box = accuracy.locator("canvas").bounding_box()
+    accuracy.screenshot(path="/tmp/rp/canvas.png")
+    accuracy.hover(position={"x": 300, "y": 100})
+    expect(accuracy).to_have_attribute("data-drawn", "plotly")
+    expect(accuracy.locator("canvas.series-canvas")).to_have_count(0)
+    accuracy.screenshot(path="/tmp/rp/plotly.png")
+    assert _plotly_loaded(page)
+    traces = accuracy.evaluate(
+        "(plot) => plot.data.map((trace) => [trace.type, trace.x, trace.y])"
+    )
+    assert traces == [["scatter", list(range(50)), ACCURACY]]
+    # The same place on the page: the plot area Plotly drew is where the canvas was.
+    plot_box = accuracy.locator(".main-svg").first.bounding_box()
+    assert plot_box["height"] == pytest.approx(canvas_box["height"], abs=1)
+    assert plot_box["y"] == pytest.approx(canvas_box["y"], abs=1)
+    ticks = accuracy.locator(".xtick text").all_text_contents()
+    assert ticks[:2] == ["0", "5"] or ticks[:2] == ["0", "10"]
+    # The other charts stay on their canvas.
+    loss = page.locator('.chart-card[data-metric="loss"] .series-plot').first
+    expect(loss).to_have_attribute("data-drawn", "canvas")
+    # Plotly's own hover label now answers the pointer, over the point at step 25.
+    x, y = accuracy.evaluate(
+        """(plot) => {
+            const { _size: size, xaxis, yaxis } = plot._fullLayout;
+            const box = plot.getBoundingClientRect();
+            return [box.x + size.l + xaxis.l2p(25), box.y + size.t + yaxis.l2p(0.5)];
+        }"""
+    )
+    page.mouse.move(x - 3, y)
+    page.mouse.move(x, y)
+    expect(accuracy.locator(".hoverlayer .hovertext")).to_have_count(1)
+
+
+def test_live_points_arrive_on_a_canvas_drawn_chart(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user)
+    token = make_token(page.user)
+    _open_metrics(page, run)
+    card = page.locator('.chart-card[data-metric="accuracy"]')
+    plot = card.locator(".series-plot")
+    expect(card).to_have_attribute("data-points", "50")
+    expect(page.locator("body")).to_have_attribute("data-live", "open")
+    before = plot.locator("canvas").evaluate("(canvas) => canvas.toDataURL()")
+    answer = requests.post(
+        f"{page.base_url}/api/v1/runs/{run.hash}/track",
+        json={
+            "seq": 9,
+            "metrics": [
+                {"name": "accuracy", "context": {}, "steps": [50, 51], "values": [1, 0]}
+            ],
+        },
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    )
+    assert answer.status_code == 200, answer.text
+    expect(card).to_have_attribute("data-points", "52")
+    expect(plot).to_have_attribute("data-drawn", "canvas")
+    assert plot.locator("canvas").evaluate("(canvas) => canvas.toDataURL()") != before
+    assert not _plotly_loaded(page)
+    # Plotly takes over with the grown line.
+    plot.hover(position={"x": 300, "y": 100})
+    expect(plot).to_have_attribute("data-drawn", "plotly")
+    x, y = plot.evaluate("(plot) => [plot.data[0].x, plot.data[0].y]")
+    assert x == list(range(52))
+    assert y == [*ACCURACY, 1, 0]
