@@ -208,12 +208,15 @@ export function createCanvasView(plot, { height, margin }) {
   plot.style.height = `${height}px`;
   plot.append(canvas);
   let last = null;
-  const resizes = new ResizeObserver(() => { if (last) render(...last); });
+  let drawnWidth = 0;
+  // Drawn again when the plot's width changes (not on the first report after observe).
+  const resizes = new ResizeObserver(() => { if (last && plot.clientWidth !== drawnWidth) render(...last); });
   resizes.observe(plot);
 
   function render(spec, opacities) {
     last = [spec, opacities];
     const width = plot.clientWidth;
+    drawnWidth = width;
     if (!width) return;
     const ratio = window.devicePixelRatio || 1;
     canvas.width = Math.round(width * ratio);

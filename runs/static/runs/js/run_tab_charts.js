@@ -167,7 +167,8 @@ export function mount(data, run) {
 
   // The first screen's points came inlined in the page (runs/run_page.py): each is
   // used once, by the first load of its card.
-  const firstPoints = new Map(Object.entries(data.first_points || {}));
+  const inlined = document.getElementById("run-first-points");
+  const firstPoints = new Map(Object.entries(inlined ? JSON.parse(inlined.textContent) : {}));
   function takeFirstPoints(id) {
     const points = firstPoints.get(String(id));
     firstPoints.delete(String(id));
@@ -176,6 +177,15 @@ export function mount(data, run) {
 
   function pointsUrl(id, query) {
     return `/api/v1/runs/${run.hash}/metrics/${id}/points${query ? `?${query}` : ""}`;
+  }
+
+  // A second after the first chart is drawn, while idle, Plotly's bundle is fetched
+  // (not run), so that the first hover only has to parse it.
+  let isPrefetchScheduled = false;
+  function schedulePrefetch() {
+    if (isPrefetchScheduled) return;
+    isPrefetchScheduled = true;
+    setTimeout(() => (window.requestIdleCallback || setTimeout)(prefetchPlotly), 1000);
   }
 
   async function load(cardKey, { force = false } = {}) {
@@ -199,9 +209,7 @@ export function mount(data, run) {
         }
         item.card.dataset.loaded = "true";
         item.card.dataset.points = String(item.chart.pointCount);
-        // Once the first screen is drawn, Plotly's bundle is fetched (not run) while
-        // idle, so the first hover only has to parse it.
-        (window.requestIdleCallback || setTimeout)(prefetchPlotly);
+        schedulePrefetch();
       } catch (error) {
         item.body.replaceChildren(el("p", "muted small", `Could not load points: ${error.message}`));
       } finally {
@@ -226,6 +234,13 @@ export function mount(data, run) {
     }
   }
 
+  /** Whether a series summary's last step is past what its drawn chart holds. */
+  function hasNewPoints(summary) {
+    const chart = cardOfSeries.get(summary.id)?.chart;
+    if (!chart || summary.last_step === null) return false;
+    return summary.last_step > (chart.lastStepOf(summary.id) ?? -1);
+  }
+
   function isMine(summary) {
     return summary.name.startsWith(SYSTEM_PREFIX) === isSystem;
   }
@@ -238,6 +253,11 @@ export function mount(data, run) {
 
   allSeries.push(...(data.series_rows || []));
   buildCards();
+  // Cards whose points came inside the page are drawn now, not a frame later when
+  // the observer first reports them.
+  for (const item of cards.values()) {
+    if (item.seriesList.every((series) => firstPoints.has(String(series.id)))) load(item.key);
+  }
 
   xAxisSelect.addEventListener("change", () => {
     for (const item of cards.values()) item.chart?.setXAxis(xAxisSelect.value);
@@ -264,7 +284,9 @@ export function mount(data, run) {
         if (!cardOfSeries.has(series.id)) { addSeries(series); added = true; }
       }
       if (added) placeCards();
-      await Promise.all([...cardOfSeries.keys()].map((id) => catchUp(id).catch(() => {})));
+      // Only series the summaries say have grown past their chart: a finished run's
+      // page sends no request here.
+      await Promise.all(all.filter((series) => hasNewPoints(series)).map((series) => catchUp(series.id).catch(() => {})));
     },
     onEvent(event) {
       if (event.type !== "run.updated") return;
@@ -272,11 +294,7 @@ export function mount(data, run) {
       for (const summary of event.metrics || []) {
         if (!isMine(summary)) continue;
         if (!cardOfSeries.has(summary.id)) { addSeries(summary); added = true; continue; }
-        const item = cardOfSeries.get(summary.id);
-        const last = item.chart?.lastStepOf(summary.id);
-        if (item.chart && summary.last_step !== null && summary.last_step > (last ?? -1)) {
-          catchUp(summary.id).catch(() => {});
-        }
+        if (hasNewPoints(summary)) catchUp(summary.id).catch(() => {});
       }
       if (added) placeCards();
     },
