@@ -259,7 +259,8 @@ export function createCanvasView(plot, { height, margin }) {
     context.font = `11px ${FONT_FAMILY}`;
     context.textAlign = "center";
     context.textBaseline = "alphabetic";
-    if (spec.xAxis.title) context.fillText(spec.xAxis.title, box.left + box.width / 2, box.top + box.height + 15.6 * lines + 26);
+    // Under the labels, where Plotly puts it once its automargin made room.
+    if (spec.xAxis.title) context.fillText(spec.xAxis.title, box.left + box.width / 2, box.top + box.height + 41 + lines);
     if (spec.yAxis.title) {
       context.save();
       context.translate(12, box.top + box.height / 2);
