@@ -3,10 +3,9 @@ screen is drawn on a canvas without Plotly; a chart switches to Plotly, with the
 data and the same look, when the pointer enters it; live points grow a canvas chart."""
 
 import pytest
-import requests
 from playwright.sync_api import expect
 
-from tests.factories import make_token
+from tests.helpers.clients import token_session
 from tests.runs.run_page_data import make_full_run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -23,8 +22,6 @@ INKED_PIXELS = """(canvas) => {
 
 
 def _open_metrics(page, run):
-    page.on("console", lambda m: print("CONSOLE", m.type, m.text))
-    page.on("pageerror", lambda e: print("PAGEERROR", e))
     page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(f"{page.base_url}/runs/{run.hash}/metrics/")
     expect(page.locator(".chart-card[data-loaded=true]")).to_have_count(3)
@@ -57,11 +54,9 @@ def test_hover_switches_a_chart_to_plotly_with_the_same_data(signed_in_page):
     _open_metrics(page, run)
     accuracy = page.locator('.chart-card[data-metric="accuracy"] .series-plot')
     canvas_box = accuracy.locator("canvas").bounding_box()
-    accuracy.screenshot(path="/tmp/rp/canvas.png")
     accuracy.hover(position={"x": 300, "y": 100})
     expect(accuracy).to_have_attribute("data-drawn", "plotly")
     expect(accuracy.locator("canvas.series-canvas")).to_have_count(0)
-    accuracy.screenshot(path="/tmp/rp/plotly.png")
     assert _plotly_loaded(page)
     traces = accuracy.evaluate(
         "(plot) => plot.data.map((trace) => [trace.type, trace.x, trace.y])"
@@ -92,22 +87,16 @@ def test_hover_switches_a_chart_to_plotly_with_the_same_data(signed_in_page):
 def test_live_points_arrive_on_a_canvas_drawn_chart(signed_in_page):
     page = signed_in_page
     run = make_full_run(page.user)
-    token = make_token(page.user)
     _open_metrics(page, run)
     card = page.locator('.chart-card[data-metric="accuracy"]')
     plot = card.locator(".series-plot")
     expect(card).to_have_attribute("data-points", "50")
     expect(page.locator("body")).to_have_attribute("data-live", "open")
     before = plot.locator("canvas").evaluate("(canvas) => canvas.toDataURL()")
-    answer = requests.post(
+    points = {"name": "accuracy", "steps": [50, 51], "values": [1, 0]}
+    answer = token_session(page.user).post(
         f"{page.base_url}/api/v1/runs/{run.hash}/track",
-        json={
-            "seq": 9,
-            "metrics": [
-                {"name": "accuracy", "context": {}, "steps": [50, 51], "values": [1, 0]}
-            ],
-        },
-        headers={"Authorization": f"Bearer {token}"},
+        json={"seq": 9, "metrics": [points]},
         timeout=5,
     )
     assert answer.status_code == 200, answer.text
