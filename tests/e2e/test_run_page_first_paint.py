@@ -110,3 +110,83 @@ def test_live_points_arrive_on_a_canvas_drawn_chart(signed_in_page):
     x, y = plot.evaluate("(plot) => [plot.data[0].x, plot.data[0].y]")
     assert x == list(range(52))
     assert y == [*ACCURACY, 1, 0]
+
+
+# The canvas and Plotly draw one spec each; their plot areas and tick labels must
+# agree, or the take-over would jump. Ranges: small, large (exponent and SI
+# suffixes), negative, a unit suffix, and wall-clock dates over a minute and a week.
+COMPARE_LAYOUTS = """async (specs) => {
+  const { createCanvasView } = await import("/static/js/lib/series_canvas.js");
+  const { createSeriesChart } = await import("/static/js/lib/series_chart.js");
+  const results = [];
+  for (const spec of specs) {
+    for (const line of spec.lines) {
+      if (spec.xAxis.type === "date") line.x = line.x.map((seconds) => new Date(seconds * 1000));
+    }
+    const box = document.createElement("div");
+    box.style.width = "560px";
+    document.body.append(box);
+    const view = createCanvasView(box, { height: 260, margin: { l: 60, r: 16, t: 10, b: 44 } });
+    const canvas = view.render({ bands: [], yAxis: {}, ...spec }, spec.lines.map(() => 1));
+    view.remove();
+    const chart = createSeriesChart(box, { height: 260, svgMaxPoints: 4000 });
+    await chart.draw(spec);
+    const size = chart.element._fullLayout._size;
+    const texts = (selector) => [...box.querySelectorAll(selector)].map((text) =>
+      [...text.querySelectorAll("tspan.line")].map((line) => line.textContent).join(" ") || text.textContent);
+    results.push({
+      canvas: [canvas.box.left, canvas.box.top, canvas.box.width, canvas.box.height, canvas.xLabels, canvas.yLabels],
+      plotly: [size.l, size.t, size.w, size.h, texts(".xtick text"), texts(".ytick text")],
+    });
+    chart.destroy();
+    box.remove();
+  }
+  return results;
+}"""
+
+
+def _line(x, y):
+    return {"id": "a", "x": x, "y": y, "color": "#1473e6"}
+
+
+LAYOUT_SPECS = [
+    {
+        "lines": [_line([0, 1, 2, 3], [0.00012, 0.00031, 0.00008, 0.0002])],
+        "xAxis": {"title": "step"},
+    },
+    {
+        "lines": [_line([0, 50_000, 120_000], [2e6, 7.5e6, 1.2e6])],
+        "xAxis": {"title": "step"},
+    },
+    {
+        "lines": [_line([-5, 0, 5], [-3.5, 1.25, -0.5])],
+        "xAxis": {},
+        "yAxis": {"suffix": " %"},
+    },
+    {
+        "lines": [
+            _line(
+                [1.7e9 + s for s in range(0, 60, 5)],
+                [1, 3, 2, 5, 4, 6, 5, 7, 6, 8, 7, 9],
+            )
+        ],
+        "xAxis": {"type": "date", "title": "time"},
+    },
+    {
+        "lines": [
+            _line([1.7e9 + d * 86400 for d in range(8)], [1, 2, 3, 4, 5, 6, 7, 8])
+        ],
+        "xAxis": {"type": "date"},
+    },
+]
+
+
+def test_the_canvas_lays_out_axes_as_plotly_does(signed_in_page):
+    page = signed_in_page
+    run = make_full_run(page.user)
+    _open_metrics(page, run)
+    for result in page.evaluate(COMPARE_LAYOUTS, LAYOUT_SPECS):
+        *canvas_box, canvas_x, canvas_y = result["canvas"]
+        *plotly_box, plotly_x, plotly_y = result["plotly"]
+        assert canvas_box == pytest.approx(plotly_box, abs=2)
+        assert (canvas_x, canvas_y) == (plotly_x, plotly_y)

@@ -7,7 +7,8 @@
 // date heads), grid, fonts and colours. It also strokes the highlight overlay's lines.
 //
 //   const view = createCanvasView(plotElement, { height, margin });
-//   view.render(spec, opacities);  // spec as series_chart's draw() takes it
+//   view.render(spec, opacities);  // spec as series_chart's draw() takes it; returns
+//                                  // the plot area {left, top, width, height} and tick labels
 //   view.remove();
 import { el } from "./dom.js";
 import { MIN_LOG_VALUE } from "./series_math.js";
@@ -217,7 +218,7 @@ export function createCanvasView(plot, { height, margin }) {
     last = [spec, opacities];
     const width = plot.clientWidth;
     drawnWidth = width;
-    if (!width) return;
+    if (!width) return null;
     const ratio = window.devicePixelRatio || 1;
     canvas.width = Math.round(width * ratio);
     canvas.height = Math.round(height * ratio);
@@ -233,8 +234,16 @@ export function createCanvasView(plot, { height, margin }) {
     // automargin: the left margin grows to fit the y labels, the bottom one the x labels.
     const labelWidth = Math.max(0, ...yTicksFirst.labels.map(([text]) => context.measureText(text).width));
     const left = Math.max(margin.l, Math.ceil(labelWidth + 4 + (spec.yAxis.title ? 20 : 0)));
-    const plotWidth = Math.max(10, width - left - margin.r);
-    const xTicks = axisTicks(spec.xAxis, xRange, plotWidth, 80, "B");
+    let plotWidth = Math.max(10, width - left - margin.r);
+    let xTicks = axisTicks(spec.xAxis, xRange, plotWidth, 80, "B");
+    // A label at the right end that would overflow the right margin pushes it, as
+    // Plotly's automargin does (its label box reaches ~10 px past the text).
+    const overflow = Math.max(...xTicks.values.map((v, i) => ((v - xRange[0]) / (xRange[1] - xRange[0])) * plotWidth
+      + Math.max(...xTicks.labels[i].map((text) => context.measureText(text).width)) / 2 - plotWidth));
+    if (overflow + 10 > margin.r) {
+      plotWidth = Math.max(10, width - left - Math.ceil(overflow + 10));
+      xTicks = axisTicks(spec.xAxis, xRange, plotWidth, 80, "B");
+    }
     const lines = Math.max(1, ...xTicks.labels.map((label) => label.length));
     const bottom = Math.max(margin.b, 3 + 14 * lines + (spec.xAxis.title ? 22 : 0));
     const plotHeight = Math.max(10, height - margin.t - bottom);
@@ -287,6 +296,7 @@ export function createCanvasView(plot, { height, margin }) {
     }
     spec.lines.forEach((line, i) => strokeLine(context, { ...line, opacity: opacities[i] }, pxX, pxY));
     context.restore();
+    return { box, xLabels: xTicks.labels.map((label) => label.join(" ")), yLabels: yTicks.labels.map(([text]) => text) };
   }
 
   return {
