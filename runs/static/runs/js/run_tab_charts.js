@@ -253,11 +253,11 @@ export function mount(data, run) {
 
   allSeries.push(...(data.series_rows || []));
   buildCards();
-  // Cards whose points came inside the page are drawn now, not a frame later when
-  // the observer first reports them.
-  for (const item of cards.values()) {
-    if (item.seriesList.every((series) => firstPoints.has(String(series.id)))) load(item.key);
-  }
+  // Cards in view whose points came inside the page are drawn now, not a frame later
+  // when the observer first reports them (positions read first: one layout).
+  const inView = [...cards.values()].filter((item) => item.seriesList.every((series) => firstPoints.has(String(series.id)))
+    && item.card.getBoundingClientRect().top < window.innerHeight);
+  for (const item of inView) load(item.key);
 
   xAxisSelect.addEventListener("change", () => {
     for (const item of cards.values()) item.chart?.setXAxis(xAxisSelect.value);
