@@ -355,6 +355,11 @@ export function createSeriesChart(container, {
     extend,
     takeOver,
     highlight(predicate) {
+      if (takingOver) {
+        // Plotly is on its way: the highlight applies once it has drawn.
+        takingOver.then(() => this.highlight(predicate));
+        return;
+      }
       if (predicate === faded || !lines.length) return;
       faded = predicate;
       if (canvasView) {
