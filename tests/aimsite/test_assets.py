@@ -112,7 +112,8 @@ def test_without_npm_it_warns_and_pages_get_the_full_bundle_in_its_place(
     page = signed_in_client(user).get(f"/runs/{run.hash}/metrics/")
     assert page.status_code == 200
     [src] = re.findall(
-        r'<script async data-plotly="partial"[^>]* src="([^"]+)"', page.content.decode()
+        r'<template data-plotly="partial"[^>]* data-src="([^"]+)"',
+        page.content.decode(),
     )
     assert src == f"/static/{PLOTLY_PARTIAL_NAME}"
     full = Path(finders.find(PLOTLY_NAME)).read_bytes()

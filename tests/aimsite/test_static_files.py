@@ -91,7 +91,11 @@ def test_each_page_loads_one_plotly_bundle_the_full_one_where_figures_are_drawn(
 ):
     run = make_run(user)
     body = signed_in_client(user).get(path.format(hash=run.hash)).content.decode()
-    loaded = re.findall(r'<script async data-plotly="(\w+)"[^>]* src="([^"]+)"', body)
+    # A script, or a lazy template that js/lib/plotly.js turns into one on first use.
+    loaded = re.findall(
+        r'<(?:script async|template) data-plotly="(\w+)"[^>]* (?:data-)?src="([^"]+)"',
+        body,
+    )
     if bundle is None:
         assert loaded == []
         return
@@ -101,6 +105,18 @@ def test_each_page_loads_one_plotly_bundle_the_full_one_where_figures_are_drawn(
     assert kind == ("full" if bundle == FULL_PLOTLY else "partial")
     if kind == "partial":
         assert f'data-full-src="/static/{FULL_PLOTLY}"' in body
+
+
+@pytest.mark.parametrize("tab", ["metrics", "system"])
+def test_the_run_page_chart_tabs_load_plotly_only_when_asked(user, tab):
+    # Their first screen is drawn on a canvas (issue 17): Plotly comes on interaction.
+    run = make_run(user)
+    body = signed_in_client(user).get(f"/runs/{run.hash}/{tab}/").content.decode()
+    assert "<script async data-plotly" not in body
+    assert (
+        f'<template data-plotly="partial" data-full-src="/static/{FULL_PLOTLY}" '
+        in body
+    )
 
 
 def test_a_client_without_gzip_gets_the_plain_bytes(server):

@@ -54,7 +54,7 @@ def test_each_tab_renders_its_data(signed_in_page):
     expect(page.locator(".chart-card[data-loaded=true]")).to_have_count(3)
     loss = page.locator('.chart-card[data-metric="loss"]').first
     expect(loss).to_contain_text("subset: train")
-    expect(loss.locator(".scatterlayer .trace")).to_have_count(1)
+    expect(loss.locator(".series-plot")).to_have_attribute("data-drawn", "canvas")
     page.locator("#chart-smoothing").fill("0.6")
     expect(loss.locator(".scatterlayer .trace")).to_have_count(2)
     page.select_option("#chart-x-axis", "epoch")
@@ -514,7 +514,7 @@ def test_run_page_charts_use_svg_and_take_no_webgl_context(signed_in_page):
     expect(page.locator(".chart-card[data-loaded=true]")).to_have_count(3)
     page.locator("#chart-smoothing").fill("0.6")
     expect(page.locator(".chart-card .scatterlayer .trace")).to_have_count(6)
-    assert page.locator(".chart-card canvas").count() == 0
+    expect(page.locator(".chart-card canvas")).to_have_count(0)
     types = page.locator(".series-plot").evaluate_all(
         "(plots) => plots.flatMap((plot) => plot.data.map((trace) => trace.type))"
     )

@@ -70,6 +70,8 @@ def test_system_figures_show_units_and_chart_against_wall_clock_time(signed_in_p
     cpu = page.locator('.chart-card[data-metric="__system__cpu"]')
     expect(cpu).to_have_attribute("data-loaded", "true")
     expect(cpu.locator(".chart-title")).to_contain_text("(%)")
+    cpu.locator(".series-plot").hover()  # Plotly takes over from the canvas
+    expect(cpu.locator(".series-plot")).to_have_attribute("data-drawn", "plotly")
     layout = cpu.locator(".js-plotly-plot").evaluate(
         "(plot) => ({ x: plot._fullLayout.xaxis.type, suffix: plot._fullLayout.yaxis.ticksuffix })"
     )

@@ -12,6 +12,7 @@ Run: python -m pytest -m perf -s tests/perf/bench_run_page.py
 """
 
 import statistics
+import time
 
 import numpy as np
 import pytest
@@ -38,12 +39,13 @@ METRICS = [
 SYSTEM = ["__system__cpu", "__system__memory_percent", "__system__gpu_0_util"]
 REPEATS = 3
 
-# Every chart card on the first screen has its points and a drawn Plotly plot.
+# Every chart card on the first screen has its points and a drawn chart (its canvas
+# first paint, or Plotly's plot).
 FIRST_SCREEN_DRAWN = """() => {
   const cards = [...document.querySelectorAll('.chart-card')]
     .filter((card) => card.getBoundingClientRect().top < innerHeight);
   const drawn = cards.length && cards.every((card) =>
-    card.dataset.loaded === 'true' && card.querySelector('.main-svg'));
+    card.dataset.loaded === 'true' && card.querySelector('.series-plot[data-drawn]'));
   return drawn ? performance.now() : false;
 }"""
 
@@ -52,13 +54,15 @@ TRAFFIC = """() => {
   return [entries.length, entries.reduce((total, e) => total + e.transferSize, 0)];
 }"""
 
-# Where the time went: the page's modules ran (DOMContentLoaded), Plotly arrived,
-# the first chart's points arrived.
+# Where the time went: the page's HTML arrived (first byte, last byte), its modules
+# ran (DOMContentLoaded), the first chart's points arrived over the API (-1: every
+# chart on the first screen drew from the points inlined in the page).
 MILESTONES = """() => {
   const entries = performance.getEntriesByType('resource');
   const end = (pattern) => entries.find((e) => pattern.test(e.name))?.responseEnd ?? -1;
-  return [performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
-          end(/plotly/), end(/\\/points\\?/)];
+  const navigation = performance.getEntriesByType('navigation')[0];
+  return [navigation.responseStart, navigation.responseEnd,
+          navigation.domContentLoadedEventEnd, end(/\\/points\\?/)];
 }"""
 
 
@@ -113,10 +117,12 @@ def _visit(page, url: str) -> tuple[float, int, int]:
     page.goto(url)
     drawn = page.wait_for_function(FIRST_SCREEN_DRAWN, timeout=60_000).json_value()
     requests, transferred = page.evaluate(TRAFFIC)
-    ready, plotly, points = page.evaluate(MILESTONES)
+    first_byte, html, ready, points = page.evaluate(MILESTONES)
+    plotly = page.evaluate("() => window.Plotly !== undefined")
     print(
-        f"PERF   modules ran {ready:,.0f} ms, Plotly in {plotly:,.0f} ms, "
-        f"first points in {points:,.0f} ms, drawn {drawn:,.0f} ms"
+        f"PERF   HTML first byte {first_byte:,.0f} ms, last byte {html:,.0f} ms, "
+        f"modules ran {ready:,.0f} ms, first points over the API {points:,.0f} ms, "
+        f"drawn {drawn:,.0f} ms, Plotly loaded: {plotly}"
     )
     return drawn, requests, transferred
 
@@ -146,10 +152,28 @@ def _measure(browser, server, user, url: str, label: str) -> None:
     )
 
 
+def _server_time(user, path: str) -> None:
+    client = Client()
+    client.force_login(user)
+    client.get(path)
+    times = []
+    for _ in range(20):
+        start = time.perf_counter()
+        answer = client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+    _report(
+        "run page HTML, server (in process, median of 20)",
+        statistics.median(times),
+        "ms",
+    )
+    _report("  run page HTML size", len(answer.content) / 1024, "KiB")
+
+
 def test_metrics_tab_cold_and_warm(browser, server, tmp_path):
     owner = make_user("bench")
     run = _demo_like_run(owner)
     path = f"/runs/{run.hash}/metrics/"
+    _server_time(owner, path)
     _measure(browser, server, owner, server.url + path, "hashed + gzip")
 
     # Static files as they were served before: never collected, so plain names,

@@ -230,6 +230,15 @@ def _page_data(answer) -> dict:
     return json.loads(found.group(1))
 
 
+def _first_points(answer) -> dict | None:
+    found = re.search(
+        r'<script id="run-first-points" type="application/json">(.*?)</script>',
+        answer.content.decode(),
+        re.S,
+    )
+    return json.loads(found.group(1)) if found else None
+
+
 def test_the_metrics_tab_inlines_the_first_screens_points_pinned_first(user):
     run = make_run(user)
     names = [f"metric_{index:02}" for index in range(FIRST_SCREEN_SERIES + 3)]
@@ -250,8 +259,9 @@ def test_the_metrics_tab_inlines_the_first_screens_points_pinned_first(user):
     run.pinned_metrics = [f"{last.name} {last.context_key}"]
     run.save(update_fields=["pinned_metrics"])
 
-    data = _page_data(_page(signed_in_client(user), run, "metrics"))
-    inlined = data["first_points"]
+    page = _page(signed_in_client(user), run, "metrics")
+    data = _page_data(page)
+    inlined = _first_points(page)
     by_name = {row["name"]: str(row["id"]) for row in data["series_rows"]}
     expected = [names[-1], *names[: FIRST_SCREEN_SERIES - 1]]
     assert set(inlined) == {by_name[name] for name in expected}
@@ -265,11 +275,10 @@ def test_the_metrics_tab_inlines_the_first_screens_points_pinned_first(user):
 
 
 def test_other_tabs_inline_no_points(user, full_run):
-    data = _page_data(_page(signed_in_client(user), full_run, "overview"))
-    assert "first_points" not in data
-    system = _page_data(_page(signed_in_client(user), full_run, "system"))
-    assert system["first_points"].keys() == {
-        str(row["id"]) for row in system["series_rows"]
+    assert _first_points(_page(signed_in_client(user), full_run, "overview")) is None
+    system = _page(signed_in_client(user), full_run, "system")
+    assert _first_points(system).keys() == {
+        str(row["id"]) for row in _page_data(system)["series_rows"]
     }
 
 

@@ -9,6 +9,11 @@
 // Should a page with the partial ask for the full one, the full bundle is loaded once
 // and takes over window.Plotly for every later draw: one global at a time, same version.
 //
+// A page whose first screen needs no Plotly (the run page's chart tabs draw a canvas
+// first: lib/series_chart.js) includes the script lazily: an inert <template
+// data-plotly data-src> that the first whenPlotly() turns into the script, and
+// prefetchPlotly() puts into the HTTP cache without running it.
+//
 //   const Plotly = await whenPlotly();                 // before drawing our charts
 //   const Plotly = await whenPlotly({ full: true });   // before drawing a user figure
 //   plotly().purge(node);                              // after a draw, when it is surely there
@@ -23,9 +28,27 @@ function scriptLoaded(script) {
 }
 
 function pageScript() {
-  const script = document.querySelector("script[data-plotly]");
+  const script = document.querySelector("[data-plotly]");
   if (!script) throw new Error("Plotly is not on this page: include _partials/plotly_script.html");
-  return script;
+  if (script.tagName === "SCRIPT") return script;
+  const loading = document.createElement("script");
+  loading.src = script.dataset.src;
+  loading.dataset.plotly = script.dataset.plotly;
+  loading.dataset.fullSrc = script.dataset.fullSrc;
+  script.replaceWith(loading);
+  return loading;
+}
+
+/** A lazily included bundle is fetched into the cache (not run), so that the first
+ *  whenPlotly() only parses it. */
+export function prefetchPlotly() {
+  const lazy = document.querySelector("template[data-plotly]");
+  if (!lazy || document.querySelector("link[data-plotly-prefetch]")) return;
+  const link = document.createElement("link");
+  link.rel = "prefetch";
+  link.href = lazy.dataset.src;
+  link.dataset.plotlyPrefetch = "";
+  document.head.append(link);
 }
 
 function whenFull() {

@@ -3,9 +3,11 @@
 // series (runs/js/run_metric_chart.js). It takes lines already aligned, smoothed and
 // styled (lib/series_math.js) and only draws, appends and reports pointer events.
 //
-//   const chart = createSeriesChart(container, { onHover, onUnhover, onClick, height, svgMaxPoints, imageButton });
+//   const chart = createSeriesChart(container, { onHover, onUnhover, onClick, height, svgMaxPoints, imageButton,
+//                                                 firstPaint: "plotly" | "canvas" });
 //   chart.draw({
 //     lines: [{ id, x, y, customdata, color, dash, width, opacity,   // one trace each (*)
+//               // customdata: an array, or a function giving it when Plotly draws
 //               hover: "skip" | "<Plotly hovertemplate>" }],  // default: the onHover callback
 //     bands: [{ id, x, lower, upper, color }],       // filled areas under the lines
 //     xAxis: { type: "linear" | "log" | "date", title, range: [min, max] | null },
@@ -15,7 +17,14 @@
 //   chart.extend([{ id, x, y, customdata }]);        // newer points at the ends of lines (live)
 //   chart.highlight((line) => bool | null);          // fade the lines that return false
 //   chart.exportImage("png" | "svg", filename);
+//   chart.takeOver();                                // canvas first paint: Plotly draws from now on
 //   chart.destroy();
+//
+// firstPaint "canvas" (the run page, issue 17): draws go to a 2-D canvas laid out as
+// Plotly would lay them out (lib/series_canvas.js), with no Plotly loaded, until the
+// pointer enters the chart (hover, zoom), a wheel or touch, or takeOver(); then
+// Plotly draws the same spec under the canvas, the canvas goes, and every later draw
+// and extend is Plotly's. The plot's data-drawn says which ("canvas" or "plotly").
 //
 // WebGL (scattergl) draws long series fast, but browsers allow only a handful of WebGL
 // contexts per page; a page of many small charts passes svgMaxPoints, and a chart holding
@@ -34,10 +43,11 @@
 import { el } from "./dom.js";
 import { MIN_LOG_VALUE } from "./series_math.js";
 import { plotly, whenPlotly } from "./plotly.js";
+import { createCanvasView, strokeLine } from "./series_canvas.js";
 
 const FADED_OPACITY = 0.18;
-// setLineDash patterns for Plotly's dash names (the highlight overlay).
-const DASHES = { solid: [], dash: [6, 4], dot: [2, 3], dashdot: [6, 3, 2, 3], longdash: [12, 4], longdashdot: [12, 4, 2, 4] };
+const MARGIN = { l: 60, r: 16, t: 10, b: 44 };
+const TAKE_OVER_EVENTS = ["pointerenter", "wheel", "touchstart", "focusin"];
 // Past this many WebGL lines, lines of one style share one trace (null-separated):
 // Plotly's cost is per trace, and 800 traces took a second to draw.
 const MERGE_MIN_LINES = 40;
@@ -67,10 +77,12 @@ function hoverOf(line) {
   return { hoverinfo: "none" };
 }
 
+const customdataOf = (line) => (typeof line.customdata === "function" ? line.customdata() : line.customdata);
+
 function lineTrace(line, isLogY, type) {
   return {
     type, mode: line.x.length === 1 ? "markers" : "lines", showlegend: false, ...hoverOf(line),
-    x: line.x, y: isLogY ? clampLog(line.y) : line.y, customdata: line.customdata, opacity: line.opacity ?? 1,
+    x: line.x, y: isLogY ? clampLog(line.y) : line.y, customdata: customdataOf(line), opacity: line.opacity ?? 1,
     line: { color: line.color, width: line.width || 1.6, dash: line.dash || "solid" },
     marker: { color: line.color, size: 5 },
   };
@@ -122,10 +134,16 @@ function pointCount(lines, bands) {
 
 export function createSeriesChart(container, {
   onHover = () => {}, onUnhover = () => {}, onClick = () => {},
-  height = 340, svgMaxPoints = 0, imageButton = false,
+  height = 340, svgMaxPoints = 0, imageButton = false, firstPaint = "plotly",
 } = {}) {
   const plot = el("div", "series-plot");
   container.append(plot);
+  // The canvas first paint, until Plotly takes over (takeOver).
+  let canvasView = firstPaint === "canvas" ? createCanvasView(plot, { height, margin: MARGIN }) : null;
+  let takingOver = null;
+  if (canvasView) {
+    for (const type of TAKE_OVER_EVENTS) plot.addEventListener(type, takeOver, { once: true, passive: true });
+  }
   const config = {
     displaylogo: false, responsive: true,
     modeBarButtonsToRemove: imageButton ? ["lasso2d", "select2d"] : ["lasso2d", "select2d", "toImage"],
@@ -172,7 +190,7 @@ export function createSeriesChart(container, {
     const title = (axis) => (axis.title ? { text: axis.title, font: { size: 11 } } : undefined);
     return {
       height,
-      margin: { l: 60, r: 16, t: 10, b: 44 },
+      margin: MARGIN,
       showlegend: false,
       hovermode: "closest",
       hoverdistance: 30,
@@ -195,13 +213,36 @@ export function createSeriesChart(container, {
     return lines.map((line) => (!faded || faded(line) ? line.opacity ?? 1 : FADED_OPACITY));
   }
 
-  async function draw({ lines: nextLines, bands = [], xAxis, yAxis = {}, revision = "" }) {
+  function draw({ lines: nextLines, bands = [], xAxis, yAxis = {}, revision = "" }) {
     spec = { lines: nextLines, bands, xAxis, yAxis, revision };
     lines = nextLines;
     firstLine = bands.length;
     faded = null;
-    const isLogY = yAxis.type === "log";
-    const type = traceType(nextLines, bands);
+    if (!canvasView) return drawPlotly();
+    canvasView.render(spec, opacities());
+    plot.dataset.drawn = "canvas";
+    return Promise.resolve();
+  }
+
+  /** Switches a canvas-drawn chart to Plotly: the last spec is drawn under the canvas,
+   *  which goes once Plotly has drawn. Resolves when Plotly has drawn. */
+  function takeOver() {
+    if (!canvasView) return takingOver || Promise.resolve();
+    const view = canvasView;
+    canvasView = null;
+    for (const type of TAKE_OVER_EVENTS) plot.removeEventListener(type, takeOver);
+    takingOver = (spec ? drawPlotly() : whenPlotly()).finally(() => {
+      view.remove();
+      takingOver = null;
+    });
+    return takingOver;
+  }
+
+  async function drawPlotly() {
+    const drawn = spec;
+    const { bands } = drawn;
+    const isLogY = drawn.yAxis.type === "log";
+    const type = traceType(lines, bands);
     let lineTraces;
     owners = null;
     clearOverlay();
@@ -214,7 +255,8 @@ export function createSeriesChart(container, {
     }
     const traces = [...bands.map((band) => bandTrace(band, isLogY, type)), ...lineTraces];
     const Plotly = await whenPlotly();
-    await Plotly.react(plot, traces, layout(spec), config);
+    await Plotly.react(plot, traces, layout(drawn), config);
+    plot.dataset.drawn = "plotly";
     bind();
   }
 
@@ -224,6 +266,11 @@ export function createSeriesChart(container, {
   async function extend(tails) {
     const byId = new Map(tails.filter((tail) => tail.x.length).map((tail) => [tail.id, tail]));
     if (!spec || !byId.size) return;
+    if (canvasView || takingOver) {
+      // On the canvas (or while Plotly takes over) the grown lines are drawn again.
+      await draw({ ...spec, lines: grownLines(byId) });
+      return;
+    }
     if (owners) {
       // Merged traces hold many lines: drawn again rather than extended in place.
       const longer = lines.map((line) => {
@@ -233,13 +280,7 @@ export function createSeriesChart(container, {
       await draw({ ...spec, lines: longer });
       return;
     }
-    const grown = lines.map((line) => {
-      const tail = byId.get(line.id);
-      if (!tail) return line;
-      const next = { ...line, x: [...line.x, ...tail.x], y: [...line.y, ...tail.y] };
-      if (line.customdata) next.customdata = [...line.customdata, ...tail.customdata];
-      return next;
-    });
+    const grown = grownLines(byId);
     const indices = lines.flatMap((line, i) => (byId.has(line.id) ? [i] : []));
     const isRedrawn = traceType(grown, spec.bands) !== traceType(lines, spec.bands)
       || indices.some((i) => lines[i].x.length < 2)
@@ -253,10 +294,20 @@ export function createSeriesChart(container, {
       x: indices.map((i) => byId.get(lines[i].id).x),
       y: indices.map((i) => (isLogY ? clampLog(byId.get(lines[i].id).y) : byId.get(lines[i].id).y)),
     };
-    if (lines[indices[0]].customdata) update.customdata = indices.map((i) => byId.get(lines[i].id).customdata);
+    if (lines[indices[0]].customdata) update.customdata = indices.map((i) => customdataOf(byId.get(lines[i].id)));
     lines = grown;
     spec = { ...spec, lines: grown };
     await plotly().extendTraces(plot, update, indices.map((i) => i + firstLine));
+  }
+
+  function grownLines(byId) {
+    return lines.map((line) => {
+      const tail = byId.get(line.id);
+      if (!tail) return line;
+      const next = { ...line, x: [...line.x, ...tail.x], y: [...line.y, ...tail.y] };
+      if (line.customdata) next.customdata = () => [...customdataOf(line), ...customdataOf(tail)];
+      return next;
+    });
   }
 
   /** Merged drawing: fade the WebGL layer and draw the chosen lines on a canvas
@@ -287,26 +338,8 @@ export function createSeriesChart(container, {
     context.clearRect(0, 0, w, h);
     const { xaxis, yaxis } = full;
     const isLogY = spec.yAxis.type === "log";
-    for (const line of chosen) {
-      context.beginPath();
-      let isDrawing = false;
-      for (let i = 0; i < line.x.length; i += 1) {
-        let y = line.y[i];
-        if (line.x[i] === null || y === null || !Number.isFinite(y)) { isDrawing = false; continue; }
-        if (isLogY) y = Math.max(y, MIN_LOG_VALUE);
-        const px = xaxis.c2p(line.x[i]);
-        const py = yaxis.c2p(y);
-        if (!Number.isFinite(px) || !Number.isFinite(py)) { isDrawing = false; continue; }
-        if (isDrawing) context.lineTo(px, py); else context.moveTo(px, py);
-        if (line.x.length === 1) context.arc(px, py, 2.5, 0, 2 * Math.PI);
-        isDrawing = true;
-      }
-      context.strokeStyle = line.color;
-      context.globalAlpha = line.opacity ?? 1;
-      context.lineWidth = line.width || 1.6;
-      context.setLineDash(DASHES[line.dash || "solid"] || []);
-      context.stroke();
-    }
+    const toY = (y) => (Number.isFinite(y) ? yaxis.c2p(isLogY ? Math.max(y, MIN_LOG_VALUE) : y) : NaN);
+    for (const line of chosen) strokeLine(context, line, (x) => xaxis.c2p(x), toY);
   }
 
   function clearOverlay() {
@@ -320,9 +353,19 @@ export function createSeriesChart(container, {
     get lines() { return lines; },
     draw,
     extend,
+    takeOver,
     highlight(predicate) {
+      if (takingOver) {
+        // Plotly is on its way: the highlight applies once it has drawn.
+        takingOver.then(() => this.highlight(predicate));
+        return;
+      }
       if (predicate === faded || !lines.length) return;
       faded = predicate;
+      if (canvasView) {
+        canvasView.render(spec, opacities());
+        return;
+      }
       if (owners) {
         drawOverlay(predicate);
         return;
@@ -330,11 +373,13 @@ export function createSeriesChart(container, {
       const indices = lines.map((_, i) => i + firstLine);
       plotly().restyle(plot, { opacity: opacities() }, indices);
     },
-    exportImage(format, filename) {
+    async exportImage(format, filename) {
+      await takeOver();
       const rect = plot.getBoundingClientRect();
       return plotly().downloadImage(plot, { format, filename, width: Math.round(rect.width) || 900, height });
     },
     destroy() {
+      canvasView?.remove();
       window.Plotly?.purge(plot);
       plot.remove();
     },

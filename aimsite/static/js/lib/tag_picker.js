@@ -36,7 +36,9 @@ const CREATE_TAG_URL = "/tags/?create=1";
 let popoverCount = 0;
 
 function ensureStylesheet() {
-  if (document.querySelector(`link[href="${STYLESHEET}"]`)) return;
+  // A page that links it has it under its hashed name (tag_picker.<hash>.css): a
+  // second, unhashed copy would be fetched again and hold up the page's first paint.
+  if (document.querySelector('link[rel="stylesheet"][href*="/tags/css/tag_picker."]')) return;
   document.head.append(el("link", { rel: "stylesheet", href: STYLESHEET }));
 }
 

@@ -4,12 +4,14 @@
 // The raw line stays, faded, under the smoothed one; smoothing is TensorBoard's debiased
 // EMA (lib/series_math.js), the one the run page has always shown.
 //
-//   const chart = createMetricChart(container, { xAxis: "step", smoothing: 0, timeOrigin, unit: "%" });
+//   const chart = createMetricChart(container, { xAxis: "step", smoothing: 0, timeOrigin, unit: "%",
+//                                                firstPaint: "canvas" });  // see lib/series_chart.js
 //   chart.setData(points, id?, { color }); // replace the points of series `id` (default: the one)
 //   chart.append(points, id?);     // add newer points (live), drawn without a full redraw
 //   chart.pointCountOf(id?); chart.lastStepOf(id?);  // also chart.pointCount, chart.lastStep
 //   chart.setXAxis("step" | "epoch" | "time" | "wall");  // time = seconds since timeOrigin
 //   chart.setSmoothing(0.6); // EMA weight 0..0.99
+//   chart.takeOver();        // a canvas-drawn chart is drawn by Plotly from now on
 //   chart.destroy();
 import { createSeriesChart } from "../../js/lib/series_chart.js";
 import { ema } from "../../js/lib/series_math.js";
@@ -22,10 +24,13 @@ const X_TITLES = { step: "step", epoch: "epoch", time: "relative time (s)", wall
 // smoothed line: drawn with SVG, a run page of dozens of charts takes no WebGL context.
 // Only a chart grown past that by live points (or overlaid series) switches to WebGL.
 const SVG_MAX_POINTS = 4000;
+const TIME_FORMAT = new Intl.DateTimeFormat(undefined, {
+  year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+});
 const HOVER = "step %{customdata[0]}<br>value %{customdata[3]}<br>epoch %{customdata[1]}<br>%{customdata[2]}";
 
 function isoTime(seconds) {
-  return seconds == null ? "—" : new Date(seconds * 1000).toLocaleString();
+  return seconds == null ? "—" : TIME_FORMAT.format(new Date(seconds * 1000));
 }
 
 function copyColumns(points) {
@@ -40,7 +45,9 @@ export function createMetricChart(container, options = {}) {
     timeOrigin: options.timeOrigin ?? null,
     unit: options.unit || "",
   };
-  const chart = createSeriesChart(container, { height: options.height || 260, svgMaxPoints: SVG_MAX_POINTS, imageButton: true });
+  const chart = createSeriesChart(container, {
+    height: options.height || 260, svgMaxPoints: SVG_MAX_POINTS, imageButton: true, firstPaint: options.firstPaint,
+  });
   const allPoints = () => [...state.series.values()].map((item) => item.points);
 
   function origin() {
@@ -66,7 +73,8 @@ export function createMetricChart(container, options = {}) {
     return shown === state.xAxis ? X_TITLES[shown] : `${X_TITLES[shown]} (no ${state.xAxis === "epoch" ? "epochs" : "times"} recorded)`;
   }
 
-  /** x, raw and smoothed y and hover data of one series' points from index `from` on. */
+  /** x, raw and smoothed y and hover data of one series' points from index `from` on.
+   *  The hover data is built only when Plotly draws (a canvas first paint needs none). */
   function columnsFrom(points, from) {
     const { steps, values, epochs, times } = points;
     const shown = axis();
@@ -81,11 +89,12 @@ export function createMetricChart(container, options = {}) {
     // The EMA of earlier points does not depend on later ones, so a tail of the
     // whole series' EMA is what the appended part of the smoothed line needs.
     const smoothed = state.smoothing ? ema(values, state.smoothing, { debias: true }).slice(from) : null;
+    let hover = null; // shared by the raw and the smoothed line
     return {
       x: indices.map(xOf),
       y: indices.map((i) => values[i]),
       smoothed,
-      customdata: indices.map((i) => [steps[i], epochs[i] ?? "—", isoTime(times[i]), values[i] == null ? "NaN" : formatWithUnit(values[i], state.unit)]),
+      customdata: () => (hover ??= indices.map((i) => [steps[i], epochs[i] ?? "—", isoTime(times[i]), values[i] == null ? "NaN" : formatWithUnit(values[i], state.unit)])),
     };
   }
 
@@ -153,6 +162,9 @@ export function createMetricChart(container, options = {}) {
     setSmoothing(weight) {
       state.smoothing = Number(weight) || 0;
       return draw();
+    },
+    takeOver() {
+      return chart.takeOver();
     },
     destroy() {
       chart.destroy();

@@ -3,6 +3,9 @@
 // val together). Cards load when scrolled into view, downsampled by the server to about
 // the chart's width. Pinned metrics go first; pins are saved on the run. System charts
 // show units and default to wall-clock time. Live: new points come with ?after_step=.
+// Charts first paint on a canvas, without Plotly (issue 17: the first screen in
+// <= 150 ms warm); a chart switches to Plotly when the pointer enters it, and every
+// chart does once a setting changes (lib/series_chart.js firstPaint).
 import { api } from "../../js/lib/http.js";
 import { toast } from "../../js/lib/toast.js";
 import { createMetricChart, LINE_COLORS } from "./run_metric_chart.js";
@@ -10,6 +13,7 @@ import { el } from "../../js/lib/dom.js";
 import { metricsExplorerUrl } from "../../js/lib/explorer_links.js";
 import { systemUnit } from "../../js/lib/format.js";
 import { readStored, writeStored } from "../../js/lib/storage.js";
+import { prefetchPlotly } from "../../js/lib/plotly.js";
 
 const SYSTEM_PREFIX = "__system__";
 const MAX_LIVE_POINTS = 6000; // past this, reload the downsampled series instead of appending
@@ -40,6 +44,7 @@ export function mount(data, run) {
   const cardOfSeries = new Map(); // series id -> its card
   const timeOrigin = Date.parse(run.created_at) / 1000;
   let isOverlay = !isSystem && Boolean(overlayBox && readStored(OVERLAY_KEY, false));
+  let isInteractive = false; // a setting changed: charts are drawn by Plotly
   if (overlayBox) overlayBox.checked = isOverlay;
 
   const pinnedGrid = el("div", { className: "chart-cards", id: "pinned-charts" });
@@ -162,7 +167,8 @@ export function mount(data, run) {
 
   // The first screen's points came inlined in the page (runs/run_page.py): each is
   // used once, by the first load of its card.
-  const firstPoints = new Map(Object.entries(data.first_points || {}));
+  const inlined = document.getElementById("run-first-points");
+  const firstPoints = new Map(Object.entries(inlined ? JSON.parse(inlined.textContent) : {}));
   function takeFirstPoints(id) {
     const points = firstPoints.get(String(id));
     firstPoints.delete(String(id));
@@ -171,6 +177,15 @@ export function mount(data, run) {
 
   function pointsUrl(id, query) {
     return `/api/v1/runs/${run.hash}/metrics/${id}/points${query ? `?${query}` : ""}`;
+  }
+
+  // A second after the first chart is drawn, while idle, Plotly's bundle is fetched
+  // (not run), so that the first hover only has to parse it.
+  let isPrefetchScheduled = false;
+  function schedulePrefetch() {
+    if (isPrefetchScheduled) return;
+    isPrefetchScheduled = true;
+    setTimeout(() => (window.requestIdleCallback || setTimeout)(prefetchPlotly), 1000);
   }
 
   async function load(cardKey, { force = false } = {}) {
@@ -185,6 +200,7 @@ export function mount(data, run) {
           item.body.replaceChildren();
           item.chart = createMetricChart(item.body, {
             xAxis: xAxisSelect.value, smoothing: Number(smoothingInput.value), timeOrigin, unit: item.unit,
+            firstPaint: isInteractive ? "plotly" : "canvas",
           });
         }
         for (const [index, points] of columns.entries()) {
@@ -193,6 +209,7 @@ export function mount(data, run) {
         }
         item.card.dataset.loaded = "true";
         item.card.dataset.points = String(item.chart.pointCount);
+        schedulePrefetch();
       } catch (error) {
         item.body.replaceChildren(el("p", "muted small", `Could not load points: ${error.message}`));
       } finally {
@@ -217,23 +234,44 @@ export function mount(data, run) {
     }
   }
 
+  /** Whether a series summary's last step is past what its drawn chart holds. */
+  function hasNewPoints(summary) {
+    const chart = cardOfSeries.get(summary.id)?.chart;
+    if (!chart || summary.last_step === null) return false;
+    return summary.last_step > (chart.lastStepOf(summary.id) ?? -1);
+  }
+
   function isMine(summary) {
     return summary.name.startsWith(SYSTEM_PREFIX) === isSystem;
   }
 
+  /** After a setting changed, Plotly draws every chart (the first call loads it). */
+  function becomeInteractive() {
+    isInteractive = true;
+    for (const item of cards.values()) item.chart?.takeOver();
+  }
+
   allSeries.push(...(data.series_rows || []));
   buildCards();
+  // Cards in view whose points came inside the page are drawn now, not a frame later
+  // when the observer first reports them (positions read first: one layout).
+  const inView = [...cards.values()].filter((item) => item.seriesList.every((series) => firstPoints.has(String(series.id)))
+    && item.card.getBoundingClientRect().top < window.innerHeight);
+  for (const item of inView) load(item.key);
 
   xAxisSelect.addEventListener("change", () => {
     for (const item of cards.values()) item.chart?.setXAxis(xAxisSelect.value);
+    becomeInteractive();
   });
   smoothingInput.addEventListener("input", () => {
     smoothingOutput.textContent = smoothingInput.value;
     for (const item of cards.values()) item.chart?.setSmoothing(smoothingInput.value);
+    becomeInteractive();
   });
   overlayBox?.addEventListener("change", () => {
     isOverlay = overlayBox.checked;
     writeStored(OVERLAY_KEY, isOverlay);
+    isInteractive = true;
     buildCards();
   });
 
@@ -246,7 +284,9 @@ export function mount(data, run) {
         if (!cardOfSeries.has(series.id)) { addSeries(series); added = true; }
       }
       if (added) placeCards();
-      await Promise.all([...cardOfSeries.keys()].map((id) => catchUp(id).catch(() => {})));
+      // Only series the summaries say have grown past their chart: a finished run's
+      // page sends no request here.
+      await Promise.all(all.filter((series) => hasNewPoints(series)).map((series) => catchUp(series.id).catch(() => {})));
     },
     onEvent(event) {
       if (event.type !== "run.updated") return;
@@ -254,11 +294,7 @@ export function mount(data, run) {
       for (const summary of event.metrics || []) {
         if (!isMine(summary)) continue;
         if (!cardOfSeries.has(summary.id)) { addSeries(summary); added = true; continue; }
-        const item = cardOfSeries.get(summary.id);
-        const last = item.chart?.lastStepOf(summary.id);
-        if (item.chart && summary.last_step !== null && summary.last_step > (last ?? -1)) {
-          catchUp(summary.id).catch(() => {});
-        }
+        if (hasNewPoints(summary)) catchUp(summary.id).catch(() => {});
       }
       if (added) placeCards();
     },
