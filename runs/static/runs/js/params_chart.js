@@ -16,7 +16,7 @@ import { el } from "../../js/lib/dom.js";
 import { facetsOf, formatValue } from "../../js/lib/explorer_grouping.js";
 import { plural } from "../../js/lib/format.js";
 import { COLOR_SCALES, colorAt, gradientStops, niceTicks, tickText } from "../../js/lib/chart_scales.js";
-import { drawParallelCoordinates } from "./parcoords_canvas.js";
+import { drawParallelCoordinates, yieldToBrowser } from "./parcoords_canvas.js";
 
 export { COLOR_SCALES };
 export const MAX_FACETS = 8;
@@ -147,6 +147,11 @@ export function mountParamsChart(container, { onBrush = () => {}, onReorder = ()
     container.replaceChildren(...cards.map((entry) => entry.card));
     container.classList.toggle("is-faceted", cards.length > 1);
     const drawn = charts;
+    // The page read the answer and built the axes in this task: the lines' set-up
+    // goes in the next, so neither holds the thread long. A render superseded
+    // meanwhile never resolves: the newer one marks the chart drawn.
+    await yieldToBrowser();
+    if (drawn !== charts) return new Promise(() => {});
     for (const { facet, plot } of cards) {
       const runs = facet.items;
       const chart = drawParallelCoordinates(plot, {

@@ -34,7 +34,7 @@ const PICK = 5; // px from a line that still hovers it
 const AXIS_GRAB = 10; // px either side of an axis that brush it
 
 // Back to the browser's queue (input, rendering) without waiting for a frame.
-const yieldToBrowser = () => (globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0)));
+export const yieldToBrowser = () => (globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0)));
 const short = (text, size) => (text.length > size ? `${text.slice(0, size - 1)}…` : text);
 
 /** Ranges sorted, overlapping ones merged, bounds rounded to a 1/1000 of the axis
