@@ -348,12 +348,15 @@ def test_dragging_an_axis_title_reorders_the_axes(signed_in_page, sweep):
     page = signed_in_page
     _open(page, f"?select={_select(LR, OPTIMIZER, LOSS_LAST)}")
     _drawn(page)
-    title = _axis(page, LR).locator(".pc-axis-title")
-    box = title.bounding_box()
-    target = _axis(page, OPTIMIZER).bounding_box()
-    page.mouse.move(box["x"] + 5, box["y"] + box["height"] / 2)
+    title = _axis(page, LR).locator(".pc-axis-title").bounding_box()
+    x, y = title["x"] + title["width"] / 2, title["y"] + title["height"] / 2
+    # Carry the axis 40 px past the next one.
+    step = (
+        _axis(page, OPTIMIZER).bounding_box()["x"] - _axis(page, LR).bounding_box()["x"]
+    )
+    page.mouse.move(x, y)
     page.mouse.down()
-    page.mouse.move(target["x"] + 40, box["y"] + box["height"] / 2, steps=6)
+    page.mouse.move(x + step + 40, y, steps=6)
     page.mouse.up()
     expect(_plot(page).locator(".pc-axis-title")).to_have_text(
         ["hparams.optimizer", "hparams.lr", "loss last"]

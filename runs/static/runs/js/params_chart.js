@@ -14,7 +14,7 @@
 //   isBrushed(brush, item, axes) -> bool
 import { el } from "../../js/lib/dom.js";
 import { facetsOf, formatValue } from "../../js/lib/explorer_grouping.js";
-import { plural } from "../../js/lib/format.js";
+import { formatNumber, plural } from "../../js/lib/format.js";
 import { COLOR_SCALES, colorAt, gradientStops, niceTicks, tickText } from "../../js/lib/chart_scales.js";
 import { drawParallelCoordinates, yieldToBrowser } from "./parcoords_canvas.js";
 
@@ -113,12 +113,14 @@ export function mountParamsChart(container, { onBrush = () => {}, onReorder = ()
     container.replaceChildren();
   }
 
-  function showTooltip(item, field, view, event) {
-    tooltip.replaceChildren(
-      el("div", "tooltip-title", [el("span", { className: "swatch", style: { "--swatch": item.color } }), el("strong", {}, item.run.name || item.runHash)]),
-      field ? el("div", "tooltip-param", [el("span", "muted", `${view.labelOf(field)}: `), formatValue(view.valueOf(item)(field))]) : null,
+  function showTooltip(item, color, field, view, event) {
+    const value = field ? view.valueOf(item)(field) : null;
+    const lines = [
+      el("div", "tooltip-title", [el("span", { className: "swatch", style: { "--swatch": color } }), el("strong", {}, item.run.name || item.runHash)]),
+      field ? el("div", "tooltip-param", [el("span", "muted", `${view.labelOf(field)}: `), typeof value === "number" ? formatNumber(value) : formatValue(value)]) : null,
       item.colorTitle ? el("div", "muted", item.colorTitle) : null,
-    );
+    ];
+    tooltip.replaceChildren(...lines.filter(Boolean));
     tooltip.hidden = false;
     tooltip.style.left = `${Math.min(event.clientX + 14, window.innerWidth - tooltip.offsetWidth - 8)}px`;
     tooltip.style.top = `${event.clientY + 14}px`;
@@ -154,10 +156,11 @@ export function mountParamsChart(container, { onBrush = () => {}, onReorder = ()
     if (drawn !== charts) return new Promise(() => {});
     for (const { facet, plot } of cards) {
       const runs = facet.items;
+      const colors = runs.map(colorOf);
       const chart = drawParallelCoordinates(plot, {
         count: runs.length,
         axes: axes.map(({ axis, ...rest }) => ({ ...rest, positions: Float64Array.from(runs, (item) => axis.valueOf(item) ?? NaN) })),
-        colors: runs.map(colorOf),
+        colors,
         colorBar,
         brush: view.brush,
         snaps: (axis) => Boolean(view.axes.get(axis.id)?.ticktext),
@@ -169,7 +172,7 @@ export function mountParamsChart(container, { onBrush = () => {}, onReorder = ()
         onReorder,
         onHover: (line, event, axis) => {
           if (line < 0) tooltip.hidden = true;
-          else showTooltip(runs[line], view.dimensions[axis], view, event);
+          else showTooltip(runs[line], colors[line], view.dimensions[axis], view, event);
         },
         onClick: (line, event) => {
           tooltip.hidden = true;

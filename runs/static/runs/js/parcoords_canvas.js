@@ -25,8 +25,8 @@
 import { el } from "../../js/lib/dom.js";
 
 export const HEIGHT = 420;
-const MARGIN = { top: 72, bottom: 24, left: 72, right: 48 };
-const COLOR_BAR_WIDTH = 96;
+const MARGIN = { top: 72, bottom: 24, left: 72, right: 96 }; // titles lean right
+const COLOR_BAR_WIDTH = 80;
 const CONTEXT_COLOR = "#98a2b3";
 const BATCH = 250; // lines per stroke()
 const FRAME_BUDGET = 12; // ms of drawing before the browser gets the thread back
@@ -88,9 +88,8 @@ export function drawParallelCoordinates(host, options) {
 
   const lines = el("canvas", "pc-lines");
   const overlay = el("canvas", "pc-overlay");
-  // The last axis's title reads leftwards, so it stays inside the chart.
-  const axisNodes = axes.map((axis, k) => el("div", { className: k > 0 && k === dims - 1 ? "pc-axis is-last" : "pc-axis", dataset: { field: axis.id }, style: { top: `${MARGIN.top}px`, height: `${plotHeight}px` } }, [
-    el("div", { className: "pc-axis-title", text: short(axis.label, 28), attrs: { title: `${axis.label} (drag to move the axis)` } }),
+  const axisNodes = axes.map((axis) => el("div", { className: "pc-axis", dataset: { field: axis.id }, style: { top: `${MARGIN.top}px`, height: `${plotHeight}px` } }, [
+    el("div", { className: "pc-axis-title", text: short(axis.label, 24), attrs: { title: `${axis.label} (drag to move the axis)` } }),
     ...axis.ticks.map(([position, text]) => el("span", { className: "pc-tick", text: short(text, 18), style: { top: `${yOf(axis, position) - MARGIN.top}px` } })),
   ]));
   const root = el("div", { className: "pc", attrs: { role: "img", "aria-label": `Parallel coordinates: ${count} lines over ${dims} axes` } }, [
@@ -101,7 +100,7 @@ export function drawParallelCoordinates(host, options) {
   function colorBarNode(bar) {
     const ramp = `linear-gradient(to top, ${bar.stops.map(([at, color]) => `${color} ${at * 100}%`).join(", ")})`;
     return el("div", { className: "pc-colorbar", dataset: { scale: bar.scale, range: JSON.stringify(bar.range) }, style: { top: `${MARGIN.top}px`, height: `${plotHeight}px` } }, [
-      el("div", { className: "pc-colorbar-title", text: short(bar.title, 18), attrs: { title: bar.title } }),
+      el("div", { className: "pc-colorbar-title", text: short(bar.title, 40), attrs: { title: bar.title } }),
       el("div", { className: "pc-colorbar-ramp", style: { background: ramp } }),
       ...bar.ticks.map(([at, text]) => el("span", { className: "pc-tick", text: short(text, 12), style: { top: `${(1 - at) * plotHeight}px` } })),
     ]);
