@@ -136,6 +136,37 @@ def test_categorical_values_get_a_sorted_category_axis(signed_in_page):
     )  # a missing value: its segments are not drawn
 
 
+def test_brush_ranges_ticks_and_colour_scales_are_tidy(signed_in_page):
+    page = signed_in_page
+    page.goto(f"{page.base_url}/accounts/tokens/")
+    canvas = "/static/runs/js/parcoords_canvas.js"
+    # Overlapping ranges merge; bounds round to 1/1000 of the axis; a drag upwards
+    # gives the same range as a drag downwards.
+    assert _import(
+        page, canvas, "m.tidyRanges([[0.61234, 0.3], [0.5, 0.8], [0.9, 0.95]], [0, 1])"
+    ) == [[0.3, 0.8], [0.9, 0.95]]
+    # A categorical axis snaps to whole categories, the nearest when none is inside
+    # (and ranges that then touch become one).
+    assert _import(
+        page, canvas, "m.tidyRanges([[0.9, 2.2], [4.3, 4.4]], [0, 5], true)"
+    ) == [[0.5, 2.5], [3.5, 4.5]]
+    scales = "/static/js/lib/chart_scales.js"
+    assert _import(page, scales, "m.niceTicks(0.001, 0.1, 6)") == [
+        0.02,
+        0.04,
+        0.06,
+        0.08,
+        0.1,
+    ]
+    assert _import(page, scales, "m.niceTicks(-3, 1200, 4)") == [0, 500, 1000]
+    assert _import(
+        page,
+        scales,
+        '[m.colorAt("Bluered", 0), m.colorAt("Bluered", 0.5), m.colorAt("Bluered", 2)]',
+    ) == ["rgb(0,0,255)", "rgb(128,0,128)", "rgb(255,0,0)"]
+    assert _import(page, scales, 'm.colorAt("Viridis", 1)') == "rgb(253,231,37)"
+
+
 def test_the_sidebar_lists_params_and_scatters_under_runs(signed_in_page):
     page = signed_in_page
     _open(page)

@@ -63,7 +63,7 @@ export function drawParallelCoordinates(host, options) {
   const { onBrush = () => {}, onReorder = () => {}, onHover = () => {}, onClick = () => {} } = options;
   const dims = axes.length;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const dpr = Math.max(window.devicePixelRatio || 1, 1);
+  let dpr = 1;
   let brush = {};
   let width = 0;
   let xs = [];
@@ -108,6 +108,7 @@ export function drawParallelCoordinates(host, options) {
 
   function layout() {
     width = Math.max(root.clientWidth, 200);
+    dpr = Math.max(window.devicePixelRatio || 1, 1); // a zoom changes it, and the width
     const span = width - MARGIN.left - MARGIN.right - (colorBar ? COLOR_BAR_WIDTH : 0);
     xs = axes.map((_, k) => (dims === 1 ? MARGIN.left + span / 2 : MARGIN.left + (k * span) / (dims - 1)));
     axisNodes.forEach((node, k) => { node.style.left = `${xs[k]}px`; });
