@@ -21,14 +21,6 @@ def test_explorer_page_renders_the_shell_with_the_query(user, section):
     assert 'id="explorer-table"' in body
 
 
-def test_the_params_page_loads_no_plotly_and_scatters_the_partial_bundle(user):
-    # The Params explorer draws on its own canvas (parcoords_canvas.js).
-    client = signed_in_client(user)
-    assert "data-plotly" not in client.get("/params/").content.decode()
-    scatters = client.get("/scatters/").content.decode()
-    assert "vendor/plotly/plotly-partial.min.js" in scatters
-
-
 @pytest.mark.parametrize("section", ["params", "scatters"])
 def test_the_sidebar_marks_the_explorer_under_runs(user, section):
     body = signed_in_client(user).get(f"/{section}/").content.decode()
