@@ -67,7 +67,7 @@ export function drawParallelCoordinates(host, options) {
   let brush = {};
   let width = 0;
   let xs = [];
-  let selected = new Uint8Array(count);
+  const selected = new Uint8Array(count);
   let hovered = -1;
   let drawToken = 0;
   let gesture = null;
