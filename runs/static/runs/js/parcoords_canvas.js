@@ -32,6 +32,7 @@ const BATCH = 250; // lines per stroke()
 const FRAME_BUDGET = 12; // ms of drawing before the browser gets the thread back
 const PICK = 5; // px from a line that still hovers it
 const AXIS_GRAB = 10; // px either side of an axis that brush it
+const LIVE_BRUSH = 2000; // up to this many lines, the selection follows a drag as it moves
 
 // Back to the browser's queue (input, rendering) without waiting for a frame.
 export const yieldToBrowser = () => (globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0)));
@@ -284,6 +285,10 @@ export function drawParallelCoordinates(host, options) {
     }
     brush = { ...brush, [axis.id]: ranges };
     renderBrush(gesture.k);
+    if (count <= LIVE_BRUSH) {
+      select();
+      drawLines();
+    }
   }
 
   function endBrush(done) {
