@@ -250,6 +250,21 @@ def test_group_by_colour_and_chart(signed_in_page, sweep):
         ["experiment=baseline", "experiment=sweep"]
     )
     _shot(page, "params-grouped")
+    # Facets share their scales and the one brush the table filters by.
+    page.keyboard.press("Escape")
+    page.locator("h1").click()
+    expect(page.locator(".params-plot[data-lines]")).to_have_count(2)
+    box = page.locator(".pc-axis").first.bounding_box()
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] - 2)
+    page.mouse.down()
+    page.mouse.move(x, box["y"] + 0.3 * box["height"], steps=6)
+    page.mouse.up()
+    expect(_rows(page)).to_have_count(2)
+    expect(
+        page.locator(f".pc-axis[data-field={json.dumps(LR)}] .pc-brush")
+    ).to_have_count(2)
+    expect(page.locator(".params-plot").nth(1)).to_have_attribute("data-selected", "2")
 
 
 def test_brushing_an_axis_filters_the_table_and_stays_in_the_address(
