@@ -77,8 +77,9 @@ def test_the_partial_plotly_bundle_is_hashed_gzipped_and_a_third_of_the_full_one
         ("/runs/{hash}/system/", PARTIAL_PLOTLY),
         ("/runs/{hash}/distributions/", PARTIAL_PLOTLY),
         ("/metrics/", PARTIAL_PLOTLY),
-        ("/params/", PARTIAL_PLOTLY),
         ("/scatters/", PARTIAL_PLOTLY),
+        # Its parallel coordinates are our own canvas (parcoords_canvas.js).
+        ("/params/", None),
         # Tracked figures may hold any trace type.
         ("/runs/{hash}/figures/", FULL_PLOTLY),
         ("/figures/", FULL_PLOTLY),

@@ -1,8 +1,9 @@
 """Rules our JavaScript keeps (STYLE.md §5): one DOM builder, js/lib/dom.js, and HTML
 parsed only where the server rendered or sanitised it."""
 
+import posixpath
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 ROOT = Path(__file__).resolve().parents[2]
 DOM_HELPER = "aimsite/static/js/lib/dom.js"
@@ -64,13 +65,12 @@ def test_pages_build_elements_through_the_dom_helper():
 
 # One line-chart component (STYLE.md §11): lib/series_chart.js draws every line chart,
 # the explorers' and the run page's. Other Plotly calls draw other kinds of chart:
-# parallel coordinates (Params explorer), a user's own logged figures (the Figures
+# a user's own logged figures (the Figures
 # tab and the Figures explorer, both through media_items.js),
 # a histogram and heatmap (Distributions tab), and one marker per run (Scatters
 # explorer, whose trend lines are overlays on that scatter).
 LINE_CHART = "aimsite/static/js/lib/series_chart.js"
 OTHER_CHART_TYPES = {
-    "runs/static/runs/js/params_chart.js",
     "runs/static/runs/js/media_items.js",
     "runs/static/runs/js/run_tab_distributions.js",
     "runs/static/runs/js/scatters_chart.js",
@@ -113,5 +113,36 @@ def test_every_trace_type_our_charts_draw_is_in_the_partial_plotly_bundle():
                 re.findall(r'\btype:\s*"(scatter\w*|bar|heatmap|parcoords)"', source)
             )
             drawn |= set(re.findall(r'"(scattergl|scatter)"', source))
-    assert drawn >= {"scatter", "scattergl", "bar", "heatmap", "parcoords"}
+    assert drawn >= {"scatter", "scattergl", "bar", "heatmap"}
     assert drawn <= registered
+    # Parallel coordinates are our own canvas now: the bundle leaves parcoords out.
+    assert "parcoords" not in registered
+
+
+def _imports(name: str, modules: dict[str, str]) -> set[str]:
+    """Every module `name` imports, directly or through others, by repository path.
+    Imports resolve in the served tree (/static/…), where every app's static/ meets."""
+    served = {path.split("/static/", 1)[1]: path for path in modules}
+    seen: set[str] = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        folder = PurePosixPath("/", current.split("/static/", 1)[1]).parent
+        for target in re.findall(
+            r'^import [^;]*?from "([^"]+)"', modules[current], re.M
+        ):
+            path = served[posixpath.normpath(folder / target).lstrip("/")]
+            if path not in seen:
+                seen.add(path)
+                pending.append(path)
+    return seen
+
+
+def test_the_params_explorer_draws_without_plotly():
+    modules = _modules()
+    entry = "runs/static/runs/js/params_explorer.js"
+    imported = _imports(entry, modules)
+    assert "runs/static/runs/js/parcoords_canvas.js" in imported
+    assert "aimsite/static/js/lib/plotly.js" not in imported
+    calls = re.compile(r"\bPlotly\s*\.|whenPlotly|plotly\(\)")
+    assert not [name for name in {entry, *imported} if calls.search(modules[name])]

@@ -1,7 +1,10 @@
 """Browser tests of the Params explorer (/params/), as a user would use it.
 
 They talk to the real /api/v1/params/* endpoints; the pure axis helpers are checked
-through `page.evaluate` importing the module the page uses.
+through `page.evaluate` importing the module the page uses. The chart is a canvas
+(parcoords_canvas.js): tests drive it with real mouse drags and read what it drew
+from the DOM it keeps (axes, ticks, brushes, colour bar) and its data attributes
+(data-lines, data-selected, data-brush, data-width).
 """
 
 import json
@@ -84,6 +87,37 @@ def _select(*ids: str) -> str:
     return json.dumps(list(ids))
 
 
+def _plot(page):
+    return page.locator(".params-plot").first
+
+
+def _axis(page, field: str):
+    return _plot(page).locator(f".pc-axis[data-field={json.dumps(field)}]")
+
+
+def _lines_drawn(page, count: int) -> None:
+    expect(_plot(page)).to_have_attribute("data-lines", str(count))
+
+
+def _axis_point(page, field: str, fraction: float) -> tuple[float, float]:
+    """The page point on an axis at `fraction` of its height from the top."""
+    box = _axis(page, field).bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + fraction * box["height"]
+
+
+def _drag_on_axis(page, field: str, start: float, end: float) -> None:
+    """A real mouse drag along an axis, between fractions of its height."""
+    x, y = _axis_point(page, field, start)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, _axis_point(page, field, end)[1], steps=6)
+    page.mouse.up()
+
+
+def _brush(page) -> dict:
+    return json.loads(_address(page)["brush"][0]) if "brush" in _address(page) else {}
+
+
 AXES = "/static/runs/js/params_chart.js"
 
 
@@ -97,7 +131,40 @@ def test_categorical_values_get_a_sorted_category_axis(signed_in_page):
     assert axis["values"] == [1, 2, 3, 0, 1]
     numbers = _import(page, AXES, 'm.axisOf([0.1, null, "x"], "number").values')
     assert numbers[0] == 0.1
-    assert math.isnan(numbers[1]) and math.isnan(numbers[2])  # parcoords skips NaN
+    assert math.isnan(numbers[1]) and math.isnan(
+        numbers[2]
+    )  # a missing value: its segments are not drawn
+
+
+def test_brush_ranges_ticks_and_colour_scales_are_tidy(signed_in_page):
+    page = signed_in_page
+    page.goto(f"{page.base_url}/accounts/tokens/")
+    canvas = "/static/runs/js/parcoords_canvas.js"
+    # Overlapping ranges merge; bounds round to 1/1000 of the axis; a drag upwards
+    # gives the same range as a drag downwards.
+    assert _import(
+        page, canvas, "m.tidyRanges([[0.61234, 0.3], [0.5, 0.8], [0.9, 0.95]], [0, 1])"
+    ) == [[0.3, 0.8], [0.9, 0.95]]
+    # A categorical axis snaps to whole categories, the nearest when none is inside
+    # (and ranges that then touch become one).
+    assert _import(
+        page, canvas, "m.tidyRanges([[0.9, 2.2], [4.3, 4.4]], [0, 5], true)"
+    ) == [[0.5, 2.5], [3.5, 4.5]]
+    scales = "/static/js/lib/chart_scales.js"
+    assert _import(page, scales, "m.niceTicks(0.001, 0.1, 6)") == [
+        0.02,
+        0.04,
+        0.06,
+        0.08,
+        0.1,
+    ]
+    assert _import(page, scales, "m.niceTicks(-3, 1200, 4)") == [0, 500, 1000]
+    assert _import(
+        page,
+        scales,
+        '[m.colorAt("Bluered", 0), m.colorAt("Bluered", 0.5), m.colorAt("Bluered", 2)]',
+    ) == ["rgb(0,0,255)", "rgb(128,0,128)", "rgb(255,0,0)"]
+    assert _import(page, scales, 'm.colorAt("Viridis", 1)') == "rgb(253,231,37)"
 
 
 def test_the_sidebar_lists_params_and_scatters_under_runs(signed_in_page):
@@ -136,41 +203,26 @@ def test_pick_params_and_a_metric_query_and_colour_by_a_metric(signed_in_page, s
     assert json.loads(_address(page)["select"][0]) == [LR, OPTIMIZER, LOSS_LAST]
     expect(_rows(page)).to_have_count(4)
     # The third pick re-queries: wait for the chart drawn from that answer.
-    page.wait_for_function(
-        "() => document.querySelector('.parcoords-plot')?.data?.[0]"
-        "?.dimensions?.length === 3"
+    expect(_plot(page).locator(".pc-axis")).to_have_count(3)
+    expect(_plot(page).locator(".pc-axis-title")).to_have_text(
+        ["hparams.lr", "hparams.optimizer", "loss last"]
     )
-    dims = page.evaluate(
-        "() => document.querySelector('.parcoords-plot').data[0].dimensions"
-        ".map((d) => [d.label, d.ticktext || null])"
-    )
-    assert dims == [
-        ["hparams.lr", None],
-        ["hparams.optimizer", ["adam", "sgd"]],
-        ["loss last", None],
-    ]
+    expect(_axis(page, OPTIMIZER).locator(".pc-tick")).to_have_text(["adam", "sgd"])
+    _lines_drawn(page, 4)
 
     page.locator("[data-search-input]").fill('run.hparams.optimizer == "sgd"')
     page.locator("[data-search-input]").press("Enter")
     expect(_rows(page)).to_have_count(2)
     expect(page.locator("[data-total-label]")).to_have_text("2 runs")
 
-    before = page.locator("#charts").get_attribute("data-drawn")
     page.select_option("#color-by", LOSS_LAST)
     page.select_option("#color-scale", "Portland")
-    expect(page.locator(".parcoords-plot")).to_have_count(1)
-    page.wait_for_function(
-        "(before) => document.querySelector('#charts').dataset.drawn !== before"
-        " && document.querySelector('.parcoords-plot').data[0].line.colorscale"
-        " === 'Portland'",
-        arg=before,
-    )
-    line = page.evaluate(
-        "() => { const l = document.querySelector('.parcoords-plot').data[0].line;"
-        " return { color: l.color, scale: l.colorscale, showscale: l.showscale }; }"
-    )
-    assert line["showscale"] is True and line["scale"] == "Portland"
-    assert sorted(line["color"]) == pytest.approx([0.501, 0.6])
+    expect(page.locator(".params-plot")).to_have_count(1)
+    bar = _plot(page).locator(".pc-colorbar")
+    expect(bar).to_have_attribute("data-scale", "Portland")
+    expect(bar.locator(".pc-colorbar-title")).to_have_text("loss last")
+    assert json.loads(bar.get_attribute("data-range")) == pytest.approx([0.501, 0.6])
+    _lines_drawn(page, 2)
     _shot(page, "params-colour-scale")
 
 
@@ -198,6 +250,21 @@ def test_group_by_colour_and_chart(signed_in_page, sweep):
         ["experiment=baseline", "experiment=sweep"]
     )
     _shot(page, "params-grouped")
+    # Facets share their scales and the one brush the table filters by.
+    page.keyboard.press("Escape")
+    page.locator("h1").click()
+    expect(page.locator(".params-plot[data-lines]")).to_have_count(2)
+    box = page.locator(".pc-axis").first.bounding_box()
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] - 2)
+    page.mouse.down()
+    page.mouse.move(x, box["y"] + 0.3 * box["height"], steps=6)
+    page.mouse.up()
+    expect(_rows(page)).to_have_count(2)
+    expect(
+        page.locator(f".pc-axis[data-field={json.dumps(LR)}] .pc-brush")
+    ).to_have_count(2)
+    expect(page.locator(".params-plot").nth(1)).to_have_attribute("data-selected", "2")
 
 
 def test_brushing_an_axis_filters_the_table_and_stays_in_the_address(
@@ -206,21 +273,174 @@ def test_brushing_an_axis_filters_the_table_and_stays_in_the_address(
     page = signed_in_page
     _open(page, f"?select={_select(LR, OPTIMIZER)}")
     _drawn(page)
-    # A brush as the user's drag leaves it: Plotly restyles the dimension's range.
-    page.evaluate(
-        "() => Plotly.restyle(document.querySelector('.parcoords-plot'),"
-        " {'dimensions[0].constraintrange': [[0.05, 0.2]]})"
-    )
+    _lines_drawn(page, 4)
+    # From just above the top (0.1, clamped) down to about 0.07: the two 0.1 runs.
+    _drag_on_axis(page, LR, -0.01, 0.3)
     expect(_rows(page)).to_have_count(2)
+    expect(_plot(page)).to_have_attribute("data-selected", "2")
+    expect(_axis(page, LR).locator(".pc-brush")).to_have_count(1)
     expect(page.locator("#brush-note")).to_be_visible()
-    assert json.loads(_address(page)["brush"][0]) == {LR: [[0.05, 0.2]]}
+    [[low, high]] = _brush(page)[LR]
+    assert high == 0.1 and 0.06 < low < 0.08
 
     other = page.context.new_page()
     other.goto(page.url)
     _drawn(other)
     expect(_rows(other)).to_have_count(2)
+    expect(_axis(other, LR).locator(".pc-brush")).to_have_count(1)
     other.get_by_role("button", name="Clear brushing").click()
     expect(_rows(other)).to_have_count(4)
+    expect(_axis(other, LR).locator(".pc-brush")).to_have_count(0)
+
+
+def test_two_ranges_on_one_axis_then_move_one_then_click_to_clear(
+    signed_in_page, sweep
+):
+    page = signed_in_page
+    _open(page, f"?select={_select(LR, OPTIMIZER)}")
+    _drawn(page)
+    _lines_drawn(page, 4)
+    _drag_on_axis(page, LR, -0.01, 0.3)  # the two 0.1 runs
+    expect(_rows(page)).to_have_count(2)
+    _drag_on_axis(page, LR, 0.95, 1.01)  # and the 0.001 one
+    expect(_rows(page)).to_have_count(3)
+    expect(_axis(page, LR).locator(".pc-brush")).to_have_count(2)
+    ranges = _brush(page)[LR]
+    assert len(ranges) == 2 and ranges[0][0] == 0.001 and ranges[1][1] == 0.1
+    # Dragging the upper range down moves it off the 0.1 runs.
+    _drag_on_axis(page, LR, 0.1, 0.25)
+    expect(_rows(page)).to_have_count(1)
+    expect(_rows(page).first).to_contain_text("run-sgd-0.001")
+    [_, moved] = _brush(page)[LR]
+    assert moved[1] < 0.1 and moved[1] - moved[0] == pytest.approx(
+        ranges[1][1] - ranges[1][0], abs=0.002
+    )
+    # A click on the axis clears its ranges.
+    page.mouse.click(*_axis_point(page, LR, 0.5))
+    expect(_rows(page)).to_have_count(4)
+    expect(_axis(page, LR).locator(".pc-brush")).to_have_count(0)
+    assert "brush" not in _address(page)
+
+
+@pytest.fixture
+def categories(signed_in_page):
+    for index, (optimizer, flag) in enumerate(
+        [("sgd", True), ("adam", False), (None, True), ("sgd", False)]
+    ):
+        make_run(
+            signed_in_page.user,
+            name=f"cat-{index}",
+            params={"opt": optimizer, "flag": flag},
+        )
+
+
+def test_categorical_axes_show_sorted_labels_and_brush_whole_categories(
+    signed_in_page, categories
+):
+    page = signed_in_page
+    _open(page, f"?select={_select('run.opt', 'run.flag')}")
+    _drawn(page)
+    _lines_drawn(page, 4)
+    expect(_axis(page, "run.opt").locator(".pc-tick")).to_have_text(
+        ["adam", "sgd", "None"]
+    )
+    expect(_axis(page, "run.flag").locator(".pc-tick")).to_have_text(["false", "true"])
+    # Positions run bottom to top: "sgd" is the middle of three. A short drag near
+    # it brushes the whole category.
+    _drag_on_axis(page, "run.opt", 0.45, 0.55)
+    expect(_rows(page)).to_have_count(2)
+    assert _brush(page) == {"run.opt": [[0.5, 1.5]]}
+    expect(_rows(page)).to_contain_text(["cat-3", "cat-0"])  # newest first
+
+
+def test_colour_scale_over_a_category_has_a_legend(signed_in_page, sweep):
+    page = signed_in_page
+    _open(page, f"?select={_select(LR, LOSS_LAST)}&cby={OPTIMIZER}&cscale=Bluered")
+    _drawn(page)
+    bar = _plot(page).locator(".pc-colorbar")
+    expect(bar).to_have_attribute("data-scale", "Bluered")
+    expect(bar.locator(".pc-colorbar-title")).to_have_text("hparams.optimizer")
+    expect(bar.locator(".pc-tick")).to_have_text(["adam", "sgd"])
+    ramp = bar.locator(".pc-colorbar-ramp").evaluate("(e) => e.style.background")
+    assert "rgb(0, 0, 255)" in ramp and "rgb(255, 0, 0)" in ramp
+    # Group colours need no legend.
+    page.select_option("#color-by", "")
+    expect(_plot(page).locator(".pc-colorbar")).to_have_count(0)
+    _lines_drawn(page, 4)
+
+
+def test_hover_names_the_run_and_a_click_opens_its_popover(signed_in_page, sweep):
+    page = signed_in_page
+    _open(page, f"?select={_select(LR, LOSS_LAST)}")
+    _drawn(page)
+    _lines_drawn(page, 4)
+    # run-adam-0.01: lr 0.01 and loss 0.51 sit 91% down their axes (the others at
+    # the top or the bottom); point halfway between the axes, on its line.
+    lr_x, y = _axis_point(page, LR, (0.1 - 0.01) / 0.099)
+    loss_x, _ = _axis_point(page, LOSS_LAST, (0.6 - 0.51) / 0.099)
+    page.mouse.move((lr_x + loss_x) / 2 - 20, y)
+    page.mouse.move((lr_x + loss_x) / 2, y)
+    tooltip = page.get_by_role("tooltip")
+    expect(tooltip).to_be_visible()
+    expect(tooltip).to_contain_text("run-adam-0.01")
+    page.mouse.click((lr_x + loss_x) / 2, y)
+    popover = page.get_by_role("dialog", name="Point details")
+    expect(popover.get_by_role("link", name="Run: run-adam-0.01")).to_be_visible()
+    expect(popover).to_contain_text("loss last")
+    expect(tooltip).to_be_hidden()
+
+
+def test_dragging_an_axis_title_reorders_the_axes(signed_in_page, sweep):
+    page = signed_in_page
+    _open(page, f"?select={_select(LR, OPTIMIZER, LOSS_LAST)}")
+    _drawn(page)
+    title = _axis(page, LR).locator(".pc-axis-title").bounding_box()
+    x, y = title["x"] + title["width"] / 2, title["y"] + title["height"] / 2
+    # Carry the axis 40 px past the next one.
+    step = (
+        _axis(page, OPTIMIZER).bounding_box()["x"] - _axis(page, LR).bounding_box()["x"]
+    )
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + step + 40, y, steps=6)
+    page.mouse.up()
+    expect(_plot(page).locator(".pc-axis-title")).to_have_text(
+        ["hparams.optimizer", "hparams.lr", "loss last"]
+    )
+    assert json.loads(_address(page)["select"][0]) == [OPTIMIZER, LR, LOSS_LAST]
+
+
+def test_the_chart_follows_its_container_and_the_pixel_ratio(signed_in_page, sweep):
+    page = signed_in_page
+    page.set_viewport_size({"width": 1400, "height": 900})
+    _open(page, f"?select={_select(LR, LOSS_LAST)}")
+    _drawn(page)
+    _lines_drawn(page, 4)
+    wide = int(_plot(page).get_attribute("data-width"))
+    page.set_viewport_size({"width": 900, "height": 900})
+    page.wait_for_function(
+        "(wide) => Number(document.querySelector('.params-plot').dataset.width)"
+        " < wide - 200",
+        arg=wide,
+    )
+    narrow = int(_plot(page).get_attribute("data-width"))
+    canvas = _plot(page).locator("canvas.pc-lines")
+    assert int(canvas.get_attribute("width")) == narrow
+
+    sharp = page.context.browser.new_context(
+        storage_state=page.context.storage_state(),
+        device_scale_factor=2,
+        viewport={"width": 900, "height": 900},
+    )
+    other = sharp.new_page()
+    other.goto(page.url)
+    _drawn(other)
+    _lines_drawn(other, 4)
+    width = int(_plot(other).get_attribute("data-width"))
+    lines = _plot(other).locator("canvas.pc-lines")
+    assert int(lines.get_attribute("width")) == 2 * width
+    assert lines.evaluate("(c) => c.getBoundingClientRect().width") == width
+    sharp.close()
 
 
 def test_a_tag_attached_from_the_explorer_shows_on_the_run_page(signed_in_page, sweep):

@@ -18,7 +18,6 @@ def test_explorer_page_renders_the_shell_with_the_query(user, section):
     body = response.content.decode()
     assert 'value="run.name == &quot;&lt;b&gt;&quot;"' in body
     assert f"runs/js/{section}_explorer.js" in body
-    assert "vendor/plotly/plotly-partial.min.js" in body
     assert 'id="explorer-table"' in body
 
 

@@ -46,7 +46,7 @@ const result = await build({
 });
 
 const header = `/**
-* plotly.js v${version} (partial bundle: scatter, scattergl, bar, heatmap, parcoords)
+* plotly.js v${version} (partial bundle: scatter, scattergl, bar, heatmap)
 * Copyright 2012-2026, Plotly, Inc.
 * All rights reserved.
 * Licensed under the MIT license

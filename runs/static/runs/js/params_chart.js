@@ -1,28 +1,31 @@
-// The Params explorer's chart: Plotly parallel coordinates (`parcoords`), one per
+// The Params explorer's chart: parallel coordinates (parcoords_canvas.js), one per
 // chart facet, one polyline per run over the chosen fields. Number fields get a
 // numeric axis; categorical ones (strings, booleans, None) an axis of their sorted
-// values. Lines take their group's colour, or a colour scale over a chosen field.
-// Brushing an axis reports the ranges, so the page can filter its table.
+// values. Every facet shares the axes' scales. Lines take their group's colour, or a
+// colour scale over a chosen field with a colour bar. Brushing an axis reports the
+// ranges, so the page can filter its table; hovering a line names its run, and a
+// click opens the run's popover.
 //
-//   const chart = mountParamsChart(container, { onBrush: (brush) => {} });
-//   chart.render(items, view);   // view: { dimensions: [ids], colorBy, colorScale, brush, … }
+//   const chart = mountParamsChart(container, { onBrush, onReorder, onLineClick: (item, event) => {} });
+//   chart.render(items, view);   // view: { dimensions: [ids], axes, colorBy, colorScale, brush, … }
 //   chart.clear();
 //
 //   axisOf(values, kind) -> { values, tickvals?, ticktext? }   (pure; tested in the browser)
 //   isBrushed(brush, item, axes) -> bool
 import { el } from "../../js/lib/dom.js";
 import { facetsOf, formatValue } from "../../js/lib/explorer_grouping.js";
-import { plural } from "../../js/lib/format.js";
-import { plotly, whenPlotly } from "../../js/lib/plotly.js";
+import { formatNumber, plural } from "../../js/lib/format.js";
+import { COLOR_SCALES, colorAt, gradientStops, niceTicks, tickText } from "../../js/lib/chart_scales.js";
+import { drawParallelCoordinates, yieldToBrowser } from "./parcoords_canvas.js";
 
+export { COLOR_SCALES };
 export const MAX_FACETS = 8;
-export const COLOR_SCALES = ["Viridis", "Bluered", "Portland", "Jet", "Hot", "Blackbody", "Electric", "YlGnBu", "RdBu"];
-// Plotly draws WebGL plots at twice the screen's resolution by default: four times
-// the pixels for 10,000 lines, with no gain on a screen of ratio 1.
-const CONFIG = { displaylogo: false, responsive: true, plotGlPixelRatio: Math.min(Math.max(window.devicePixelRatio || 1, 1), 2) };
+const SCALE_STEPS = 64; // a colour scale draws in this many colours: one path each
+const MISSING_COLOR = "#b8bec8";
+const MAX_CATEGORY_TICKS = 24;
 
 /** An axis for the values of one field: numbers as they are (a missing value is NaN,
- *  which parcoords leaves undrawn); categories as indices into their sorted labels. */
+ *  whose segments are left undrawn); categories as indices into their sorted labels. */
 export function axisOf(values, kind) {
   if (kind === "number") return { values: values.map((value) => (typeof value === "number" ? value : NaN)) };
   const labels = [...new Set(values.map(formatValue))].sort((a, b) => (a === "None") - (b === "None") || a.localeCompare(b, undefined, { numeric: true }));
@@ -43,68 +46,97 @@ export function isBrushed(brush, item, axes) {
 /** The chosen axes over all items, so every facet shares its scales and category order. */
 export function buildAxes(items, dimensions, view) {
   const axes = new Map();
+  const readers = items.map((item) => view.valueOf(item));
+  const indexOf = new Map(items.map((item, i) => [item.id, i]));
   for (const field of dimensions) {
     const kind = view.catalogue.get(field)?.kind || "category";
-    const axis = axisOf(items.map((item) => view.valueOf(item)(field)), kind);
-    const position = new Map(items.map((item, i) => [item.id, axis.values[i]]));
-    axes.set(field, { ...axis, kind, label: view.labelOf(field), valueOf: (item) => position.get(item.id) });
+    const axis = axisOf(readers.map((read) => read(field)), kind);
+    axes.set(field, { ...axis, kind, label: view.labelOf(field), valueOf: (item) => axis.values[indexOf.get(item.id)] });
   }
   return axes;
 }
 
-const normalize = (ranges) => (Array.isArray(ranges?.[0]) ? ranges : ranges ? [ranges] : []);
+/** The span of an axis over every run: categories by index; numbers from least to
+ *  greatest (a single value gets room around it). */
+export function rangeOf(axis) {
+  if (axis.ticktext) return [0, Math.max(axis.ticktext.length - 1, 1)];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const value of axis.values) {
+    if (!Number.isFinite(value)) continue;
+    if (value < lo) lo = value;
+    if (value > hi) hi = value;
+  }
+  if (lo > hi) return [0, 1];
+  if (lo === hi) {
+    const room = Math.abs(lo) / 2 || 1;
+    return [lo - room, hi + room];
+  }
+  return [lo, hi];
+}
 
-export function mountParamsChart(container, { onBrush = () => {} }) {
-  let plots = [];
+/** [position, text] ticks: every category (or an even sample of many), or nice numbers. */
+function ticksOf(axis, range) {
+  if (!axis.ticktext) return niceTicks(range[0], range[1], 6).map((value) => [value, tickText(value)]);
+  const every = Math.ceil(axis.ticktext.length / MAX_CATEGORY_TICKS);
+  return axis.ticktext.map((text, i) => [i, text]).filter(([i]) => i % every === 0);
+}
+
+/** Each run's colour, and the colour bar when a scale over a field colours them. */
+function colouring(view) {
+  if (view.fields.color.length || !view.colorBy || !view.colorAxis) return { colorOf: (item) => item.color, colorBar: null };
+  const axis = view.colorAxis;
+  const range = rangeOf(axis);
+  const span = range[1] - range[0];
+  const palette = Array.from({ length: SCALE_STEPS }, (_, step) => colorAt(view.colorScale, step / (SCALE_STEPS - 1)));
+  const colorOf = (item) => {
+    const position = axis.valueOf(item);
+    if (!Number.isFinite(position)) return MISSING_COLOR;
+    return palette[Math.min(Math.max(Math.round(((position - range[0]) / span) * (SCALE_STEPS - 1)), 0), SCALE_STEPS - 1)];
+  };
+  const colorBar = {
+    title: axis.label, scale: view.colorScale, range, stops: gradientStops(view.colorScale),
+    ticks: ticksOf(axis, range).map(([position, text]) => [(position - range[0]) / span, text]),
+  };
+  return { colorOf, colorBar };
+}
+
+export function mountParamsChart(container, { onBrush = () => {}, onReorder = () => {}, onLineClick = () => {} }) {
+  let charts = [];
+  const tooltip = el("div", { className: "series-tooltip", hidden: true, attrs: { role: "tooltip" } });
+  document.body.append(tooltip);
 
   function destroy() {
-    for (const plot of plots) plotly().purge(plot);
-    plots = [];
+    tooltip.hidden = true;
+    for (const chart of charts) chart.destroy();
+    charts = [];
     container.replaceChildren();
   }
 
-  function lineColor(items, view) {
-    if (view.fields.color.length || !view.colorBy) {
-      // Discrete group colours through a step colour scale over the group index.
-      const colors = [...new Set(items.map((item) => item.color))];
-      const index = new Map(colors.map((color, i) => [color, i]));
-      const scale = colors.length === 1 ? [[0, colors[0]], [1, colors[0]]]
-        : colors.flatMap((color, i) => [[i / colors.length, color], [(i + 1) / colors.length, color]]);
-      return { color: items.map((item) => index.get(item.color)), colorscale: scale, cmin: 0, cmax: Math.max(colors.length, 1), showscale: false };
-    }
-    const axis = view.colorAxis;
-    return {
-      color: items.map((item) => axis.valueOf(item)), colorscale: view.colorScale, showscale: true,
-      colorbar: { title: { text: axis.label, side: "right" }, thickness: 12, ...(axis.ticktext ? { tickvals: axis.tickvals, ticktext: axis.ticktext } : {}) },
-    };
-  }
-
-  function dimension(axis, field, items, brush) {
-    const constraint = brush[field]?.length ? { constraintrange: brush[field].length === 1 ? brush[field][0] : brush[field] } : {};
-    const range = axis.tickvals ? { range: [0, Math.max(axis.tickvals.length - 1, 1)] } : {};
-    return {
-      label: axis.label.length > 28 ? `${axis.label.slice(0, 27)}…` : axis.label,
-      values: items.map((item) => axis.valueOf(item)),
-      ...(axis.tickvals ? { tickvals: axis.tickvals, ticktext: axis.ticktext.map((text) => (text.length > 18 ? `${text.slice(0, 17)}…` : text)) } : {}),
-      ...range,
-      ...constraint,
-    };
-  }
-
-  function brushOf(plot, dimensions) {
-    const brush = {};
-    (plot._fullData?.[0]?.dimensions || []).forEach((dim, i) => {
-      const ranges = normalize(dim.constraintrange);
-      if (ranges.length) brush[dimensions[i]] = ranges;
-    });
-    return brush;
+  function showTooltip(item, color, field, view, event) {
+    const value = field ? view.valueOf(item)(field) : null;
+    const lines = [
+      el("div", "tooltip-title", [el("span", { className: "swatch", style: { "--swatch": color } }), el("strong", {}, item.run.name || item.runHash)]),
+      field ? el("div", "tooltip-param", [el("span", "muted", `${view.labelOf(field)}: `), typeof value === "number" ? formatNumber(value) : formatValue(value)]) : null,
+      item.colorTitle ? el("div", "muted", item.colorTitle) : null,
+    ];
+    tooltip.replaceChildren(...lines.filter(Boolean));
+    tooltip.hidden = false;
+    tooltip.style.left = `${Math.min(event.clientX + 14, window.innerWidth - tooltip.offsetWidth - 8)}px`;
+    tooltip.style.top = `${event.clientY + 14}px`;
   }
 
   async function render(items, view) {
     destroy();
     const { facets, total } = facetsOf(items, MAX_FACETS);
+    const axes = view.dimensions.map((field) => {
+      const axis = view.axes.get(field);
+      const range = rangeOf(axis);
+      return { id: field, label: axis.label, range, ticks: ticksOf(axis, range), axis };
+    });
+    const { colorOf, colorBar } = colouring(view);
     const cards = facets.map((facet) => {
-      const plot = el("div", { className: "explorer-plot parcoords-plot" });
+      const plot = el("div", { className: "explorer-plot params-plot" });
       const card = el("article", { className: "card facet-card", dataset: { facet: facet.key } }, [
         el("header", "facet-header", [
           el("strong", "facet-title", facet.title || (view.fields.chart.length ? "None" : "All runs")),
@@ -116,20 +148,40 @@ export function mountParamsChart(container, { onBrush = () => {} }) {
     });
     container.replaceChildren(...cards.map((entry) => entry.card));
     container.classList.toggle("is-faceted", cards.length > 1);
-    await Promise.all(cards.map(async ({ facet, plot }) => {
-      const trace = {
-        type: "parcoords",
-        line: lineColor(facet.items, view),
-        dimensions: view.dimensions.map((field) => dimension(view.axes.get(field), field, facet.items, view.brush)),
-        labelangle: -12, labelside: "top",
-        labelfont: { size: 12 }, tickfont: { size: 11 }, rangefont: { size: 10 },
-      };
-      const layout = { margin: { l: 70, r: view.colorBy && !view.fields.color.length ? 110 : 60, t: 70, b: 24 }, height: 420, paper_bgcolor: "rgba(0,0,0,0)", font: { family: "inherit" } };
-      const Plotly = await whenPlotly();
-      await Plotly.newPlot(plot, [trace], layout, CONFIG);
-      plots.push(plot);
-      plot.on("plotly_restyle", () => onBrush(brushOf(plot, view.dimensions)));
-    }));
+    const drawn = charts;
+    // The page read the answer and built the axes in this task: the lines' set-up
+    // goes in the next, so neither holds the thread long. A render superseded
+    // meanwhile never resolves: the newer one marks the chart drawn.
+    await yieldToBrowser();
+    if (drawn !== charts) return new Promise(() => {});
+    for (const { facet, plot } of cards) {
+      const runs = facet.items;
+      const colors = runs.map(colorOf);
+      const chart = drawParallelCoordinates(plot, {
+        count: runs.length,
+        axes: axes.map(({ axis, ...rest }) => ({ ...rest, positions: Float64Array.from(runs, (item) => axis.valueOf(item) ?? NaN) })),
+        colors,
+        colorBar,
+        brush: view.brush,
+        snaps: (axis) => Boolean(view.axes.get(axis.id)?.ticktext),
+        // Every facet shows the one brush the table filters by.
+        onBrush: (brush) => {
+          for (const other of drawn) if (other !== chart) other.setBrush(brush);
+          onBrush(brush);
+        },
+        onReorder,
+        onHover: (line, event, axis) => {
+          if (line < 0) tooltip.hidden = true;
+          else showTooltip(runs[line], colors[line], view.dimensions[axis], view, event);
+        },
+        onClick: (line, event) => {
+          tooltip.hidden = true;
+          onLineClick(runs[line], event);
+        },
+      });
+      drawn.push(chart);
+    }
+    await Promise.all(drawn.map((chart) => chart.drawn));
     return { facets: total, drawn: cards.length };
   }
 

@@ -2,7 +2,8 @@
 // over the params and metric summaries picked with `+ Params`, on the shared fields
 // explorer (fields_explorer.js: shell, grouping, table, popover, Live Update). Lines
 // are coloured by group, or by a colour scale over a chosen field; brushing an axis
-// filters the table below and stays in the address.
+// filters the table below and stays in the address, as does the axes' order after
+// a title is dragged; a click on a line opens its run's popover.
 import { el } from "../../js/lib/dom.js";
 import { mountPicker } from "../../js/lib/explorer_picker.js";
 import { parseFields } from "../../js/lib/explorer_grouping.js";
@@ -18,22 +19,35 @@ export const STATE_KEYS = {
 const $ = (selector) => document.querySelector(selector);
 let axes = new Map(); // the drawn axes: the table filters by the same positions
 
+const isRange = (range) => Array.isArray(range) && range.length === 2 && range.every(Number.isFinite);
+
+/** The brushed ranges in the address, {field: [[lo, hi], …]}; a hand-edited one that
+ *  is not such a map brushes nothing, and a single [lo, hi] reads as one range. */
 function brushOf(state) {
+  let parsed;
   try {
-    const parsed = JSON.parse(state.brush || "{}");
-    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : {};
+    parsed = JSON.parse(state.brush || "{}");
   } catch {
     return {};
   }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return {};
+  const brush = {};
+  for (const [field, value] of Object.entries(parsed)) {
+    const ranges = isRange(value) ? [value] : Array.isArray(value) ? value.filter(isRange) : [];
+    if (ranges.length) brush[field] = ranges;
+  }
+  return brush;
 }
 
 const chartView = mountParamsChart($("#charts"), {
   onBrush: (brush) => {
-    // Only the table follows: redrawing the chart would drop the brush being dragged.
+    // Only the table follows: the chart has drawn the brush already.
     page.setStateQuietly({ brush: Object.keys(brush).length ? JSON.stringify(brush) : "" });
     page.refreshTable();
     updateBrushNote();
   },
+  onReorder: (dimensions) => page.applyPatch({ select: idListText(dimensions) }, { push: true }),
+  onLineClick: (item, event) => page.openRunPopover(item, event),
 });
 
 function updateBrushNote() {
