@@ -148,19 +148,38 @@ def test_group_by_colour_and_chart(signed_in_page, sweep):
     _shot(page, "scatters-grouped")
 
 
-def test_a_point_popover_attaches_and_detaches_a_tag(signed_in_page, sweep):
-    page = signed_in_page
-    make_tag("promising")
-    run = sweep[0]
-    _open(page, f'?q=run.hash == "{run.hash}"&x={LR}&y={LOSS_LAST}')
-    _drawn(page)
-    point = page.evaluate(
+def _first_point(page) -> dict:
+    """Where the first run's point sits on the page, in client pixels."""
+    return page.evaluate(
         """() => { const plot = document.querySelector('.scatter-plot');
              const { xaxis, yaxis } = plot._fullLayout; const t = plot.data[0];
              const box = plot.getBoundingClientRect();
              return { x: box.left + xaxis._offset + xaxis.l2p(t.x[0]),
                       y: box.top + yaxis._offset + yaxis.l2p(t.y[0]) }; }"""
     )
+
+
+def test_hovering_a_point_shows_its_run_and_values(signed_in_page, sweep):
+    page = signed_in_page
+    run = sweep[0]
+    _open(page, f'?q=run.hash == "{run.hash}"&x={LR}&y={LOSS_LAST}')
+    _drawn(page)
+    point = _first_point(page)
+    page.mouse.move(point["x"], point["y"])
+    tooltip = page.get_by_role("tooltip")
+    expect(tooltip).to_contain_text(run.name)
+    expect(tooltip).to_contain_text("0.1")
+    # No colour group: no stray "null" line under the values.
+    expect(tooltip).not_to_contain_text("null")
+
+
+def test_a_point_popover_attaches_and_detaches_a_tag(signed_in_page, sweep):
+    page = signed_in_page
+    make_tag("promising")
+    run = sweep[0]
+    _open(page, f'?q=run.hash == "{run.hash}"&x={LR}&y={LOSS_LAST}')
+    _drawn(page)
+    point = _first_point(page)
     page.mouse.move(point["x"], point["y"])
     page.mouse.click(point["x"], point["y"])
     popover = page.get_by_role("dialog", name="Point details")

@@ -52,7 +52,8 @@ export function mountScattersChart(container, { onPointClick = () => {} }) {
       el("div", "tooltip-title", [el("span", { className: "swatch", style: { "--swatch": item.color } }), el("strong", {}, item.run.name || item.runHash)]),
       el("div", "tooltip-param", [el("span", "muted", `${view.labelOf(view.x)}: `), formatValue(view.valueOf(item)(view.x))]),
       el("div", "tooltip-param", [el("span", "muted", `${view.labelOf(view.y)}: `), formatValue(view.valueOf(item)(view.y))]),
-      item.colorTitle ? el("div", "muted", item.colorTitle) : null,
+      // A run without a colour group has no title line (replaceChildren would print "null").
+      ...(item.colorTitle ? [el("div", "muted", item.colorTitle)] : []),
     );
     tooltip.hidden = false;
     tooltip.style.left = `${Math.min(event.clientX + 14, window.innerWidth - tooltip.offsetWidth - 8)}px`;
