@@ -20,10 +20,11 @@ import ast
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from operator import itemgetter
 
 import orjson
-from django.db.models import OuterRef, Subquery, TextField
+from django.db.models import F, FilteredRelation, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -51,6 +52,9 @@ from tags.models import visible_chips_by_run
 MAX_RUNS = 10_000
 MAX_FIELDS = 100
 MAX_FIELDS_LENGTH = 20_000
+# Distinct metric series in `fields`: the search joins each one (SQLite joins at
+# most 64 tables).
+MAX_SERIES = 30
 SUMMARIES = ("last", "min", "max")
 
 
@@ -125,6 +129,10 @@ def parse_fields(text: str) -> list[ParamField]:
     if len(items) > MAX_FIELDS:
         raise FieldError(f"at most {MAX_FIELDS} fields")
     fields = [_field(ast.get_source_segment(text, item) or "") for item in items]
+    if len({field.metric[:2] for field in fields if field.metric}) > MAX_SERIES:
+        raise FieldError(
+            f"at most {MAX_SERIES} metric series (name and context) in all fields"
+        )
     return list({field.id: field for field in fields}.values())
 
 
@@ -143,13 +151,23 @@ def _lookup(params: object, path: tuple) -> object:
     return value
 
 
-def _summary(field: ParamField) -> Subquery:
-    """The asked summary of the run's series named by `field`, null without one."""
-    name, key, summary = field.metric
-    series = MetricSeries.objects.filter(
-        run_id=OuterRef("pk"), name=name, context_key=key
-    )
-    return Subquery(series.values(summary)[:1])
+def _with_series(runs: QuerySet, fields: list[ParamField]) -> tuple[QuerySet, list]:
+    """`runs` joined (LEFT) to each metric series the fields name, once per
+    series however many of its summaries are asked, and the expression of each
+    metric field's summary (null for a run without that series)."""
+    series = list({field.metric[:2]: None for field in fields if field.metric})
+    joins = {
+        f"series_{index}": FilteredRelation(
+            "metrics", condition=Q(metrics__name=name, metrics__context_key=key)
+        )
+        for index, (name, key) in enumerate(series)
+    }
+    summaries = [
+        F(f"series_{series.index(field.metric[:2])}__{field.metric[2]}")
+        for field in fields
+        if field.metric
+    ]
+    return runs.annotate(**joins), summaries
 
 
 def _path_tree(paths: list[tuple]) -> list:
@@ -175,6 +193,9 @@ def _transpose(rows: list[tuple], width: int) -> list[list]:
     return [list(map(itemgetter(index), rows)) for index in range(width)]
 
 
+_EMPTY: dict = {}  # what a key is looked up in where the value is no dict; never written
+
+
 def _top_columns(params_texts: Sequence, keys: list) -> list[list]:
     """The value at each top-level key of each run's params (JSON text), one list
     per key. Appended to lists, not kept in a tuple per run: a tuple holding a
@@ -191,10 +212,9 @@ def _top_columns(params_texts: Sequence, keys: list) -> list[list]:
 
 
 def _fill_columns(parents: Sequence, tree: list, columns: list) -> None:
+    dicts = [parent if isinstance(parent, dict) else _EMPTY for parent in parents]
     for key, position, subtree in tree:
-        values = [
-            parent.get(key) if isinstance(parent, dict) else None for parent in parents
-        ]
+        values = list(map(dict.get, dicts, repeat(key)))
         if position is not None:
             columns[position] = values
         if subtree:
@@ -225,12 +245,13 @@ def search(text: str, fields: list[ParamField], user) -> dict:
     first, at most MAX_RUNS) and each field's values in the rows' order, one list
     per field (a chart's axis reads one list; the field ids are not repeated for
     every run). Two queries whatever the number of runs: the runs with their
-    params and the asked metric summaries, then their tags' chips. Raises
+    params and the asked metric summaries (joined), then their tags' chips. Raises
     QueryError."""
     runs = filter_runs(Run.objects.all(), text)
     metric_fields = [field for field in fields if field.metric]
     paths = list({field.path: None for field in fields if not field.metric})
-    query = runs.order_by("-created_at", "-id").values_list(
+    joined, summaries = _with_series(runs, metric_fields)
+    query = joined.order_by("-created_at", "-id").values_list(
         "id",
         "hash",
         "name",
@@ -239,7 +260,7 @@ def search(text: str, fields: list[ParamField], user) -> dict:
         # As text, decoded with orjson: Django's JSONField decodes with json,
         # which costs more than the rest of the answer together.
         Cast("params", TextField()),
-        *[_summary(field) for field in metric_fields],
+        *summaries,
     )
     rows = list(query[: MAX_RUNS + 1])
     truncated = len(rows) > MAX_RUNS

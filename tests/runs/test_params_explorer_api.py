@@ -183,6 +183,10 @@ def test_fields_lists_param_paths_and_metric_summaries(server, data):
         ("images.name", "`images.*` reads image sequences"),
         ("1 +", "separated by commas"),
         (",".join(f"run.p{i}" for i in range(101)), "at most 100 fields"),
+        (
+            ",".join(f'run.metrics["m{i}"].last' for i in range(31)),
+            "at most 30 metric series",
+        ),
     ],
 )
 def test_bad_fields_are_a_400_naming_them(server, data, fields, needle):
@@ -265,6 +269,22 @@ def test_edge_values_come_back_as_stored(data):
     assert kinds["run.hparams.net"] == "category"
     # orjson writes the answer; its numbers read back equal.
     assert orjson.loads(orjson.dumps(body["values"])) == body["values"]
+
+
+def test_a_query_on_a_metric_goes_with_its_summaries(data):
+    fields = explorer.parse_fields(f"{LOSS_LAST},{LOSS_MIN},{VAL_MAX}")
+    body = explorer.search('run.metrics["loss"].min < 0.8', fields, data["owner"])
+    assert [row["name"] for row in body["rows"]] == ["first"]
+    assert body["values"] == {LOSS_LAST: [0.7], LOSS_MIN: [0.5], VAL_MAX: [0.3]}
+    # As many series as allowed, each its own join.
+    others = ",".join(f'run.metrics["m{i}"].max' for i in range(29))
+    many = explorer.parse_fields(f"{others},{LOSS_LAST},{LOSS_MIN}")
+    assert len(many) == 31 and explorer.MAX_SERIES == 30
+    with pytest.raises(explorer.FieldError, match="at most 30 metric series"):
+        explorer.parse_fields(f"{others},{LOSS_LAST},{VAL_MAX}")
+    body = explorer.search("", many, data["owner"])
+    assert body["values"][LOSS_LAST] == [None, None, 0.7]
+    assert body["values"]['run.metrics["m0"].max'] == [None, None, None]
 
 
 def test_no_run_matching_gives_empty_columns(data):
