@@ -353,7 +353,8 @@ def _field_entry(field: ParamField, kind: str, source: str) -> dict:
         "format": "aimsite-fields",
         "description": "Comma-separated fields, each the AimQL that reads it: "
         'run.hparams.lr, run["hparams", "my.key"], '
-        'run.metrics["loss", {"subset": "val"}].last (or .min, .max).',
+        'run.metrics["loss", {"subset": "val"}].last (or .min, .max). '
+        f"At most {MAX_FIELDS} fields, naming at most {MAX_SERIES} metric series.",
     }
 )
 class _FieldsField(serializers.CharField):
