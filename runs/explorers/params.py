@@ -212,6 +212,8 @@ def _top_columns(params_texts: Sequence, keys: list) -> list[list]:
 
 
 def _fill_columns(parents: Sequence, tree: list, columns: list) -> None:
+    """Put the column of each path of `tree` below `parents` (one value per run)
+    into `columns` at its position, one C-level pass per key."""
     dicts = [parent if isinstance(parent, dict) else _EMPTY for parent in parents]
     for key, position, subtree in tree:
         values = list(map(dict.get, dicts, repeat(key)))
