@@ -13,15 +13,18 @@ is null and leaves the kind alone), else "category" (strings, booleans, lists,
 or no value at all).
 
 Reads are plain rows in a fixed number of queries whatever the number of runs:
-the runs, their tags' chips, and the asked metric summaries.
+the runs with the asked metric summaries, then their tags' chips.
 """
 
 import ast
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 
 import orjson
-from django.db.models import Q, QuerySet, TextField
+from django.db.models import F, FilteredRelation, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -49,6 +52,9 @@ from tags.models import visible_chips_by_run
 MAX_RUNS = 10_000
 MAX_FIELDS = 100
 MAX_FIELDS_LENGTH = 20_000
+# Distinct metric series in `fields`: the search joins each one (SQLite joins at
+# most 64 tables).
+MAX_SERIES = 30
 SUMMARIES = ("last", "min", "max")
 
 
@@ -123,12 +129,16 @@ def parse_fields(text: str) -> list[ParamField]:
     if len(items) > MAX_FIELDS:
         raise FieldError(f"at most {MAX_FIELDS} fields")
     fields = [_field(ast.get_source_segment(text, item) or "") for item in items]
+    if len({field.metric[:2] for field in fields if field.metric}) > MAX_SERIES:
+        raise FieldError(
+            f"at most {MAX_SERIES} metric series (name and context) in all fields"
+        )
     return list({field.id: field for field in fields}.values())
 
 
-def field_kind(values: list) -> str:
+def field_kind(values: Sequence) -> str:
     """ "number" when every value present is a number, else "category"."""
-    types = {type(value) for value in values} - {type(None)}
+    types = set(map(type, values)) - {type(None)}
     return "number" if types and types <= {int, float} else "category"
 
 
@@ -141,26 +151,27 @@ def _lookup(params: object, path: tuple) -> object:
     return value
 
 
-def _metric_summaries(
-    runs: QuerySet, fields: list[ParamField]
-) -> dict[tuple[int, str, str], tuple[float | None, ...]]:
-    """(run id, name, context key) -> the SUMMARIES of each asked series."""
-    pairs = {field.metric[:2] for field in fields if field.metric}
-    if not pairs:
-        return {}
-    wanted = Q(pk__in=[])
-    for name, key in pairs:
-        wanted |= Q(name=name, context_key=key)
-    rows = (
-        MetricSeries.objects.filter(wanted, run_id__in=runs.values("id"))
-        .order_by()
-        .values_list("run_id", "name", "context_key", *SUMMARIES)
-    )
-    return {(run_id, name, key): tuple(values) for run_id, name, key, *values in rows}
+def _with_series(runs: QuerySet, fields: list[ParamField]) -> tuple[QuerySet, list]:
+    """`runs` joined (LEFT) to each metric series the fields name, once per
+    series however many of its summaries are asked, and the expression of each
+    metric field's summary (null for a run without that series)."""
+    series = list({field.metric[:2]: None for field in fields if field.metric})
+    joins = {
+        f"series_{index}": FilteredRelation(
+            "metrics", condition=Q(metrics__name=name, metrics__context_key=key)
+        )
+        for index, (name, key) in enumerate(series)
+    }
+    summaries = [
+        F(f"series_{series.index(field.metric[:2])}__{field.metric[2]}")
+        for field in fields
+        if field.metric
+    ]
+    return runs.annotate(**joins), summaries
 
 
 def _path_tree(paths: list[tuple]) -> list:
-    """`paths` as a tree of [key, position or None, subtree] (see _walk)."""
+    """`paths` as a tree of [key, position or None, subtree] (see _param_columns)."""
     tree: list = []
     for position, path in enumerate(paths):
         level = tree
@@ -175,22 +186,74 @@ def _path_tree(paths: list[tuple]) -> list:
     return tree
 
 
-def _walk(params: dict, tree: list, values: list) -> None:
-    """Put the value at each path of `tree` into `values` at its position: as
-    _lookup, but each key is read once however many paths share it (20 params
-    under `hparams` read `hparams` once)."""
+def _transpose(rows: list[tuple], width: int) -> list[list]:
+    """Rows of `width` values as one list per column. Not zip(*rows): that holds
+    an iterator per row, and 10,000 of them alive at once are enough to set off
+    a full garbage collection (over 100 ms on a server's heap)."""
+    return [list(map(itemgetter(index), rows)) for index in range(width)]
+
+
+_EMPTY: dict = {}  # what a key is looked up in where the value is no dict; never written
+
+
+def _top_columns(params_texts: Sequence, keys: list) -> list[list]:
+    """The value at each top-level key of each run's params (JSON text), one list
+    per key. Appended to lists, not kept in a tuple per run: a tuple holding a
+    dict stays tracked by the garbage collector, and 10,000 of them are enough
+    to set off a full collection (over 100 ms on a server's heap)."""
+    columns: list[list] = [[] for _ in keys]
+    for text in params_texts:
+        params = orjson.loads(text) if text else None
+        if not isinstance(params, dict):
+            params = {}
+        for column, key in zip(columns, keys, strict=True):
+            column.append(params.get(key))
+    return columns
+
+
+def _fill_columns(parents: Sequence, tree: list, columns: list) -> None:
+    """Put the column of each path of `tree` below `parents` (one value per run)
+    into `columns` at its position, one C-level pass per key."""
+    dicts = [parent if isinstance(parent, dict) else _EMPTY for parent in parents]
     for key, position, subtree in tree:
-        value = params.get(key)
+        values = list(map(dict.get, dicts, repeat(key)))
         if position is not None:
-            values[position] = value
-        if subtree and isinstance(value, dict):
-            _walk(value, subtree, values)
+            columns[position] = values
+        if subtree:
+            _fill_columns(values, subtree, columns)
 
 
-def _read_runs(runs: QuerySet, paths: list[tuple]) -> list[tuple]:
-    """(id, hash, name, experiment, owner id, [value at each path]) of each run,
-    newest first, at most MAX_RUNS + 1."""
-    rows = runs.order_by("-created_at", "-id").values_list(
+def _param_columns(params_texts: Sequence, paths: list[tuple]) -> list[Sequence]:
+    """The value at each path (as _lookup) of each run's params, one column per
+    path. Column by column along a tree of the paths, so a key shared by many
+    paths (20 params under `hparams`) is read once per run; each run's decoded
+    params are dropped at once, keeping only the top-level values asked for."""
+    if not paths:
+        return []
+    tree = _path_tree(paths)
+    keys = [key for key, _position, _subtree in tree]
+    tops = _top_columns(params_texts, keys)
+    columns: list[Sequence] = [()] * len(paths)
+    for (_key, position, subtree), values in zip(tree, tops, strict=True):
+        if position is not None:
+            columns[position] = values
+        if subtree:
+            _fill_columns(values, subtree, columns)
+    return columns
+
+
+def search(text: str, fields: list[ParamField], user) -> dict:
+    """The `params/search` answer: one row per run the query matches (newest
+    first, at most MAX_RUNS) and each field's values in the rows' order, one list
+    per field (a chart's axis reads one list; the field ids are not repeated for
+    every run). Two queries whatever the number of runs: the runs with their
+    params and the asked metric summaries (joined), then their tags' chips. Raises
+    QueryError."""
+    runs = filter_runs(Run.objects.all(), text)
+    metric_fields = [field for field in fields if field.metric]
+    paths = list({field.path: None for field in fields if not field.metric})
+    joined, summaries = _with_series(runs, metric_fields)
+    query = joined.order_by("-created_at", "-id").values_list(
         "id",
         "hash",
         "name",
@@ -199,54 +262,37 @@ def _read_runs(runs: QuerySet, paths: list[tuple]) -> list[tuple]:
         # As text, decoded with orjson: Django's JSONField decodes with json,
         # which costs more than the rest of the answer together.
         Cast("params", TextField()),
-    )[: MAX_RUNS + 1]
-    tree = _path_tree(paths)
-    answer = []
-    for *run, params_text in rows:
-        values = [None] * len(paths)
-        if tree and params_text:
-            params = orjson.loads(params_text)
-            if isinstance(params, dict):
-                _walk(params, tree, values)
-        answer.append((*run, values))
-    return answer
-
-
-def search(text: str, fields: list[ParamField], user) -> dict:
-    """The `params/search` answer: one row per run the query matches (newest
-    first, at most MAX_RUNS) and each field's values in the rows' order, one list
-    per field (a chart's axis reads one list; the field ids are not repeated for
-    every run). Raises QueryError."""
-    runs = filter_runs(Run.objects.all(), text)
-    param_fields = [field for field in fields if not field.metric]
-    paths = list({field.path: None for field in param_fields})
-    rows = _read_runs(runs, paths)
+        *summaries,
+    )
+    rows = list(query[: MAX_RUNS + 1])
     truncated = len(rows) > MAX_RUNS
-    rows = rows[:MAX_RUNS]
+    ids, hashes, names, experiments, owners, params_texts, *summaries = _transpose(
+        rows[:MAX_RUNS], 6 + len(metric_fields)
+    )
     chips = visible_chips_by_run(runs.values("id"))
-    summaries = _metric_summaries(runs, fields)
     runs_answer = [
         {
             "hash": run_hash,
             "name": name,
             "experiment": experiment,
-            "tags": chips.get(run_id, []),
+            "tags": chips.get(run_id, ()),
             "can_edit": Run.owner_may_edit(owner_id, user),
         }
-        for run_id, run_hash, name, experiment, owner_id, _values in rows
+        for run_id, run_hash, name, experiment, owner_id in zip(
+            ids, hashes, names, experiments, owners, strict=True
+        )
     ]
-    columns: dict[str, list] = {}
-    for field in fields:
-        if field.metric:
-            metric_name, key, summary = field.metric
-            position = SUMMARIES.index(summary)
-            found = [summaries.get((row[0], metric_name, key)) for row in rows]
-            columns[field.id] = [
-                finite_or_none(series[position]) if series else None for series in found
-            ]
-        else:
-            position = paths.index(field.path)
-            columns[field.id] = [row[5][position] for row in rows]
+    param_columns = _param_columns(params_texts, paths)
+    metric_columns = {
+        field.id: [finite_or_none(value) for value in column]
+        for field, column in zip(metric_fields, summaries, strict=True)
+    }
+    columns = {
+        field.id: metric_columns[field.id]
+        if field.metric
+        else param_columns[paths.index(field.path)]
+        for field in fields
+    }
     return {
         "rows": runs_answer,
         "values": columns,
@@ -309,7 +355,8 @@ def _field_entry(field: ParamField, kind: str, source: str) -> dict:
         "format": "aimsite-fields",
         "description": "Comma-separated fields, each the AimQL that reads it: "
         'run.hparams.lr, run["hparams", "my.key"], '
-        'run.metrics["loss", {"subset": "val"}].last (or .min, .max).',
+        'run.metrics["loss", {"subset": "val"}].last (or .min, .max). '
+        f"At most {MAX_FIELDS} fields, naming at most {MAX_SERIES} metric series.",
     }
 )
 class _FieldsField(serializers.CharField):

@@ -4,6 +4,7 @@ errors and access."""
 
 import math
 
+import orjson
 import pytest
 import requests
 from django.db import connection
@@ -182,6 +183,10 @@ def test_fields_lists_param_paths_and_metric_summaries(server, data):
         ("images.name", "`images.*` reads image sequences"),
         ("1 +", "separated by commas"),
         (",".join(f"run.p{i}" for i in range(101)), "at most 100 fields"),
+        (
+            ",".join(f'run.metrics["m{i}"].last' for i in range(31)),
+            "at most 30 metric series",
+        ),
     ],
 )
 def test_bad_fields_are_a_400_naming_them(server, data, fields, needle):
@@ -216,16 +221,78 @@ def test_anonymous_requests_get_nothing(server, data, path):
     assert "rows" not in answer.text and "fields" not in answer.json()
 
 
-def test_search_is_three_queries_whatever_the_number_of_runs(data):
+def test_search_is_two_queries_whatever_the_number_of_runs(data):
     user = data["owner"]
     fields = explorer.parse_fields(f"{LR},{LOSS_LAST},{VAL_MAX}")
     for _ in range(5):
         make_run(user, params={"hparams": {"lr": 1}}, metrics={"loss": [1.0]})
     with CaptureQueriesContext(connection) as captured:
         body = explorer.search("", fields, user)
-    # Runs, tags (with their links), metric summaries.
-    assert len(captured.captured_queries) == 3
+    # Runs with their metric summaries, tags (with their links).
+    assert len(captured.captured_queries) == 2
     assert len(body["rows"]) == 8
+
+
+def test_edge_values_come_back_as_stored(data):
+    owner = data["owner"]
+    big = 2**62 + 1
+    make_run(
+        owner,
+        name="edges",
+        params={
+            "hparams": {"big": big, "tiny": 1e-05, "none": None, "net": {"depth": 3}},
+            "list": [1, 2],
+        },
+        metrics={"loss": [math.inf], ("loss", '{"subset": "val"}'): [math.nan]},
+    )
+    fields = explorer.parse_fields(
+        "run.hparams.big,run.hparams.tiny,run.hparams.none,run.hparams.net,"
+        f"run.hparams.net.depth,run.list,run.nothing.deeper,{LOSS_LAST},{VAL_MAX}"
+    )
+    body = explorer.search("", fields, owner)
+    edges = {field: column[0] for field, column in body["values"].items()}
+    assert body["rows"][0]["name"] == "edges"
+    assert edges == {
+        "run.hparams.big": big,
+        "run.hparams.tiny": 1e-05,
+        "run.hparams.none": None,
+        "run.hparams.net": {"depth": 3},
+        "run.hparams.net.depth": 3,
+        "run.list": [1, 2],
+        "run.nothing.deeper": None,
+        LOSS_LAST: None,  # inf, as NaN, is null
+        VAL_MAX: None,
+    }
+    kinds = {field["id"]: field["kind"] for field in body["fields"]}
+    assert kinds["run.hparams.big"] == "number"
+    assert kinds["run.hparams.none"] == "category"  # None alone: no number
+    assert kinds["run.hparams.net"] == "category"
+    # orjson writes the answer; its numbers read back equal.
+    assert orjson.loads(orjson.dumps(body["values"])) == body["values"]
+
+
+def test_a_query_on_a_metric_goes_with_its_summaries(data):
+    fields = explorer.parse_fields(f"{LOSS_LAST},{LOSS_MIN},{VAL_MAX}")
+    body = explorer.search('run.metrics["loss"].min < 0.8', fields, data["owner"])
+    assert [row["name"] for row in body["rows"]] == ["first"]
+    assert body["values"] == {LOSS_LAST: [0.7], LOSS_MIN: [0.5], VAL_MAX: [0.3]}
+    # As many series as allowed, each its own join.
+    others = ",".join(f'run.metrics["m{i}"].max' for i in range(29))
+    many = explorer.parse_fields(f"{others},{LOSS_LAST},{LOSS_MIN}")
+    assert len(many) == 31 and explorer.MAX_SERIES == 30
+    with pytest.raises(explorer.FieldError, match="at most 30 metric series"):
+        explorer.parse_fields(f"{others},{LOSS_LAST},{VAL_MAX}")
+    body = explorer.search("", many, data["owner"])
+    assert body["values"][LOSS_LAST] == [None, None, 0.7]
+    assert body["values"]['run.metrics["m0"].max'] == [None, None, None]
+
+
+def test_no_run_matching_gives_empty_columns(data):
+    fields = explorer.parse_fields(f"{LR},run.hparams.net.depth,{LOSS_LAST}")
+    body = explorer.search('run.name == "nobody"', fields, data["owner"])
+    assert body["rows"] == [] and body["truncated"] is False
+    assert body["values"] == {LR: [], "run.hparams.net.depth": [], LOSS_LAST: []}
+    assert {field["kind"] for field in body["fields"]} == {"category"}
 
 
 def test_more_runs_than_the_cap_are_truncated(data, monkeypatch):
@@ -235,11 +302,17 @@ def test_more_runs_than_the_cap_are_truncated(data, monkeypatch):
     assert [row["name"] for row in body["rows"]] == ["third", "second"]
 
 
-def test_values_read_along_a_path_tree_match_a_lookup_path_by_path():
-    params = {
-        "hparams": {"lr": 0.1, "net": {"depth": 3}, "list": [1, 2], "none": None},
-        "top": "x",
-    }
+def test_columns_read_along_a_path_tree_match_a_lookup_path_by_path():
+    runs_params = [
+        {
+            "hparams": {"lr": 0.1, "net": {"depth": 3}, "list": [1, 2], "none": None},
+            "top": "x",
+        },
+        {"hparams": {"lr": 0.2, "net": "flat"}, "top": {"x": 1}},
+        {},
+        [1, 2],
+        None,
+    ]
     paths = [
         ("hparams", "lr"),
         ("hparams", "net"),
@@ -251,7 +324,10 @@ def test_values_read_along_a_path_tree_match_a_lookup_path_by_path():
         ("top",),
         ("top", "x"),
     ]
-    values = [None] * len(paths)
-    explorer._walk(params, explorer._path_tree(paths), values)
-    assert values == [explorer._lookup(params, path) for path in paths]
-    assert values[:3] == [0.1, {"depth": 3}, 3]
+    texts = [None if p is None else orjson.dumps(p).decode() for p in runs_params]
+    columns = explorer._param_columns(texts, paths)
+    assert [list(column) for column in columns] == [
+        [explorer._lookup(params, path) for params in runs_params] for path in paths
+    ]
+    assert list(columns[2]) == [3, None, None, None, None]
+    assert explorer._param_columns(texts, []) == []
