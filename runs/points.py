@@ -31,7 +31,7 @@ BATCH_POINTS = 32 * CHUNK_SIZE
 # A read of several batches is one pass over the chunks: the answer's first
 # column goes out as it is read and each other column waits its turn in a
 # spool that keeps this much in memory and the rest in a temporary file.
-SPOOL_BYTES = 2 * 1024 * 1024
+SPOOL_BYTES = 1024 * 1024
 SPOOL_BLOCK = 256 * 1024
 
 # An answer's column written from a batch of points, as bytes.
