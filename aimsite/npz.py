@@ -4,7 +4,8 @@ byte. An answer of any length then goes out a piece at a time, with its
 Content-Length, and `numpy.load` reads it like any `np.savez` file.
 
 Each column's length is fixed up front; its data comes later, from an iterable
-of arrays asked for only when that column is written. An entry's CRC-32 follows
+of arrays (or of bytes already in the column's type) asked for only when that
+column is written. An entry's CRC-32 follows
 its data in a data descriptor (the zip format's way of streaming) and the
 central directory at the end repeats it for readers. No zip64: one column holds
 at most 4 GiB (about 500 million float64 values).
@@ -34,7 +35,7 @@ class Column:
     name: str  # the array's name in numpy.load's archive
     dtype: str  # little-endian NumPy type: "<i8", "<f8"
     count: int
-    pieces: Callable[[], Iterable[np.ndarray]]
+    pieces: Callable[[], Iterable[np.ndarray | bytes | memoryview]]
 
     @property
     def file_name(self) -> bytes:
@@ -90,7 +91,9 @@ def stream(columns: list[Column]) -> Iterator[bytes]:
         yield local + name + header
         crc, written = zlib.crc32(header), len(header)
         for piece in column.pieces():
-            data = np.ascontiguousarray(piece, column.dtype).data.cast("B")
+            data = piece
+            if isinstance(piece, np.ndarray):
+                data = np.ascontiguousarray(piece, column.dtype).data.cast("B")
             crc = zlib.crc32(data, crc)
             written += len(data)
             yield bytes(data)

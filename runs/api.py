@@ -187,12 +187,12 @@ def _whole_series(request, read: SeriesRead, nonfinite: str) -> HttpResponseBase
             return error_response(
                 "Too many points for one answer: page with limit.", 413
             )
-        columns = npz_columns(read.count, read.batches)
+        columns = npz_columns(read.count, read.columns)
         parts, media_type = npz.stream(columns), NPZ_MEDIA_TYPE
         length = npz.archive_size(columns)
     else:
         infinity_strings = nonfinite == "strings"
-        parts = json_stream(read.count, read.batches, infinity_strings=infinity_strings)
+        parts = json_stream(read.count, read.columns, infinity_strings=infinity_strings)
         media_type, length = "application/json", None
     if read.is_one_batch:
         return HttpResponse(b"".join(parts), content_type=media_type)

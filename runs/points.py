@@ -1,7 +1,8 @@
 """Read metric points back from chunks, for the points endpoint and pages."""
 
+import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,17 @@ from runs.models import MetricChunk, MetricSeries
 # A streamed read decodes this many points at a time (32 chunks: 4 MiB of
 # columns), so its memory stays a few batches whatever the series' length.
 BATCH_POINTS = 32 * CHUNK_SIZE
+# A read of several batches is one pass over the chunks: the answer's first
+# column goes out as it is read and each other column waits its turn in a
+# spool that keeps this much in memory and the rest in a temporary file.
+SPOOL_BYTES = 1024 * 1024
+SPOOL_BLOCK = 256 * 1024
+
+# An answer's column written from a batch of points, as bytes.
+Encoder = Callable[[Points], bytes]
+# Each encoder's bytes over every point, as one iterable per encoder, to be
+# read in the encoders' order.
+Columns = Callable[[Sequence[Encoder]], list[Iterable[bytes]]]
 
 
 @dataclass
@@ -44,9 +56,9 @@ class _Group:
 class SeriesRead:
     """A series' points with a step in [low, high], planned from the chunks'
     step ranges and counts (no data read) and then read batch by batch, in step
-    order, as often as asked: each column of an answer is one pass. Chunks
-    appended to later are read up to the count planned, and chunks added later
-    are left out, so every pass sees the same points."""
+    order, as often as asked (an answer's columns are one pass: `columns`).
+    Chunks appended to later are read up to the count planned, and chunks
+    added later are left out, so every pass sees the same points."""
 
     def __init__(self, series_id: int, low: int | None, high: int | None):
         chunks = MetricChunk.objects.filter(series_id=series_id)
@@ -104,6 +116,14 @@ class SeriesRead:
         for batch in self._batches:
             yield _decode_groups(batch)
 
+    def columns(self, encoders: Sequence[Encoder]) -> list[Iterable[bytes]]:
+        """Each encoder's bytes over every point (a `Columns`), from one pass
+        over the chunks: the first column as the batches are read, the others
+        from spools filled meanwhile. Read them in order."""
+        if self.is_one_batch:
+            return [map(encode, self.batches()) for encode in encoders]
+        return _OnePass(self.batches(), encoders).columns()
+
     def points(self) -> Points:
         """Every point at once, decoded into one set of columns."""
         if self.is_one_batch:
@@ -114,6 +134,41 @@ class SeriesRead:
             _decode_groups(batch, out, position)
             position += sum(group.count for group in batch)
         return out
+
+
+class _OnePass:
+    """Batches read once into several columns: the first goes out as each
+    batch comes, the others are spooled (SPOOL_BYTES in memory each, the rest
+    on disk) and replayed after it."""
+
+    def __init__(self, batches: Iterator[Points], encoders: Sequence[Encoder]):
+        self._batches = batches
+        self._first, *self._rest = encoders
+        # closed once replayed; a file spilled to disk is unlinked already, so
+        # an answer cut short leaves nothing behind when its spools are freed
+        self._spools = [
+            tempfile.SpooledTemporaryFile(SPOOL_BYTES)  # noqa: SIM115
+            for _ in self._rest
+        ]
+        self._read = False
+
+    def columns(self) -> list[Iterable[bytes]]:
+        return [self._read_all(), *map(self._replay, self._spools)]
+
+    def _read_all(self) -> Iterator[bytes]:
+        for points in self._batches:
+            for spool, encode in zip(self._spools, self._rest, strict=True):
+                spool.write(encode(points))
+            yield self._first(points)
+        self._read = True
+
+    def _replay(self, spool) -> Iterator[bytes]:
+        with spool:
+            if not self._read:
+                raise RuntimeError("a spooled column was read before the first")
+            spool.seek(0)
+            while block := spool.read(SPOOL_BLOCK):
+                yield block
 
 
 def _decode_groups(
@@ -318,7 +373,7 @@ def points_json(
     if max_points:
         points = downsample(points, max_points)
     return b"".join(
-        json_stream(len(points), lambda: [points], infinity_strings=infinity_strings)
+        json_stream(len(points), _in_hand(points), infinity_strings=infinity_strings)
     )
 
 
@@ -329,10 +384,12 @@ def points_npz(points: Points, max_points: int = 0) -> bytes:
     Stored, not compressed: the point is to skip text, not to spend CPU."""
     if max_points:
         points = downsample(points, max_points)
-    return b"".join(npz.stream(npz_columns(len(points), lambda: [points])))
+    return b"".join(npz.stream(npz_columns(len(points), _in_hand(points))))
 
 
-Batches = Callable[[], Iterable[Points]]
+def _in_hand(points: Points) -> Columns:
+    """The `Columns` of points already decoded: one piece each."""
+    return lambda encoders: [[encode(points)] for encode in encoders]
 
 
 def _float_epochs(points: Points) -> np.ndarray:
@@ -349,14 +406,16 @@ _NPZ_COLUMNS = (
 )
 
 
-def npz_columns(count: int, batches: Batches) -> list[npz.Column]:
-    """The points endpoint's npz columns over `count` points that come in
-    batches (each column asks for them once)."""
+def _npz_encoder(dtype: str, of: Callable[[Points], np.ndarray]) -> Encoder:
+    return lambda points: np.ascontiguousarray(of(points), dtype).data.cast("B")
+
+
+def npz_columns(count: int, columns: Columns) -> list[npz.Column]:
+    """The points endpoint's npz columns over `count` points."""
+    pieces = columns([_npz_encoder(dtype, of) for _, dtype, of in _NPZ_COLUMNS])
     return [
-        npz.Column(
-            name, dtype, count, lambda of=of: (of(points) for points in batches())
-        )
-        for name, dtype, of in _NPZ_COLUMNS
+        npz.Column(name, dtype, count, lambda column=column: column)
+        for (name, dtype, _), column in zip(_NPZ_COLUMNS, pieces, strict=True)
     ]
 
 
@@ -384,27 +443,39 @@ def _json_values(points: Points, infinity_strings: bool) -> np.ndarray | list:
     return values
 
 
+def _json_encoder(of: Callable[[Points], np.ndarray | list]) -> Encoder:
+    """A batch's numbers, each after a comma: batches then join by plain
+    concatenation (json_stream drops the column's first comma)."""
+
+    def encode(points: Points) -> bytes:
+        if not len(points):
+            return b""
+        text = orjson.dumps(of(points), option=orjson.OPT_SERIALIZE_NUMPY)
+        return b"," + memoryview(text)[1:-1]
+
+    return encode
+
+
 def json_stream(
-    count: int, batches: Batches, *, infinity_strings: bool = False
+    count: int, columns: Columns, *, infinity_strings: bool = False
 ) -> Iterator[bytes]:
     """`{"count": …, "steps": […], "values": […], "epochs": […], "times": […]}`
-    written column by column, a batch of points at a time (each column asks
-    for the batches once)."""
-    columns = (
+    written column by column as `columns` gives them."""
+    fields = (
         ("steps", lambda points: points.steps),
         ("values", lambda points: _json_values(points, infinity_strings)),
         ("epochs", _json_epochs),
         ("times", lambda points: points.times),
     )
     yield b'{"count":%d' % count
-    for name, of in columns:
-        yield b',"%s":[' % name.encode()
-        separator = b""
-        for points in batches():
-            if not len(points):
+    pieces = columns([_json_encoder(of) for _, of in fields])
+    for (name, _), column in zip(fields, pieces, strict=True):
+        opening = b',"%s":[' % name.encode()
+        for piece in column:
+            if not piece:
                 continue
-            text = orjson.dumps(of(points), option=orjson.OPT_SERIALIZE_NUMPY)
-            yield separator + text[1:-1]
-            separator = b","
-        yield b"]"
+            if opening:  # the column's first comma gives way to its opening
+                piece, opening = opening + piece[1:], b""
+            yield piece
+        yield opening + b"]"
     yield b"}"

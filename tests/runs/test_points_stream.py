@@ -16,7 +16,14 @@ from aimsite import npz
 from runs import ingest, points
 from runs.metrics import NULL_EPOCH, Points, decode_chunk, sort_by_step
 from runs.models import MetricChunk, MetricSeries
-from runs.points import SeriesRead, points_json, points_npz, read_points
+from runs.points import (
+    SeriesRead,
+    json_stream,
+    npz_columns,
+    points_json,
+    points_npz,
+    read_points,
+)
 from tests.factories import make_run, make_token
 
 pytestmark = pytest.mark.django_db
@@ -48,13 +55,16 @@ def _unordered_series(user) -> tuple:
     return run, MetricSeries.objects.get(run=run)
 
 
-def _decode_all_and_sort(series, low=None) -> Points:
+def _decode_all_and_sort(series, low=None, high=None) -> Points:
     """What a read promises: every chunk in index order, stably sorted by step."""
     blobs = MetricChunk.objects.filter(series=series).order_by("index")
     every = sort_by_step(Points.concat([decode_chunk(c.data) for c in blobs]))
-    if low is None:
-        return every
-    return every.take(np.flatnonzero(every.steps >= low))
+    inside = np.ones(len(every), bool)
+    if low is not None:
+        inside &= every.steps >= low
+    if high is not None:
+        inside &= every.steps <= high
+    return every.take(np.flatnonzero(inside))
 
 
 def _assert_same(got: Points, expected: Points) -> None:
@@ -101,17 +111,20 @@ def test_points_appended_mid_read_are_left_out_of_every_pass(user, monkeypatch):
     _assert_same(Points.concat(list(read.batches())), expected)
 
 
+@pytest.mark.parametrize("after_step", [None, 5_499])
 @pytest.mark.parametrize("batch_points", [1_000, points.BATCH_POINTS])
 def test_the_endpoint_answers_the_columns_of_one_read(
-    api, user, monkeypatch, batch_points
+    api, user, monkeypatch, batch_points, after_step
 ):
     monkeypatch.setattr(points, "BATCH_POINTS", batch_points)
+    monkeypatch.setattr(points, "SPOOL_BYTES", 4096)  # spilled to disk
     run, series = _unordered_series(user)
-    every = _decode_all_and_sort(series)
+    every = _decode_all_and_sort(series, None if after_step is None else after_step + 1)
     url = f"/api/v1/runs/{run.hash}/metrics/{series.id}/points"
+    window = {} if after_step is None else {"after_step": after_step}
 
-    as_json = api.get(url, {"nonfinite": "strings"})
-    as_npz = api.get(url, HTTP_ACCEPT=NPZ)
+    as_json = api.get(url, {"nonfinite": "strings", **window})
+    as_npz = api.get(url, window, HTTP_ACCEPT=NPZ)
 
     assert as_json.streaming == as_npz.streaming == (batch_points == 1_000)
     json_body = b"".join(as_json.streaming_content) if as_json.streaming else None
@@ -123,6 +136,42 @@ def test_the_endpoint_answers_the_columns_of_one_read(
     assert as_npz["Content-Type"] == NPZ
     if as_npz.streaming:
         assert int(as_npz["Content-Length"]) == len(npz_body)
+
+
+@pytest.mark.parametrize("spool_bytes", [64, points.SPOOL_BYTES])
+@pytest.mark.parametrize("low, high", [(None, None), (5_500, None), (4_321, 25_000)])
+def test_a_read_of_many_batches_writes_every_column_from_one_pass(
+    user, monkeypatch, spool_bytes, low, high
+):
+    monkeypatch.setattr(points, "BATCH_POINTS", 3_000)
+    monkeypatch.setattr(points, "SPOOL_BYTES", spool_bytes)
+    _run, series = _unordered_series(user)
+    expected = _decode_all_and_sort(series, low, high)
+    read = SeriesRead(series.pk, low, high)
+    batches = sum(1 for _ in read.batches())
+    decoded = []
+    decode = points._decode_groups
+    monkeypatch.setattr(
+        points, "_decode_groups", lambda *args: decoded.append(1) or decode(*args)
+    )
+
+    as_npz = b"".join(npz.stream(npz_columns(read.count, read.columns)))
+    as_json = b"".join(json_stream(read.count, read.columns, infinity_strings=True))
+
+    assert batches > 3 and len(decoded) == 2 * batches  # one pass per answer
+    assert as_npz == points_npz(expected)
+    assert as_json == points_json(expected, infinity_strings=True)
+
+
+def test_a_spooled_column_is_not_read_before_the_first(user, monkeypatch):
+    monkeypatch.setattr(points, "BATCH_POINTS", 3_000)
+    _run, series = _unordered_series(user)
+    _steps, values = SeriesRead(series.pk, None, None).columns(
+        [lambda batch: batch.steps.tobytes(), lambda batch: batch.values.tobytes()]
+    )
+
+    with pytest.raises(RuntimeError, match="before the first"):
+        next(iter(values))
 
 
 def test_json_columns_are_the_numbers_tracked(user):
