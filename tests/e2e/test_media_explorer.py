@@ -311,7 +311,11 @@ def test_doors_into_the_media_explorers(signed_in_page, media_runs):
     expect(page.locator("[data-search-input]")).to_have_value(
         f'run.hash == "{run.hash}"'
     )
-    _pick(page, "images", "extra", "subset: train")
+    # The run's image sequences come picked: its objects show without a click.
+    expect(page.locator(".metric-chip")).to_have_count(2)
+    _drawn(page)
+    expect(_cards(page)).to_have_count(len(STEPS) * len(INDICES) + 1)
+    _pick(page, "images", "samples", "subset: val")  # unpick one
     _drawn(page)
     expect(_cards(page)).to_have_count(1)
     page.goto(f"{page.base_url}{reverse('runs:list')}")
