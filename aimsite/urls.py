@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from aimsite import home
+from aimsite import home, views
 from aimsite.api import not_found
 from experiments.api import ExperimentViewSet
 from media_tracks.api import (
@@ -58,6 +58,7 @@ api_urlpatterns = [
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", include("runs.urls")),
     path("accounts/", include("aimsite.account_urls")),
     path("experiments/", include("experiments.urls")),
