@@ -246,6 +246,9 @@ def test_figures_are_drawn_with_plotly(signed_in_page, media_runs):
     plots = page.locator("#media-explorer-grid .js-plotly-plot")
     expect(plots.first).to_be_visible()
     expect(plots.first.locator(".bars .point")).to_have_count(2)
+    # Side by side at their own width, not one figure across the whole page.
+    first, second = (_cards(page).nth(n).bounding_box() for n in (0, 1))
+    assert first["y"] == second["y"] and second["x"] > first["x"] + first["width"]
 
 
 def test_audios_show_their_duration_before_playing(signed_in_page, media_runs):
