@@ -145,6 +145,13 @@ def test_group_into_rows_and_columns(signed_in_page, media_runs, kind):
     first = page.locator(".media-cell").first.locator(".media-card").first
     expect(first).to_have_attribute("data-run", media_runs[1].hash)
     expect(first).to_have_attribute("data-step", "0")
+    # A run reads as its name, not its hash.
+    page.locator('[data-grouping="column"] input[value="run.hparams.lr"]').uncheck()
+    page.locator('[data-grouping="column"] input[value="run.hash"]').check()
+    by_hash = sorted(media_runs, key=lambda run: run.hash)
+    expect(page.locator(".media-column-title")).to_have_text(
+        [f"run={run.name}" for run in by_hash]
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)

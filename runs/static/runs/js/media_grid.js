@@ -63,6 +63,12 @@ export function mountMediaGrid(root, { kind, onDetails }) {
     ]);
   }
 
+  // A group's title; a run reads as its name (its hash tells a person nothing).
+  function titleOf(fields, group, labelOf) {
+    const valueOf = (field) => (field === "run.hash" ? label(group.items[0]) : group.values[fields.indexOf(field)]);
+    return describeKey(fields, valueOf, (field) => (field === "run.hash" ? "run" : labelOf(field)));
+  }
+
   function cellOf(items, matcher) {
     return el("div", `media-cell media-grid-${kind}`, items.map((item) => {
       const node = card(item, matcher);
@@ -104,10 +110,10 @@ export function mountMediaGrid(root, { kind, onDetails }) {
       const rowGroups = rows.length ? groupBy(items, rows, valueOf) : [{ key: "", values: [], items }];
       const table = el("div", { className: "media-layout", style: { "--media-columns": String(columnGroups.length) } });
       if (columns.length) {
-        table.append(el("div", "media-corner"), ...columnGroups.map((group) => el("div", "media-column-title mono", describeKey(columns, (field) => group.values[columns.indexOf(field)], labelOf))));
+        table.append(el("div", "media-corner"), ...columnGroups.map((group) => el("div", "media-column-title mono", titleOf(columns, group, labelOf))));
       }
       for (const row of rowGroups) {
-        const rowTitle = rows.length ? describeKey(rows, (field) => row.values[rows.indexOf(field)], labelOf) : "";
+        const rowTitle = rows.length ? titleOf(rows, row, labelOf) : "";
         if (rows.length || columns.length) table.append(el("div", { className: "media-row-title mono", text: rowTitle }));
         const byColumn = columns.length ? new Map(groupBy(row.items, columns, valueOf).map((group) => [group.key, group.items])) : new Map([["", row.items]]);
         for (const column of columnGroups) table.append(cellOf(byColumn.get(column.key) || [], matcher));
