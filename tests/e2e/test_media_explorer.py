@@ -215,6 +215,32 @@ def test_a_copied_address_reopens_the_same_view(signed_in_page, media_runs, kind
         )
 
 
+@pytest.mark.parametrize("kind", ["images", "texts"])
+def test_sort_by_a_field_in_either_order_and_reopen_it(
+    signed_in_page, media_runs, kind
+):
+    page = signed_in_page
+    _open(page, kind, f"?select={_select()}")
+    _drawn(page)
+    steps = _cards(page).evaluate_all("cards => cards.map((c) => c.dataset.step)")
+    assert steps != sorted(steps, key=int)  # as tracked: run by run
+    page.select_option("#media-sort", "record.step")
+    expect(_cards(page).first).to_have_attribute("data-step", "0")
+    expect(_cards(page).last).to_have_attribute("data-step", str(STEPS[-1]))
+    page.select_option("#media-sort-order", "desc")
+    expect(_cards(page).first).to_have_attribute("data-step", str(STEPS[-1]))
+    page.select_option("#media-sort", "run.hparams.lr")  # 0.1 first, then 0.01
+    expect(_cards(page).first).to_have_attribute("data-run", media_runs[0].hash)
+    expect(_cards(page).last).to_have_attribute("data-run", media_runs[1].hash)
+
+    other = page.context.new_page()
+    other.goto(page.url)
+    _drawn(other)
+    expect(other.locator("#media-sort")).to_have_value("run.hparams.lr")
+    expect(other.locator("#media-sort-order")).to_have_value("desc")
+    expect(_cards(other).first).to_have_attribute("data-run", media_runs[0].hash)
+
+
 def test_images_load_only_on_screen_and_open_full_size(signed_in_page):
     page = signed_in_page
     run = make_run(page.user, name="many")

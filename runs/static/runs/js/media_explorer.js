@@ -18,7 +18,7 @@ import { emptyMessage, reportLoadError } from "../../js/lib/explorer_messages.js
 import { renderTagChip } from "../../js/lib/tag_picker.js";
 import { composeQuery, contextLabel, metricKey } from "./metrics_picker.js";
 import { answerSteps, fetchNames, fetchSearch, fieldValue, groupFields, objectItems } from "./media_data.js";
-import { mountMediaGrid } from "./media_grid.js";
+import { mountMediaGrid, sortItems } from "./media_grid.js";
 import { mountRange } from "./media_range.js";
 import { mountTextSearch } from "./text_search.js";
 
@@ -34,6 +34,7 @@ const SDK_EXAMPLES = {
 
 export const STATE_KEYS = {
   select: "", adv: "0", row: "", row_rev: "0", column: "", column_rev: "0",
+  sort: "", sort_order: "asc",
   smin: "", smax: "", imin: "", imax: "", density: "50", idensity: "5",
   fit: "fit", size: "128", render: "smooth",
   ts: "", tsre: "0", tsw: "0", tsc: "0",
@@ -80,8 +81,27 @@ function showQueryError(error, query) {
 
 // -- drawing (no request) ------------------------------------------------------------
 
+// Sort by any grouping field; a run sorts by its name.
+const sortFields = () => data.fields.map((field) => (field === "run.hash" ? "run.name" : field));
+const sortLabel = (field) => (field === "run.name" ? "run" : labelOf(field));
+
+function renderSortControl(current) {
+  const select = $("#media-sort");
+  const fields = sortFields();
+  if (current.sort && !fields.includes(current.sort)) fields.push(current.sort);
+  const wanted = ["", ...fields].join("\n");
+  if (select.dataset.fields !== wanted) {
+    select.replaceChildren(el("option", { value: "", text: "as tracked" }), ...fields.map((field) => el("option", { value: field, text: sortLabel(field) })));
+    select.dataset.fields = wanted;
+  }
+  select.value = current.sort;
+  $("#media-sort-order").value = current.sort_order === "desc" ? "desc" : "asc";
+  $("#media-sort-order").disabled = !current.sort;
+}
+
 function renderControls(current) {
   groupingMenus.render(current, data.fields);
+  renderSortControl(current);
   const imageFit = $("#image-fit");
   if (imageFit) {
     imageFit.value = current.fit;
@@ -104,7 +124,8 @@ function draw() {
   if (!answer) return;
   if (!answer.sequences.length) return show("nomatch", effectiveQuery(current));
   const matcher = textSearch?.matcher() ?? null;
-  const items = matcher ? data.items.filter((item) => matcher.test(item.record.text)) : data.items;
+  const found = matcher ? data.items.filter((item) => matcher.test(item.record.text)) : data.items;
+  const items = sortItems(found, current.sort, valueOf, current.sort_order === "desc");
   const fields = groupingFields(current, data.fields);
   show(items.length ? null : "nosearch");
   tableSection.hidden = false;
@@ -225,6 +246,8 @@ for (const [id, key, high] of [["#step-density", "density", 1000], ["#index-dens
     applyPatch({ [key]: value });
   });
 }
+$("#media-sort").addEventListener("change", (event) => applyPatch({ sort: event.target.value }, { push: true }));
+$("#media-sort-order").addEventListener("change", (event) => applyPatch({ sort_order: event.target.value }, { push: true }));
 $("#image-fit")?.addEventListener("change", (event) => applyPatch({ fit: event.target.value }));
 $("#image-size")?.addEventListener("input", (event) => applyPatch({ size: event.target.value }));
 $("#image-rendering")?.addEventListener("change", (event) => applyPatch({ render: event.target.value }));

@@ -19,6 +19,13 @@ function compareValues(a, b) {
   return String(a ?? "").localeCompare(String(b ?? ""), undefined, { numeric: true });
 }
 
+/** The items ordered by one field's value (Aim's "sort by"), ties kept in order. */
+export function sortItems(items, field, valueOf, isDescending = false) {
+  if (!field) return items;
+  const sign = isDescending ? -1 : 1;
+  return [...items].sort((a, b) => sign * compareValues(valueOf(a)(field), valueOf(b)(field)));
+}
+
 /** Groups of items by the fields' values, ordered by those values. */
 function groupBy(items, fields, valueOf) {
   const groups = new Map();
