@@ -22,6 +22,7 @@ def _changelists() -> list[tuple[str, admin.ModelAdmin]]:
         for model, model_admin in admin.site._registry.items()
     ]
 
+
 OUR_APPS = {"aimsite", "experiments", "media_tracks", "runs", "tags"}
 
 
