@@ -1,7 +1,8 @@
 // The media explorer's grid: objects laid out in rows and columns by any grouping
 // field (run, step, index, name, context, a param), each cell holding its objects as
 // the run page shows them (media_items.js). Images are fetched only when on screen;
-// figures are drawn only when on screen. At most MAX_ITEMS objects are placed.
+// figures are drawn only when on screen (so a page of 200 costs what is seen). At
+// most MAX_ITEMS objects are placed.
 //
 //   const grid = mountMediaGrid(element, { kind, onDetails: (item, event) => {} });
 //   grid.render(items, { rows: [fields], columns: [fields], valueOf, labelOf, matcher })
@@ -12,7 +13,7 @@ import { describeKey, keyOf } from "../../js/lib/explorer_grouping.js";
 import { contextLabel } from "./metrics_picker.js";
 import { audioCard, drawFigure, imageCard, observeImages, openImageModal, purgeFigures, textCard } from "./media_items.js";
 
-export const MAX_ITEMS = { images: 2000, audios: 500, texts: 1000, figures: 60 };
+export const MAX_ITEMS = { images: 2000, audios: 500, texts: 1000, figures: 200 };
 
 function compareValues(a, b) {
   if (typeof a === "number" && typeof b === "number") return a - b;
