@@ -397,3 +397,89 @@ def test_live_update_shows_objects_uploaded_while_the_page_is_open(
     assert answer.status_code == 200, answer.text
     expect(_cards(page)).to_have_count(len(STEPS) * len(INDICES) + 1)
     expect(_cards(page).last).to_have_attribute("data-step", "30")
+
+
+def test_texts_read_as_text_markdown_html_or_code_kept_in_the_address(
+    signed_in_page,
+):
+    page = signed_in_page
+    run = make_run(page.user, name="writer")
+    services.store_objects(
+        run,
+        services.parse_objects(
+            {
+                "objects": [
+                    {
+                        "kind": "text",
+                        "name": "notes",
+                        "step": 0,
+                        "text": "**bold** and <b>tag</b>\n"
+                        '<img src=x onerror="window.pwned = 1">',
+                    }
+                ]
+            },
+            {},
+        ),
+    )
+    _open(page, "texts", f"?select={_select('notes', {})}")
+    _drawn(page)
+    body = _cards(page).first.locator(".text-body")
+    expect(page.locator("#text-mode")).to_have_value("text")  # Aim's default
+    expect(body).to_contain_text("**bold** and <b>tag</b>")
+    page.select_option("#text-mode", "markdown")
+    expect(body.locator("strong")).to_have_text("bold")
+    expect(body.locator("b")).to_have_text("tag")
+    page.select_option("#text-mode", "html")
+    expect(body.locator("b")).to_have_text("tag")
+    expect(body).to_contain_text("**bold**")
+    assert page.evaluate("window.pwned") is None
+    expect(body.locator("img")).not_to_have_attribute("onerror", re.compile(""))
+    page.select_option("#text-mode", "code")
+    expect(body).to_have_class(re.compile("text-mode-code"))
+    expect(body).to_contain_text("**bold** and <b>tag</b>")
+    assert "text_mode=code" in page.url
+
+    other = page.context.new_page()
+    other.goto(page.url.replace("text_mode=code", "text_mode=markdown"))
+    _drawn(other)
+    expect(other.locator("#text-mode")).to_have_value("markdown")
+    expect(_cards(other).first.locator(".text-body strong")).to_have_text("bold")
+
+
+def test_ranges_show_only_once_something_is_picked(signed_in_page, media_runs):
+    page = signed_in_page
+    ranges = page.locator(".range-panel")
+    for kind in KINDS:
+        _open(page, kind)
+        expect(page.locator("#explorer-empty")).to_have_attribute(
+            "data-empty", "nothing"
+        )
+        expect(page.locator("#explorer-empty")).to_contain_text(
+            f"Pick {kind} with the + button"
+        )
+        expect(ranges).to_be_hidden()
+    _pick(page, "texts", "samples", "subset: val")
+    _drawn(page)
+    expect(ranges).to_be_visible()
+    expect(page.get_by_label("Last step")).to_be_visible()
+    _open(page, "texts", "?adv=1")
+    expect(page.locator("#explorer-empty")).to_have_attribute("data-empty", "advanced")
+    expect(ranges).to_be_hidden()
+
+
+def test_sort_by_keeps_its_width_with_a_long_param_name(signed_in_page):
+    page = signed_in_page
+    name = "a_learning_rate_schedule_with_a_very_long_name_indeed_" * 2
+    run = make_run(page.user, name="long", params={"hparams": {name: 1}})
+    track(run, "texts", "samples", {"subset": "val"})
+    page.set_viewport_size({"width": 1200, "height": 800})
+    _open(page, "texts", f"?select={_select()}&sort=run.hparams.{name}")
+    _drawn(page)
+    sort = page.locator("#media-sort")
+    expect(sort).to_have_value(f"run.hparams.{name}")
+    expect(sort).to_have_attribute("title", f"hparams.{name}")
+    assert sort.bounding_box()["width"] <= 210
+    assert sort.evaluate("s => getComputedStyle(s).textOverflow") == "ellipsis"
+    controls = page.locator("#controls").bounding_box()
+    assert controls["height"] < 80  # one row of controls, not pushed onto a second
+

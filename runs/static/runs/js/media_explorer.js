@@ -1,7 +1,8 @@
 // The media explorer page (templates/runs/explorers/media.html), one for /images/,
 // /figures/, /audios/ and /texts/: the explorer shell (search bar, recent queries,
 // state in the address, selection toolbar, Live Update) around the `+ Images` picker,
-// rows/columns grouping, the step and index ranges with their density, the grid
+// rows/columns grouping, the step and index ranges with their density (shown once
+// something is picked), the texts' renderer mode (Aim's Text / Markdown / HTML / Code), the grid
 // (media_grid.js) and the runs table. Data comes from /api/v1/objects/*.
 import { createExplorerShell } from "../../js/lib/explorer_shell.js";
 import { explorerLiveEvents } from "../../js/lib/explorer_live_events.js";
@@ -19,6 +20,7 @@ import { renderTagChip } from "../../js/lib/tag_picker.js";
 import { composeQuery, contextLabel, metricKey } from "./metrics_picker.js";
 import { answerSteps, fetchNames, fetchSearch, fieldValue, groupFields, objectItems } from "./media_data.js";
 import { mountMediaGrid, sortItems } from "./media_grid.js";
+import { TEXT_MODES } from "./media_items.js";
 import { mountRange } from "./media_range.js";
 import { mountTextSearch } from "./text_search.js";
 
@@ -37,7 +39,7 @@ export const STATE_KEYS = {
   sort: "", sort_order: "asc",
   smin: "", smax: "", imin: "", imax: "", density: "50", idensity: "5",
   fit: "fit", size: "128", render: "smooth",
-  ts: "", tsre: "0", tsw: "0", tsc: "0",
+  ts: "", tsre: "0", tsw: "0", tsc: "0", text_mode: "text",
 };
 // What a change of each key needs: a new search, a restyle only (images' size and
 // rendering are CSS on the grid), or else a redraw.
@@ -48,6 +50,7 @@ const emptyBox = $("#explorer-empty");
 const gridElement = $("#media-explorer-grid");
 const tableSection = $("#explorer-table-section");
 const truncatedNote = $("#truncated-note");
+const rangePanel = $(".range-panel");
 
 const data = { answer: null, items: [], fields: [], steps: new Set(), stepsFor: null };
 let request = 0;
@@ -72,6 +75,8 @@ function show(kind, extra) {
   emptyBox.replaceChildren(...(kind ? texts[kind](extra) : []));
   emptyBox.hidden = !kind;
   emptyBox.dataset.empty = kind || "";
+  // Ranges slide over what a selection tracked: with nothing selected they mean nothing.
+  rangePanel.hidden = Boolean(kind) && kind !== "nosearch";
   if (kind && kind !== "nosearch") shell.setTotal(null);
 }
 
@@ -91,10 +96,12 @@ function renderSortControl(current) {
   if (current.sort && !fields.includes(current.sort)) fields.push(current.sort);
   const wanted = ["", ...fields].join("\n");
   if (select.dataset.fields !== wanted) {
-    select.replaceChildren(el("option", { value: "", text: "as tracked" }), ...fields.map((field) => el("option", { value: field, text: sortLabel(field) })));
+    select.replaceChildren(el("option", { value: "", text: "as tracked" }), ...fields.map((field) => el("option", { value: field, text: sortLabel(field), title: sortLabel(field) })));
     select.dataset.fields = wanted;
   }
   select.value = current.sort;
+  // A long param name is cut with an ellipsis (media.css); the title says it whole.
+  select.title = select.selectedOptions[0]?.textContent ?? "";
   $("#media-sort-order").value = current.sort_order === "desc" ? "desc" : "asc";
   $("#media-sort-order").disabled = !current.sort;
 }
@@ -113,6 +120,8 @@ function renderControls(current) {
     gridElement.classList.toggle("is-original", current.fit === "original");
     gridElement.classList.toggle("is-pixelated", current.render === "pixelated");
   }
+  const textMode = $("#text-mode");
+  if (textMode) textMode.value = TEXT_MODES.includes(current.text_mode) ? current.text_mode : "text";
   $("#step-density").value = current.density;
   $("#index-density").value = current.idensity;
 }
@@ -130,7 +139,8 @@ function draw() {
   show(items.length ? null : "nosearch");
   tableSection.hidden = false;
   shell.setTotal(Object.keys(answer.runs).length);
-  const { placed, total } = grid.render(items, { rows: fields.row, columns: fields.column, valueOf, labelOf, matcher });
+  const textMode = TEXT_MODES.includes(current.text_mode) ? current.text_mode : "text";
+  const { placed, total } = grid.render(items, { rows: fields.row, columns: fields.column, valueOf, labelOf, matcher, textMode });
   const notes = [];
   if (answer.truncated) notes.push(`Showing the first ${answer.limit} sequences: narrow the query to see the rest.`);
   if (placed < total) notes.push(`Showing ${placed} of ${total} ${KIND}: narrow the ranges or lower the counts to see the rest.`);
@@ -248,6 +258,7 @@ for (const [id, key, high] of [["#step-density", "density", 1000], ["#index-dens
 }
 $("#media-sort").addEventListener("change", (event) => applyPatch({ sort: event.target.value }, { push: true }));
 $("#media-sort-order").addEventListener("change", (event) => applyPatch({ sort_order: event.target.value }, { push: true }));
+$("#text-mode")?.addEventListener("change", (event) => applyPatch({ text_mode: event.target.value }, { push: true }));
 $("#image-fit")?.addEventListener("change", (event) => applyPatch({ fit: event.target.value }));
 $("#image-size")?.addEventListener("input", (event) => applyPatch({ size: event.target.value }));
 $("#image-rendering")?.addEventListener("change", (event) => applyPatch({ render: event.target.value }));

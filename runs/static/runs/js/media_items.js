@@ -5,10 +5,10 @@
 // templates/runs/_image_modal.html).
 //
 //   imageCard(record, { alt, label, onOpen, onDetails, lazy })
-//   audioCard(record, { label, onDetails })      textCard(record, matcher, { label, onDetails })
+//   audioCard(record, { label, onDetails })      textCard(record, matcher, { label, onDetails, mode })
 //   drawFigure(plotElement, record)               purgeFigures(container)
 //   openImageModal(record, title)
-import { el } from "../../js/lib/dom.js";
+import { el, parseHtml } from "../../js/lib/dom.js";
 import { whenPlotly } from "../../js/lib/plotly.js";
 import { highlight } from "./text_search.js";
 
@@ -80,13 +80,33 @@ export function audioCard(record, { label = "", onDetails = null } = {}) {
   ]);
 }
 
-export function textCard(record, matcher, { label = "", onDetails = null } = {}) {
-  const body = el("pre", "text-body");
-  body.append(...highlight(record.text, matcher));
+/** TEXT_MODES: how a text reads (Aim's text renderer): as plain text, as code, or
+ *  as Markdown or HTML sanitised on the server (the body then waits, `data-html`,
+ *  until the grid fills it with setTextHtml). */
+export const TEXT_MODES = ["text", "markdown", "html", "code"];
+
+export function textCard(record, matcher, { label = "", onDetails = null, mode = "text" } = {}) {
+  const isRendered = mode === "markdown" || mode === "html";
+  const body = el(isRendered ? "div" : "pre", { className: `text-body text-mode-${mode}` });
+  body.append(...highlight(record.text, isRendered ? null : matcher));
+  if (isRendered) body.dataset.html = mode;
   return el("div", { className: "media-card text-card", dataset: { step: record.step, index: record.index } }, [
     cardHeader(record, label, onDetails),
     body,
   ]);
+}
+
+/** A waiting text body filled with its server-sanitised HTML (null: the Markdown
+ *  took too long to render, so the text stays as it is). */
+export function setTextHtml(body, html) {
+  delete body.dataset.html;
+  if (html === null || html === undefined) {
+    body.classList.add("is-plain");
+    body.title = "Shown as plain text: it took too long to render";
+    return;
+  }
+  body.classList.add("markdown-body");
+  body.replaceChildren(parseHtml(html)); // sanitised server-side by nh3 (media_tracks.services)
 }
 
 /** Draw a tracked Plotly figure ({data, layout}) at its own size. */
