@@ -483,3 +483,14 @@ def test_sort_by_keeps_its_width_with_a_long_param_name(signed_in_page):
     controls = page.locator("#controls").bounding_box()
     assert controls["height"] < 80  # one row of controls, not pushed onto a second
 
+
+def test_an_audio_downloads_from_its_card(signed_in_page, media_runs):
+    page = signed_in_page
+    _open(page, "audios", f"?select={_select()}")
+    _drawn(page)
+    link = _cards(page).first.get_by_role("link", name=re.compile("Download the audio"))
+    with page.expect_download() as download:
+        link.click()
+    name = download.value.suggested_filename
+    assert name.endswith(".wav"), name
+    assert download.value.path().read_bytes()[:4] == b"RIFF"

@@ -1,6 +1,6 @@
 // One tracked object drawn the same way on the run page's media tabs and in the media
 // explorer: an image card, an audio player that shows its duration before it plays
-// (it loads only the file's metadata), a text card with search highlights, a Plotly
+// (it loads only the file's metadata) with a download link, a text card with search highlights, a Plotly
 // figure, and the full-size image modal (the one <dialog> pattern,
 // templates/runs/_image_modal.html).
 //
@@ -73,10 +73,16 @@ export function audioCard(record, { label = "", onDetails = null } = {}) {
   const duration = el("span", { className: "muted small mono audio-duration", text: "–:––", attrs: { "aria-label": "Duration" } });
   const player = el("audio", { controls: true, preload: "metadata", src: record.url });
   player.addEventListener("loadedmetadata", () => { duration.textContent = formatDuration(player.duration); });
+  // Aim's audio box has a download button; the player's own menu hides it.
+  const download = el("a", {
+    className: "btn-link small media-download", href: record.url, text: "Download",
+    attrs: { download: "", "aria-label": `Download the audio of ${where(record)}` }, // named by the server
+  });
   return el("div", { className: "media-card audio-card", dataset: { step: record.step, index: record.index } }, [
     el("div", "media-caption", record.caption || "(no caption)"),
     el("div", "media-card-foot", [cardHeader(record, label, onDetails), duration]),
     player,
+    download,
   ]);
 }
 
