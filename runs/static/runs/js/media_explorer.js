@@ -2,8 +2,9 @@
 // /figures/, /audios/ and /texts/: the explorer shell (search bar, recent queries,
 // state in the address, selection toolbar, Live Update) around the `+ Images` picker,
 // rows/columns grouping, the step and index ranges with their density (shown once
-// something is picked), the texts' renderer mode (Aim's Text / Markdown / HTML / Code), the grid
-// (media_grid.js) and the runs table. Data comes from /api/v1/objects/*.
+// something is picked), the grid (media_grid.js), its display controls (sort, image
+// size, the texts' renderer mode: media_controls.js) and the runs table. Data comes
+// from /api/v1/objects/*.
 import { createExplorerShell } from "../../js/lib/explorer_shell.js";
 import { explorerLiveEvents } from "../../js/lib/explorer_live_events.js";
 import { mountSelectForm, selectionOf } from "../../js/lib/explorer_select_form.js";
@@ -20,7 +21,7 @@ import { renderTagChip } from "../../js/lib/tag_picker.js";
 import { composeQuery, contextLabel, metricKey } from "./metrics_picker.js";
 import { answerSteps, fetchNames, fetchSearch, fieldValue, groupFields, objectItems } from "./media_data.js";
 import { mountMediaGrid, sortItems } from "./media_grid.js";
-import { TEXT_MODES } from "./media_items.js";
+import { renderDisplayControls, renderSortControl, textModeOf } from "./media_controls.js";
 import { mountRange } from "./media_range.js";
 import { mountTextSearch } from "./text_search.js";
 
@@ -86,42 +87,10 @@ function showQueryError(error, query) {
 
 // -- drawing (no request) ------------------------------------------------------------
 
-// Sort by any grouping field; a run sorts by its name.
-const sortFields = () => data.fields.map((field) => (field === "run.hash" ? "run.name" : field));
-const sortLabel = (field) => (field === "run.name" ? "run" : labelOf(field));
-
-function renderSortControl(current) {
-  const select = $("#media-sort");
-  const fields = sortFields();
-  if (current.sort && !fields.includes(current.sort)) fields.push(current.sort);
-  const wanted = ["", ...fields].join("\n");
-  if (select.dataset.fields !== wanted) {
-    select.replaceChildren(el("option", { value: "", text: "as tracked" }), ...fields.map((field) => el("option", { value: field, text: sortLabel(field), title: sortLabel(field) })));
-    select.dataset.fields = wanted;
-  }
-  select.value = current.sort;
-  // A long param name is cut with an ellipsis (media.css); the title says it whole.
-  select.title = select.selectedOptions[0]?.textContent ?? "";
-  $("#media-sort-order").value = current.sort_order === "desc" ? "desc" : "asc";
-  $("#media-sort-order").disabled = !current.sort;
-}
-
 function renderControls(current) {
   groupingMenus.render(current, data.fields);
-  renderSortControl(current);
-  const imageFit = $("#image-fit");
-  if (imageFit) {
-    imageFit.value = current.fit;
-    $("#image-size").value = current.size;
-    $("#image-size-value").textContent = `${current.size}px`;
-    $("#image-size-row").hidden = current.fit === "original";
-    $("#image-rendering").value = current.render;
-    gridElement.style.setProperty("--media-size", `${Number(current.size) || 128}px`);
-    gridElement.classList.toggle("is-original", current.fit === "original");
-    gridElement.classList.toggle("is-pixelated", current.render === "pixelated");
-  }
-  const textMode = $("#text-mode");
-  if (textMode) textMode.value = TEXT_MODES.includes(current.text_mode) ? current.text_mode : "text";
+  renderSortControl(current, data.fields, labelOf);
+  renderDisplayControls(current, gridElement);
   $("#step-density").value = current.density;
   $("#index-density").value = current.idensity;
 }
@@ -139,8 +108,7 @@ function draw() {
   show(items.length ? null : "nosearch");
   tableSection.hidden = false;
   shell.setTotal(Object.keys(answer.runs).length);
-  const textMode = TEXT_MODES.includes(current.text_mode) ? current.text_mode : "text";
-  const { placed, total } = grid.render(items, { rows: fields.row, columns: fields.column, valueOf, labelOf, matcher, textMode });
+  const { placed, total } = grid.render(items, { rows: fields.row, columns: fields.column, valueOf, labelOf, matcher, textMode: textModeOf(current) });
   const notes = [];
   if (answer.truncated) notes.push(`Showing the first ${answer.limit} sequences: narrow the query to see the rest.`);
   if (placed < total) notes.push(`Showing ${placed} of ${total} ${KIND}: narrow the ranges or lower the counts to see the rest.`);
