@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from aimsite import home
+from aimsite import home, views
 from aimsite.api import not_found
 from experiments.api import ExperimentViewSet
 from media_tracks.api import (
@@ -12,7 +12,12 @@ from media_tracks.api import (
     SequenceRecordsView,
     SequenceStepsView,
 )
-from media_tracks.explorer import ObjectNamesView, ObjectSearchView, ObjectSequencesView
+from media_tracks.explorer import (
+    ObjectNamesView,
+    ObjectSearchView,
+    ObjectSequencesView,
+    TextHtmlView,
+)
 from runs.api import RunViewSet
 from runs.artifacts_api import ArtifactFileView, RunArtifactsView
 from runs.explorers.api import MetricsExplorerViewSet
@@ -49,6 +54,7 @@ api_urlpatterns = [
     path("objects/<int:record_id>/file", RecordFileView.as_view(), name="record-file"),
     path("objects/search", ObjectSearchView.as_view(), name="object-search"),
     path("objects/sequences", ObjectSequencesView.as_view(), name="object-sequences"),
+    path("objects/texts/html", TextHtmlView.as_view(), name="object-texts-html"),
     path("params/search", ParamsSearchView.as_view(), name="params-search"),
     path("params/fields", ParamsFieldsView.as_view(), name="params-fields"),
     *router.urls,
@@ -58,6 +64,7 @@ api_urlpatterns = [
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", include("runs.urls")),
     path("accounts/", include("aimsite.account_urls")),
     path("experiments/", include("experiments.urls")),

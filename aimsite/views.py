@@ -1,4 +1,4 @@
-"""Account pages: sign-up (behind a setting) and API tokens."""
+"""Account pages: sign-up (behind a setting) and API tokens; and /favicon.ico."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,10 +6,24 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.templatetags.static import static
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from aimsite.forms import SignUpForm, TokenForm
 from aimsite.models import ApiToken
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The site's SVG icon for what asks /favicon.ico without reading a page's
+    <link rel=icon> (the admin's pages, feed readers). Not permanent: the icon's
+    hashed name changes with it."""
+    return redirect(static("favicon.svg"))
 
 
 @login_not_required

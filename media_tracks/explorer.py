@@ -1,5 +1,6 @@
 """REST API of the media explorers (Images, Audios, Texts, Figures,
-Distributions): `objects/names` (the `+ Images` picker) and `objects/search`. Thin: a serializer parses the query string,
+Distributions): `objects/names` (the `+ Images` picker), `objects/search` and
+`objects/texts/html` (the Texts explorer's Markdown and HTML renderers). Thin: a serializer parses the query string,
 media_tracks.services.search_objects reads, and this module shapes the answer."""
 
 from drf_spectacular.utils import extend_schema
@@ -219,3 +220,54 @@ class ObjectSequencesView(APIView):
     )
     def get(self, request):
         return explorer_answer(request, ObjectSequencesParams, _sequences_page)
+
+
+class TextHtmlParams(serializers.Serializer):
+    mode = serializers.ChoiceField(
+        choices=services.TEXT_HTML_MODES, help_text="how to read the texts"
+    )
+    ids = serializers.RegexField(
+        # At most MAX_TEXT_HTML_RECORDS ids, in the pattern so the schema says it.
+        rf"^[0-9]{{1,18}}(,[0-9]{{1,18}}){{0,{services.MAX_TEXT_HTML_RECORDS - 1}}}$",
+        error_messages={
+            "invalid": f"must be 1 to {services.MAX_TEXT_HTML_RECORDS} record ids "
+            "separated by commas"
+        },
+        help_text="text record ids, comma-separated",
+    )
+
+    def validate_ids(self, value: str) -> list[int]:
+        return [int(part) for part in value.split(",")]
+
+
+class TextHtmlAnswerSerializer(serializers.Serializer):
+    html = serializers.DictField(
+        child=serializers.CharField(allow_null=True),
+        help_text="Sanitised HTML by record id; null when the Markdown took too "
+        "long to render (show the text as it is).",
+    )
+
+
+class TextHtmlView(APIView):
+    """Tracked texts as sanitised HTML (the Texts explorer's renderer modes)."""
+
+    @extend_schema(
+        parameters=[TextHtmlParams],
+        responses=TextHtmlAnswerSerializer,
+        description="The texts of the given records read as Markdown or as HTML, "
+        "sanitised on the server with the experiment notes' allow-list. Ids that "
+        "are not tracked texts are left out.",
+    )
+    def get(self, request):
+        return explorer_answer(
+            request,
+            TextHtmlParams,
+            lambda data: {
+                "html": {
+                    str(record_id): html
+                    for record_id, html in services.texts_as_html(
+                        data["ids"], data["mode"]
+                    ).items()
+                }
+            },
+        )

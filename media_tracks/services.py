@@ -25,6 +25,8 @@ from django.db.models import Prefetch, Q
 from aimsite.errors import IngestError
 from aimsite.numbers import is_finite_number, is_storable_number, json_int
 from aimsite.text import text_problem
+from experiments.markdown import MarkdownRefused, RendererBusy, render_markdown
+from experiments.markdown.html import sanitise
 from media_tracks.models import (
     RECORD_COLUMNS,
     RECORD_FIELDS,
@@ -515,3 +517,27 @@ def search_objects(text: str, kind: str, window: RecordWindow) -> ObjectSearch:
     """
     sequences, truncated = select_sequences(text, kind)
     return ObjectSearch(sample_records(sequences, window), truncated)
+
+
+TEXT_HTML_MODES = ("markdown", "html")
+MAX_TEXT_HTML_RECORDS = 100
+
+
+def texts_as_html(record_ids: Sequence[int], mode: str) -> dict[int, str | None]:
+    """Tracked texts shown as the Texts explorer's Markdown or HTML renderer shows
+    them: sanitised HTML by record id (the notes' allow-list, so no script, event
+    handler or `javascript:` URL gets through). Markdown renders within the notes'
+    time budget; a text refused past it maps to None (shown as plain text).
+    Ids that are not tracked texts are left out."""
+    texts = ObjectRecord.objects.filter(
+        id__in=record_ids, sequence__kind=ObjectSequence.Kind.TEXT
+    ).values_list("id", "text")
+    if mode == "html":
+        return {record_id: sanitise(text) for record_id, text in texts}
+    rendered: dict[int, str | None] = {}
+    for record_id, text in texts:
+        try:
+            rendered[record_id] = render_markdown(text)
+        except (MarkdownRefused, RendererBusy):
+            rendered[record_id] = None
+    return rendered

@@ -178,3 +178,21 @@ class AppliedBatchAdmin(admin.ModelAdmin):
     list_filter = ["run__experiment", "applied_at"]
     search_fields = ["run__hash"]
     raw_id_fields = ["run"]
+
+
+@admin.register(Artifact)
+class ArtifactAdmin(admin.ModelAdmin):
+    """Read-only, as on the run: the SDK uploads artifacts and deleting their run
+    removes their files (services.delete_runs)."""
+
+    list_display = ["name", "run", "size", "created_at"]
+    list_filter = ["run__experiment", "created_at"]
+    search_fields = ["name", "run__hash", "run__name"]
+    list_select_related = ["run"]
+    readonly_fields = ["run", "name", "file", "size", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

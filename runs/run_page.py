@@ -179,9 +179,21 @@ def _tab_context(run: Run, tab: str) -> dict:
         from media_tracks.models import ObjectSequence
 
         sequences = ObjectSequence.objects.filter(run=run, kind=_OBJECT_TABS[tab])
-        context = {"sequences": [sequence.as_summary() for sequence in sequences]}
+        summaries = [sequence.as_summary() for sequence in sequences]
+        context = {"sequences": summaries}
         if tab != "distributions":  # the other kinds have an explorer
-            query = urlencode({"q": f'run.hash == "{run.hash}"'})
+            # The explorer opens on this run with its sequences already picked, so
+            # the door shows them at once rather than an empty "pick some" page.
+            picked = [
+                {"name": summary["name"], "context": summary["context"]}
+                for summary in summaries
+            ]
+            query = urlencode(
+                {
+                    "q": f'run.hash == "{run.hash}"',
+                    "select": json.dumps(picked, separators=(",", ":")),
+                }
+            )
             context["explorer_url"] = f"{reverse(f'runs:{tab}')}?{query}"
         return context
     if tab == "logs":

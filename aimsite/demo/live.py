@@ -1,7 +1,8 @@
 """A demo run that trains while `aimsite up --demo` serves, so Live Update has
 something to show: every second it logs training points, a terminal line and the
 server's own system metrics (read with the SDK's sampler) through the ingest
-service, as a training script would through the API. Stopping the server stops it
+service, as a training script would through the API, and at each validation step
+images, texts and distributions (`media.add_live_media`). Stopping the server stops it
 and marks the run finished, with its true end time.
 """
 
@@ -14,6 +15,7 @@ import uuid
 import numpy as np
 from django.db import close_old_connections, connection
 
+from aimsite.demo.media import add_live_media
 from aimsite.sdk.system import SystemSampler
 from runs import ingest
 from runs.models import Run
@@ -24,6 +26,7 @@ EXPERIMENT = "mnist-cnn"
 STEPS_PER_TICK = 5
 VAL_EVERY = 50
 LEARNING_RATE = 1e-3
+MEDIA_SEED = 7
 
 
 def _loss(steps: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -187,3 +190,5 @@ class LiveDemoRun:
                 ),
             }
         )
+        for step in validated.tolist():
+            add_live_media(self.run, MEDIA_SEED, step)

@@ -107,7 +107,13 @@ def _figure(index: int) -> dict:
         "index": 0,
         "data": {
             "data": [
-                {"type": "heatmap", "z": confusion.tolist(), "colorscale": "Blues"}
+                # plotly.js's "Blues" runs dark to light: reversed, few is pale
+                {
+                    "type": "heatmap",
+                    "z": confusion.tolist(),
+                    "colorscale": "Blues",
+                    "reversescale": True,
+                }
             ],
             "layout": {
                 "title": {"text": "Confusion matrix"},
@@ -160,4 +166,20 @@ def add_media(run: Run, index: int, *, is_rich: bool) -> None:
             _figure(index),
             *_distributions(index, range(0, 100, 10)),
         ]
+    media.store_objects(run, media.parse_objects({"objects": objects}, files))
+
+
+def add_live_media(run: Run, index: int, step: int) -> None:
+    """What the live demo run tracks at one validation step: images, texts and
+    distributions of that step, and at step 0 an audio clip and a figure too, so
+    it carries every kind from its first second and its media grow while it runs."""
+    files: dict = {}
+    steps = range(step, step + 1)
+    objects = [
+        *_images(index, steps, 2, files),
+        *_texts(steps, 2),
+        *_distributions(index, steps),
+    ]
+    if step == 0:
+        objects += [*_audios([440.0], files), _figure(index)]
     media.store_objects(run, media.parse_objects({"objects": objects}, files))

@@ -4,6 +4,7 @@ import re
 from html import unescape
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.core.management import call_command
 
@@ -20,6 +21,18 @@ def _changelists() -> list[tuple[str, admin.ModelAdmin]]:
         (f"/admin/{model._meta.app_label}/{model._meta.model_name}/", model_admin)
         for model, model_admin in admin.site._registry.items()
     ]
+
+
+OUR_APPS = {"aimsite", "experiments", "media_tracks", "runs", "tags"}
+
+
+def test_every_model_of_ours_is_in_the_admin():
+    missing = [
+        model._meta.label
+        for model in apps.get_models()
+        if model._meta.app_label in OUR_APPS and model not in admin.site._registry
+    ]
+    assert missing == []
 
 
 def test_every_admin_changelist_answers_a_search_and_a_filter(server):

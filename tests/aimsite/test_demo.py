@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
-from media_tracks.models import ObjectSequence
+from aimsite.demo.live import LiveDemoRun
+from media_tracks.models import ObjectRecord, ObjectSequence
 from runs.models import Run
 from runs.services import expire_silent_runs
 from tests.factories import make_user
@@ -28,6 +29,21 @@ def test_every_demo_run_carries_media_of_each_kind():
             ObjectSequence.objects.filter(run=run).values_list("kind", flat=True)
         )
         assert kinds == set(ObjectSequence.Kind.values), (run.name, kinds)
+
+
+def test_the_live_demo_run_carries_every_kind_and_adds_media_at_each_validation(user):
+    live = LiveDemoRun(user)
+    live._create()
+    for _tick in range(11):  # steps 0-54: validation at steps 0 and 50
+        live._tick()
+    kinds = set(
+        ObjectSequence.objects.filter(run=live.run).values_list("kind", flat=True)
+    )
+    assert kinds == set(ObjectSequence.Kind.values)
+    image_steps = ObjectRecord.objects.filter(
+        sequence__run=live.run, sequence__kind="image"
+    ).values_list("step", flat=True)
+    assert sorted(set(image_steps)) == [0, 50]
 
 
 @pytest.mark.django_db

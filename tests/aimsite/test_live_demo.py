@@ -147,7 +147,19 @@ def test_up_demo_keeps_a_run_live_and_finishes_it_on_sigterm(tmp_path):
             " ON s.run_id = r.id WHERE r.hash = ? AND s.name LIKE '__system__%'",
             [run["hash"]],
         ).fetchall()
+        media_kinds = database.execute(
+            "SELECT DISTINCT q.kind FROM media_tracks_objectsequence q JOIN runs_run r"
+            " ON q.run_id = r.id WHERE r.hash = ?",
+            [run["hash"]],
+        ).fetchall()
     assert status == "finished"
+    assert {kind for (kind,) in media_kinds} == {
+        "image",
+        "audio",
+        "text",
+        "figure",
+        "distribution",
+    }
     assert finished_at is not None and finished_at > created_at
     names = {name for name, _count in system_series}
     assert {"__system__cpu", "__system__memory_percent"} <= names

@@ -145,6 +145,14 @@ def test_group_into_rows_and_columns(signed_in_page, media_runs, kind):
     first = page.locator(".media-cell").first.locator(".media-card").first
     expect(first).to_have_attribute("data-run", media_runs[1].hash)
     expect(first).to_have_attribute("data-step", "0")
+    # A run reads as its name, not its hash.
+    page.locator('[data-grouping="column"] input[value="run.hparams.lr"]').uncheck()
+    page.locator('[data-grouping="column"] input[value="run.hash"]').check()
+    titles = page.locator(".media-column-title")
+    expect(titles.first).to_have_text(re.compile(r"^run="))
+    assert sorted(titles.all_inner_texts()) == sorted(
+        f"run={run.name}" for run in media_runs
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -208,6 +216,32 @@ def test_a_copied_address_reopens_the_same_view(signed_in_page, media_runs, kind
         )
 
 
+@pytest.mark.parametrize("kind", ["images", "texts"])
+def test_sort_by_a_field_in_either_order_and_reopen_it(
+    signed_in_page, media_runs, kind
+):
+    page = signed_in_page
+    _open(page, kind, f"?select={_select()}")
+    _drawn(page)
+    steps = _cards(page).evaluate_all("cards => cards.map((c) => c.dataset.step)")
+    assert steps != sorted(steps, key=int)  # as tracked: run by run
+    page.select_option("#media-sort", "record.step")
+    expect(_cards(page).first).to_have_attribute("data-step", "0")
+    expect(_cards(page).last).to_have_attribute("data-step", str(STEPS[-1]))
+    page.select_option("#media-sort-order", "desc")
+    expect(_cards(page).first).to_have_attribute("data-step", str(STEPS[-1]))
+    page.select_option("#media-sort", "run.hparams.lr")  # 0.1 first, then 0.01
+    expect(_cards(page).first).to_have_attribute("data-run", media_runs[0].hash)
+    expect(_cards(page).last).to_have_attribute("data-run", media_runs[1].hash)
+
+    other = page.context.new_page()
+    other.goto(page.url)
+    _drawn(other)
+    expect(other.locator("#media-sort")).to_have_value("run.hparams.lr")
+    expect(other.locator("#media-sort-order")).to_have_value("desc")
+    expect(_cards(other).first).to_have_attribute("data-run", media_runs[0].hash)
+
+
 def test_images_load_only_on_screen_and_open_full_size(signed_in_page):
     page = signed_in_page
     run = make_run(page.user, name="many")
@@ -246,6 +280,9 @@ def test_figures_are_drawn_with_plotly(signed_in_page, media_runs):
     plots = page.locator("#media-explorer-grid .js-plotly-plot")
     expect(plots.first).to_be_visible()
     expect(plots.first.locator(".bars .point")).to_have_count(2)
+    # Side by side at their own width, not one figure across the whole page.
+    first, second = (_cards(page).nth(n).bounding_box() for n in (0, 1))
+    assert first["y"] == second["y"] and second["x"] > first["x"] + first["width"]
 
 
 def test_audios_show_their_duration_before_playing(signed_in_page, media_runs):
@@ -311,7 +348,11 @@ def test_doors_into_the_media_explorers(signed_in_page, media_runs):
     expect(page.locator("[data-search-input]")).to_have_value(
         f'run.hash == "{run.hash}"'
     )
-    _pick(page, "images", "extra", "subset: train")
+    # The run's image sequences come picked: its objects show without a click.
+    expect(page.locator(".metric-chip")).to_have_count(2)
+    _drawn(page)
+    expect(_cards(page)).to_have_count(len(STEPS) * len(INDICES) + 1)
+    _pick(page, "images", "samples", "subset: val")  # unpick one
     _drawn(page)
     expect(_cards(page)).to_have_count(1)
     page.goto(f"{page.base_url}{reverse('runs:list')}")
@@ -356,3 +397,100 @@ def test_live_update_shows_objects_uploaded_while_the_page_is_open(
     assert answer.status_code == 200, answer.text
     expect(_cards(page)).to_have_count(len(STEPS) * len(INDICES) + 1)
     expect(_cards(page).last).to_have_attribute("data-step", "30")
+
+
+def test_texts_read_as_text_markdown_html_or_code_kept_in_the_address(
+    signed_in_page,
+):
+    page = signed_in_page
+    run = make_run(page.user, name="writer")
+    services.store_objects(
+        run,
+        services.parse_objects(
+            {
+                "objects": [
+                    {
+                        "kind": "text",
+                        "name": "notes",
+                        "step": 0,
+                        "text": "**bold** and <b>tag</b>\n"
+                        '<img src=x onerror="window.pwned = 1">',
+                    }
+                ]
+            },
+            {},
+        ),
+    )
+    _open(page, "texts", f"?select={_select('notes', {})}")
+    _drawn(page)
+    body = _cards(page).first.locator(".text-body")
+    expect(page.locator("#text-mode")).to_have_value("text")  # Aim's default
+    expect(body).to_contain_text("**bold** and <b>tag</b>")
+    page.select_option("#text-mode", "markdown")
+    expect(body.locator("strong")).to_have_text("bold")
+    expect(body.locator("b")).to_have_text("tag")
+    page.select_option("#text-mode", "html")
+    expect(body.locator("b")).to_have_text("tag")
+    expect(body).to_contain_text("**bold**")
+    assert page.evaluate("window.pwned") is None
+    expect(body.locator("img")).not_to_have_attribute("onerror", re.compile(""))
+    page.select_option("#text-mode", "code")
+    expect(body).to_have_class(re.compile("text-mode-code"))
+    expect(body).to_contain_text("**bold** and <b>tag</b>")
+    assert "text_mode=code" in page.url
+
+    other = page.context.new_page()
+    other.goto(page.url.replace("text_mode=code", "text_mode=markdown"))
+    _drawn(other)
+    expect(other.locator("#text-mode")).to_have_value("markdown")
+    expect(_cards(other).first.locator(".text-body strong")).to_have_text("bold")
+
+
+def test_ranges_show_only_once_something_is_picked(signed_in_page, media_runs):
+    page = signed_in_page
+    ranges = page.locator(".range-panel")
+    for kind in KINDS:
+        _open(page, kind)
+        expect(page.locator("#explorer-empty")).to_have_attribute(
+            "data-empty", "nothing"
+        )
+        expect(page.locator("#explorer-empty")).to_contain_text(
+            f"Pick {kind} with the + button"
+        )
+        expect(ranges).to_be_hidden()
+    _pick(page, "texts", "samples", "subset: val")
+    _drawn(page)
+    expect(ranges).to_be_visible()
+    expect(page.get_by_label("Last step")).to_be_visible()
+    _open(page, "texts", "?adv=1")
+    expect(page.locator("#explorer-empty")).to_have_attribute("data-empty", "advanced")
+    expect(ranges).to_be_hidden()
+
+
+def test_sort_by_keeps_its_width_with_a_long_param_name(signed_in_page):
+    page = signed_in_page
+    name = "a_learning_rate_schedule_with_a_very_long_name_indeed_" * 2
+    run = make_run(page.user, name="long", params={"hparams": {name: 1}})
+    track(run, "texts", "samples", {"subset": "val"})
+    page.set_viewport_size({"width": 1200, "height": 800})
+    _open(page, "texts", f"?select={_select()}&sort=run.hparams.{name}")
+    _drawn(page)
+    sort = page.locator("#media-sort")
+    expect(sort).to_have_value(f"run.hparams.{name}")
+    expect(sort).to_have_attribute("title", f"hparams.{name}")
+    assert sort.bounding_box()["width"] <= 210
+    assert sort.evaluate("s => getComputedStyle(s).textOverflow") == "ellipsis"
+    controls = page.locator("#controls").bounding_box()
+    assert controls["height"] < 80  # one row of controls, not pushed onto a second
+
+
+def test_an_audio_downloads_from_its_card(signed_in_page, media_runs):
+    page = signed_in_page
+    _open(page, "audios", f"?select={_select()}")
+    _drawn(page)
+    link = _cards(page).first.get_by_role("link", name=re.compile("Download the audio"))
+    with page.expect_download() as download:
+        link.click()
+    name = download.value.suggested_filename
+    assert name.endswith(".wav"), name
+    assert download.value.path().read_bytes()[:4] == b"RIFF"

@@ -250,8 +250,8 @@ def test_text_search_options_are_real_and_combine(signed_in_page):
     search.fill(r"\d")
     expect(marks).to_have_text(["3"])
     search.fill("(")
-    expect(page.locator("[data-text-search-status]")).to_contain_text(
-        "Invalid regular expression"
+    expect(page.locator("[data-text-search-status]")).to_have_text(
+        "Invalid regular expression: Unterminated group"
     )
     _shot(page, "texts-search")
 

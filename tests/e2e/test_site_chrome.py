@@ -37,6 +37,13 @@ def test_every_page_links_an_svg_favicon(signed_in_page):
     assert b"<svg" in answer.body()
 
 
+def test_favicon_ico_leads_to_the_svg_icon_even_signed_out(page, server):
+    answer = page.request.get(f"{server.url}/favicon.ico")
+    assert answer.ok
+    assert answer.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in answer.body()
+
+
 def test_a_missing_page_shows_the_layout_and_leads_back(signed_in_page):
     page = signed_in_page
     answer = page.goto(f"{page.base_url}/runs/0123456789abcdef01234567/")

@@ -1,3 +1,5 @@
+from urllib.parse import quote_plus
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -83,5 +85,9 @@ def test_a_run_pages_media_tab_links_to_its_explorer_on_that_run(user, tab):
     services.store_objects(run, services.parse_objects({"objects": [raw]}, files))
     url = reverse("runs:detail_tab", args=[run.hash, tab])
     body = signed_in_client(user).get(url).content.decode()
-    expected = f"{reverse(f'runs:{tab}')}?q=run.hash+%3D%3D+%22{run.hash}%22"
+    picked = quote_plus('[{"name":"x","context":{}}]')
+    expected = (
+        f"{reverse(f'runs:{tab}')}?q=run.hash+%3D%3D+%22{run.hash}%22&amp;"
+        f"select={picked}"
+    )
     assert f'href="{expected}"' in body

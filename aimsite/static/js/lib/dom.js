@@ -14,7 +14,8 @@
 //     on: { click: () => open(run) },                // addEventListener
 //   }, [icon, "label"])                              // children: nodes or strings (as text)
 //
-//   parseHtml(html)   // a DocumentFragment from a server-rendered partial
+//   parseHtml(html)   // a DocumentFragment from a server-rendered partial, or HTML
+//                     // the server sanitised (nh3: notes, texts read as Markdown)
 
 const HTML_KEYS = new Set(["innerHTML", "outerHTML"]);
 

@@ -4,6 +4,7 @@
 //
 //   GET /api/v1/objects/names?kind=&q=          -> the `+ Images` picker
 //   GET /api/v1/objects/search?kind=&q=&step_min=&step_max=&index_min=&index_max=&density=&index_density=
+//   GET /api/v1/objects/texts/html?mode=markdown|html&ids=1,2  -> sanitised HTML by record id
 import { api } from "../../js/lib/http.js";
 import { paramAt, paramPaths } from "./metrics_grouping.js";
 
@@ -19,6 +20,9 @@ export function searchParams(kind, query, state) {
   }
   return params;
 }
+
+/** Sanitised HTML of text records read as `mode` (markdown | html), by record id. */
+export const fetchTextHtml = (mode, ids) => api(`${API}/texts/html?${new URLSearchParams({ mode, ids: ids.join(",") })}`);
 
 export const fetchSearch = (kind, query, state) => api(`${API}/search?${new URLSearchParams(searchParams(kind, query, state))}`);
 

@@ -1,8 +1,10 @@
 // The media explorer page (templates/runs/explorers/media.html), one for /images/,
 // /figures/, /audios/ and /texts/: the explorer shell (search bar, recent queries,
 // state in the address, selection toolbar, Live Update) around the `+ Images` picker,
-// rows/columns grouping, the step and index ranges with their density, the grid
-// (media_grid.js) and the runs table. Data comes from /api/v1/objects/*.
+// rows/columns grouping, the step and index ranges with their density (shown once
+// something is picked), the grid (media_grid.js), its display controls (sort, image
+// size, the texts' renderer mode: media_controls.js) and the runs table. Data comes
+// from /api/v1/objects/*.
 import { createExplorerShell } from "../../js/lib/explorer_shell.js";
 import { explorerLiveEvents } from "../../js/lib/explorer_live_events.js";
 import { mountSelectForm, selectionOf } from "../../js/lib/explorer_select_form.js";
@@ -18,7 +20,8 @@ import { emptyMessage, reportLoadError } from "../../js/lib/explorer_messages.js
 import { renderTagChip } from "../../js/lib/tag_picker.js";
 import { composeQuery, contextLabel, metricKey } from "./metrics_picker.js";
 import { answerSteps, fetchNames, fetchSearch, fieldValue, groupFields, objectItems } from "./media_data.js";
-import { mountMediaGrid } from "./media_grid.js";
+import { mountMediaGrid, sortItems } from "./media_grid.js";
+import { renderDisplayControls, renderSortControl, textModeOf } from "./media_controls.js";
 import { mountRange } from "./media_range.js";
 import { mountTextSearch } from "./text_search.js";
 
@@ -34,9 +37,10 @@ const SDK_EXAMPLES = {
 
 export const STATE_KEYS = {
   select: "", adv: "0", row: "", row_rev: "0", column: "", column_rev: "0",
+  sort: "", sort_order: "asc",
   smin: "", smax: "", imin: "", imax: "", density: "50", idensity: "5",
   fit: "fit", size: "128", render: "smooth",
-  ts: "", tsre: "0", tsw: "0", tsc: "0",
+  ts: "", tsre: "0", tsw: "0", tsc: "0", text_mode: "text",
 };
 // What a change of each key needs: a new search, a restyle only (images' size and
 // rendering are CSS on the grid), or else a redraw.
@@ -47,6 +51,7 @@ const emptyBox = $("#explorer-empty");
 const gridElement = $("#media-explorer-grid");
 const tableSection = $("#explorer-table-section");
 const truncatedNote = $("#truncated-note");
+const rangePanel = $(".range-panel");
 
 const data = { answer: null, items: [], fields: [], steps: new Set(), stepsFor: null };
 let request = 0;
@@ -71,6 +76,8 @@ function show(kind, extra) {
   emptyBox.replaceChildren(...(kind ? texts[kind](extra) : []));
   emptyBox.hidden = !kind;
   emptyBox.dataset.empty = kind || "";
+  // Ranges slide over what a selection tracked: with nothing selected they mean nothing.
+  rangePanel.hidden = Boolean(kind) && kind !== "nosearch";
   if (kind && kind !== "nosearch") shell.setTotal(null);
 }
 
@@ -82,17 +89,8 @@ function showQueryError(error, query) {
 
 function renderControls(current) {
   groupingMenus.render(current, data.fields);
-  const imageFit = $("#image-fit");
-  if (imageFit) {
-    imageFit.value = current.fit;
-    $("#image-size").value = current.size;
-    $("#image-size-value").textContent = `${current.size}px`;
-    $("#image-size-row").hidden = current.fit === "original";
-    $("#image-rendering").value = current.render;
-    gridElement.style.setProperty("--media-size", `${Number(current.size) || 128}px`);
-    gridElement.classList.toggle("is-original", current.fit === "original");
-    gridElement.classList.toggle("is-pixelated", current.render === "pixelated");
-  }
+  renderSortControl(current, data.fields, labelOf);
+  renderDisplayControls(current, gridElement);
   $("#step-density").value = current.density;
   $("#index-density").value = current.idensity;
 }
@@ -104,12 +102,13 @@ function draw() {
   if (!answer) return;
   if (!answer.sequences.length) return show("nomatch", effectiveQuery(current));
   const matcher = textSearch?.matcher() ?? null;
-  const items = matcher ? data.items.filter((item) => matcher.test(item.record.text)) : data.items;
+  const found = matcher ? data.items.filter((item) => matcher.test(item.record.text)) : data.items;
+  const items = sortItems(found, current.sort, valueOf, current.sort_order === "desc");
   const fields = groupingFields(current, data.fields);
   show(items.length ? null : "nosearch");
   tableSection.hidden = false;
   shell.setTotal(Object.keys(answer.runs).length);
-  const { placed, total } = grid.render(items, { rows: fields.row, columns: fields.column, valueOf, labelOf, matcher });
+  const { placed, total } = grid.render(items, { rows: fields.row, columns: fields.column, valueOf, labelOf, matcher, textMode: textModeOf(current) });
   const notes = [];
   if (answer.truncated) notes.push(`Showing the first ${answer.limit} sequences: narrow the query to see the rest.`);
   if (placed < total) notes.push(`Showing ${placed} of ${total} ${KIND}: narrow the ranges or lower the counts to see the rest.`);
@@ -225,6 +224,9 @@ for (const [id, key, high] of [["#step-density", "density", 1000], ["#index-dens
     applyPatch({ [key]: value });
   });
 }
+$("#media-sort").addEventListener("change", (event) => applyPatch({ sort: event.target.value }, { push: true }));
+$("#media-sort-order").addEventListener("change", (event) => applyPatch({ sort_order: event.target.value }, { push: true }));
+$("#text-mode")?.addEventListener("change", (event) => applyPatch({ text_mode: event.target.value }, { push: true }));
 $("#image-fit")?.addEventListener("change", (event) => applyPatch({ fit: event.target.value }));
 $("#image-size")?.addEventListener("input", (event) => applyPatch({ size: event.target.value }));
 $("#image-rendering")?.addEventListener("change", (event) => applyPatch({ render: event.target.value }));

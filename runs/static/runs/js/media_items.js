@@ -1,14 +1,14 @@
 // One tracked object drawn the same way on the run page's media tabs and in the media
 // explorer: an image card, an audio player that shows its duration before it plays
-// (it loads only the file's metadata), a text card with search highlights, a Plotly
+// (it loads only the file's metadata) with a download link, a text card with search highlights, a Plotly
 // figure, and the full-size image modal (the one <dialog> pattern,
 // templates/runs/_image_modal.html).
 //
 //   imageCard(record, { alt, label, onOpen, onDetails, lazy })
-//   audioCard(record, { label, onDetails })      textCard(record, matcher, { label, onDetails })
+//   audioCard(record, { label, onDetails })      textCard(record, matcher, { label, onDetails, mode })
 //   drawFigure(plotElement, record)               purgeFigures(container)
 //   openImageModal(record, title)
-import { el } from "../../js/lib/dom.js";
+import { el, parseHtml } from "../../js/lib/dom.js";
 import { whenPlotly } from "../../js/lib/plotly.js";
 import { highlight } from "./text_search.js";
 
@@ -73,20 +73,46 @@ export function audioCard(record, { label = "", onDetails = null } = {}) {
   const duration = el("span", { className: "muted small mono audio-duration", text: "–:––", attrs: { "aria-label": "Duration" } });
   const player = el("audio", { controls: true, preload: "metadata", src: record.url });
   player.addEventListener("loadedmetadata", () => { duration.textContent = formatDuration(player.duration); });
+  // Aim's audio box has a download button; the player's own menu hides it.
+  const download = el("a", {
+    className: "btn-link small media-download", href: record.url, text: "Download",
+    attrs: { download: "", "aria-label": `Download the audio of ${where(record)}` }, // named by the server
+  });
   return el("div", { className: "media-card audio-card", dataset: { step: record.step, index: record.index } }, [
     el("div", "media-caption", record.caption || "(no caption)"),
     el("div", "media-card-foot", [cardHeader(record, label, onDetails), duration]),
     player,
+    download,
   ]);
 }
 
-export function textCard(record, matcher, { label = "", onDetails = null } = {}) {
-  const body = el("pre", "text-body");
-  body.append(...highlight(record.text, matcher));
+/** TEXT_MODES: how a text reads (Aim's text renderer): as plain text, as code, or
+ *  as Markdown or HTML sanitised on the server (the body then waits, `data-html`,
+ *  until the grid fills it with setTextHtml). */
+export const TEXT_MODES = ["text", "markdown", "html", "code"];
+
+export function textCard(record, matcher, { label = "", onDetails = null, mode = "text" } = {}) {
+  const isRendered = mode === "markdown" || mode === "html";
+  const body = el(isRendered ? "div" : "pre", { className: `text-body text-mode-${mode}` });
+  body.append(...highlight(record.text, isRendered ? null : matcher));
+  if (isRendered) body.dataset.html = mode;
   return el("div", { className: "media-card text-card", dataset: { step: record.step, index: record.index } }, [
     cardHeader(record, label, onDetails),
     body,
   ]);
+}
+
+/** A waiting text body filled with its server-sanitised HTML (null: the Markdown
+ *  took too long to render, so the text stays as it is). */
+export function setTextHtml(body, html) {
+  delete body.dataset.html;
+  if (html === null || html === undefined) {
+    body.classList.add("is-plain");
+    body.title = "Shown as plain text: it took too long to render";
+    return;
+  }
+  body.classList.add("markdown-body");
+  body.replaceChildren(parseHtml(html)); // sanitised server-side by nh3 (media_tracks.services)
 }
 
 /** Draw a tracked Plotly figure ({data, layout}) at its own size. */

@@ -79,7 +79,9 @@ export function mountTextSearch(root, onChange) {
       current = makeMatcher(input.value, options());
     } catch (error) {
       current = null;
-      status.textContent = `Invalid regular expression: ${error.message}`;
+      // V8's message repeats the prefix and the pattern: keep only what is wrong.
+      const reason = error.message.replace(/^Invalid regular expression:\s*(\/.*\/[a-z]*:\s*)?/, "");
+      status.textContent = `Invalid regular expression: ${reason}`;
     }
     onChange(current);
   }
