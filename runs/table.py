@@ -281,7 +281,7 @@ def runs_page(
         # A malformed hash names no run (and PostgreSQL refuses NUL in a parameter).
         wanted = [item for item in hashes[:500] if HASH_RE.fullmatch(item)]
         runs = runs.filter(hash__in=wanted)
-    total = runs.count() if not cursor and hashes is None else None
+    matching = runs
     runs = sorted_runs(runs, sort, now)
     offset = 0
     if cursor.startswith("k:") and sort == DEFAULT_SORT:
@@ -293,6 +293,11 @@ def runs_page(
     page = list(runs[offset : offset + page_size + 1])
     has_more = len(page) > page_size
     page = page[:page_size]
+    total = None
+    if not cursor and hashes is None:
+        # A first page that holds every match is the count: a second pass over
+        # the runs (a params JSON read each, for most queries) only when not.
+        total = matching.count() if has_more else len(page)
     metrics = metric_values([run.id for run in page])
     if columns is None:
         columns = page_columns(page, metrics)

@@ -10,6 +10,7 @@ to the run ("" for Run, "run__" for a series), and a sequence subject's fields
 """
 
 from collections.abc import Callable
+from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime
 
 from django.db.models import (
@@ -135,7 +136,14 @@ class Compiler:
         if isinstance(node, Constant):
             return ALWAYS if node.value else NEVER
         if isinstance(node, BoolOp):
-            parts = [self.predicate(item) for item in node.operands]
+            # Conditions that read no JSON go first: SQLite tests them in the
+            # written order, so a cheap one (a metric's list, a column) that
+            # fails spares the params read on that run. Compiled in the query's
+            # order, so the first error reported is still the leftmost.
+            compiled = [
+                (self.predicate(item), _reads_json(item)) for item in node.operands
+            ]
+            parts = [part for part, _ in sorted(compiled, key=lambda item: item[1])]
             result = parts[0]
             for part in parts[1:]:
                 result = (result & part) if node.op == "and" else (result | part)
@@ -415,6 +423,17 @@ class Compiler:
         if isinstance(operand, DateFormat):
             return sql.StrfTime(F(self.run_column(operand.column)), operand.format)
         raise QueryError("this value is not text", getattr(operand, "position", 0))
+
+
+def _reads_json(node: object) -> bool:
+    """Whether testing `node` reads a JSON column (a param) of every row."""
+    if isinstance(node, Param):
+        return True
+    if is_dataclass(node):
+        return any(_reads_json(getattr(node, item.name)) for item in fields(node))
+    if isinstance(node, list | tuple):
+        return any(_reads_json(item) for item in node)
+    return False
 
 
 def _field_name(field: Field) -> str:
