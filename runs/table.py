@@ -137,7 +137,11 @@ def _sort_expressions(sort_id: str, now: datetime) -> list:
         )
 
     if column_id in _BASE_SORTS:
-        return [order(F(_BASE_SORTS[column_id]))]
+        # Never NULL: a plain order, which PostgreSQL reads from an index
+        # (`DESC NULLS LAST` is not the created_at index's order, so it sorted
+        # every run for the first page).
+        column = F(_BASE_SORTS[column_id])
+        return [column.desc() if descending else column.asc()]
     if column_id == "duration":
         return [order(sql.DurationSeconds(now))]
     column = parse_column(column_id)
