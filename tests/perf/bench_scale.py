@@ -202,6 +202,11 @@ def _database():
         )
         built = size
         _keep(size)
+    if connection.vendor == "postgresql":
+        # Planner statistics, as autovacuum keeps them on a live database (a
+        # copied template has none; without them PostgreSQL guesses its plans).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return owner
 
 
