@@ -222,6 +222,29 @@ def json_or_npz_responses(serializer, npz_description: str) -> dict:
     }
 
 
+class ExactJSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON written by orjson (a page of 500 runs: about 1 ms instead of
+    30) when the view vouched for the data by setting `is_orjson_exact` on its
+    Response: nothing in it that orjson would write as another value than json
+    does (a non-finite float becomes null in orjson). Floats may be spelled
+    otherwise (`0.00001` for `1e-05`), the same number when read back. Anything
+    orjson refuses (an integer past 64 bits, a lone surrogate) and any answer
+    not vouched for is DRF's own writing."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if getattr(response, "is_orjson_exact", False):
+            try:
+                text = orjson.dumps(data)
+            except orjson.JSONEncodeError:
+                pass
+            else:  # escaped as DRF escapes them (JavaScript source may embed JSON)
+                return text.replace(b"\xe2\x80\xa8", b"\\u2028").replace(
+                    b"\xe2\x80\xa9", b"\\u2029"
+                )
+        return super().render(data, accepted_media_type, renderer_context)
+
+
 class NpzRenderer(renderers.BaseRenderer):
     """Binary columns chosen by `Accept: application/x-npz`: the view hands over
     the archive's bytes; anything else (an error body) is written as JSON, with

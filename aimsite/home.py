@@ -92,7 +92,8 @@ def pinned_experiments(user) -> list[Experiment]:
     order = list(
         ExperimentPin.objects.filter(user=user).values_list("experiment_id", flat=True)
     )
-    found = Experiment.objects.filter(id__in=order).with_run_counts().in_bulk()
+    found = Experiment.objects.filter(id__in=order).in_bulk()
+    stats.attach_run_counts(found.values())
     return [found[pk] for pk in order if pk in found]
 
 

@@ -102,9 +102,20 @@ class ExperimentViewSet(viewsets.ModelViewSet):
     pagination_class = ExperimentPagination
 
     def get_queryset(self):
-        return Experiment.objects.select_related(
-            "owner", "notes_updated_by"
-        ).with_run_counts()
+        return Experiment.objects.select_related("owner", "notes_updated_by")
+
+    def get_object(self):
+        experiment = super().get_object()
+        stats.attach_run_counts([experiment])
+        return experiment
+
+    def paginate_queryset(self, queryset):
+        """The page's experiments with their run counts (counted for the page
+        only: one grouped query over their runs)."""
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            stats.attach_run_counts(page)
+        return page
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -134,7 +145,7 @@ class ExperimentViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def stats(self, request, pk=None):
         experiment = self.get_object()
-        counts = stats.status_counts(experiment)
+        counts = experiment.run_counts
         return Response(
             {
                 "counts": counts.as_dict(),

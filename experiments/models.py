@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 DEFAULT_EXPERIMENT_NAME = "default"
@@ -10,22 +10,6 @@ class ExperimentQuerySet(models.QuerySet):
     def default(self) -> "Experiment":
         experiment, _ = self.get_or_create(name=DEFAULT_EXPERIMENT_NAME)
         return experiment
-
-    def with_run_counts(self) -> "ExperimentQuerySet":
-        """Annotate run counts by status and the last run activity, in one query.
-
-        Status counts are over non-archived runs (what the explorer shows by
-        default); archived runs are counted apart; `run_total` counts all.
-        """
-        visible = Q(runs__is_archived=False)
-        return self.annotate(
-            run_total=Count("runs"),
-            run_active=Count("runs", filter=visible & Q(runs__status="active")),
-            run_finished=Count("runs", filter=visible & Q(runs__status="finished")),
-            run_failed=Count("runs", filter=visible & Q(runs__status="failed")),
-            run_archived=Count("runs", filter=Q(runs__is_archived=True)),
-            last_run_activity=Max("runs__updated_at"),
-        )
 
     def with_pinned(self, user) -> "ExperimentQuerySet":
         """Annotate `is_pinned`: whether this user pinned the experiment."""
@@ -69,8 +53,10 @@ class Experiment(models.Model):
 
     @property
     def last_activity(self):
-        """Latest run update if annotated by with_run_counts, else the row's own."""
-        latest = getattr(self, "last_run_activity", None)
+        """Latest run update if stats.attach_run_counts counted the runs, else
+        the row's own."""
+        counts = getattr(self, "run_counts", None)
+        latest = counts.last_run_activity if counts else None
         return max(latest, self.updated_at) if latest else self.updated_at
 
     def can_edit(self, user) -> bool:

@@ -12,7 +12,7 @@ from aimsite.serializers import (
 )
 from experiments.markdown import MAX_NOTES_LENGTH
 from experiments.models import Experiment
-from experiments.stats import run_progress
+from experiments.stats import StatusCounts, run_progress
 from runs.models import Run
 
 
@@ -63,13 +63,8 @@ class ExperimentSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer
 
     @extend_schema_field(RunCountsSerializer)
     def get_run_counts(self, experiment: Experiment) -> dict[str, int]:
-        return {
-            "total": getattr(experiment, "run_total", 0),
-            "active": getattr(experiment, "run_active", 0),
-            "finished": getattr(experiment, "run_finished", 0),
-            "failed": getattr(experiment, "run_failed", 0),
-            "archived": getattr(experiment, "run_archived", 0),
-        }
+        # A new experiment (just created) was not counted: it has no runs.
+        return getattr(experiment, "run_counts", StatusCounts()).as_dict()
 
 
 class NotesSerializer(RejectUnknownFieldsMixin, serializers.Serializer):

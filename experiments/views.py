@@ -31,7 +31,6 @@ def _list_context(request: HttpRequest, form: ExperimentForm) -> dict:
     search = request.GET.get("search", "").strip()
     experiments = (
         Experiment.objects.select_related("owner")
-        .with_run_counts()
         .with_pinned(request.user)
         .order_by("name")
     )
@@ -40,6 +39,8 @@ def _list_context(request: HttpRequest, form: ExperimentForm) -> dict:
             Q(name__icontains=search) | Q(description__icontains=search)
         )
     page = Paginator(experiments, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    stats.attach_run_counts(page.object_list)  # the shown page's runs only
     return {"page": page, "search": search, "form": form, "section": "experiments"}
 
 

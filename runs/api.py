@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from aimsite import npz
 from aimsite.api import (
     NPZ_MEDIA_TYPE,
+    ExactJSONRenderer,
     IsOwnerOrStaffOrReadOnly,
     NpzRenderer,
     error_body,
@@ -85,6 +86,7 @@ from runs.serializers import (
     TrackBatchSerializer,
     TrackResultSerializer,
     bulk_create_serializer,
+    orjson_exact,
     run_answers,
     run_rows,
 )
@@ -219,6 +221,13 @@ def _cut_short_on_change(parts: Iterator[bytes]) -> Iterator[bytes]:
             raise
 
 
+def _run_response(run: Run) -> Response:
+    """A run's detail, written as the list writes it (ExactJSONRenderer)."""
+    response = Response(RunDetailSerializer(run).data)
+    response.is_orjson_exact = orjson_exact(run.params) and orjson_exact(run.meta)
+    return response
+
+
 def runs_queryset():
     return Run.objects.select_related("experiment", "owner").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("name"))
@@ -237,6 +246,7 @@ class RunViewSet(
     lookup_value_regex = "[^/]+"
     permission_classes = [IsOwnerOrStaffOrReadOnly]
     pagination_class = RunCursorPagination
+    renderer_classes = [ExactJSONRenderer, renderers.BrowsableAPIRenderer]
     serializer_class = RunSerializer
     filterset_class = RunFilterSet
     ordering_fields = ["created_at", "updated_at", "name", "status"]
@@ -384,7 +394,7 @@ class RunViewSet(
 
     @extend_schema(responses=RunDetailSerializer)
     def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
+        return _run_response(self.get_object())
 
     @extend_schema(request=RunUpdateSerializer, responses=RunDetailSerializer)
     def partial_update(self, request, hash=None):
@@ -400,7 +410,7 @@ class RunViewSet(
             services.set_pinned_metrics(run, request.user, values.pop("pinned_metrics"))
         if values:
             services.update_run(run, request.user, **values)
-        return Response(RunDetailSerializer(runs_queryset().get(pk=run.pk)).data)
+        return _run_response(runs_queryset().get(pk=run.pk))
 
     def perform_destroy(self, run):
         services.delete_runs([run], self.request.user)
@@ -827,4 +837,7 @@ class RunViewSet(
         """RunSerializer's answer written from plain rows (run_answers): no
         model objects for a page of up to 500 runs."""
         rows = self.paginate_queryset(run_rows(self.filter_queryset(Run.objects.all())))
-        return self.get_paginated_response(run_answers(rows))
+        answers, exact = run_answers(rows)
+        response = self.get_paginated_response(answers)
+        response.is_orjson_exact = exact  # ExactJSONRenderer
+        return response

@@ -65,6 +65,9 @@ class Run(models.Model):
             models.Index(fields=["experiment", "-created_at"]),
             models.Index(fields=["is_archived", "-created_at"]),
             models.Index(fields=["status", "last_heartbeat"]),
+            # Counts by status and the latest update per experiment
+            # (experiments.stats.counts_by_experiment), from the index alone.
+            models.Index(fields=["experiment", "is_archived", "status", "updated_at"]),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,6 @@ aimsite.serializers); the ingest batch is validated by runs.ingest for speed, an
 its serializers here document it for the schema, as the answer serializers do."""
 
 import json
-import re
 
 import orjson
 from django.conf import settings
@@ -161,19 +160,38 @@ RUN_ROW_FIELDS = (
     "finished_at",
     "last_heartbeat",
 )
-# Over 19 digits: an integer orjson would read as a float (json keeps it exact).
-_LONG_NUMBER = re.compile(r"\d{20}")
+_INT64 = 2.0**63
 
 
-def _stored_json(text: str) -> object:
+def orjson_exact(value: object) -> bool:
+    """Whether no float in `value` is non-finite or past ±2**63: orjson writes
+    such a value as json does (up to a float's spelling), and reads it from
+    text as json does (an integer past 64 bits comes out of orjson as a float
+    past ±2**63)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is float and not -_INT64 < item < _INT64:
+            return False
+    return True
+
+
+def _stored_json(text: str) -> tuple[object, bool]:
     """A JSON column's text decoded as Django's JSONField decodes it (json), with
-    orjson (several times faster) wherever the two read the same values."""
-    if _LONG_NUMBER.search(text) is None:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass  # NaN, Infinity: json's extensions
-    return json.loads(text)
+    orjson (several times faster) wherever the two read the same values; and
+    whether orjson_exact holds for it."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:  # NaN, Infinity, 1e400: json's extensions
+        return json.loads(text), False
+    if orjson_exact(value):
+        return value, True
+    return json.loads(text), False
 
 
 def run_rows(runs: QuerySet) -> QuerySet:
@@ -186,17 +204,19 @@ def run_rows(runs: QuerySet) -> QuerySet:
     )
 
 
-def run_answers(rows: list[dict]) -> list[dict]:
+def run_answers(rows: list[dict]) -> tuple[list[dict], bool]:
     """RunSerializer's answer for each of run_rows's rows, and one query for
-    their tags."""
+    their tags; and whether orjson_exact holds for every answer."""
     chips = visible_chips_by_run([row["id"] for row in rows])
     zone = timezone.get_current_timezone()
     answers = []
+    exact = True
     for row in rows:
-        row["params"] = _stored_json(row["params_json"])
-        row["pinned_metrics"] = _stored_json(row["pinned_json"])
+        row["params"], params_exact = _stored_json(row["params_json"])
+        row["pinned_metrics"], _ = _stored_json(row["pinned_json"])  # names only
+        exact = exact and params_exact
         answers.append(run_answer(row, chips.get(row["id"], []), zone))
-    return answers
+    return answers, exact
 
 
 def run_answer(row: dict, tags: list[TagChip], zone) -> dict:

@@ -137,7 +137,11 @@ def _sort_expressions(sort_id: str, now: datetime) -> list:
         )
 
     if column_id in _BASE_SORTS:
-        return [order(F(_BASE_SORTS[column_id]))]
+        # Never NULL: a plain order, which PostgreSQL reads from an index
+        # (`DESC NULLS LAST` is not the created_at index's order, so it sorted
+        # every run for the first page).
+        column = F(_BASE_SORTS[column_id])
+        return [column.desc() if descending else column.asc()]
     if column_id == "duration":
         return [order(sql.DurationSeconds(now))]
     column = parse_column(column_id)
@@ -281,7 +285,7 @@ def runs_page(
         # A malformed hash names no run (and PostgreSQL refuses NUL in a parameter).
         wanted = [item for item in hashes[:500] if HASH_RE.fullmatch(item)]
         runs = runs.filter(hash__in=wanted)
-    total = runs.count() if not cursor and hashes is None else None
+    matching = runs
     runs = sorted_runs(runs, sort, now)
     offset = 0
     if cursor.startswith("k:") and sort == DEFAULT_SORT:
@@ -293,6 +297,11 @@ def runs_page(
     page = list(runs[offset : offset + page_size + 1])
     has_more = len(page) > page_size
     page = page[:page_size]
+    total = None
+    if not cursor and hashes is None:
+        # A first page that holds every match is the count: a second pass over
+        # the runs (a params JSON read each, for most queries) only when not.
+        total = matching.count() if has_more else len(page)
     metrics = metric_values([run.id for run in page])
     if columns is None:
         columns = page_columns(page, metrics)

@@ -9,16 +9,16 @@ to the run ("" for Run, "run__" for a series), and a sequence subject's fields
 (`metric.name`, `metric.context.subset`) are the queried model's own columns.
 """
 
+from collections.abc import Callable
+from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime
 
 from django.db.models import (
     BooleanField,
     Exists,
     F,
-    FloatField,
     OuterRef,
     Q,
-    Subquery,
     Value,
 )
 from django.db.models.functions import (
@@ -39,6 +39,7 @@ from django.db.models.lookups import (
     Exact,
     GreaterThan,
     GreaterThanOrEqual,
+    In,
     IsNull,
     LessThan,
     LessThanOrEqual,
@@ -135,7 +136,14 @@ class Compiler:
         if isinstance(node, Constant):
             return ALWAYS if node.value else NEVER
         if isinstance(node, BoolOp):
-            parts = [self.predicate(item) for item in node.operands]
+            # Conditions that read no JSON go first: SQLite tests them in the
+            # written order, so a cheap one (a metric's list, a column) that
+            # fails spares the params read on that run. Compiled in the query's
+            # order, so the first error reported is still the leftmost.
+            compiled = [
+                (self.predicate(item), _reads_json(item)) for item in node.operands
+            ]
+            parts = [part for part, _ in sorted(compiled, key=lambda item: item[1])]
             result = parts[0]
             for part in parts[1:]:
                 result = (result & part) if node.op == "and" else (result | part)
@@ -165,7 +173,11 @@ class Compiler:
             )  # duration is never negative
         if isinstance(operand, Param):
             return Q(sql.JsonTruthy(self.json_column(operand), path=operand.path))
-        if isinstance(operand, Metric | Field | DatePart):  # a number column
+        if isinstance(operand, Metric):
+            return self.metric_test(
+                operand, lambda value: Q(LessThan(value, 0)) | Q(GreaterThan(value, 0))
+            )
+        if isinstance(operand, Field | DatePart):  # a number column
             value = self.number(operand)
             return _safe(LessThan(value, 0)) | _safe(GreaterThan(value, 0))
         if isinstance(operand, Transform | DateFormat):
@@ -243,13 +255,19 @@ class Compiler:
         if isinstance(left, Field) and left.kind != "summary":
             return self._field_equals(left, value, position)
         if isinstance(left, Metric | Field | DatePart):
-            if value is None:
-                return Q(IsNull(self.number(left), True))
-            if not _is_number(value):
+            if value is not None and not _is_number(value):
                 raise QueryError(
                     f"{_describe(left)} is a number; compare it with a number or None",
                     position,
                 )
+            if isinstance(left, Metric):
+                if value is None:  # no such series, or no (finite) value
+                    return ~self.metric_test(
+                        left, lambda column: Q(IsNull(column, False))
+                    )
+                return self.metric_test(left, lambda column: Q(Exact(column, value)))
+            if value is None:
+                return Q(IsNull(self.number(left), True))
             return _safe(Exact(self.number(left), value))
         if isinstance(left, Transform | DateFormat):
             if value is None:
@@ -327,6 +345,8 @@ class Compiler:
                 raise QueryError(
                     f"{_describe(left)} is a number; compare it with a number", position
                 )
+            if isinstance(left, Metric):
+                return self.metric_test(left, lambda column: Q(lookup(column, value)))
             return _safe(lookup(self.number(left), value))
         if isinstance(left, Field) and left.kind == "datetime":
             moment = self._moment(left, value, position)
@@ -359,8 +379,6 @@ class Compiler:
             return sql.NotNaN(value) if operand.name in FLOAT_ATTRIBUTES else value
         if isinstance(operand, Field):
             return sql.DurationSeconds(self.now, self.run_prefix)
-        if isinstance(operand, Metric):
-            return self.metric(operand)
         if isinstance(operand, DatePart):
             return self.date_part(operand)
         raise QueryError("not a number", getattr(operand, "position", 0))
@@ -371,7 +389,14 @@ class Compiler:
             return ExtractIsoWeekDay(column, tzinfo=UTC) - Value(1)
         return _EXTRACT[part.part](column, tzinfo=UTC)
 
-    def metric(self, metric: Metric):
+    def metric_test(self, metric: Metric, test: Callable[[object], Q]) -> Q:
+        """The runs whose series `metric` has a summary value passing `test` (a
+        missing series, a NULL or NaN value passes none): `pk IN (the series
+        that pass)`, not a subquery per run. The list is read once through the
+        (name, context_key) index, so a selective metric condition spares the
+        other conditions (a params JSON read per run) on every run it rules out;
+        sql.NoIndex keeps SQLite scanning the runs in page order, stopping at
+        the page's last row, rather than sorting every listed run first."""
         from runs.models import MetricSeries
 
         column = _METRIC_COLUMNS.get(metric.attribute, metric.attribute)
@@ -381,13 +406,11 @@ class Compiler:
                 "last_step, first_step or count",
                 metric.position,
             )
+        value = sql.NotNaN(F(column)) if column in FLOAT_ATTRIBUTES else F(column)
         series = MetricSeries.objects.filter(
-            run_id=OuterRef(self.run_pk),
-            name=metric.name,
-            context_key=context_key(metric.context),
-        ).values(column)[:1]
-        value = Subquery(series, output_field=FloatField())
-        return sql.NotNaN(value) if column in FLOAT_ATTRIBUTES else value
+            test(value), name=metric.name, context_key=context_key(metric.context)
+        ).values("run_id")
+        return Q(In(sql.NoIndex(F(self.run_pk)), series))
 
     def text(self, operand: object):
         if isinstance(operand, Field):
@@ -400,6 +423,17 @@ class Compiler:
         if isinstance(operand, DateFormat):
             return sql.StrfTime(F(self.run_column(operand.column)), operand.format)
         raise QueryError("this value is not text", getattr(operand, "position", 0))
+
+
+def _reads_json(node: object) -> bool:
+    """Whether testing `node` reads a JSON column (a param) of every row."""
+    if isinstance(node, Param):
+        return True
+    if is_dataclass(node):
+        return any(_reads_json(getattr(node, item.name)) for item in fields(node))
+    if isinstance(node, list | tuple):
+        return any(_reads_json(item) for item in node)
+    return False
 
 
 def _field_name(field: Field) -> str:

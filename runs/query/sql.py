@@ -9,6 +9,7 @@ compiled source expressions; the path is passed as a query parameter.
 import re
 
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     DateTimeField,
     F,
@@ -156,6 +157,16 @@ class NotNaN(VendorSQL):
 
     output_field_class = FloatField
     templates = {"sqlite": "{0}", "postgresql": "NULLIF({0}, 'NaN'::double precision)"}
+
+
+class NoIndex(VendorSQL):
+    """A column SQLite's planner may not look up through an index (the unary +
+    idiom): `+id IN (list)` is tested on each row of the scan in the query's
+    order, where a bare `id IN (list)` would fetch every listed run and sort
+    them all to find the first page. PostgreSQL's planner weighs both itself."""
+
+    output_field_class = BigIntegerField
+    templates = {"sqlite": "+{0}", "postgresql": "{0}"}
 
 
 class Contains(VendorSQL):

@@ -173,19 +173,33 @@ def test_status_counts_match_ground_truth():
     )
 
 
-def test_list_annotation_matches_status_counts():
+def test_counts_of_a_page_of_experiments_match_ground_truth():
+    """attach_run_counts counts each experiment's own runs (one grouped query),
+    an experiment without runs included, and its runs' latest update."""
     owner = make_user()
-    experiment = make_experiment("annotated", owner=owner)
-    _spread_runs(owner, "annotated", ZoneInfo("UTC"), count=20)
-    annotated = type(experiment).objects.with_run_counts().get(pk=experiment.pk)
-    counts = stats.status_counts(experiment)
-    assert (
-        annotated.run_total,
-        annotated.run_active,
-        annotated.run_finished,
-        annotated.run_failed,
-        annotated.run_archived,
-    ) == (counts.total, counts.active, counts.finished, counts.failed, counts.archived)
+    busy, other = make_experiment("busy", owner=owner), make_experiment("other")
+    empty = make_experiment("empty")
+    _spread_runs(owner, "busy", ZoneInfo("UTC"), count=20)
+    make_run(owner, experiment="other", status="finished", is_archived=True)
+    make_run(owner, experiment="other", status="failed")
+    experiments = [busy, other, empty]
+    stats.attach_run_counts(experiments)
+    for experiment in experiments:
+        runs = list(Run.objects.filter(experiment=experiment))
+        visible = [run for run in runs if not run.is_archived]
+        counts = experiment.run_counts
+        assert counts.as_dict() == {
+            "total": len(runs),
+            "active": sum(run.status == "active" for run in visible),
+            "finished": sum(run.status == "finished" for run in visible),
+            "failed": sum(run.status == "failed" for run in visible),
+            "archived": len(runs) - len(visible),
+        }
+        latest = max((run.updated_at for run in runs), default=None)
+        assert counts.last_run_activity == latest
+    assert empty.run_counts.total == 0 and empty.last_activity == empty.updated_at
+    assert busy.last_activity == max(busy.run_counts.last_run_activity, busy.updated_at)
+    assert other.run_counts.archived == 1 and other.run_counts.failed == 1
 
 
 @pytest.mark.parametrize(

@@ -2,15 +2,18 @@
 a page): the answer must be exactly what DRF's generic field-by-field writing
 gives, for every kind of run, over HTTP as in process."""
 
+import json
 from datetime import timedelta
 
+import orjson
 import pytest
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework import serializers
 
 from runs.api import runs_queryset
-from runs.serializers import RunDetailSerializer, RunSerializer
+from runs.models import Run
+from runs.serializers import RunDetailSerializer, RunSerializer, orjson_exact
 from tests.factories import make_run, make_tag, make_user
 from tests.helpers.clients import token_session
 
@@ -90,33 +93,97 @@ def test_list_reads_a_fixed_number_of_queries(django_assert_max_num_queries):
     assert response.status_code == 200 and len(response.json()["results"]) == 8
 
 
-def test_list_reads_params_as_the_detail_does():
-    """The list decodes the JSON columns itself (orjson where it reads the same
-    values as json): long integers, tiny floats and non-ASCII text are written
-    exactly as the detail (Django's JSONField) writes them."""
+def _list_and_detail(params: dict) -> tuple[bytes, bytes, dict]:
     from rest_framework.test import APIClient
 
     owner = make_user()
-    params = {
-        "big": 123456789012345678901234567890,
-        "lr": 1e-05,
-        "huge": 1.5e300,
-        "text": "é\u2028<\n",
-        "nested": [{"x": -0.0}, 2**63],
-    }
-    run = make_run(owner)
-    run.params = params  # as the admin may: ingest refuses the long integer
+    run = make_run(owner, status="finished")
+    run.params = params  # as the admin may: ingest refuses a long integer
     run.pinned_metrics = ["loss", 'acc {"subset": "val"}']
     run.save()
     client = APIClient()
     client.force_authenticate(owner)
     listed = client.get("/api/v1/runs/").content
-    detail = client.get(f"/api/v1/runs/{run.hash}/").json()
-    detail.pop("meta")
-    detail.pop("duration")
-    row = client.get("/api/v1/runs/").json()["results"][0]
-    row.pop("duration")
-    assert row == detail
-    assert b'"big":123456789012345678901234567890' in listed
-    assert b'"lr":1e-05' in listed
-    assert '"text":"é\\u2028<\\n"'.encode() in listed  # as DRF writes it
+    detail = client.get(f"/api/v1/runs/{run.hash}/").content
+    row = json.loads(listed)["results"][0]
+    as_detail = json.loads(detail)
+    as_detail.pop("meta")
+    assert row == as_detail
+    # What the database gives back (PostgreSQL's jsonb writes -0.0 as 0.0 and
+    # 1.5e300 as an integer of 301 digits).
+    assert row["params"] == Run.objects.get(pk=run.pk).params
+    return listed, detail, row
+
+
+def test_list_and_detail_write_params_through_orjson_alike():
+    """Params orjson reads and writes as json does (finite floats, integers
+    within 64 bits) are written by orjson, identically in the list and the
+    detail: a float may be spelled otherwise (`0.00001`), the same number."""
+    params = {
+        "lr": 1e-05,
+        "small": 5e-324,
+        "text": "é\u2028<\n",
+        "nested": [{"x": -0.0}, 2**63, -(2**63)],
+    }
+    listed, detail, row = _list_and_detail(params)
+    nested = b'"nested":' + orjson.dumps(row["params"]["nested"])
+    for body in (listed, detail):
+        assert b'"lr":0.00001' in body and b"1e-05" not in body
+        assert b'"small":5e-324' in body
+        assert '"text":"é\\u2028<\\n"'.encode() in body  # as DRF escapes it
+        assert nested in body
+        assert b"9223372036854775808,-9223372036854775808]" in nested
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"big": 123456789012345678901234567890, "lr": 1e-05},  # past 64 bits
+        {"big": -9999999999999999999, "lr": 1e-05},  # orjson reads -1e19
+        {"big": 18446744073709551616, "lr": 1e-05},  # 2**64
+        {"big": 1.5e300, "lr": 1e-05},  # a float past 2**63: not told apart
+    ],
+)
+def test_integers_past_64_bits_keep_every_digit(params):
+    """orjson reads them as floats and cannot write them: that answer is
+    written by DRF (json) as before, in the list as in the detail."""
+    listed, detail, row = _list_and_detail(params)
+    written = json.dumps(row["params"]["big"]).encode()
+    for body in (listed, detail):
+        assert b'"big":' + written in body
+        assert b'"lr":1e-05' in body
+
+
+@pytest.mark.parametrize(
+    "value,exact",
+    [
+        ({"a": [1.5, -2, {"b": 2**70}]}, True),  # the integer: orjson refuses it
+        ({"a": [{"b": float("nan")}]}, False),
+        ({"a": float("inf")}, False),
+        ({"a": 2.0**63}, False),
+        ({"a": -(2.0**63)}, False),
+        ({"a": 9.2e18}, True),
+        ([], True),
+    ],
+)
+def test_orjson_exact_finds_floats_orjson_would_write_otherwise(value, exact):
+    assert orjson_exact(value) is exact
+
+
+def test_exact_renderer_falls_back_to_drf_on_what_orjson_refuses():
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.response import Response
+
+    from aimsite.api import ExactJSONRenderer
+
+    data = {"a": 2**64, "b": 1e-05}
+    response = Response(data)
+    response.is_orjson_exact = True
+    context = {"response": response}
+    assert ExactJSONRenderer().render(data, None, context) == JSONRenderer().render(
+        data
+    )
+    small = {"b": 1e-05}
+    assert ExactJSONRenderer().render(small, None, context) == b'{"b":0.00001}'
+    response.is_orjson_exact = False
+    assert ExactJSONRenderer().render(small, None, context) == b'{"b":1e-05}'
