@@ -33,6 +33,7 @@ from media_tracks.models import ObjectRecord, ObjectSequence
 from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 - Chromium path
 from tests.factories import make_run, make_user
 from tests.helpers.clients import sign_in
+from tests.perf.report import report
 from tests.runs.run_page_data import png
 
 pytestmark = [pytest.mark.perf]
@@ -40,13 +41,6 @@ pytestmark = [pytest.mark.perf]
 RUNS = 200
 STEPS = 200
 PER_STEP = 5
-
-
-def _report(name: str, value: float, unit: str, target: str = "") -> None:
-    print(
-        f"\nPERF {name}: {value:,.2f} {unit}"
-        + (f"  (target {target})" if target else "")
-    )
 
 
 def _median_ms(action, repeat: int = 5) -> float:
@@ -112,7 +106,7 @@ def test_images_first_grid_over_200_runs(db):
     owner = make_user()
     start = time.perf_counter()
     _build(owner)
-    _report("build 200 runs x 1,000 images", time.perf_counter() - start, "s")
+    report("build 200 runs x 1,000 images", time.perf_counter() - start, "s")
     assert ObjectRecord.objects.count() == RUNS * STEPS * PER_STEP
     query = 'images.name == "samples" and images.context.subset == "val"'
 
@@ -129,20 +123,20 @@ def test_images_first_grid_over_200_runs(db):
     body = orjson.loads(search(default))
     records = sum(len(item["records"]) for item in body)
     assert len(body) == RUNS and records == RUNS * 50 * 5
-    _report(
+    report(
         f"objects/search first grid, defaults ({records:,} records)",
         _median_ms(lambda: search(default)),
         "ms",
         "<= 500 ms",
     )
     sparse = services.RecordWindow(density=10, index_density=2)
-    _report(
+    report(
         "objects/search 10 steps x 2 images per sequence",
         _median_ms(lambda: search(sparse)),
         "ms",
     )
     ranged = services.RecordWindow(step_min=100, step_max=149, index_max=0)
-    _report(
+    report(
         "objects/search steps 100-149, first image",
         _median_ms(lambda: search(ranged)),
         "ms",
@@ -181,11 +175,11 @@ def test_images_explorer_loads_only_what_is_on_screen(page, server):
     )
     page.wait_for_load_state("networkidle")
     first = _image_requests(page)
-    _report("images explorer cards placed in the grid", cards, "cards")
-    _report("images explorer first grid drawn", drawn, "ms since navigation")
-    _report("objects/search server time (request to first byte)", search[0], "ms")
-    _report("objects/search whole request", search[1], "ms")
-    _report(
+    report("images explorer cards placed in the grid", cards, "cards")
+    report("images explorer first grid drawn", drawn, "ms since navigation")
+    report("objects/search server time (request to first byte)", search[0], "ms")
+    report("objects/search whole request", search[1], "ms")
+    report(
         "image files fetched for the first screen",
         first,
         "requests",
@@ -199,7 +193,7 @@ def test_images_explorer_loads_only_what_is_on_screen(page, server):
     page.mouse.wheel(0, 1000)
     page.wait_for_function(f"{IMAGE_REQUESTS} > {first}", timeout=10_000)
     page.wait_for_timeout(1000)
-    _report(
+    report(
         "image files fetched after scrolling one screen",
         _image_requests(page),
         "requests",

@@ -24,6 +24,7 @@ from runs.models import MetricSeries, Run
 from tests.factories import make_user
 from tests.helpers.optional import import_or_skip
 from tests.helpers.servers import REPO, database_url_for_subprocess
+from tests.perf.report import report
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
@@ -47,13 +48,6 @@ _WRITER = textwrap.dedent(
         run.close()
     """
 )
-
-
-def _report(name: str, value: float, unit: str, target: str = "") -> None:
-    print(
-        f"\nPERF {name}: {value:,.2f} {unit}"
-        + (f"  (target {target})" if target else "")
-    )
 
 
 def _build(root: Path, runs: int, series: int, points: int) -> float:
@@ -134,10 +128,10 @@ def test_import_an_aim_repo():
     print(
         f"\nAn Aim repo of {runs} runs x {series} series x {points:,} points = {total:,} points"
     )
-    _report("Aim's SDK writing the repo (2 processes, cached)", built, "s")
-    _report("Aim's SDK writing rate", total / built, "points/s")
+    report("Aim's SDK writing the repo (2 processes, cached)", built, "s")
+    report("Aim's SDK writing rate", total / built, "points/s")
     read, line = _import(root, "--dry-run")
-    _report(
+    report(
         "reading it through aim (a dry run: copy, reindex, read every series)",
         read,
         "s",
@@ -146,18 +140,18 @@ def test_import_an_aim_repo():
     print(f"  {line}")
     assert Run.objects.count() == runs
     assert MetricSeries.objects.count() == runs * series
-    _report(
+    report(
         "aimsite import aim, whole command",
         seconds,
         "s",
         "well under a minute for 10M points",
     )
-    _report("aimsite import aim, rate", total / seconds, "points/s")
+    report("aimsite import aim, rate", total / seconds, "points/s")
     if total != 10_000_000:
-        _report(
+        report(
             "projected for 100x10x10,000 at this rate",
             10_000_000 / (total / seconds),
             "s",
         )
     again, line = _import(root)
-    _report("a second import (nothing new)", again, "s")
+    report("a second import (nothing new)", again, "s")

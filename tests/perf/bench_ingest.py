@@ -21,6 +21,7 @@ from runs.models import MetricChunk, MetricSeries
 from tests.factories import make_user, new_hash
 from tests.helpers.clients import token_session
 from tests.helpers.servers import REPO, free_port
+from tests.perf.report import report
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
@@ -29,10 +30,6 @@ DATABASE = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
 
 # The batches are pre-encoded bytes, so requests cannot set the type itself.
 JSON = {"Content-Type": "application/json"}
-
-
-def _report(name: str, value: float, unit: str, target: str) -> None:
-    print(f"\nPERF {name}: {value:,.2f} {unit}  (target {target})")
 
 
 def _new_run(server, api: requests.Session) -> str:
@@ -102,7 +99,7 @@ def test_ingest_points_per_second(server):
         MetricSeries.objects.filter(run__hash=run_hash).aggregate(n=Sum("count"))["n"]
         == total
     )
-    _report(
+    report(
         f"ingest through runs/{{hash}}/track (10 series x 100k points, 10 batches, "
         f"{DATABASE})",
         total / elapsed,
@@ -121,7 +118,7 @@ def test_ingest_points_per_second(server):
             timeout=60,
         ).raise_for_status()
     elapsed = time.perf_counter() - started
-    _report(
+    report(
         "small batches (500 points each, as a live SDK sends)",
         len(small_bodies) / elapsed,
         "batches/s",
@@ -131,7 +128,7 @@ def test_ingest_points_per_second(server):
     stored = MetricChunk.objects.filter(series__run__hash=run_hash).aggregate(
         b=Sum(Length("data"))
     )["b"]
-    _report("bytes on disk per point (chunk payload)", stored / total, "bytes", "small")
+    report("bytes on disk per point (chunk payload)", stored / total, "bytes", "small")
 
 
 def _median_get(url: str, api: requests.Session, repeat: int = 7) -> tuple[float, int]:
@@ -153,7 +150,7 @@ def test_read_back_and_downsample(server):
     seconds, size = _median_get(
         f"{server.url}/api/v1/runs/{hundred_k}/metrics/{series.id}/points", api
     )
-    _report(
+    report(
         f"read-back of a 100,000-point series over HTTP ({size / 1e6:.1f} MB JSON)",
         seconds * 1000,
         "ms",
@@ -167,7 +164,7 @@ def test_read_back_and_downsample(server):
         f"{server.url}/api/v1/runs/{million}/metrics/{series.id}/points?max_points=1000",
         api,
     )
-    _report(
+    report(
         f"1,000,000-point series downsampled to 1,000 over HTTP ({size / 1e3:.0f} kB)",
         seconds * 1000,
         "ms",
@@ -207,7 +204,7 @@ def test_server_start_until_ready(tmp_path):
         finally:
             process.terminate()
             process.wait(10)
-    _report(
+    report(
         "server start until ready (aimsite up, migrated DB)",
         statistics.median(timings),
         "s",

@@ -22,6 +22,7 @@ from runs.contexts import context_key
 from runs.metrics import Points
 from tests.factories import make_run, make_user
 from tests.helpers.clients import signed_in_client
+from tests.perf.report import report
 from tests.perf.sqlite_cache import cached_database
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
@@ -36,13 +37,6 @@ SERIES = [
     ("lr", {}),
 ]
 REPEATS = 5
-
-
-def _report(name: str, value: float, unit: str, target: str = "") -> None:
-    print(
-        f"\nPERF {name}: {value:,.2f} {unit}"
-        + (f"  (target {target})" if target else "")
-    )
 
 
 def _timed(fn, repeats: int = REPEATS) -> tuple[float, object]:
@@ -98,13 +92,13 @@ def _build_all() -> None:
     user = make_user("alice")
     rng = np.random.default_rng(13)
     seconds = _build(user, "big", RUNS, POINTS, rng)
-    _report(
+    report(
         f"ingest {RUNS} runs x 4 x {POINTS:,} points (with overviews)",
         RUNS * 4 * POINTS / seconds / 1e6,
         "M points/s",
     )
     seconds = _build(user, "small", SMALL_RUNS, SMALL_POINTS, rng)
-    _report(
+    report(
         f"ingest {SMALL_RUNS} runs x 4 x {SMALL_POINTS:,} points",
         SMALL_RUNS * 4 * SMALL_POINTS / seconds / 1e6,
         "M points/s",
@@ -134,13 +128,13 @@ def test_metrics_explorer_search_and_aggregate():
     )
     body = response.json()
     assert len(body["series"]) == RUNS * 4
-    _report(
+    report(
         f"search points=500, {RUNS * 4} series of {POINTS:,} points, server time",
         median,
         "ms",
         "<= 300 ms",
     )
-    _report("  answer size", len(response.content) / 2**20, "MiB")
+    report("  answer size", len(response.content) / 2**20, "MiB")
     median, response = _timed(
         lambda: client.get(
             "/api/v1/metrics/search",
@@ -149,8 +143,8 @@ def test_metrics_explorer_search_and_aggregate():
         )
     )
     assert response.status_code == 200
-    _report("  the same search as npz (what the page asks for)", median, "ms")
-    _report("  npz answer size", len(response.content) / 2**20, "MiB")
+    report("  the same search as npz (what the page asks for)", median, "ms")
+    report("  npz answer size", len(response.content) / 2**20, "MiB")
 
     median, response = _timed(
         lambda: _get(
@@ -166,7 +160,7 @@ def test_metrics_explorer_search_and_aggregate():
     )
     groups = response.json()["groups"]
     assert sum(group["series"] for group in groups) == RUNS * 4
-    _report(
+    report(
         f"aggregate points=500 over {RUNS * 4} series ({len(groups)} groups), server time",
         median,
         "ms",
@@ -185,8 +179,8 @@ def test_metrics_explorer_search_and_aggregate():
                 {"q": query, "group": "run.hparams.lr"},
             )
         )
-        _report(f"  {runs} runs ({runs * 4} series): search", search_ms, "ms")
-        _report(f"  {runs} runs ({runs * 4} series): aggregate", aggregate_ms, "ms")
+        report(f"  {runs} runs ({runs * 4} series): search", search_ms, "ms")
+        report(f"  {runs} runs ({runs * 4} series): aggregate", aggregate_ms, "ms")
 
     small = 'run.experiment == "small"'
     fifty = f"{big} and run.index < {SMALL_RUNS}"
@@ -194,7 +188,7 @@ def test_metrics_explorer_search_and_aggregate():
         search_ms, _ = _timed(
             lambda query=query: _get(client, "/api/v1/metrics/search", {"q": query})
         )
-        _report(
+        report(
             f"  {SMALL_RUNS} runs x 4 series of {label} points: search", search_ms, "ms"
         )
 
@@ -204,7 +198,7 @@ def test_metrics_explorer_search_and_aggregate():
                 client, "/api/v1/metrics/search", {"q": big, "points": points}
             )
         )
-        _report(
+        report(
             f"  search points={points} ({RUNS * 4} series, overviews)", search_ms, "ms"
         )
     ten = f"{big} and run.index < 10"
@@ -212,7 +206,7 @@ def test_metrics_explorer_search_and_aggregate():
         lambda: _get(client, "/api/v1/metrics/search", {"q": ten, "points": 2000}),
         repeats=3,
     )
-    _report("  search points=2000 (40 series, read from every chunk)", chunk_ms, "ms")
+    report("  search points=2000 (40 series, read from every chunk)", chunk_ms, "ms")
 
     for axis, extra in (
         ("relative_time", {}),
@@ -223,4 +217,4 @@ def test_metrics_explorer_search_and_aggregate():
             lambda params=params: _get(client, "/api/v1/metrics/search", params),
             repeats=3,
         )
-        _report(f"  search x={axis} (200 series)", axis_ms, "ms")
+        report(f"  search x={axis} (200 series)", axis_ms, "ms")

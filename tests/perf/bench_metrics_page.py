@@ -21,6 +21,7 @@ from runs import ingest
 from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 - Chromium path
 from tests.factories import make_run, make_user
 from tests.helpers.clients import sign_in
+from tests.perf.report import report
 from tests.perf.sqlite_cache import cached_database
 
 pytestmark = [
@@ -31,13 +32,6 @@ pytestmark = [
 RUNS = 200
 METRICS = ("loss", "acc", "lr", "grad_norm")  # 4 per run: 800 series
 POINTS = 500
-
-
-def _report(name: str, value: float, unit: str, target: str = "") -> None:
-    print(
-        f"\nPERF {name}: {value:,.1f} {unit}"
-        + (f"  (target {target})" if target else "")
-    )
 
 
 def _make_runs(owner) -> None:
@@ -97,7 +91,7 @@ def test_first_draw_of_800_series(page, server):
     charts = page.locator("#charts")
     expect(charts).to_have_attribute("data-drawn", re.compile(r"\d+"), timeout=60_000)
     expect(page.locator(".facet-card")).to_have_attribute("data-lines", "800")
-    _report(
+    report(
         "metrics explorer first draw, 800 x 500 points",
         _drawn_at(page),
         "ms",
@@ -120,7 +114,7 @@ def test_first_draw_of_800_series(page, server):
     # A second visit: the browser has Plotly's compiled code cached by then.
     page.reload()
     expect(charts).to_have_attribute("data-drawn", re.compile(r"\d+"), timeout=60_000)
-    _report(
+    report(
         "metrics explorer draw on a second visit (warm cache)", _drawn_at(page), "ms"
     )
 
@@ -129,7 +123,7 @@ def test_first_draw_of_800_series(page, server):
     page.locator("#smoothing-menu summary").click()
     page.select_option("#smoothing-algorithm", "ema")
     expect(charts).not_to_have_attribute("data-drawn", before)
-    _report("redraw of 800 lines with EMA", _drawn_at(page) - started, "ms")
+    report("redraw of 800 lines with EMA", _drawn_at(page) - started, "ms")
 
 
 # Long tasks from the start of the page, read by the profile below.
@@ -179,7 +173,7 @@ def test_where_first_draw_time_goes(page, server):
     charts = page.locator("#charts")
     expect(charts).to_have_attribute("data-drawn", re.compile(r"\d+"), timeout=60_000)
     profile = cdp.send("Profiler.stop")["profile"]
-    _report("first draw (profiled)", _drawn_at(page), "ms")
+    report("first draw (profiled)", _drawn_at(page), "ms")
     for name, start, duration in page.evaluate(
         "performance.getEntriesByType('mark').concat("
         "performance.getEntriesByType('measure'))"
@@ -217,16 +211,16 @@ def test_where_first_draw_time_goes(page, server):
     elapsed = page.evaluate("performance.now()") - started
     tasks = page.evaluate("window.__longTasks")
     delays.sort()
-    _report(
+    report(
         f"hover sweep, {len(delays)} pointer moves: move to next frame, median",
         delays[len(delays) // 2],
         "ms",
     )
-    _report("  hover sweep: move to next frame, slowest", delays[-1], "ms")
-    _report("  hover sweep: long tasks (> 50 ms)", len(tasks), "tasks")
-    _report(
+    report("  hover sweep: move to next frame, slowest", delays[-1], "ms")
+    report("  hover sweep: long tasks (> 50 ms)", len(tasks), "tasks")
+    report(
         "  hover sweep: time in long tasks",
         sum(t[1] for t in tasks),
         f"ms of {elapsed:,.0f} ms",
     )
-    _report("  hover sweep: longest task", max((t[1] for t in tasks), default=0), "ms")
+    report("  hover sweep: longest task", max((t[1] for t in tasks), default=0), "ms")

@@ -22,18 +22,12 @@ from runs.explorers import params as explorer
 from tests.factories import new_hash
 from tests.helpers.clients import token_session
 from tests.perf.cached_data import cached_user
+from tests.perf.report import report
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
 RUNS = 10_000
 PARAMS = 20
-
-
-def _report(name: str, value: float, unit: str, target: str = "") -> None:
-    print(
-        f"\nPERF {name}: {value:,.2f} {unit}"
-        + (f"  (target {target})" if target else "")
-    )
 
 
 def _median_ms(action, repeat: int = 7) -> float:
@@ -102,20 +96,20 @@ def test_params_search_over_10k_runs():
 
     body = orjson.loads(search())
     assert len(body["rows"]) == RUNS and not body["truncated"]
-    _report(
+    report(
         f"params/search {RUNS} runs x {len(fields)} fields (read + encode)",
         _median_ms(search),
         "ms",
         "<= 150 ms",
     )
-    _report(
+    report(
         "params/search with a query (run.hparams.p0 > 0.5)",
         _median_ms(
             lambda: orjson.dumps(explorer.search("run.hparams.p0 > 0.5", fields, owner))
         ),
         "ms",
     )
-    _report(
+    report(
         "params/fields over 10k runs",
         _median_ms(lambda: orjson.dumps(explorer.available_fields("")), repeat=3),
         "ms",
@@ -136,13 +130,13 @@ def test_params_search_over_http(server):
 
     get()
     first_byte.clear()
-    _report(
+    report(
         f"params/search over HTTP, {RUNS} runs x 22 fields, whole request",
         _median_ms(get),
         "ms",
         "<= 150 ms",
     )
-    _report(
+    report(
         "params/search over HTTP, until the headers",
         statistics.median(first_byte),
         "ms",

@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 - Chromium path
 from tests.helpers.clients import sign_in
 from tests.perf.bench_params_explorer import PARAMS, RUNS, bench_owner
+from tests.perf.report import report
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
@@ -57,13 +58,6 @@ BRUSH_LATENCY = """
 """
 
 
-def _report(name: str, value: float, unit: str, target: str = "") -> None:
-    print(
-        f"\nPERF {name}: {value:,.1f} {unit}"
-        + (f"  (target {target})" if target else "")
-    )
-
-
 def _drawn_at(page) -> float:
     return page.evaluate(
         "Number(document.querySelector('#charts').dataset.drawn)"
@@ -94,7 +88,7 @@ def test_first_draw_of_10k_runs_by_20_params(page, server):
     plot = page.locator(".params-plot")
     assert int(plot.get_attribute("data-lines")) == RUNS
     assert page.locator(".pc-axis").count() == len(FIELDS)
-    _report(
+    report(
         f"params explorer first draw, {RUNS:,} runs x {len(FIELDS)} axes",
         _drawn_at(page),
         "ms",
@@ -112,7 +106,7 @@ def test_first_draw_of_10k_runs_by_20_params(page, server):
         for start, duration in page.evaluate("window.__longTasks")
         if start >= answered
     ]
-    _report(
+    report(
         "longest main-thread task after the answer (items, axes, table, draw)",
         max(after, default=0),
         "ms",
@@ -124,7 +118,7 @@ def test_first_draw_of_10k_runs_by_20_params(page, server):
     page.select_option("#color-by", "run.hparams.p0")
     expect(charts).not_to_have_attribute("data-drawn", before)
     expect(page.locator(".pc-colorbar")).to_have_count(1)
-    _report("redraw coloured by a param", _drawn_at(page) - started, "ms")
+    report("redraw coloured by a param", _drawn_at(page) - started, "ms")
 
     page.evaluate(BRUSH_LATENCY)
     box = page.locator('.pc-axis[data-field="run.hparams.p0"]').bounding_box()
@@ -136,7 +130,7 @@ def test_first_draw_of_10k_runs_by_20_params(page, server):
     latency = page.evaluate("window.__brushLatency")
     selected = int(plot.get_attribute("data-selected"))
     assert 0 < selected < RUNS
-    _report(
+    report(
         f"brush drag to filtered table and redrawn lines ({selected:,} selected)",
         latency,
         "ms",

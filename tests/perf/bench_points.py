@@ -22,6 +22,7 @@ from runs import ingest
 from runs.points import points_json, read_points
 from tests.factories import make_run
 from tests.helpers.clients import signed_in_client
+from tests.perf.report import report
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db]
 
@@ -30,13 +31,6 @@ BATCH = 100_000
 REPEATS = 9
 _ASSET = re.compile(r'(?:src|href)="/static/([^"]+)"')
 _IMPORT = re.compile(r'(?:from\s+|import\s*\(\s*)"(\.\.?/[^"]+)"')
-
-
-def _report(name: str, value: float, unit: str, target: str = "") -> None:
-    print(
-        f"\nPERF {name}: {value:,.2f} {unit}"
-        + (f"  (target {target})" if target else "")
-    )
 
 
 def _million_point_run(owner):
@@ -106,7 +100,7 @@ def _gzipped(name: str) -> int:
 def test_million_point_series_chart_data_and_metrics_tab_weight(user):
     started = time.perf_counter()
     run = _million_point_run(user)
-    _report("ingest 1,000,000 points (in process)", time.perf_counter() - started, "s")
+    report("ingest 1,000,000 points (in process)", time.perf_counter() - started, "s")
     series = run.metrics.get()
     assert series.count == POINTS
     client = signed_in_client(user)
@@ -116,30 +110,30 @@ def test_million_point_series_chart_data_and_metrics_tab_weight(user):
     assert answer.status_code == 200
     body = answer.content
     count = len(answer.json()["steps"])
-    _report(
+    report(
         "points?max_points=1000 on 1M points, server time (median of 9)",
         median,
         "ms",
         "<= 150 ms",
     )
-    _report("  points returned", count, "points")
-    _report("  answer size", len(body) / 1024, "KiB", "")
-    _report("  answer size gzipped", len(gzip.compress(body, 6)) / 1024, "KiB")
+    report("  points returned", count, "points")
+    report("  answer size", len(body) / 1024, "KiB", "")
+    report("  answer size gzipped", len(gzip.compress(body, 6)) / 1024, "KiB")
 
     read_ms, points = _timed(lambda: read_points(series))
     encode_ms, _ = _timed(lambda: points_json(points, 1000))
-    _report("  of which: read + decode 245 chunks", read_ms, "ms")
-    _report("  of which: downsample + JSON", encode_ms, "ms")
+    report("  of which: read + decode 245 chunks", read_ms, "ms")
+    report("  of which: downsample + JSON", encode_ms, "ms")
     tail_ms, _ = _timed(
         lambda: client.get(
             f"/api/v1/runs/{run.hash}/metrics/{series.id}/points?after_step={POINTS - 10}"
         )
     )
-    _report("live catch-up points?after_step= (last 9 points)", tail_ms, "ms")
+    report("live catch-up points?after_step= (last 9 points)", tail_ms, "ms")
 
     page_ms, page = _timed(lambda: client.get(f"/runs/{run.hash}/metrics/"), repeats=5)
     html = page.content.decode()
-    _report("Metrics tab HTML, server time", page_ms, "ms")
+    report("Metrics tab HTML, server time", page_ms, "ms")
     assets = _static_closure(html, ["runs/js/run_tab_charts.js"])
     assert any("plotly" in name for name in assets)
     plotly = sum(size for name, size in assets.items() if "plotly" in name)
@@ -151,17 +145,17 @@ def test_million_point_series_chart_data_and_metrics_tab_weight(user):
         + sum(_gzipped(name) for name in assets)
         + len(gzip.compress(body, 6))
     )
-    _report("Metrics tab weight: HTML", len(page.content) / 1024, "KiB")
-    _report(
+    report("Metrics tab weight: HTML", len(page.content) / 1024, "KiB")
+    report(
         f"Metrics tab weight: our CSS + JS modules ({len(assets) - 1} files)",
         own / 1024,
         "KiB",
     )
-    _report("Metrics tab weight: plotly.min.js", plotly / 1024, "KiB")
-    _report(
+    report("Metrics tab weight: plotly.min.js", plotly / 1024, "KiB")
+    report(
         "Metrics tab weight: chart data + series list",
         (len(body) + list_bytes) / 1024,
         "KiB",
     )
-    _report("Metrics tab weight: total, uncompressed", total / 1024, "KiB")
-    _report("Metrics tab weight: total, gzipped", total_gzip / 1024, "KiB")
+    report("Metrics tab weight: total, uncompressed", total / 1024, "KiB")
+    report("Metrics tab weight: total, gzipped", total_gzip / 1024, "KiB")

@@ -20,6 +20,7 @@ from runs.models import MetricSeries, Run
 from tags.models import Tag
 from tests.factories import make_user, new_hash
 from tests.helpers.clients import signed_in_session, token_session
+from tests.perf.report import report
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
@@ -28,10 +29,6 @@ QUERY = 'run.hparams.lr > 0.005 and run.metrics["loss"].last < 0.5 and run.exper
 SELECTIVE = 'run.hparams.p1 > 0.999 and run.metrics["loss"].last < 0.05'
 PARAMS = 20
 METRICS = ("loss", "acc", "val_loss", "lr_now", "grad_norm")
-
-
-def _report(name: str, value: float, unit: str, target: str) -> None:
-    print(f"\nPERF {name}: {value:,.2f} {unit}  (target {target})")
 
 
 def _build(count: int, owner, start: int) -> None:
@@ -125,7 +122,7 @@ def test_explorer_query_page_and_export(server):
             response = browser.get(f"{server.url}/runs/", timeout=30)
             assert response.status_code == 200 and b"run-0" in response.content
 
-        _report(
+        report(
             f"filter query over HTTP, {size} runs ({QUERY})",
             _timed(query),
             "ms",
@@ -138,16 +135,14 @@ def test_explorer_query_page_and_export(server):
             )
             assert response.status_code == 200, response.text[:300]
 
-        _report(
+        report(
             f"selective filter over HTTP (full scan), {size} runs ({SELECTIVE})",
             _timed(selective),
             "ms",
             "—",
         )
-        _report(
-            f"explorer first page, {size} runs", _timed(first_page), "ms", "≤100 ms"
-        )
-        _report(
+        report(f"explorer first page, {size} runs", _timed(first_page), "ms", "≤100 ms")
+        report(
             f"explorer table partial sorted by a param, {size} runs",
             _timed(
                 lambda: browser.get(
@@ -166,7 +161,7 @@ def test_explorer_query_page_and_export(server):
     lines = response.content.count(b"\n") - 1
     elapsed = time.perf_counter() - started
     assert lines == built
-    _report(
+    report(
         f"CSV export of {lines} runs ({PARAMS} params + {len(METRICS)} metrics as columns)",
         lines / elapsed,
         "runs/s",

@@ -25,19 +25,13 @@ from aimsite.sdk import Repo
 from runs import ingest
 from tests.factories import make_run, make_token
 from tests.helpers.optional import import_or_skip
+from tests.perf.report import report
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
 RUNS = 100
 POINTS = 10_000
 REPEATS = 3
-
-
-def _report(name: str, value: float, unit: str, target: str = "") -> None:
-    print(
-        f"\nPERF {name}: {value:,.2f} {unit}"
-        + (f"  (target {target})" if target else "")
-    )
 
 
 def _seed(owner, experiment: str, runs: int) -> None:
@@ -107,18 +101,18 @@ def test_bench_reading_100_runs_back(server, user):
         query = f'run.experiment == "{experiment}" and metric.name == "loss"'
         seconds, points = _timed(lambda query=query: _stream(repo, query))
         assert points == runs * POINTS
-        _report(
+        report(
             f"readback {label} x {POINTS:,} points into numpy",
             seconds,
             "s",
             "a few seconds for 100 runs",
         )
-        _report(f"readback {label} points/s", points / seconds, "points/s")
+        report(f"readback {label} points/s", points / seconds, "points/s")
         seconds, frame = _timed(lambda query=query: _frame(repo, query))
         assert len(frame) == runs * POINTS
-        _report(f"readback {label} into one pandas DataFrame", seconds, "s")
+        report(f"readback {label} into one pandas DataFrame", seconds, "s")
         peak, _ = _peak_mb(lambda query=query: _stream(repo, query))
-        _report(
+        report(
             f"readback {label} streamed: heap peak",
             peak,
             "MB",
@@ -126,6 +120,6 @@ def test_bench_reading_100_runs_back(server, user):
         )
         peak, frame = _peak_mb(lambda query=query: _frame(repo, query))
         frame_mb = frame.memory_usage(deep=True).sum() / 2**20
-        _report(f"readback {label} DataFrame: heap peak", peak, "MB")
-        _report(f"readback {label} DataFrame itself", frame_mb, "MB")
+        report(f"readback {label} DataFrame: heap peak", peak, "MB")
+        report(f"readback {label} DataFrame itself", frame_mb, "MB")
         del frame

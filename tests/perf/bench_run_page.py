@@ -22,6 +22,7 @@ from runs import ingest
 from tests.e2e.conftest import browser_type_launch_args  # noqa: F401 - Chromium path
 from tests.factories import make_run, make_user
 from tests.helpers.servers import ServerProcess
+from tests.perf.report import report
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
@@ -64,13 +65,6 @@ MILESTONES = """() => {
   return [navigation.responseStart, navigation.responseEnd,
           navigation.domContentLoadedEventEnd, end(/\\/points\\?/)];
 }"""
-
-
-def _report(name: str, value: float, unit: str, target: str = "") -> None:
-    print(
-        f"\nPERF {name}: {value:,.1f} {unit}"
-        + (f"  (target {target})" if target else "")
-    )
 
 
 def _demo_like_run(owner):
@@ -138,14 +132,14 @@ def _measure(browser, server, user, url: str, label: str) -> None:
         context.close()
     cold = statistics.median(ms for ms, _, _ in colds)
     warm = statistics.median(ms for ms, _, _ in warms)
-    _report(f"{label}: Metrics tab cold load (empty cache)", cold, "ms", "<= 600 ms")
-    _report(
+    report(f"{label}: Metrics tab cold load (empty cache)", cold, "ms", "<= 600 ms")
+    report(
         f"{label}:   cold requests / bytes on the wire",
         colds[0][1],
         f"requests, {colds[0][2] / 1024:,.0f} KiB",
     )
-    _report(f"{label}: Metrics tab warm load (second visit)", warm, "ms", "<= 150 ms")
-    _report(
+    report(f"{label}: Metrics tab warm load (second visit)", warm, "ms", "<= 150 ms")
+    report(
         f"{label}:   warm requests / bytes on the wire",
         warms[0][1],
         f"requests, {warms[0][2] / 1024:,.0f} KiB",
@@ -161,12 +155,12 @@ def _server_time(user, path: str) -> None:
         start = time.perf_counter()
         answer = client.get(path)
         times.append((time.perf_counter() - start) * 1000)
-    _report(
+    report(
         "run page HTML, server (in process, median of 20)",
         statistics.median(times),
         "ms",
     )
-    _report("  run page HTML size", len(answer.content) / 1024, "KiB")
+    report("  run page HTML size", len(answer.content) / 1024, "KiB")
 
 
 def test_metrics_tab_cold_and_warm(browser, server, tmp_path):

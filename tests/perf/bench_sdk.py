@@ -15,6 +15,7 @@ from runs.models import MetricSeries
 from runs.models import Run as RunModel
 from tests.factories import make_token, make_user
 from tests.helpers.servers import PatientServer
+from tests.perf.report import report
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
@@ -41,10 +42,6 @@ def token(transactional_db, tmp_path, monkeypatch):
     return make_token(make_user("bench"))
 
 
-def _report(title: str, value: float, unit: str, target: str) -> None:
-    print(f"\n[bench_sdk] {title}: {value:,.2f} {unit}   (target {target})")
-
-
 def test_per_call_cost_of_track(server, token):
     calls = 300_000
     run = Run(server=server.url, token=token, **QUIET)
@@ -59,8 +56,8 @@ def test_per_call_cost_of_track(server, token):
         run.track(0.5, name="loss", step=step, epoch=1, context={"subset": "train"})
     full = (time.perf_counter() - started) / calls
     run.close()
-    _report("track(value, name) per call", plain * 1e6, "µs", "≤ 3 µs")
-    _report(
+    report("track(value, name) per call", plain * 1e6, "µs", "≤ 3 µs")
+    report(
         "track(value, name, step, epoch, context) per call", full * 1e6, "µs", "≤ 3 µs"
     )
 
@@ -75,8 +72,8 @@ def test_100k_points_from_track_until_durable_on_the_server(server, token):
     run.close(wait=True)  # returns once every batch is acknowledged (committed)
     durable = time.perf_counter()
     assert MetricSeries.objects.get(run__hash=run.hash, name="loss").count == points
-    _report("100k points: tracking took", (tracked - started) * 1e3, "ms", "-")
-    _report(
+    report("100k points: tracking took", (tracked - started) * 1e3, "ms")
+    report(
         "100k points: track → durable",
         points / (durable - started),
         "points/s",
@@ -109,8 +106,8 @@ def test_many_runs_opened_and_closed_one_after_another(server, token):
     assert finished.count() == count
     assert MetricSeries.objects.filter(run__in=finished).count() == 3 * count
     title = f"{count} runs (10 params, 2 tags, 3x10 points)"
-    _report(f"{title}: open+close loop", closing, "runs/s", "-")
-    _report(
+    report(f"{title}: open+close loop", closing, "runs/s")
+    report(
         f"{title}: until all are durable on the server",
         durable,
         "runs/s",
@@ -120,7 +117,7 @@ def test_many_runs_opened_and_closed_one_after_another(server, token):
     count = max(count // 10, 10)
     closing, durable = _open_and_close(server, token, count, {})
     title = f"{count} runs with default options (system params/metrics, capture on)"
-    _report(f"{title}: until durable", durable, "runs/s", "-")
+    report(f"{title}: until durable", durable, "runs/s")
 
 
 def test_images_from_track_until_stored(server, token):
@@ -142,7 +139,7 @@ def test_images_from_track_until_stored(server, token):
         elapsed = time.perf_counter() - started
         stored = ObjectRecord.objects.filter(sequence__run__hash=run.hash).count()
         assert stored == len(images)
-        _report(
+        report(
             f"1,000 8x8 images, {title}: track → stored",
             stored / elapsed,
             "images/s",

@@ -23,6 +23,7 @@ from runs.models import MetricSeries, Run
 from runs.query import compile_sequence_query
 from tags.models import Tag
 from tests.factories import make_user, new_hash
+from tests.perf.report import report
 from tests.perf.sqlite_cache import cached_database
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
@@ -43,13 +44,6 @@ QUERIES = {
     "run-only (every user series of the matching runs)": 'run.experiment == "exp-3"',
     "tags + step summary": '"best" in run.tags and metric.last_step > 50',
 }
-
-
-def _report(name: str, value: float, unit: str, target: str = "") -> None:
-    print(
-        f"\nPERF {name}: {value:,.2f} {unit}"
-        + (f"  (target {target})" if target else "")
-    )
 
 
 def _build(owner) -> None:
@@ -138,13 +132,13 @@ def test_sequence_query_compile_and_selection_over_10k_runs():
 
         compile_ms = _median_ms(lambda query=query: compile_sequence_query(query))
         select_ms = _median_ms(select)
-        _report(f"compile, {label}", compile_ms, "ms")
-        _report(
+        report(f"compile, {label}", compile_ms, "ms")
+        report(
             f"selection of {select()} series, {label}",
             select_ms,
             "ms",
         )
-        _report(
+        report(
             f"compile + selection, {label}",
             compile_ms + select_ms,
             "ms",

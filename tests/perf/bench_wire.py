@@ -27,6 +27,7 @@ from runs import ingest
 from runs.models import MetricSeries, Run
 from tests.factories import make_run, make_token, make_user, new_hash
 from tests.helpers.servers import ServerProcess
+from tests.perf.report import report
 from tests.perf.rss import peak_rss_mib, rss_mib
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
@@ -35,13 +36,6 @@ NPZ = "application/x-npz"
 BATCH = 100_000
 REPEATS = 9
 EXPORT_RUNS = 100_000
-
-
-def _report(name: str, value: float, unit: str, target: str = "") -> None:
-    print(
-        f"\nPERF {name}: {value:,.2f} {unit}"
-        + (f"  (target {target})" if target else "")
-    )
 
 
 def _series(owner, points: int) -> MetricSeries:
@@ -114,15 +108,15 @@ def test_full_100k_series_json_and_npz():
         json_ms, (json_size, json_values) = _median_ms(lambda: _as_json(session, url))
         npz_ms, (npz_size, npz_values) = _median_ms(lambda: _as_npz(session, url))
         assert len(npz_values) == len(json_values) == 100_000
-        _report("full 100k series, JSON, request -> numpy (median of 9)", json_ms, "ms")
-        _report("  JSON answer size", json_size / 1e6, "MB")
-        _report(
+        report("full 100k series, JSON, request -> numpy (median of 9)", json_ms, "ms")
+        report("  JSON answer size", json_size / 1e6, "MB")
+        report(
             "full 100k series, npz, request -> numpy (median of 9)",
             npz_ms,
             "ms",
             "<= 25 ms",
         )
-        _report("  npz answer size", npz_size / 1e6, "MB")
+        report("  npz answer size", npz_size / 1e6, "MB")
         print(
             f"\nPERF RSS daphne after 100k reads: {rss_mib(server.process.pid):,.1f} MiB"
         )
@@ -147,18 +141,18 @@ def test_million_point_downsample_cold_and_read_memory():
         first = session.get(url, timeout=120)
         cold_ms = (time.perf_counter() - started) * 1000
         first.raise_for_status()
-        _report("1M -> 1k downsample, first (cold) request", cold_ms, "ms", "<= 50 ms")
+        report("1M -> 1k downsample, first (cold) request", cold_ms, "ms", "<= 50 ms")
         warm_ms, _ = _median_ms(lambda: session.get(url, timeout=120))
-        _report("1M -> 1k downsample, warm (median of 9)", warm_ms, "ms", "<= 50 ms")
+        report("1M -> 1k downsample, warm (median of 9)", warm_ms, "ms", "<= 50 ms")
 
         for name, read in (("npz", _as_npz), ("JSON", _as_json)):
             started = time.perf_counter()
             size, values = read(session, _url(server, series))
             elapsed = (time.perf_counter() - started) * 1000
             assert len(values) == 1_000_000
-            _report(f"full 1M series, {name}, request -> numpy", elapsed, "ms")
-            _report(f"  {name} answer size", size / 1e6, "MB")
-            _report(
+            report(f"full 1M series, {name}, request -> numpy", elapsed, "ms")
+            report(f"  {name} answer size", size / 1e6, "MB")
+            report(
                 f"  daphne peak RSS growth after the {name} read",
                 peak_rss_mib(pid) - before,
                 "MiB",
@@ -189,7 +183,7 @@ def test_csv_export_of_100k_runs_memory():
     user = make_user()
     started = time.perf_counter()
     _bulk_runs(user, EXPORT_RUNS)
-    _report(f"build {EXPORT_RUNS:,} runs (bulk)", time.perf_counter() - started, "s")
+    report(f"build {EXPORT_RUNS:,} runs (bulk)", time.perf_counter() - started, "s")
     server = ServerProcess().start()
     try:
         session = _session(user)
@@ -209,9 +203,9 @@ def test_csv_export_of_100k_runs_memory():
                 lines += block.count(b"\n")
         elapsed = time.perf_counter() - started
         assert lines == EXPORT_RUNS + 1
-        _report(f"CSV export of {EXPORT_RUNS:,} runs", elapsed, "s")
-        _report("  CSV size", size / 1e6, "MB")
-        _report(
+        report(f"CSV export of {EXPORT_RUNS:,} runs", elapsed, "s")
+        report("  CSV size", size / 1e6, "MB")
+        report(
             "  daphne peak RSS growth over the export",
             peak_rss_mib(pid) - before,
             "MiB",
