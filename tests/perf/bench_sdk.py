@@ -143,5 +143,4 @@ def test_images_from_track_until_stored(server, token):
             f"1,000 8x8 images, {title}: track → stored",
             stored / elapsed,
             "images/s",
-            "-",
         )
