@@ -7,6 +7,7 @@ class AimsiteConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from aimsite import query_budget
+        from aimsite import pg_datetimes, query_budget
 
         query_budget.connect_signals()
+        pg_datetimes.connect_signals()

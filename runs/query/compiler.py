@@ -396,7 +396,11 @@ class Compiler:
         (name, context_key) index, so a selective metric condition spares the
         other conditions (a params JSON read per run) on every run it rules out;
         sql.NoIndex keeps SQLite scanning the runs in page order, stopping at
-        the page's last row, rather than sorting every listed run first."""
+        the page's last row, rather than sorting every listed run first. The
+        list has no ORDER BY and tests the bare column (NaN ruled out beside
+        it, sql.IsNumber), so PostgreSQL turns it into a semi-join weighed by
+        the column's statistics: an unselective condition reads the runs in
+        page order and probes each run's series, stopping at the page."""
         from runs.models import MetricSeries
 
         column = _METRIC_COLUMNS.get(metric.attribute, metric.attribute)
@@ -406,11 +410,13 @@ class Compiler:
                 "last_step, first_step or count",
                 metric.position,
             )
-        value = sql.NotNaN(F(column)) if column in FLOAT_ATTRIBUTES else F(column)
+        value = F(column)
         series = MetricSeries.objects.filter(
             test(value), name=metric.name, context_key=context_key(metric.context)
-        ).values("run_id")
-        return Q(In(sql.NoIndex(F(self.run_pk)), series))
+        )
+        if column in FLOAT_ATTRIBUTES:
+            series = series.filter(sql.IsNumber(value))
+        return Q(In(sql.NoIndex(F(self.run_pk)), series.order_by().values("run_id")))
 
     def text(self, operand: object):
         if isinstance(operand, Field):

@@ -159,6 +159,18 @@ class NotNaN(VendorSQL):
     templates = {"sqlite": "{0}", "postgresql": "NULLIF({0}, 'NaN'::double precision)"}
 
 
+class IsNumber(VendorSQL):
+    """A float column holding a number: neither NULL nor NaN (SQLite stores NaN
+    as NULL). A test beside the bare column, not NULLIF around it, so that
+    PostgreSQL's planner reads the column's statistics for the comparison."""
+
+    output_field_class = BooleanField
+    templates = {
+        "sqlite": "{0} IS NOT NULL",
+        "postgresql": "{0} <> 'NaN'::double precision",
+    }
+
+
 class NoIndex(VendorSQL):
     """A column SQLite's planner may not look up through an index (the unary +
     idiom): `+id IN (list)` is tested on each row of the scan in the query's
