@@ -35,7 +35,8 @@ from runs import ingest
 from runs.models import Run
 from tests.factories import make_user, new_hash
 from tests.helpers.clients import signed_in_session, token_session
-from tests.perf.bench_query import _report, _timed
+from tests.perf.bench_query import _timed
+from tests.perf.report import report
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
 
@@ -197,7 +198,7 @@ def _database():
         started = time.perf_counter()
         _build(owner, built, size)
         elapsed = time.perf_counter() - started
-        _report(
+        report(
             f"build {built}..{size} runs through create_runs",
             (size - built) / elapsed,
             "runs/s",
@@ -247,14 +248,14 @@ def test_search_at_scale(server):
         ("selective", SELECTIVE),
         ("unselective metric condition", METRIC_UNSELECTIVE),
     ):
-        _report(
+        report(
             f"runs search first page (50), {label}, {RUNS} runs",
             _timed(lambda q=query: _rows(api, runs_url, q, 50), repeat=7),
             "ms",
             "≤100 ms",
         )
     assert _rows(api, runs_url, UNSELECTIVE, 1000) == 1000
-    _report(
+    report(
         f"runs search 1,000 rows (2 pages of 500), unselective, {RUNS} runs",
         _timed(lambda: _rows(api, runs_url, UNSELECTIVE, 1000), repeat=5),
         "ms",
@@ -267,7 +268,7 @@ def test_search_at_scale(server):
         table = browser.get(f"{server.url}/runs/table", timeout=60)
         assert table.status_code == 200
 
-    _report(
+    report(
         f"runs explorer first load (page HTML + table), {RUNS} runs",
         _timed(first_load, repeat=5),
         "ms",
@@ -281,7 +282,7 @@ def test_search_at_scale(server):
             )
             assert response.status_code == 200
 
-        _report(
+        report(
             f"runs explorer table with its total, {label}, {RUNS} runs",
             _timed(table, repeat=5),
             "ms",
@@ -292,7 +293,7 @@ def test_search_at_scale(server):
         response = browser.get(f"{server.url}/experiments/", timeout=60)
         assert response.status_code == 200 and b"exp-3" in response.content
 
-    _report(f"experiments/ list, {RUNS} runs", _timed(experiments, repeat=5), "ms", "—")
+    report(f"experiments/ list, {RUNS} runs", _timed(experiments, repeat=5), "ms", "—")
 
     def metrics_search():
         response = api.get(
@@ -302,7 +303,7 @@ def test_search_at_scale(server):
         )
         assert response.status_code == 200, response.text[:300]
 
-    _report(
+    report(
         f"metrics/search narrowing ({NARROW}), {RUNS} runs",
         _timed(metrics_search, repeat=5),
         "ms",
@@ -321,8 +322,8 @@ def test_search_at_scale(server):
         lines = first.count(b"\n") + sum(chunk.count(b"\n") for chunk in chunks)
     elapsed = time.perf_counter() - started
     assert lines - 1 == RUNS
-    _report("CSV export first bytes after", first_byte * 1000, "ms", "—")
-    _report(
+    report("CSV export first bytes after", first_byte * 1000, "ms", "—")
+    report(
         f"CSV export of {RUNS} runs (streamed)",
         RUNS / elapsed,
         "runs/s",
