@@ -190,3 +190,202 @@ def test_the_canvas_lays_out_axes_as_plotly_does(signed_in_page):
         *plotly_box, plotly_x, plotly_y = result["plotly"]
         assert canvas_box == pytest.approx(plotly_box, abs=2)
         assert (canvas_x, canvas_y) == (plotly_x, plotly_y)
+
+
+# Drag-to-zoom before Plotly has drawn: the bundle is held back until released.
+PLOTLY_BUNDLE = "**/vendor/plotly/plotly-partial*"
+
+
+def _hold_plotly(page):
+    """Holds every request for Plotly's bundle until the returned function is called."""
+    held = []
+
+    def hold(route):
+        if held is None:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(PLOTLY_BUNDLE, hold)
+
+    def release():
+        nonlocal held
+        routes, held = held, None
+        for route in routes:
+            route.continue_()
+
+    return release
+
+
+def _drag(page, start, stop):
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*stop, steps=6)
+
+
+def _canvas_image(plot):
+    return plot.locator("canvas.series-canvas").evaluate("(c) => c.toDataURL()")
+
+
+# The plot area on the page and the axes' ranges as Plotly holds them (x as numbers:
+# a date as milliseconds of local wall time).
+PLOTLY_AXES = """(plot) => {
+  const { _size: size, xaxis, yaxis } = plot._fullLayout;
+  const box = plot.getBoundingClientRect();
+  return {
+    left: box.x + size.l, top: box.y + size.t, width: size.w, height: size.h,
+    x: xaxis.range.map((value) => xaxis.r2l(value)), y: yaxis.range, xRange: xaxis.range,
+    xAuto: xaxis.autorange, yAuto: yaxis.autorange,
+  };
+}"""
+
+IS_AUTORANGED = (
+    "(plot) => plot._fullLayout.xaxis.autorange && plot._fullLayout.yaxis.autorange"
+)
+
+
+def _unzoomed(page, plot):
+    """Plotly's own double-click: back to the first view; its axes then."""
+    box = plot.bounding_box()
+    page.mouse.dblclick(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(IS_AUTORANGED, arg=plot.element_handle())
+    return plot.evaluate(PLOTLY_AXES)
+
+
+def _dragged(axes, start, stop):
+    """The x and y ranges under a drag from start to stop, on unzoomed axes."""
+    x_low, x_high = axes["x"]
+    y_low, y_high = axes["y"]
+    xs = sorted((start[0], stop[0]))
+    ys = sorted((start[1], stop[1]), reverse=True)
+    return (
+        [x_low + (x_high - x_low) * (x - axes["left"]) / axes["width"] for x in xs],
+        [
+            y_low + (y_high - y_low) * (1 - (y - axes["top"]) / axes["height"])
+            for y in ys
+        ],
+    )
+
+
+def test_a_zoom_dragged_before_plotly_has_drawn_applies_once_it_has(signed_in_page):
+    page = signed_in_page
+    release = _hold_plotly(page)
+    run = make_full_run(page.user)
+    _open_metrics(page, run)
+    plot = page.locator('.chart-card[data-metric="accuracy"] .series-plot')
+    box = plot.locator("canvas.series-canvas").bounding_box()
+    before = _canvas_image(plot)
+    start = (box["x"] + 150, box["y"] + 100)
+    stop = (box["x"] + 350, box["y"] + 104)  # 4 px down: a zoom along x only
+    _drag(page, start, stop)
+    expect(plot.locator(".series-zoombox")).to_have_count(1)
+    page.mouse.up()
+    expect(plot.locator(".series-zoombox")).to_have_count(0)
+    # The canvas shows the chosen range at once, while Plotly is still on its way.
+    assert _canvas_image(plot) != before
+    expect(plot).to_have_attribute("data-drawn", "canvas")
+    assert not _plotly_loaded(page)
+    release()
+    expect(plot).to_have_attribute("data-drawn", "plotly")
+    expect(plot.locator("canvas.series-canvas")).to_have_count(0)
+    zoomed = plot.evaluate(PLOTLY_AXES)
+    assert (zoomed["xAuto"], zoomed["yAuto"]) == (False, True)
+    unzoomed = _unzoomed(page, plot)
+    assert unzoomed["x"] == pytest.approx([0, 49])
+    xs, _ = _dragged(unzoomed, start, stop)
+    assert zoomed["x"] == pytest.approx(xs, abs=0.2)
+
+
+def test_a_zoom_released_after_plotly_has_drawn_applies_at_once(signed_in_page):
+    page = signed_in_page
+    release = _hold_plotly(page)
+    run = make_full_run(page.user)
+    _open_metrics(page, run)
+    plot = page.locator('.chart-card[data-metric="accuracy"] .series-plot')
+    box = plot.locator("canvas.series-canvas").bounding_box()
+    start = (box["x"] + 120, box["y"] + 40)
+    stop = (box["x"] + 300, box["y"] + 150)
+    _drag(page, start, stop)
+    release()
+    expect(plot).to_have_attribute("data-drawn", "plotly")
+    # The drag is still under way: its box stays, over Plotly's plot.
+    expect(plot.locator(".series-zoombox")).to_have_count(1)
+    unzoomed = plot.evaluate(PLOTLY_AXES)
+    page.mouse.up()
+    expect(plot.locator("canvas.series-canvas")).to_have_count(0)
+    expect(plot.locator(".series-zoombox")).to_have_count(0)
+    zoomed = plot.evaluate(PLOTLY_AXES)
+    xs, ys = _dragged(unzoomed, start, stop)
+    assert zoomed["x"] == pytest.approx(xs, abs=0.2)
+    assert zoomed["y"] == pytest.approx(ys, abs=0.01)
+
+
+def test_a_tiny_drag_does_nothing_and_a_double_click_undoes_a_canvas_zoom(
+    signed_in_page,
+):
+    page = signed_in_page
+    release = _hold_plotly(page)
+    run = make_full_run(page.user)
+    _open_metrics(page, run)
+    plot = page.locator('.chart-card[data-metric="accuracy"] .series-plot')
+    box = plot.locator("canvas.series-canvas").bounding_box()
+    before = _canvas_image(plot)
+    x, y = box["x"] + 200, box["y"] + 100
+    _drag(page, (x, y), (x + 6, y + 5))
+    expect(plot.locator(".series-zoombox")).to_have_count(0)
+    page.mouse.up()
+    assert _canvas_image(plot) == before
+    _drag(page, (x, y), (x + 120, y + 60))
+    page.mouse.up()
+    assert _canvas_image(plot) != before
+    page.mouse.dblclick(x + 30, y + 30)
+    assert _canvas_image(plot) == before
+    release()
+    expect(plot).to_have_attribute("data-drawn", "plotly")
+    axes = plot.evaluate(PLOTLY_AXES)
+    assert (axes["xAuto"], axes["yAuto"]) == (True, True)
+    assert axes["x"] == pytest.approx([0, 49])
+
+
+# A chart on a date x axis and a log y axis, drawn on its canvas at a fixed place.
+DATE_LOG_CHART = """async () => {
+  const { createSeriesChart } = await import("/static/js/lib/series_chart.js");
+  const box = document.createElement("div");
+  box.id = "zoom-probe";
+  Object.assign(box.style, { position: "fixed", left: "20px", top: "20px", width: "600px", background: "#fff", zIndex: "10" });
+  document.body.append(box);
+  const chart = createSeriesChart(box, { height: 300, svgMaxPoints: 4000, firstPaint: "canvas" });
+  const days = [0, 1, 2, 3, 4, 5, 6, 7];
+  await chart.draw({
+    lines: [{ id: "a", color: "#1473e6", x: days.map((day) => new Date(Date.UTC(2026, 10, 1 + day, 12))),
+              y: days.map((day) => 10 ** (day * 3 / 7)) }],
+    xAxis: { type: "date" }, yAxis: { type: "log" },
+  });
+}"""
+
+
+def test_a_canvas_zoom_on_date_and_log_axes_gives_plotly_dates_and_log_units(
+    signed_in_page,
+):
+    page = signed_in_page
+    release = _hold_plotly(page)
+    run = make_full_run(page.user)
+    _open_metrics(page, run)
+    page.evaluate(DATE_LOG_CHART)
+    plot = page.locator("#zoom-probe .series-plot")
+    expect(plot).to_have_attribute("data-drawn", "canvas")
+    box = plot.bounding_box()
+    start = (box["x"] + 200, box["y"] + 60)
+    stop = (box["x"] + 420, box["y"] + 180)
+    _drag(page, start, stop)
+    page.mouse.up()
+    release()
+    expect(plot).to_have_attribute("data-drawn", "plotly")
+    zoomed = plot.evaluate(PLOTLY_AXES)
+    assert all(isinstance(value, str) for value in zoomed["xRange"])  # dates as dates
+    unzoomed = _unzoomed(page, plot)
+    # y from 1 to 1000 on a log axis: log10 units, padded by 1/18 at each end.
+    assert unzoomed["y"] == pytest.approx([-3 / 18, 3 + 3 / 18])
+    xs, ys = _dragged(unzoomed, start, stop)
+    assert zoomed["x"] == pytest.approx(xs, abs=3600 * 1000)  # within an hour of 7 days
+    assert zoomed["y"] == pytest.approx(ys, abs=0.02)

@@ -9,6 +9,9 @@
 //   const view = createCanvasView(plotElement, { height, margin });
 //   view.render(spec, opacities);  // spec as series_chart's draw() takes it; returns
 //                                  // the plot area {left, top, width, height} and tick labels
+//   view.frame;                    // the last render's {box, x: {type, range}, y}: ranges in the
+//                                  // units it lays out in (log10 on a log axis, local ms on a date one)
+//   view.zoom({ x, y });           // draw these ranges (those units) instead of the spec's; null: the spec's
 //   view.remove();
 import { el } from "./dom.js";
 import { MIN_LOG_VALUE } from "./series_math.js";
@@ -210,6 +213,8 @@ export function createCanvasView(plot, { height, margin }) {
   plot.append(canvas);
   let last = null;
   let drawnWidth = 0;
+  let frame = null;
+  let zoomed = {}; // ranges chosen by a drag on the canvas (lib/series_canvas_zoom.js)
   // Drawn again when the plot's width changes (not on the first report after observe).
   const resizes = new ResizeObserver(() => { if (last && plot.clientWidth !== drawnWidth) render(...last); });
   resizes.observe(plot);
@@ -228,8 +233,8 @@ export function createCanvasView(plot, { height, margin }) {
     context.font = `12px ${FONT_FAMILY}`;
 
     const isLinesOnly = spec.lines.every((line) => line.x.length !== 1);
-    const xRange = rangeOf(spec.xAxis, lineColumns(spec, "x"), !isLinesOnly);
-    const yRange = rangeOf(spec.yAxis, lineColumns(spec, "y"), true);
+    const xRange = zoomed.x || rangeOf(spec.xAxis, lineColumns(spec, "x"), !isLinesOnly);
+    const yRange = zoomed.y || rangeOf(spec.yAxis, lineColumns(spec, "y"), true);
     const yTicksFirst = axisTicks(spec.yAxis, yRange, height - margin.t - margin.b, 40, "e");
     // automargin: the left margin grows to fit the y labels, the bottom one the x labels.
     const labelWidth = Math.max(0, ...yTicksFirst.labels.map(([text]) => context.measureText(text).width));
@@ -249,6 +254,7 @@ export function createCanvasView(plot, { height, margin }) {
     const plotHeight = Math.max(10, height - margin.t - bottom);
     const yTicks = plotHeight === height - margin.t - margin.b ? yTicksFirst : axisTicks(spec.yAxis, yRange, plotHeight, 40, "e");
     const box = { left, top: margin.t, width: plotWidth, height: plotHeight };
+    frame = { box, x: { type: spec.xAxis.type || "linear", range: xRange }, y: { type: spec.yAxis.type || "linear", range: yRange } };
     const toPxX = (v) => box.left + ((v - xRange[0]) / (xRange[1] - xRange[0])) * box.width;
     const toPxY = (v) => box.top + box.height - ((v - yRange[0]) / (yRange[1] - yRange[0])) * box.height;
 
@@ -302,6 +308,11 @@ export function createCanvasView(plot, { height, margin }) {
   return {
     element: canvas,
     render,
+    get frame() { return frame; },
+    zoom(ranges) {
+      zoomed = ranges ? { ...zoomed, ...ranges } : {};
+      if (last) render(...last);
+    },
     remove() {
       resizes.disconnect();
       canvas.remove();

@@ -25,6 +25,8 @@
 // pointer enters the chart (hover, zoom), a wheel or touch, or takeOver(); then
 // Plotly draws the same spec under the canvas, the canvas goes, and every later draw
 // and extend is Plotly's. The plot's data-drawn says which ("canvas" or "plotly").
+// A zoom box dragged (or a double-click) before Plotly has drawn is Plotly's all the
+// same: lib/series_canvas_zoom.js draws it on the canvas and hands the range over.
 //
 // WebGL (scattergl) draws long series fast, but browsers allow only a handful of WebGL
 // contexts per page; a page of many small charts passes svgMaxPoints, and a chart holding
@@ -44,6 +46,7 @@ import { el } from "./dom.js";
 import { MIN_LOG_VALUE } from "./series_math.js";
 import { plotly, whenPlotly } from "./plotly.js";
 import { createCanvasView, strokeLine } from "./series_canvas.js";
+import { createCanvasZoom } from "./series_canvas_zoom.js";
 
 const FADED_OPACITY = 0.18;
 const MARGIN = { l: 60, r: 16, t: 10, b: 44 };
@@ -140,6 +143,7 @@ export function createSeriesChart(container, {
   container.append(plot);
   // The canvas first paint, until Plotly takes over (takeOver).
   let canvasView = firstPaint === "canvas" ? createCanvasView(plot, { height, margin: MARGIN }) : null;
+  let canvasZoom = canvasView ? createCanvasZoom(plot, canvasView) : null;
   let takingOver = null;
   if (canvasView) {
     for (const type of TAKE_OVER_EVENTS) plot.addEventListener(type, takeOver, { once: true, passive: true });
@@ -214,6 +218,7 @@ export function createSeriesChart(container, {
   }
 
   function draw({ lines: nextLines, bands = [], xAxis, yAxis = {}, revision = "" }) {
+    if (spec && revision !== spec.revision) canvasZoom?.forget();
     spec = { lines: nextLines, bands, xAxis, yAxis, revision };
     lines = nextLines;
     firstLine = bands.length;
@@ -225,14 +230,16 @@ export function createSeriesChart(container, {
   }
 
   /** Switches a canvas-drawn chart to Plotly: the last spec is drawn under the canvas,
-   *  which goes once Plotly has drawn. Resolves when Plotly has drawn. */
+   *  which goes once Plotly has drawn and a drag begun on it has ended. Resolves then. */
   function takeOver() {
     if (!canvasView) return takingOver || Promise.resolve();
     const view = canvasView;
     canvasView = null;
     for (const type of TAKE_OVER_EVENTS) plot.removeEventListener(type, takeOver);
-    takingOver = (spec ? drawPlotly() : whenPlotly()).finally(() => {
+    takingOver = (spec ? drawPlotly() : whenPlotly()).then(() => canvasZoom.idle()).finally(() => {
       view.remove();
+      canvasZoom.remove();
+      canvasZoom = null;
       takingOver = null;
     });
     return takingOver;
@@ -256,6 +263,7 @@ export function createSeriesChart(container, {
     const traces = [...bands.map((band) => bandTrace(band, isLogY, type)), ...lineTraces];
     const Plotly = await whenPlotly();
     await Plotly.react(plot, traces, layout(drawn), config);
+    await canvasZoom?.handOver(Plotly);
     plot.dataset.drawn = "plotly";
     bind();
   }
@@ -380,6 +388,7 @@ export function createSeriesChart(container, {
     },
     destroy() {
       canvasView?.remove();
+      canvasZoom?.remove();
       window.Plotly?.purge(plot);
       plot.remove();
     },
