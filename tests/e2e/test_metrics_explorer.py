@@ -488,3 +488,40 @@ def test_a_chart_exports_as_svg_and_the_table_as_csv(signed_in_page, lr_runs):
     lines = Path(csv.value.path()).read_text().splitlines()
     assert lines[0].startswith("Run,Experiment,Tags,Metric,Context,Value")
     assert len(lines) == 1 + len(lr_runs)
+
+
+def test_lines_grouped_by_run_read_as_the_runs_names(signed_in_page, lr_runs):
+    page = signed_in_page
+    unnamed = make_run(
+        page.user,
+        experiment="sweep",
+        params={"hparams": {"lr": 0.5}},
+        metrics={"acc": [0.1, 0.2, 0.3]},
+    )
+    select = json.dumps([{"name": "acc", "context": {}}])
+    # A run without a name reads as the rest of the site shows it, never its hash.
+    names = sorted(
+        [f"run={run.name}" for run in lr_runs] + [f"run=Run {unnamed.hash[:8]}"]
+    )
+    _open(page, f"?select={select}&chart=run.hash")
+    _drawn(page)
+    titles = page.locator(".facet-title")
+    expect(titles).to_have_count(5)
+    assert sorted(titles.all_inner_texts()) == names
+
+    _open(page, f"?select={select}&color=run.hash&agg=1")
+    _drawn(page)
+    expect(_rows(page)).to_have_count(5)
+    table = page.locator("#metrics-table tbody")
+    for name in names:
+        expect(table).to_contain_text(name)
+    expect(table).not_to_contain_text(unnamed.hash)
+
+    _open(page, f'?q=run.hash == "{unnamed.hash}"&select={select}&color=run.hash')
+    _drawn(page)
+    point = _point_position(page)
+    page.mouse.move(point["x"] - 2, point["y"])
+    page.mouse.move(point["x"], point["y"])
+    tooltip = page.get_by_role("tooltip")
+    expect(tooltip).to_contain_text(f"Run {unnamed.hash[:8]}")
+    expect(tooltip).not_to_contain_text(unnamed.hash)

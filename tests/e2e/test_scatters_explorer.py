@@ -211,3 +211,34 @@ def test_a_copied_address_reopens_the_same_view(signed_in_page, sweep):
     expect(other.locator("#trend")).to_have_value("loess")
     expect(other.locator("#bandwidth")).to_have_value("0.8")
     expect(_rows(other)).to_have_count(4)
+
+
+def test_runs_grouped_by_run_read_as_their_names(signed_in_page, sweep):
+    page = signed_in_page
+    unnamed = make_run(
+        page.user, params={"hparams": {"lr": 0.7}}, metrics={"loss": [1.0, 1.5]}
+    )
+    # A run without a name reads as the rest of the site shows it, never its hash.
+    names = sorted(
+        [f"run={run.name}" for run in sweep] + [f"run=Run {unnamed.hash[:8]}"]
+    )
+    _open(page, f"?x={LR}&y={LOSS_LAST}&color=run.hash")
+    _drawn(page)
+    legend = page.locator(".scatter-plot .legendtext")
+    expect(legend).to_have_count(7)
+    assert sorted(legend.all_text_contents()) == names
+
+    _open(page, f"?x={LR}&y={LOSS_LAST}&chart=run.hash")
+    _drawn(page)
+    titles = page.locator(".facet-title")
+    expect(titles).to_have_count(7)
+    assert sorted(titles.all_inner_texts()) == names
+
+    _open(page, f'?q=run.hash == "{unnamed.hash}"&x={LR}&y={LOSS_LAST}&color=run.hash')
+    _drawn(page)
+    point = _first_point(page)
+    page.mouse.move(point["x"], point["y"])
+    tooltip = page.get_by_role("tooltip")
+    expect(tooltip).to_contain_text(f"Run {unnamed.hash[:8]}")
+    expect(tooltip).to_contain_text(f"run=Run {unnamed.hash[:8]}")
+    expect(tooltip).not_to_contain_text(unnamed.hash)

@@ -3,8 +3,10 @@
 // label, and the colour, stroke and chart each item gets. Colours and strokes come
 // from a hash of the group's key (series_math.js), so a group keeps them across
 // reloads and as other groups come and go. Field ids are opaque strings; a page
-// passes `valueOf(item)(field)` to read them.
+// passes `valueOf(item)(field)` to read them. A group keyed by run (run.hash) reads as
+// the run's name in titles: a page passes `runOf(hash)` to find the run.
 import { assignColors, strokeFor } from "./series_math.js";
+import { runLabel } from "./format.js";
 
 // The media explorer lays objects out in rows and columns; the charts colour, stroke
 // and facet.
@@ -48,8 +50,14 @@ export function keyOf(fields, valueOf) {
 
 const shortLabel = (field) => field.replace(/^run\.|^metric\./, "");
 
-export function describeKey(fields, valueOf, labelOf = shortLabel) {
-  return fields.map((field) => `${labelOf(field)}=${formatValue(valueOf(field))}`).join(", ");
+/** A group's title, "lr=0.1, run=baseline": labelOf names a field; a run reads as
+ *  its name (runOf(hash) gives the run), as its hash tells a person nothing. */
+export function describeKey(fields, valueOf, { labelOf = shortLabel, runOf = () => undefined } = {}) {
+  return fields.map((field) => {
+    const value = valueOf(field);
+    if (field === "run.hash" && value) return `run=${runLabel(runOf(value), value)}`;
+    return `${labelOf(field)}=${formatValue(value)}`;
+  }).join(", ");
 }
 
 export function formatValue(value) {
@@ -59,8 +67,8 @@ export function formatValue(value) {
 
 /** The look of every item: colour, dash and chart facet, set on each item.
  *  valueOf(item) gives a field's value; identity(item) tells an item apart when it is
- *  not grouped by colour; labelOf(field) names a field in a chart's title. */
-export function styleItems(items, fields, valueOf, identity, labelOf = shortLabel) {
+ *  not grouped by colour; titles as describeKey() writes them ({labelOf, runOf}). */
+export function styleItems(items, fields, valueOf, identity, titles = {}) {
   const colorKeys = items.map((item) => (fields.color.length ? keyOf(fields.color, valueOf(item)) : identity(item)));
   const colors = assignColors(colorKeys);
   items.forEach((item, i) => {
@@ -68,10 +76,10 @@ export function styleItems(items, fields, valueOf, identity, labelOf = shortLabe
     Object.assign(item, {
       color: colors.get(colorKeys[i]),
       colorKey: colorKeys[i],
-      colorTitle: fields.color.length ? describeKey(fields.color, values, labelOf) : "",
+      colorTitle: fields.color.length ? describeKey(fields.color, values, titles) : "",
       dash: fields.stroke.length ? strokeFor(keyOf(fields.stroke, values)) : "solid",
       chartKey: fields.chart.length ? keyOf(fields.chart, values) : "",
-      chartTitle: fields.chart.length ? describeKey(fields.chart, values, labelOf) : "",
+      chartTitle: fields.chart.length ? describeKey(fields.chart, values, titles) : "",
     });
   });
 }

@@ -10,6 +10,7 @@
 //   popover.applyTagsEvent(event);   popover.close();
 import { el } from "./dom.js";
 import { applyTagsEvent, mountTagPicker } from "./tag_picker.js";
+import { runLabel } from "./format.js";
 
 function factNodes([label, value]) {
   return [el("dt", {}, label), el("dd", "mono", value)];
@@ -43,7 +44,7 @@ export function mountExplorerPopover({ onTagsChange = () => {} } = {}) {
     });
     return [
       el("div", "popover-links", [
-        el("a", { href: `/runs/${run.hash}/`, text: `Run: ${run.name || run.hash}` }),
+        el("a", { href: `/runs/${run.hash}/`, text: run.name ? `Run: ${run.name}` : runLabel(run) }),
         run.experiment_id ? el("a", { href: `/experiments/${run.experiment_id}/`, text: `Experiment: ${run.experiment}` })
           : run.experiment ? el("span", "muted", `Experiment: ${run.experiment}`) : null,
       ]),

@@ -41,6 +41,12 @@ export function systemUnit(label, table) {
   return found ? found[1] : "";
 }
 
+/** How a run reads to a person: its name, or "Run <hash[:8]>" for a run without one,
+ *  as Run.display_name (runs/models.py) shows it; never the whole hash. */
+export function runLabel(run, hash = run?.hash) {
+  return run?.name || `Run ${String(hash ?? "").slice(0, 8)}`;
+}
+
 /** "1 run", "3 runs": a count with its noun, plural unless exactly one. */
 export function plural(count, noun) {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;

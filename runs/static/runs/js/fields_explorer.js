@@ -23,7 +23,7 @@ import { mountExplorerPopover } from "../../js/lib/explorer_popover.js";
 import { SDK_EXAMPLE, emptyMessage, queryErrorFragment } from "../../js/lib/explorer_messages.js";
 import { el } from "../../js/lib/dom.js";
 import { toast } from "../../js/lib/toast.js";
-import { formatNumber } from "../../js/lib/format.js";
+import { formatNumber, runLabel } from "../../js/lib/format.js";
 import { renderTagChip } from "../../js/lib/tag_picker.js";
 import { FIXED_FIELDS, fetchFields, fetchRows, fieldCatalogue, runItems, valueOf } from "./params_data.js";
 
@@ -76,7 +76,7 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
     const items = data.items;
     if (!items.length) return show("nomatch", shell.query);
     const fields = groupingFields(current, groupable());
-    styleItems(items, fields, valueOf, (item) => "", labelOf);
+    styleItems(items, fields, valueOf, (item) => "", { labelOf, runOf: (hash) => data.byHash.get(hash)?.run });
     show(null);
     tableSection.hidden = false;
     shell.setTotal(items.length);
@@ -166,7 +166,7 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
       ...extraFacts,
       ...tableFields().map((id) => [labelOf(id), showValue(valueOf(item)(id))]),
     ];
-    popover.open({ title: item.run.name || item.runHash, subtitle: item.run.experiment || "", facts, run: { ...item.run, hash: item.runHash } }, event);
+    popover.open({ title: runLabel(item.run, item.runHash), subtitle: item.run.experiment || "", facts, run: { ...item.run, hash: item.runHash } }, event);
   }
 
   const groupingMenus = mountGroupingMenus($("#controls"), { onChange: (patch) => applyPatch(patch), labelOf });
@@ -182,10 +182,10 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
     headers: () => ["Run", "Experiment", "Tags", ...tableFields().map(labelOf)],
     cells: (item) => [
       el("span", "run-cell", [
-        el("a", { href: `/runs/${item.runHash}/`, text: item.run.name || item.runHash }),
+        el("a", { href: `/runs/${item.runHash}/`, text: runLabel(item.run, item.runHash) }),
         el("button", {
           type: "button", className: "btn-link row-details", text: "Details",
-          attrs: { "aria-label": `Details of ${item.run.name || item.runHash}`, "data-opens-popover": "" },
+          attrs: { "aria-label": `Details of ${runLabel(item.run, item.runHash)}`, "data-opens-popover": "" },
           on: { click: (event) => openRunPopover(item, event) },
         }),
       ]),
@@ -193,7 +193,7 @@ export function mountFieldsExplorer({ name, stateKeys, neededFields, chart, cont
       el("span", "tag-chips", (item.run.tags || []).map((tag) => renderTagChip(tag))),
       ...tableFields().map((id) => el("td", { className: "num", text: showValue(valueOf(item)(id)) })),
     ],
-    rowLabel: (item) => item.run.name || item.runHash,
+    rowLabel: (item) => runLabel(item.run, item.runHash),
     runsOf: (item) => [item.runHash],
     runOf: (hash) => data.byHash.get(hash)?.run,
     onSelectionChange: (selection) => shell?.updateSelection(selection),

@@ -10,7 +10,7 @@ import { explorerLiveEvents } from "../../js/lib/explorer_live_events.js";
 import { mountSelectForm, selectionOf } from "../../js/lib/explorer_select_form.js";
 import { toast } from "../../js/lib/toast.js";
 import { el } from "../../js/lib/dom.js";
-import { plural } from "../../js/lib/format.js";
+import { plural, runLabel } from "../../js/lib/format.js";
 import { mountPicker } from "../../js/lib/explorer_picker.js";
 import { groupingFields } from "../../js/lib/explorer_grouping.js";
 import { mountGroupingMenus } from "../../js/lib/explorer_grouping_menus.js";
@@ -241,7 +241,7 @@ const textSearch = textSearchRoot ? mountTextSearch(textSearchRoot, () => {
 const table = mountExplorerTable($("#explorer-table"), {
   headers: () => ["Run", "Experiment", "Tags", "Name", "Context", "Objects", "Steps"],
   cells: (row) => [
-    el("a", { href: `/runs/${row.runHash}/${KIND}/?sequence=${row.sequence.id}`, text: row.run?.name || row.runHash }),
+    el("a", { href: `/runs/${row.runHash}/${KIND}/?sequence=${row.sequence.id}`, text: runLabel(row.run, row.runHash) }),
     row.run?.experiment ?? "—",
     el("span", "tag-chips", (row.run?.tags || []).map((tag) => renderTagChip(tag))),
     el("strong", {}, row.sequence.name),
@@ -249,7 +249,7 @@ const table = mountExplorerTable($("#explorer-table"), {
     el("td", { className: "num", text: String(row.sequence.count) }),
     el("td", { className: "num", text: `${row.sequence.first_step ?? "—"} – ${row.sequence.last_step ?? "—"}` }),
   ],
-  rowLabel: (row) => `${row.run?.name || row.runHash} ${row.sequence.name}`,
+  rowLabel: (row) => `${runLabel(row.run, row.runHash)} ${row.sequence.name}`,
   runsOf: (row) => [row.runHash],
   runOf: (hash) => data.answer?.runs[hash],
   onSelectionChange: (selection) => shell?.updateSelection(selection),

@@ -11,6 +11,7 @@
 //   grid.clear();
 import { el } from "../../js/lib/dom.js";
 import { describeKey, keyOf } from "../../js/lib/explorer_grouping.js";
+import { runLabel } from "../../js/lib/format.js";
 import { contextLabel } from "./metrics_picker.js";
 import { toast } from "../../js/lib/toast.js";
 import { audioCard, drawFigure, imageCard, observeImages, openImageModal, purgeFigures, setTextHtml, textCard } from "./media_items.js";
@@ -53,9 +54,7 @@ export function mountMediaGrid(root, { kind, onDetails }) {
   let observers = [];
   const textHtml = new Map(); // "mode:record id" -> sanitised HTML (null: refused)
 
-  function label(item) {
-    return item.run.name || item.runHash.slice(0, 8);
-  }
+  const label = (item) => runLabel(item.run, item.runHash);
 
   function card(item, matcher, textMode) {
     const { record, sequence } = item;
@@ -77,10 +76,9 @@ export function mountMediaGrid(root, { kind, onDetails }) {
     ]);
   }
 
-  // A group's title; a run reads as its name (its hash tells a person nothing).
+  // A group's title; a run reads as its name (describeKey).
   function titleOf(fields, group, labelOf) {
-    const valueOf = (field) => (field === "run.hash" ? label(group.items[0]) : group.values[fields.indexOf(field)]);
-    return describeKey(fields, valueOf, (field) => (field === "run.hash" ? "run" : labelOf(field)));
+    return describeKey(fields, (field) => group.values[fields.indexOf(field)], { labelOf, runOf: () => group.items[0].run });
   }
 
   function cellOf(items, matcher, textMode) {

@@ -9,7 +9,7 @@
 import { el } from "../../js/lib/dom.js";
 import { createSeriesChart } from "../../js/lib/series_chart.js";
 import { outlierBounds, smoothValues } from "../../js/lib/series_math.js";
-import { formatNumber, plural } from "../../js/lib/format.js";
+import { formatNumber, plural, runLabel } from "../../js/lib/format.js";
 import { axisRange } from "./metrics_controls.js";
 import { facetsOf, formatValue, styleItems } from "../../js/lib/explorer_grouping.js";
 import { contextLabel } from "./metrics_picker.js";
@@ -29,9 +29,10 @@ export function formatX(x, alignment) {
   return formatNumber(x);
 }
 
-/** Colour, dash and facet of every item, from the grouping fields. */
-export function styleSeries(items, fields, valueOf) {
-  styleItems(items, fields, valueOf, (item) => (item.kind === "series" ? `${item.runHash} ${item.name} ${JSON.stringify(item.context)}` : item.id));
+/** Colour, dash and facet of every item, from the grouping fields; runOf(hash) gives
+ *  a run of the answer, whose name its groups' titles show. */
+export function styleSeries(items, fields, valueOf, runOf) {
+  styleItems(items, fields, valueOf, (item) => (item.kind === "series" ? `${item.runHash} ${item.name} ${JSON.stringify(item.context)}` : item.id), { runOf });
 }
 
 function yRange(lines, view) {
@@ -64,7 +65,7 @@ export function mountCharts(container, { onHover = () => {}, onPointClick = () =
     const rows = [
       el("div", "tooltip-title", [el("span", { className: "swatch", style: { "--swatch": item.color } }), el("strong", {}, item.name ?? item.label), el("span", "muted", item.kind === "series" ? contextLabel(item.context) : "")]),
       el("div", "tooltip-value mono", `${formatNumber(item.y[index])}  ·  ${view.xTitle} ${formatX(item.x[index], view.state.x)}`),
-      item.kind === "series" ? el("div", "muted", item.run?.name || item.runHash) : el("div", "muted", `${item.label} · ${item.group.series} series`),
+      item.kind === "series" ? el("div", "muted", runLabel(item.run, item.runHash)) : el("div", "muted", `${item.label} · ${item.group.series} series`),
       ...view.tooltipParams.map((field) => el("div", "tooltip-param", [el("span", "muted", `${field}: `), formatValue(valueOf(field))])),
     ];
     tooltip.replaceChildren(...rows);

@@ -81,8 +81,9 @@ async function draw() {
   const isAggregated = current.agg === "1" && isGrouped(fields) && data.aggregate;
   const items = isAggregated ? groupItems(data.aggregate) : seriesItems(data.search, current.x);
   const allGroupFields = [...new Set([...fields.color, ...fields.stroke, ...fields.chart])];
-  for (const item of items) if (item.kind === "group") item.label = describeKey(allGroupFields, groupValue(item)) || "all";
-  styleSeries(items, fields, valueOf);
+  const runOf = (hash) => data.search?.runs[hash];
+  for (const item of items) if (item.kind === "group") item.label = describeKey(allGroupFields, groupValue(item), { runOf }) || "all";
+  styleSeries(items, fields, valueOf, runOf);
   data.items = items;
   const hidden = hiddenIds(current);
   const tooltipParams = current.tooltip.split(",").filter(Boolean);

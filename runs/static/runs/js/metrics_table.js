@@ -12,7 +12,7 @@
 import { el } from "../../js/lib/dom.js";
 import { renderTagChip } from "../../js/lib/tag_picker.js";
 import { nearestIndex } from "../../js/lib/series_math.js";
-import { formatNumber } from "../../js/lib/format.js";
+import { formatNumber, runLabel } from "../../js/lib/format.js";
 import { formatValue } from "../../js/lib/explorer_grouping.js";
 import { mountExplorerTable } from "../../js/lib/explorer_table.js";
 import { contextLabel } from "./metrics_picker.js";
@@ -37,7 +37,7 @@ function staticCells(item) {
   }
   const run = item.run || {};
   return [
-    el("a", { href: `/runs/${item.runHash}/`, text: run.name || item.runHash }),
+    el("a", { href: `/runs/${item.runHash}/`, text: runLabel(run, item.runHash) }),
     run.experiment_id ? el("a", { href: `/experiments/${run.experiment_id}/`, text: run.experiment }) : run.experiment ?? "—",
     el("span", "tag-chips", (run.tags || []).map((tag) => renderTagChip(tag))),
     el("strong", {}, item.name),
@@ -70,7 +70,7 @@ export function mountMetricsTable(table, { onToggle, onSelectionChange, onReload
       const params = item.kind === "series" ? view.params.map((path) => formatValue(view.valueOf(item)(`run.${path}`))) : [];
       return [...staticCells(item), ...hover, ...params];
     },
-    rowLabel: (item) => (item.kind === "series" ? item.run?.name || item.runHash : item.label),
+    rowLabel: (item) => (item.kind === "series" ? runLabel(item.run, item.runHash) : item.label),
     lineLabel: (item) => item.name ?? item.label,
     runsOf: (item) => (item.kind === "series" ? [item.runHash] : item.runs),
     runOf: (hash) => view?.runs[hash],

@@ -14,7 +14,7 @@
 //   isBrushed(brush, item, axes) -> bool
 import { el } from "../../js/lib/dom.js";
 import { facetsOf, formatValue } from "../../js/lib/explorer_grouping.js";
-import { formatNumber, plural } from "../../js/lib/format.js";
+import { formatNumber, plural, runLabel } from "../../js/lib/format.js";
 import { COLOR_SCALES, colorAt, gradientStops, niceTicks, tickText } from "../../js/lib/chart_scales.js";
 import { drawParallelCoordinates, yieldToBrowser } from "./parcoords_canvas.js";
 
@@ -116,7 +116,7 @@ export function mountParamsChart(container, { onBrush = () => {}, onReorder = ()
   function showTooltip(item, color, field, view, event) {
     const value = field ? view.valueOf(item)(field) : null;
     const lines = [
-      el("div", "tooltip-title", [el("span", { className: "swatch", style: { "--swatch": color } }), el("strong", {}, item.run.name || item.runHash)]),
+      el("div", "tooltip-title", [el("span", { className: "swatch", style: { "--swatch": color } }), el("strong", {}, runLabel(item.run, item.runHash))]),
       field ? el("div", "tooltip-param", [el("span", "muted", `${view.labelOf(field)}: `), typeof value === "number" ? formatNumber(value) : formatValue(value)]) : null,
       item.colorTitle ? el("div", "muted", item.colorTitle) : null,
     ];

@@ -3,7 +3,7 @@
 import { api } from "../../js/lib/http.js";
 import { toast } from "../../js/lib/toast.js";
 import { connectLive } from "../../js/lib/live.js";
-import { formatDuration } from "../../js/lib/format.js";
+import { formatDuration, runLabel } from "../../js/lib/format.js";
 import { mountTagPicker, applyTagsEvent } from "../../js/lib/tag_picker.js";
 
 // Literal import() calls, so collectstatic rewrites them to hashed names.
@@ -57,7 +57,7 @@ function initNameEdit() {
     try {
       const updated = await api(`/api/v1/runs/${run.hash}/`, { method: "PATCH", body: { name: input.value.trim() } });
       run.name = updated.name;
-      title.textContent = updated.name || `Run ${run.hash.slice(0, 8)}`;
+      title.textContent = runLabel(updated, run.hash);
       document.title = `${title.textContent} · aimsite`;
       form.hidden = true;
       toast("Run renamed.");

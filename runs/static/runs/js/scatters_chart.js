@@ -10,7 +10,7 @@
 import { el } from "../../js/lib/dom.js";
 import { facetsOf, formatValue } from "../../js/lib/explorer_grouping.js";
 import { linearTrend, loess } from "../../js/lib/trend_math.js";
-import { plural } from "../../js/lib/format.js";
+import { plural, runLabel } from "../../js/lib/format.js";
 import { plotly, whenPlotly } from "../../js/lib/plotly.js";
 
 export const MAX_FACETS = 12;
@@ -49,7 +49,7 @@ export function mountScattersChart(container, { onPointClick = () => {} }) {
 
   function showTooltip(item, view, event) {
     tooltip.replaceChildren(
-      el("div", "tooltip-title", [el("span", { className: "swatch", style: { "--swatch": item.color } }), el("strong", {}, item.run.name || item.runHash)]),
+      el("div", "tooltip-title", [el("span", { className: "swatch", style: { "--swatch": item.color } }), el("strong", {}, runLabel(item.run, item.runHash))]),
       el("div", "tooltip-param", [el("span", "muted", `${view.labelOf(view.x)}: `), formatValue(view.valueOf(item)(view.x))]),
       el("div", "tooltip-param", [el("span", "muted", `${view.labelOf(view.y)}: `), formatValue(view.valueOf(item)(view.y))]),
       // A run without a colour group has no title line (replaceChildren would print "null").
