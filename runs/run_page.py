@@ -234,6 +234,7 @@ def run_detail(request: HttpRequest, hash: str, tab: str = "overview") -> HttpRe
         "can_edit": can_edit,
         "tags": tags,
         "page_data": page_data,
+        "is_media_tab": tab in _OBJECT_TABS,
         **tab_context,
     }
     return render(request, "runs/detail.html", context)

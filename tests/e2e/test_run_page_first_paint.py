@@ -127,7 +127,7 @@ COMPARE_LAYOUTS = """async (specs) => {
     box.style.width = "560px";
     document.body.append(box);
     const view = createCanvasView(box, { height: 260, margin: { l: 60, r: 16, t: 10, b: 44 } });
-    const canvas = view.render({ bands: [], yAxis: {}, ...spec }, spec.lines.map(() => 1));
+    const canvas = await view.render({ bands: [], yAxis: {}, ...spec }, spec.lines.map(() => 1));
     view.remove();
     const chart = createSeriesChart(box, { height: 260, svgMaxPoints: 4000 });
     await chart.draw(spec);

@@ -2,7 +2,8 @@
 
 A run as `aimsite demo` makes one (8 metric series of 2,000 steps, system metrics)
 is opened in Chromium on its Metrics tab. Prints the time from navigation until
-every chart in the first screen is drawn, with an empty browser cache (cold,
+every chart in the first screen is drawn (the animation frame that shows them, as
+the page itself notes it: RECORD_FIRST_SCREEN), with an empty browser cache (cold,
 target <= 600 ms) and on a second visit (warm, target <= 150 ms), with how many
 requests and bytes each took. The same is printed for static files served as
 before (plain names, no gzip, revalidated), from a server whose static root was
@@ -38,7 +39,8 @@ METRICS = [
     ("perplexity", {"subset": "val"}),
 ]
 SYSTEM = ["__system__cpu", "__system__memory_percent", "__system__gpu_0_util"]
-REPEATS = 3
+REPEATS = 5
+SETTLE_SECONDS = 1.5
 
 # Every chart card on the first screen has its points and a drawn chart (its canvas
 # first paint, or Plotly's plot).
@@ -49,6 +51,21 @@ FIRST_SCREEN_DRAWN = """() => {
     card.dataset.loaded === 'true' && card.querySelector('.series-plot[data-drawn]'));
   return drawn ? performance.now() : false;
 }"""
+
+# The page itself notes when the first screen is drawn: from the start of each
+# document, every animation frame tests FIRST_SCREEN_DRAWN until it holds, and the
+# frame's time is kept in window.__firstScreenDrawn. Playwright only reads it
+# afterwards, so neither its script injected into the page (10-15 ms of the page's
+# main thread) nor its round trips to this process are counted, as they were when
+# it polled the condition itself (what a user sees has neither).
+RECORD_FIRST_SCREEN = f"""(() => {{
+  const isDrawn = {FIRST_SCREEN_DRAWN};
+  const frame = () => {{
+    const at = isDrawn();
+    if (at) window.__firstScreenDrawn = at; else requestAnimationFrame(frame);
+  }};
+  requestAnimationFrame(frame);
+}})();"""
 
 TRAFFIC = """() => {
   const entries = performance.getEntriesByType('resource');
@@ -107,9 +124,20 @@ def _session_cookie(server, user) -> dict:
     }
 
 
+def _first_screen_time(page) -> float:
+    """When the page noted its first screen drawn (RECORD_FIRST_SCREEN); looked at
+    every 100 ms, so that reading it never competes with the page's own work."""
+    for _ in range(600):
+        time.sleep(0.1)
+        drawn = page.evaluate("window.__firstScreenDrawn")
+        if drawn:
+            return drawn
+    raise TimeoutError("the first screen was not drawn within 60 s")
+
+
 def _visit(page, url: str) -> tuple[float, int, int]:
     page.goto(url)
-    drawn = page.wait_for_function(FIRST_SCREEN_DRAWN, timeout=60_000).json_value()
+    drawn = _first_screen_time(page)
     requests, transferred = page.evaluate(TRAFFIC)
     first_byte, html, ready, points = page.evaluate(MILESTONES)
     plotly = page.evaluate("() => window.Plotly !== undefined")
@@ -126,8 +154,14 @@ def _measure(browser, server, user, url: str, label: str) -> None:
     for _ in range(REPEATS):
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         context.add_cookies([_session_cookie(server, user)])
+        context.add_init_script(RECORD_FIRST_SCREEN)
         page = context.new_page()
         colds.append(_visit(page, url))
+        # As a person comes back to a page: after the first visit's page has done
+        # what it does after its first screen (the charts further down, the live
+        # socket's catch-up, Plotly's prefetch), which would otherwise still be
+        # running when the second visit starts and be counted in it.
+        time.sleep(SETTLE_SECONDS)
         warms.append(_visit(page, url))
         context.close()
     cold = statistics.median(ms for ms, _, _ in colds)

@@ -7,12 +7,17 @@
 // date heads), grid, fonts and colours. It also strokes the highlight overlay's lines.
 //
 //   const view = createCanvasView(plotElement, { height, margin });
-//   view.render(spec, opacities);  // spec as series_chart's draw() takes it; returns
+//   await view.render(spec, opacities);  // spec as series_chart's draw() takes it; gives
 //                                  // the plot area {left, top, width, height} and tick labels
 //   view.frame;                    // the last render's {box, x: {type, range}, y}: ranges in the
 //                                  // units it lays out in (log10 on a log axis, local ms on a date one)
 //   view.zoom({ x, y });           // draw these ranges (those units) instead of the spec's; null: the spec's
 //   view.remove();
+//
+// Renders asked for in one task are drawn together at its end (a microtask): every
+// plot's width is read first, in one layout, then each canvas is drawn. Drawn one by
+// one, a page of charts was laid out again before each chart (the previous canvas
+// had changed size).
 import { el } from "./dom.js";
 import { MIN_LOG_VALUE } from "./series_math.js";
 
@@ -205,6 +210,18 @@ function lineColumns(spec, key) {
   return [...spec.lines.map((line) => line[key]), ...spec.bands.flatMap((band) => (key === "x" ? [band.x] : [band.lower, band.upper]))];
 }
 
+const pending = new Map(); // view -> {spec, opacities, resolves}
+
+function drawPending() {
+  const jobs = [...pending];
+  pending.clear();
+  const widths = jobs.map(([view]) => view.width());
+  jobs.forEach(([view, job], i) => {
+    const drawn = view.draw(widths[i], job.spec, job.opacities);
+    for (const resolve of job.resolves) resolve(drawn);
+  });
+}
+
 export function createCanvasView(plot, { height, margin }) {
   const canvas = el("canvas", { className: "series-canvas", attrs: { "aria-hidden": "true" } });
   Object.assign(canvas.style, { position: "absolute", left: "0", top: "0", width: "100%", height: `${height}px` });
@@ -219,9 +236,18 @@ export function createCanvasView(plot, { height, margin }) {
   const resizes = new ResizeObserver(() => { if (last && plot.clientWidth !== drawnWidth) render(...last); });
   resizes.observe(plot);
 
+  const view = { width: () => plot.clientWidth, draw };
+
+  /** Draws the spec at the end of this task; resolves to what was drawn (null: no width). */
   function render(spec, opacities) {
     last = [spec, opacities];
-    const width = plot.clientWidth;
+    if (!pending.size) queueMicrotask(drawPending);
+    const job = pending.get(view) || { resolves: [] };
+    pending.set(view, { ...job, spec, opacities });
+    return new Promise((resolve) => job.resolves.push(resolve));
+  }
+
+  function draw(width, spec, opacities) {
     drawnWidth = width;
     if (!width) return null;
     const ratio = window.devicePixelRatio || 1;
@@ -314,6 +340,8 @@ export function createCanvasView(plot, { height, margin }) {
       if (last) render(...last);
     },
     remove() {
+      for (const resolve of pending.get(view)?.resolves || []) resolve(null);
+      pending.delete(view);
       resizes.disconnect();
       canvas.remove();
       plot.style.position = "";

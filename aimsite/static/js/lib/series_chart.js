@@ -224,9 +224,10 @@ export function createSeriesChart(container, {
     firstLine = bands.length;
     faded = null;
     if (!canvasView) return drawPlotly();
-    canvasView.render(spec, opacities());
-    plot.dataset.drawn = "canvas";
-    return Promise.resolve();
+    const view = canvasView;
+    return view.render(spec, opacities()).then(() => {
+      if (canvasView === view) plot.dataset.drawn = "canvas";
+    });
   }
 
   /** Switches a canvas-drawn chart to Plotly: the last spec is drawn under the canvas,

@@ -193,7 +193,10 @@ export function mount(data, run) {
     if (!item || (item.chart && !force) || item.loading) return item?.loading;
     item.loading = (async () => {
       try {
-        const columns = await Promise.all(item.seriesList.map((series) => (force ? null : takeFirstPoints(series.id))
+        // Points inlined in the page are drawn in this task, with no await before,
+        // so that the first screen's charts are drawn together (lib/series_canvas.js).
+        const inlined = item.seriesList.map((series) => (force ? null : takeFirstPoints(series.id)));
+        const columns = inlined.every(Boolean) ? inlined : await Promise.all(item.seriesList.map((series, index) => inlined[index]
           || api(pointsUrl(series.id, `max_points=${maxPoints(item)}`))));
         if (!cards.has(cardKey)) return; // the cards were rebuilt meanwhile
         if (!item.chart) {
