@@ -9,8 +9,9 @@
   committed; until it is built, or where it cannot be, the finder serves the
   full bundle under that name. See docs/architecture.md, "Static files".
 - `HashedStaticStorage` is Django's manifest storage (content-hashed names, ES
-  module imports rewritten to hashed names) that also writes a gzip copy of
-  every text file at `collectstatic` time, so no request compresses anything.
+  module imports rewritten to hashed names) that also bundles each page's modules
+  into one file (aimsite/page_bundles.py) and writes a gzip copy of every text
+  file at `collectstatic` time, so no request compresses anything.
   Before `collectstatic` has run (a checkout, the in-process test client) it
   hands out the plain names, which the finders serve.
 - `StaticFilesApp` is the ASGI layer in front of Django that answers `/static/`:
@@ -37,6 +38,8 @@ from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage
 from django.utils._os import safe_join
+
+from aimsite import page_bundles
 
 PLOTLY_NAME = "vendor/plotly/plotly.min.js"
 PLOTLY_PARTIAL_NAME = "vendor/plotly/plotly-partial.min.js"
@@ -157,6 +160,11 @@ class HashedStaticStorage(ManifestStaticFilesStorage):
             yield name, hashed_name, processed, substituted and name in ours
 
     def post_process(self, paths, dry_run: bool = False, **options):
+        if not dry_run:
+            # Each page's modules joined into one file, from the plain names just
+            # collected, then hashed and gzipped with the rest (aimsite/page_bundles.py).
+            bundles = page_bundles.build(Path(self.location))
+            paths = {**paths, **{name: (self, name) for name in bundles}}
         yield from super().post_process(paths, dry_run, **options)
         if dry_run:
             return

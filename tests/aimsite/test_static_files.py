@@ -38,7 +38,8 @@ def _raw(answer: requests.Response) -> bytes:
 def test_the_page_links_hashed_names(server):
     body = requests.get(f"{server.url}/accounts/login/", timeout=30).text
     assert f"/static/{_manifest()['css/app.css']}" in body
-    assert re.search(r'/static/js/app\.[0-9a-f]{12}\.js"', body)
+    # The app module's bundle where esbuild is installed (tests/aimsite/test_page_bundles.py).
+    assert re.search(r'/static/(bundles/)?js/app\.[0-9a-f]{12}\.js"', body)
 
 
 def test_a_hashed_file_is_gzipped_and_cached_for_a_year(server):

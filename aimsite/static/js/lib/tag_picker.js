@@ -31,7 +31,9 @@ import { toast } from "./toast.js";
 import { el } from "./dom.js";
 
 const pickers = new WeakMap();
-const STYLESHEET = new URL("../../tags/css/tag_picker.css", import.meta.url).href;
+// From the static prefix the page gives (base.html), not this module's own URL: in
+// a page's bundle (aimsite/page_bundles.py) that URL is the bundle's.
+const stylesheetUrl = () => new URL("tags/css/tag_picker.css", new URL(document.documentElement.dataset.static || "/static/", location.href)).href;
 const CREATE_TAG_URL = "/tags/?create=1";
 let popoverCount = 0;
 
@@ -39,7 +41,7 @@ function ensureStylesheet() {
   // A page that links it has it under its hashed name (tag_picker.<hash>.css): a
   // second, unhashed copy would be fetched again and hold up the page's first paint.
   if (document.querySelector('link[rel="stylesheet"][href*="/tags/css/tag_picker."]')) return;
-  document.head.append(el("link", { rel: "stylesheet", href: STYLESHEET }));
+  document.head.append(el("link", { rel: "stylesheet", href: stylesheetUrl() }));
 }
 
 /** One coloured tag chip (also used by other pages for read-only chips). */
