@@ -389,3 +389,30 @@ def test_a_canvas_zoom_on_date_and_log_axes_gives_plotly_dates_and_log_units(
     xs, ys = _dragged(unzoomed, start, stop)
     assert zoomed["x"] == pytest.approx(xs, abs=3600 * 1000)  # within an hour of 7 days
     assert zoomed["y"] == pytest.approx(ys, abs=0.02)
+
+
+def test_unbundled_modules_draw_the_same_first_screen(page, user, tmp_path):
+    # A server whose static files were never collected serves the module graph, not
+    # the page's bundle (aimsite/page_bundles.py): the same page still works.
+    from tests.helpers.clients import sign_in
+    from tests.helpers.servers import ServerProcess
+
+    plain = ServerProcess(extra_env={"AIMSITE_STATIC_ROOT": str(tmp_path)}).start()
+    try:
+        sign_in(page, plain, user)
+        page.base_url = plain.url
+        run = make_full_run(user)
+        _open_metrics(page, run)
+        modules = page.evaluate(
+            "() => performance.getEntriesByType('resource').map((e) => e.name)"
+            ".filter((name) => name.endsWith('.js'))"
+        )
+        assert any(
+            name.endswith("/static/runs/js/run_tab_charts.js") for name in modules
+        )
+        assert not any("/bundles/" in name for name in modules)
+        plots = page.locator(".chart-card .series-plot")
+        for index in range(3):
+            expect(plots.nth(index)).to_have_attribute("data-drawn", "canvas")
+    finally:
+        plain.stop()

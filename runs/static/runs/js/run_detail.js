@@ -134,6 +134,13 @@ async function main() {
     const module = await load();
     tab = (await module.mount(data, run)) || {};
   }
+  // The live socket opens once the tab's first screen is painted (or after 200 ms in
+  // a background tab, which paints nothing): its handshake and catch-up request stay
+  // off the way to it, and what happens meanwhile comes with onOpen.
+  await new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve, 0));
+    setTimeout(resolve, 200);
+  });
   let opens = 0;
   connectLive(`/ws/runs/${run.hash}/`, {
     onOpen: async () => {
