@@ -7,7 +7,9 @@ the page itself notes it: RECORD_FIRST_SCREEN), with an empty browser cache (col
 target <= 600 ms) and on a second visit (warm, target <= 150 ms), with how many
 requests and bytes each took. The same is printed for static files served as
 before (plain names, no gzip, revalidated), from a server whose static root was
-never collected. Figures are printed, not asserted.
+never collected (so each page loads its module graph, not its bundle), and, for
+scale, how soon a bare page of the site (a 404 in the site's layout) shows its first
+frame on the same machine. Figures are printed, not asserted.
 
 Run: python -m pytest -m perf -s tests/perf/bench_run_page.py
 """
@@ -197,15 +199,49 @@ def _server_time(user, path: str) -> None:
     report("  run page HTML size", len(answer.content) / 1024, "KiB")
 
 
+# The first animation frame with the site's layout in it, noted as RECORD_FIRST_SCREEN
+# notes the charts: the machine's floor for any page of the site.
+RECORD_FIRST_FRAME = """(() => {
+  const frame = () => {
+    if (document.querySelector('main.content')) window.__firstScreenDrawn = performance.now();
+    else requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+})();"""
+
+
+def _floor(browser, server, user) -> None:
+    """A warm second visit of a page with the site's layout and nothing else (a
+    404): how soon this machine shows any page at all, next to the tab's figure."""
+    warms = []
+    for _ in range(REPEATS):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.add_cookies([_session_cookie(server, user)])
+        context.add_init_script(RECORD_FIRST_FRAME)
+        page = context.new_page()
+        page.goto(server.url + "/no-such-page/")
+        _first_screen_time(page)
+        time.sleep(SETTLE_SECONDS)
+        page.goto(server.url + "/no-such-page/")
+        warms.append(_first_screen_time(page))
+        context.close()
+    report(
+        "floor: a bare page of the site (404), warm, first frame",
+        statistics.median(warms),
+        "ms",
+    )
+
+
 def test_metrics_tab_cold_and_warm(browser, server, tmp_path):
     owner = make_user("bench")
     run = _demo_like_run(owner)
     path = f"/runs/{run.hash}/metrics/"
     _server_time(owner, path)
+    _floor(browser, server, owner)
     _measure(browser, server, owner, server.url + path, "hashed + gzip")
 
     # Static files as they were served before: never collected, so plain names,
-    # no gzip, and every module revalidated.
+    # no gzip, every module revalidated, and the page's module graph, not its bundle.
     plain = ServerProcess(extra_env={"AIMSITE_STATIC_ROOT": str(tmp_path)}).start()
     try:
         _measure(browser, plain, owner, plain.url + path, "plain static files")
