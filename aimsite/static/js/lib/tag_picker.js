@@ -33,7 +33,10 @@ import { el } from "./dom.js";
 const pickers = new WeakMap();
 // From the static prefix the page gives (base.html), not this module's own URL: in
 // a page's bundle (aimsite/page_bundles.py) that URL is the bundle's.
-const stylesheetUrl = () => new URL("tags/css/tag_picker.css", new URL(document.documentElement.dataset.static || "/static/", location.href)).href;
+function stylesheetUrl() {
+  const prefix = new URL(document.documentElement.dataset.static || "/static/", location.href);
+  return new URL("tags/css/tag_picker.css", prefix).href;
+}
 const CREATE_TAG_URL = "/tags/?create=1";
 let popoverCount = 0;
 
