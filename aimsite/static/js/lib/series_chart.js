@@ -33,11 +33,11 @@
 // at most that many points in all is drawn with SVG (scatter) and takes no context.
 //
 // (*) Past MERGE_MIN_LINES WebGL lines without customdata or hover templates, lines of
-// one style share a trace (null-separated); callbacks still get the line and its own
-// point index. A highlight there never redraws the plot (800 lines cost a WebGL draw
-// of 400k points each time, seconds without a GPU): the plot's WebGL layer is faded
-// with CSS and the chosen lines are drawn on a 2D canvas over it (data-highlighted on
-// the plot says how many).
+// one style share a trace (null-separated; the traces are built in lib/series_traces.js);
+// callbacks still get the line and its own point index. A highlight there never redraws
+// the plot (800 lines cost a WebGL draw of 400k points each time, seconds without a
+// GPU): the plot's WebGL layer is faded with CSS and the chosen lines are drawn on a 2D
+// canvas over it (lib/series_highlight.js; data-highlighted on the plot says how many).
 //
 // Callbacks get (line, pointIndex, mouseEvent). Plotly's own hover label is off unless a
 // line brings a hover template: the explorers draw their tooltip with the DOM helper, so
@@ -45,94 +45,19 @@
 import { el } from "./dom.js";
 import { MIN_LOG_VALUE } from "./series_math.js";
 import { plotly, whenPlotly } from "./plotly.js";
-import { createCanvasView, strokeLine } from "./series_canvas.js";
+import { createCanvasView } from "./series_canvas.js";
 import { createCanvasZoom } from "./series_canvas_zoom.js";
+import { createHighlightOverlay } from "./series_highlight.js";
+import { bandTrace, clampLog, customdataOf, isMergeable, lineTrace, mergedTraces, pointCount } from "./series_traces.js";
 
 const FADED_OPACITY = 0.18;
 const MARGIN = { l: 60, r: 16, t: 10, b: 44 };
 const TAKE_OVER_EVENTS = ["pointerenter", "wheel", "touchstart", "focusin"];
-// Past this many WebGL lines, lines of one style share one trace (null-separated):
-// Plotly's cost is per trace, and 800 traces took a second to draw.
-const MERGE_MIN_LINES = 40;
-
-const clampLog = (values) => values.map((value) => (value === null ? null : Math.max(value, MIN_LOG_VALUE)));
 
 function axisRange(axis) {
   if (!axis.range) return undefined;
   if (axis.type !== "log") return axis.range;
   return axis.range.map((bound) => Math.log10(Math.max(bound, MIN_LOG_VALUE)));
-}
-
-function bandTrace(band, isLogY, type) {
-  const lower = isLogY ? clampLog(band.lower) : band.lower;
-  const upper = isLogY ? clampLog(band.upper) : band.upper;
-  return {
-    type, mode: "lines", fill: "toself", hoverinfo: "skip", showlegend: false,
-    x: [...band.x, ...band.x.slice().reverse()],
-    y: [...upper, ...lower.slice().reverse()],
-    line: { width: 0, color: band.color }, fillcolor: `${band.color}33`,
-  };
-}
-
-function hoverOf(line) {
-  if (line.hover === "skip") return { hoverinfo: "skip" };
-  if (line.hover) return { hovertemplate: line.hover };
-  return { hoverinfo: "none" };
-}
-
-const customdataOf = (line) => (typeof line.customdata === "function" ? line.customdata() : line.customdata);
-
-function lineTrace(line, isLogY, type) {
-  return {
-    type, mode: line.x.length === 1 ? "markers" : "lines", showlegend: false, ...hoverOf(line),
-    x: line.x, y: isLogY ? clampLog(line.y) : line.y, customdata: customdataOf(line), opacity: line.opacity ?? 1,
-    line: { color: line.color, width: line.width || 1.6, dash: line.dash || "solid" },
-    marker: { color: line.color, size: 5 },
-  };
-}
-
-const isMergeable = (lines, type) => type === "scattergl" && lines.length >= MERGE_MIN_LINES
-  && lines.every((line) => !line.customdata && (!line.hover || line.hover === "skip"));
-
-/** Lines (with their index in the chart's lines) of one style in one trace each,
- *  separated by nulls, and for each trace which line owns each point. */
-function mergedTraces(entries, isLogY, type, opacityOf) {
-  const groups = new Map();
-  for (const entry of entries) {
-    const { line } = entry;
-    const key = [line.color, line.dash || "solid", line.width || 1.6, opacityOf(line), line.hover === "skip", line.x.length === 1].join("|");
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push(entry);
-  }
-  const traces = [];
-  const owners = [];
-  for (const group of groups.values()) {
-    const total = group.reduce((sum, { line }) => sum + line.x.length, 0) + group.length - 1;
-    const x = new Array(total).fill(null);
-    const y = new Array(total).fill(null);
-    const owner = new Int32Array(total).fill(-1);
-    const starts = new Map();
-    let at = 0;
-    for (const { line, index } of group) {
-      starts.set(index, at);
-      for (let i = 0; i < line.x.length; i += 1) {
-        x[at + i] = line.x[i];
-        y[at + i] = line.y[i];
-        owner[at + i] = index;
-      }
-      at += line.x.length + 1;
-    }
-    const first = group[0].line;
-    const trace = lineTrace({ ...first, x, y, customdata: undefined, opacity: opacityOf(first) }, isLogY, type);
-    trace.mode = first.x.length === 1 ? "markers" : "lines";
-    traces.push(trace);
-    owners.push({ owner, starts });
-  }
-  return { traces, owners };
-}
-
-function pointCount(lines, bands) {
-  return lines.reduce((total, line) => total + line.x.length, 0) + bands.reduce((total, band) => total + 2 * band.x.length, 0);
 }
 
 export function createSeriesChart(container, {
@@ -160,7 +85,7 @@ export function createSeriesChart(container, {
   // Merged drawing: per line trace, which line owns each point; the canvas the
   // highlighted lines are drawn on over the faded plot.
   let owners = null;
-  let overlay = null;
+  const overlay = createHighlightOverlay(plot, FADED_OPACITY);
 
   function hit(point) {
     const trace = point.curveNumber - firstLine;
@@ -253,7 +178,7 @@ export function createSeriesChart(container, {
     const type = traceType(lines, bands);
     let lineTraces;
     owners = null;
-    clearOverlay();
+    overlay.clear();
     if (isMergeable(lines, type)) {
       const merged = mergedTraces(lines.map((line, index) => ({ line, index })), isLogY, type, (line) => line.opacity ?? 1);
       lineTraces = merged.traces;
@@ -319,42 +244,9 @@ export function createSeriesChart(container, {
     });
   }
 
-  /** Merged drawing: fade the WebGL layer and draw the chosen lines on a canvas
-   *  over the plot area, with the axes' own scales; no Plotly call. */
+  /** Merged drawing: the chosen lines over the faded plot; no Plotly call. */
   function drawOverlay(predicate) {
-    const chosen = predicate ? lines.filter(predicate) : [];
-    const glLayers = plot.querySelectorAll(".gl-canvas");
-    glLayers.forEach((layer) => { layer.style.opacity = chosen.length ? String(FADED_OPACITY) : ""; });
-    plot.dataset.highlighted = String(chosen.length);
-    const full = plot._fullLayout;
-    if (!chosen.length || !full) {
-      if (overlay) overlay.hidden = true;
-      return;
-    }
-    if (!overlay || !overlay.isConnected) {
-      overlay = el("canvas", { className: "series-highlight", attrs: { "aria-hidden": "true" } });
-      Object.assign(overlay.style, { position: "absolute", pointerEvents: "none" });
-      (plot.querySelector(".svg-container") || plot).append(overlay);
-    }
-    const { l, t, w, h } = full._size;
-    const ratio = window.devicePixelRatio || 1;
-    Object.assign(overlay.style, { left: `${l}px`, top: `${t}px`, width: `${w}px`, height: `${h}px` });
-    overlay.width = Math.round(w * ratio);
-    overlay.height = Math.round(h * ratio);
-    overlay.hidden = false;
-    const context = overlay.getContext("2d");
-    context.setTransform(ratio, 0, 0, ratio, 0, 0);
-    context.clearRect(0, 0, w, h);
-    const { xaxis, yaxis } = full;
-    const isLogY = spec.yAxis.type === "log";
-    const toY = (y) => (Number.isFinite(y) ? yaxis.c2p(isLogY ? Math.max(y, MIN_LOG_VALUE) : y) : NaN);
-    for (const line of chosen) strokeLine(context, line, (x) => xaxis.c2p(x), toY);
-  }
-
-  function clearOverlay() {
-    plot.querySelectorAll(".gl-canvas").forEach((layer) => { layer.style.opacity = ""; });
-    if (overlay) overlay.hidden = true;
-    delete plot.dataset.highlighted;
+    overlay.draw(predicate ? lines.filter(predicate) : [], spec.yAxis.type === "log");
   }
 
   return {

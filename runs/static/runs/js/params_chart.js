@@ -16,7 +16,8 @@ import { el } from "../../js/lib/dom.js";
 import { facetsOf, formatValue } from "../../js/lib/explorer_grouping.js";
 import { formatNumber, plural, runLabel } from "../../js/lib/format.js";
 import { COLOR_SCALES, colorAt, gradientStops, niceTicks, tickText } from "../../js/lib/chart_scales.js";
-import { drawParallelCoordinates, yieldToBrowser } from "./parcoords_canvas.js";
+import { drawParallelCoordinates } from "./parcoords_canvas.js";
+import { yieldToBrowser } from "./parcoords_lines.js";
 
 export { COLOR_SCALES };
 export const MAX_FACETS = 8;

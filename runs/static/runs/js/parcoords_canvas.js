@@ -6,9 +6,11 @@
 // axis title reorders the axes.
 // Why not Plotly's WebGL `parcoords`: without a GPU it took seconds to draw 10,000
 // lines (docs/performance.md, "Params and media explorers"). Axes, ticks, brushes and
-// the colour bar are DOM (crisp text, and what tests read); the lines are canvas, at
-// the device's pixel ratio, stroked one path per colour and batch, yielding to the
-// browser between animation frames so the page answers while 10,000 lines draw.
+// the colour bar are DOM, built here (crisp text, and what tests read); the lines are
+// canvas (parcoords_lines.js), at the device's pixel ratio, stroked one path per colour
+// and batch, yielding to the browser between animation frames so the page answers
+// while 10,000 lines draw. This module lays both out and turns pointer gestures into
+// brushes, axis moves, hovers and clicks.
 //
 //   const chart = drawParallelCoordinates(host, {
 //     count,                                    // lines
@@ -23,19 +25,14 @@
 //   Test hooks on host: data-lines, data-selected, data-brush, data-width, and
 //   data-draws (complete drawings of the lines so far).
 import { el } from "../../js/lib/dom.js";
+import { createLinePainter } from "./parcoords_lines.js";
 
 export const HEIGHT = 420;
 const MARGIN = { top: 72, bottom: 24, left: 72, right: 96 }; // titles lean right
 const COLOR_BAR_WIDTH = 80;
-const CONTEXT_COLOR = "#98a2b3";
-const BATCH = 250; // lines per stroke()
-const FRAME_BUDGET = 12; // ms of drawing before the browser gets the thread back
-const PICK = 5; // px from a line that still hovers it
 const AXIS_GRAB = 10; // px either side of an axis that brush it
 const LIVE_BRUSH = 2000; // up to this many lines, the selection follows a drag as it moves
 
-// Back to the browser's queue (input, rendering) without waiting for a frame.
-export const yieldToBrowser = () => (globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0)));
 const short = (text, size) => (text.length > size ? `${text.slice(0, size - 1)}…` : text);
 
 /** Ranges sorted, overlapping ones merged, bounds rounded to a 1/1000 of the axis
@@ -64,37 +61,25 @@ export function drawParallelCoordinates(host, options) {
   const { onBrush = () => {}, onReorder = () => {}, onHover = () => {}, onClick = () => {} } = options;
   const dims = axes.length;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
-  let dpr = 1;
   let brush = {};
   let width = 0;
   let xs = [];
   const selected = new Uint8Array(count);
   let hovered = -1;
-  let drawToken = 0;
   let gesture = null;
   let isDestroyed = false;
-  let resolveDrawn;
-  const drawn = new Promise((resolve) => { resolveDrawn = resolve; });
 
   const yOf = (axis, position) => MARGIN.top + (1 - (position - axis.range[0]) / (axis.range[1] - axis.range[0])) * plotHeight;
   const valueAt = (axis, y) => axis.range[0] + (1 - (y - MARGIN.top) / plotHeight) * (axis.range[1] - axis.range[0]);
-  // Every line's y on every axis, computed once: the height never changes.
-  const ys = new Float32Array(count * dims);
-  axes.forEach((axis, k) => { for (let i = 0; i < count; i++) ys[i * dims + k] = yOf(axis, axis.positions[i]); });
-  const buckets = new Map();
-  for (let i = 0; i < count; i++) {
-    if (!buckets.has(colors[i])) buckets.set(colors[i], []);
-    buckets.get(colors[i]).push(i);
-  }
-
-  const lines = el("canvas", "pc-lines");
-  const overlay = el("canvas", "pc-overlay");
+  const painter = createLinePainter(host, {
+    count, axes, colors, height: HEIGHT, yOf, selected, isBrushing: () => Object.keys(brush).length > 0,
+  });
   const axisNodes = axes.map((axis) => el("div", { className: "pc-axis", dataset: { field: axis.id }, style: { top: `${MARGIN.top}px`, height: `${plotHeight}px` } }, [
     el("div", { className: "pc-axis-title", text: short(axis.label, 24), attrs: { title: `${axis.label} (drag to move the axis)` } }),
     ...axis.ticks.map(([position, text]) => el("span", { className: "pc-tick", text: short(text, 18), style: { top: `${yOf(axis, position) - MARGIN.top}px` } })),
   ]));
   const root = el("div", { className: "pc", attrs: { role: "img", "aria-label": `Parallel coordinates: ${count} lines over ${dims} axes` } }, [
-    lines, overlay, el("div", "pc-axes", axisNodes), colorBar ? colorBarNode(colorBar) : null,
+    ...painter.canvases, el("div", "pc-axes", axisNodes), colorBar ? colorBarNode(colorBar) : null,
   ]);
   host.replaceChildren(root);
 
@@ -109,27 +94,11 @@ export function drawParallelCoordinates(host, options) {
 
   function layout() {
     width = Math.max(root.clientWidth, 200);
-    dpr = Math.max(window.devicePixelRatio || 1, 1); // a zoom changes it, and the width
     const span = width - MARGIN.left - MARGIN.right - (colorBar ? COLOR_BAR_WIDTH : 0);
     xs = axes.map((_, k) => (dims === 1 ? MARGIN.left + span / 2 : MARGIN.left + (k * span) / (dims - 1)));
     axisNodes.forEach((node, k) => { node.style.left = `${xs[k]}px`; });
-    for (const canvas of [lines, overlay]) {
-      canvas.width = Math.round(width * dpr);
-      canvas.height = Math.round(HEIGHT * dpr);
-      canvas.style.width = `${width}px`;
-      canvas.style.height = `${HEIGHT}px`;
-    }
+    painter.resize(width, xs);
     host.dataset.width = String(width);
-  }
-
-  function trace(context, line) {
-    let isDown = false;
-    for (let k = 0; k < dims; k++) {
-      const y = ys[line * dims + k];
-      if (Number.isNaN(y)) isDown = false;
-      else if (isDown) context.lineTo(xs[k], y);
-      else { context.moveTo(xs[k], y); isDown = true; }
-    }
   }
 
   function select() {
@@ -146,69 +115,6 @@ export function drawParallelCoordinates(host, options) {
     host.dataset.brush = JSON.stringify(brush);
   }
 
-  async function drawLines() {
-    const token = ++drawToken;
-    // The page has worked since its data came: let it paint the axes and answer first.
-    await yieldToBrowser();
-    if (token !== drawToken || isDestroyed) return;
-    const context = lines.getContext("2d");
-    context.setTransform(dpr, 0, 0, dpr, 0, 0);
-    context.clearRect(0, 0, width, HEIGHT);
-    context.lineWidth = 1;
-    const alpha = count <= 100 ? 0.85 : Math.max(0.12, 0.85 * Math.sqrt(100 / count));
-    const isBrushing = Object.keys(brush).length > 0;
-    // Brushed-out lines first and faint, so the selected ones are drawn on top.
-    const passes = [
-      ...(isBrushing ? [{ color: CONTEXT_COLOR, alpha: Math.max(0.05, alpha * 0.35), lines: [...buckets.values()].flat(), wants: 0 }] : []),
-      ...[...buckets].map(([color, members]) => ({ color, alpha, lines: members, wants: 1 })),
-    ];
-    let started = performance.now();
-    for (const pass of passes) {
-      let inPath = 0;
-      context.beginPath();
-      for (const line of pass.lines) {
-        if (selected[line] !== pass.wants) continue;
-        trace(context, line);
-        if (++inPath < BATCH) continue;
-        context.strokeStyle = pass.color;
-        context.globalAlpha = pass.alpha;
-        context.stroke();
-        // Chromium records canvas calls and rasterises them at the next frame, all
-        // at once: reading a pixel rasterises this batch now, inside the budget.
-        context.getImageData(0, 0, 1, 1);
-        context.beginPath();
-        inPath = 0;
-        if (performance.now() - started > FRAME_BUDGET) {
-          await yieldToBrowser();
-          if (token !== drawToken || isDestroyed) return;
-          started = performance.now();
-        }
-      }
-      context.strokeStyle = pass.color;
-      context.globalAlpha = pass.alpha;
-      if (inPath) context.stroke();
-    }
-    host.dataset.lines = String(count);
-    host.dataset.draws = String(Number(host.dataset.draws || 0) + 1);
-    resolveDrawn();
-  }
-
-  function drawHover() {
-    const context = overlay.getContext("2d");
-    context.setTransform(dpr, 0, 0, dpr, 0, 0);
-    context.clearRect(0, 0, width, HEIGHT);
-    if (hovered < 0) return;
-    context.beginPath();
-    trace(context, hovered);
-    context.lineJoin = "round";
-    context.lineWidth = 4;
-    context.strokeStyle = "#fff";
-    context.stroke();
-    context.lineWidth = 2;
-    context.strokeStyle = colors[hovered];
-    context.stroke();
-  }
-
   function renderBrush(k) {
     const axis = axes[k];
     axisNodes[k].querySelectorAll(".pc-brush").forEach((node) => node.remove());
@@ -223,27 +129,7 @@ export function drawParallelCoordinates(host, options) {
     brush = Object.fromEntries(Object.entries(next || {}).filter(([id, ranges]) => axes.some((axis) => axis.id === id) && ranges?.length));
     axes.forEach((_, k) => renderBrush(k));
     select();
-    return drawLines();
-  }
-
-  /** The nearest selected line at (x, y), or -1; and the nearest axis. */
-  function lineAt(x, y) {
-    let k = 0;
-    while (k < dims - 2 && x > xs[k + 1]) k++;
-    const nearest = dims > 1 && Math.abs(x - xs[k + 1]) < Math.abs(x - xs[k]) ? k + 1 : k;
-    if (!dims || x < xs[0] - PICK || x > xs[dims - 1] + PICK) return [-1, nearest];
-    const next = dims > 1 ? k + 1 : k;
-    const t = next === k ? 0 : Math.min(Math.max((x - xs[k]) / (xs[next] - xs[k]), 0), 1);
-    let best = -1;
-    let bestDistance = PICK;
-    for (let i = 0; i < count; i++) {
-      if (!selected[i]) continue;
-      const from = ys[i * dims + k];
-      const to = ys[i * dims + next];
-      const distance = Math.abs(from + (to - from) * t - y);
-      if (distance < bestDistance) { best = i; bestDistance = distance; }
-    }
-    return [best, nearest];
+    return painter.draw();
   }
 
   function axisNear(x, y) {
@@ -258,12 +144,12 @@ export function drawParallelCoordinates(host, options) {
 
   function hover(event) {
     const [x, y] = pointOf(event);
-    const [line, axis] = lineAt(x, y);
+    const [line, axis] = painter.lineAt(x, y);
     const k = axisNear(x, y);
     const ranges = k >= 0 ? brush[axes[k].id] || [] : [];
     const value = k >= 0 ? valueAt(axes[k], y) : 0;
     root.style.cursor = k >= 0 ? (ranges.some(([lo, hi]) => value >= lo && value <= hi) ? "move" : "crosshair") : line >= 0 ? "pointer" : "";
-    if (line !== hovered) { hovered = line; drawHover(); }
+    if (line !== hovered) { hovered = line; painter.drawHover(hovered); }
     onHover(line, event, axis);
   }
 
@@ -287,7 +173,7 @@ export function drawParallelCoordinates(host, options) {
     renderBrush(gesture.k);
     if (count <= LIVE_BRUSH) {
       select();
-      drawLines();
+      painter.draw();
     }
   }
 
@@ -348,7 +234,7 @@ export function drawParallelCoordinates(host, options) {
   root.addEventListener("pointerleave", (event) => {
     if (gesture || hovered < 0) return;
     hovered = -1;
-    drawHover();
+    painter.drawHover(hovered);
     onHover(-1, event, -1);
   });
 
@@ -359,8 +245,8 @@ export function drawParallelCoordinates(host, options) {
       resizing = 0;
       if (isDestroyed) return;
       layout();
-      drawLines();
-      drawHover();
+      painter.draw();
+      painter.drawHover(hovered);
     });
   });
 
@@ -369,10 +255,11 @@ export function drawParallelCoordinates(host, options) {
   resizeObserver.observe(root);
 
   return {
-    drawn,
+    drawn: painter.drawn,
     setBrush,
     destroy() {
       isDestroyed = true;
+      painter.destroy();
       resizeObserver.disconnect();
       root.remove();
     },
